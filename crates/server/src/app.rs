@@ -1,0 +1,125 @@
+//! Building and running the application: state, router, listener, workers and
+//! graceful shutdown. `Application::build` binds the port first, so tests can start
+//! the real service on port 0.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::events::Events;
+use crate::services::accounts::Accounts;
+use crate::storage::Store;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub clock: Arc<Clock>,
+    pub accounts: Accounts,
+    pub events: Events,
+    pub limiter: crate::http::ratelimit::RateLimiter,
+    pub job_wakeup: Notify,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+/// The token-hashing secret: `SHONEN_SECRET`, else one generated once and kept in the
+/// data dir.
+fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if let Some(s) = &config.secret {
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = config.data_dir.join("secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim();
+        if s.len() >= 32 {
+            return Ok(s.as_bytes().to_vec());
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let secret = hex::encode(bytes);
+    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    Ok(secret.into_bytes())
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+        let store = Store::open(&config.effective_database_url())
+            .await
+            .context("opening the database")?;
+        let clock = Arc::new(Clock::default());
+        if config.dev_clock {
+            tracing::warn!(
+                "SHONEN_DEV_CLOCK is on: the clock can be moved forward over HTTP; never use this in production"
+            );
+            if let Some(offset) = store.state("dev_clock_offset_micros").await? {
+                clock.set_offset_micros(offset.parse().unwrap_or(0));
+            }
+        }
+        let secret = load_secret(&config)?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let state = Arc::new(AppState {
+            accounts: Accounts::new(store.clone(), clock.clone(), secret),
+            events: Events::new(clock.clone()),
+            limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
+            job_wakeup: Notify::new(),
+            metrics: crate::http::ops::metrics_handle(),
+            config,
+            store,
+            clock,
+        });
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.addr)
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight
+    /// requests and stops the workers.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut workers = Vec::new();
+        for _ in 0..self.state.config.workers {
+            workers.push(tokio::spawn(crate::jobs::worker(
+                self.state.clone(),
+                stop_rx.clone(),
+            )));
+        }
+        let router = crate::http::router(self.state.clone());
+        tracing::info!(addr = %self.local_addr(), "serving");
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        let _ = stop_tx.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
+        self.state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,107 @@
+//! Service configuration, read from `SHONEN_*` environment variables with defaults
+//! that work on a fresh machine (SQLite in `./data`, port 8080 on loopback).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the service needs to start. Secrets never appear in `Debug` output.
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub secret: Option<String>,
+    pub dev_clock: bool,
+    /// Background job workers in this process (0 disables them, e.g. for an API-only node).
+    pub workers: usize,
+    /// Per-player and per-IP request budgets per minute; login attempts have their own.
+    pub rate_limit_per_minute: u32,
+    pub login_attempts_per_minute: u32,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("dev_clock", &self.dev_clock)
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    // postgres://user:password@host/db → hide the password part.
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Reads the environment. Invalid values are reported, not silently replaced.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let addr = var("SHONEN_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let addr: SocketAddr = addr
+            .parse()
+            .map_err(|e| anyhow::anyhow!("SHONEN_ADDR {addr:?} is not host:port: {e}"))?;
+        let data_dir = PathBuf::from(var("SHONEN_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = var("SHONEN_DATABASE_URL").unwrap_or_default();
+        let parse_num = |name: &str, default: u32| -> anyhow::Result<u32> {
+            match var(name) {
+                Some(v) => v
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("{name} {v:?} is not a number: {e}")),
+                None => Ok(default),
+            }
+        };
+        Ok(Config {
+            addr,
+            database_url,
+            data_dir,
+            secret: var("SHONEN_SECRET"),
+            dev_clock: matches!(
+                var("SHONEN_DEV_CLOCK").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
+            workers: parse_num("SHONEN_WORKERS", 2)? as usize,
+            rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
+            login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
+        })
+    }
+
+    /// The database URL to use: the configured one, or a SQLite file in the data dir.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("shonen.db").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://bob:hunter2@db/x"),
+            "postgres://bob:***@db/x"
+        );
+        assert_eq!(redact_url("sqlite://a.db"), "sqlite://a.db");
+    }
+}

@@ -1,0 +1,119 @@
+//! Account routes: register, login, logout, me, settings, reclassify.
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Auth, bearer_token};
+use crate::services::accounts::{GoalsInput, LoginInput, RegisterInput, SettingsInput};
+use crate::services::progress;
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+type S = State<Arc<AppState>>;
+
+/// The `player` object for the player with `id`, as of now.
+pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Value> {
+    let p = state
+        .store
+        .player(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("player"))?;
+    let now = state.clock.now();
+    let today = progress::today(&p, now).to_string();
+    let trained_today = state.store.trained_on(p.id, &today).await?;
+    let avatar = p
+        .avatar_key
+        .as_ref()
+        .map(|_| format!("/api/v1/players/{}/avatar", p.username));
+    Ok(progress::player_json(&p, now, trained_today, avatar))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts",
+    request_body = RegisterInput,
+    responses((status = 201, description = "registered: {token, player}"),
+              (status = 409, description = "username or email taken"),
+              (status = 422, description = "invalid field")))]
+pub async fn register(
+    State(state): S,
+    ApiJson(input): ApiJson<RegisterInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (token, p) = state.accounts.register(input).await?;
+    let player = player_view(&state, p.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": token, "player": player })),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts",
+    request_body = LoginInput,
+    responses((status = 200, description = "{token, player}"),
+              (status = 401, description = "wrong username or password"),
+              (status = 429, description = "too many attempts")))]
+pub async fn login(
+    State(state): S,
+    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<Json<Value>> {
+    let per_minute = state.config.login_attempts_per_minute;
+    state
+        .limiter
+        .check(&format!("login-ip:{}", addr.ip()), per_minute * 5)?;
+    state.limiter.check(
+        &format!("login-user:{}", input.username.trim().to_lowercase()),
+        per_minute,
+    )?;
+    let (token, p) = state.accounts.login(input).await?;
+    let player = player_view(&state, p.id).await?;
+    Ok(Json(json!({ "token": token, "player": player })))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
+    responses((status = 204, description = "token revoked"), (status = 401, description = "no token")))]
+pub async fn logout(State(state): S, _auth: Auth, headers: HeaderMap) -> ApiResult<StatusCode> {
+    let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
+    state.accounts.logout(token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses((status = 200, description = "player"), (status = 401, description = "no token")))]
+pub async fn me(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(player_view(&state, auth.player_id).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = SettingsInput,
+    responses((status = 200, description = "player"), (status = 422, description = "invalid field")))]
+pub async fn update_me(
+    State(state): S,
+    auth: Auth,
+    ApiJson(input): ApiJson<SettingsInput>,
+) -> ApiResult<Json<Value>> {
+    state
+        .accounts
+        .update_settings(auth.player_id, input)
+        .await?;
+    Ok(Json(player_view(&state, auth.player_id).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct ReclassifyInput {
+    pub goals: GoalsInput,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/reclassify", tag = "accounts", request_body = ReclassifyInput,
+    responses((status = 200, description = "player"), (status = 409, description = "30-day cooldown")))]
+pub async fn reclassify(
+    State(state): S,
+    auth: Auth,
+    ApiJson(input): ApiJson<ReclassifyInput>,
+) -> ApiResult<Json<Value>> {
+    state
+        .accounts
+        .reclassify(auth.player_id, input.goals)
+        .await?;
+    Ok(Json(player_view(&state, auth.player_id).await?))
+}

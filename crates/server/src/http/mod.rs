@@ -1,0 +1,127 @@
+//! The HTTP surface: every route wired in one place, the OpenAPI document generated
+//! from the same annotated handlers (so it cannot drift), and the middleware stack
+//! (metrics, rate limits, body limit, idempotency, panics → 500 JSON).
+
+pub mod accounts;
+pub mod activities;
+pub mod idempotency;
+pub mod ops;
+pub mod progress;
+pub mod ratelimit;
+pub mod web;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::bearer_token;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "Shonen Training Tracker API",
+    description = "Train like Goku. Grind like Asta. Level up like an MC."
+))]
+struct ApiDoc;
+
+/// The API routes with their OpenAPI description.
+fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    let mut r = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me, accounts::update_me))
+        .routes(routes!(accounts::reclassify))
+        .routes(routes!(activities::create, activities::list))
+        .routes(routes!(activities::show, activities::edit))
+        .routes(routes!(progress::dashboard))
+        .routes(routes!(progress::ledger))
+        .routes(routes!(progress::profile));
+    if state.config.dev_clock {
+        r = r.routes(routes!(ops::advance_clock));
+    }
+    r.split_for_parts()
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let (api, doc) = api(&state);
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/api/{*rest}", get(api_not_found).post(api_not_found))
+        .fallback(web::serve)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(middleware::from_fn(track))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::internal("handler panicked").into_response()
+            },
+        ))
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("route")
+}
+
+/// Request counts and latencies by route.
+async fn track(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("shonen_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("shonen_http_request_seconds", "route" => route, "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    resp
+}
+
+/// Per-IP and per-token request budgets.
+async fn rate_limit(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let per_minute = state.config.rate_limit_per_minute;
+    if let Err(e) = state
+        .limiter
+        .check(&format!("ip:{}", addr.ip()), per_minute)
+    {
+        return e.into_response();
+    }
+    if let Some(token) = bearer_token(req.headers())
+        && let Err(e) = state.limiter.check(&format!("token:{token}"), per_minute)
+    {
+        return e.into_response();
+    }
+    next.run(req).await
+}

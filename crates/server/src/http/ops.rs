@@ -1,0 +1,100 @@
+//! Operations routes: liveness, readiness, Prometheus metrics, the OpenAPI document
+//! and the dev clock (only with `SHONEN_DEV_CLOCK=1`).
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::{Arc, OnceLock};
+
+type S = State<Arc<AppState>>;
+
+/// The process-wide Prometheus recorder (one per process, shared by every app).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder was installed first; then ours just
+            // records nothing, which is acceptable for a second app in one process.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(State(state): S) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+        }
+    }
+}
+
+pub async fn metrics(State(state): S) -> impl IntoResponse {
+    if let Ok(depth) = state.store.queue_depth().await {
+        metrics::gauge!("shonen_job_queue_depth").set(depth as f64);
+    }
+    if let Ok(failed) = state.store.failed_jobs().await {
+        metrics::gauge!("shonen_jobs_failed").set(failed as f64);
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ClockInput {
+    pub advance_seconds: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/dev/clock", tag = "dev", request_body = ClockInput,
+    responses((status = 200, description = "{now}; due jobs have run"), (status = 404, description = "dev clock off")))]
+pub async fn advance_clock(
+    State(state): S,
+    ApiJson(input): ApiJson<ClockInput>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if !state.config.dev_clock {
+        return Err(ApiError::not_found("route"));
+    }
+    if !(0..=366 * 86_400).contains(&input.advance_seconds) {
+        return Err(ApiError::validation(
+            "advance_seconds",
+            "invalid_advance",
+            "advance_seconds must be 0 to 31622400 (the clock only moves forward)",
+        ));
+    }
+    let now = state.clock.advance(input.advance_seconds);
+    state
+        .store
+        .set_state(
+            "dev_clock_offset_micros",
+            &state.clock.offset_micros().to_string(),
+        )
+        .await?;
+    // Run what became due before answering, so the caller sees its effects.
+    crate::jobs::drain(&state)
+        .await
+        .map_err(|e| ApiError::internal(format!("jobs: {e:#}")))?;
+    Ok(Json(json!({ "now": now.to_rfc3339() })))
+}

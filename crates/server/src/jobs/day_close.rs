@@ -1,0 +1,46 @@
+//! The nightly evaluation of one player: closes every local day that has ended
+//! (skips, Plot Armor, streak breaks) and runs again at the next local midnight.
+
+use super::{Job, Outcome};
+use crate::app::AppState;
+use crate::services::{local, progress};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DayClose {
+    pub player_id: i64,
+}
+
+impl Job for DayClose {
+    const KIND: &'static str = "day_close";
+
+    fn dedup_key(&self) -> Option<String> {
+        Some(format!("day_close:{}", self.player_id))
+    }
+
+    async fn run(&self, state: &Arc<AppState>) -> anyhow::Result<Outcome> {
+        let now = state.clock.now();
+        let mut tx = state.store.begin().await?;
+        let mut player = match tx.lock_player(self.player_id).await {
+            Ok(p) => p,
+            Err(crate::storage::StoreError::NotFound) => return Ok(Outcome::Done),
+            Err(e) => return Err(e.into()),
+        };
+        let events = progress::close_days(&mut tx, &mut player, now).await?;
+        tx.save_progress(&player).await?;
+        tx.commit().await?;
+        if !events.is_empty() {
+            tracing::info!(
+                player = self.player_id,
+                events = events.len(),
+                "days closed"
+            );
+        }
+        state.events.after_penalties(&player, &events);
+        Ok(Outcome::RunAgainAt(local::next_midnight(
+            now,
+            local::tz(&player.timezone),
+        )))
+    }
+}

@@ -1,0 +1,149 @@
+//! A small typed job API over the durable `jobs` table. A job is a serializable
+//! value with a kind name and an optional dedup key; workers in any number of
+//! server instances claim due jobs, run them, and finish, reschedule or retry them
+//! with backoff. A job that keeps failing is marked `failed` and stays visible.
+
+mod day_close;
+
+pub use day_close::DayClose;
+
+use crate::app::AppState;
+use crate::storage::{JobRow, NewJob, StoreResult, Tx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a claimed job is reserved for its worker before others may take it.
+const LEASE: Duration = Duration::from_secs(60);
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+pub enum Outcome {
+    /// Done: the job row is deleted.
+    Done,
+    /// A recurring job: run again at this time.
+    RunAgainAt(DateTime<Utc>),
+}
+
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    const KIND: &'static str;
+    const MAX_ATTEMPTS: i64 = 8;
+
+    /// Jobs with the same key exist at most once in the queue.
+    fn dedup_key(&self) -> Option<String>;
+
+    fn run(
+        &self,
+        state: &Arc<AppState>,
+    ) -> impl std::future::Future<Output = anyhow::Result<Outcome>> + Send;
+}
+
+fn new_job<J: Job>(job: &J, run_at: DateTime<Utc>) -> StoreResult<NewJob> {
+    Ok(NewJob {
+        kind: J::KIND.to_string(),
+        dedup_key: job.dedup_key(),
+        payload: serde_json::to_string(job)
+            .map_err(|e| crate::storage::StoreError::Corrupt(e.to_string()))?,
+        run_at: run_at.timestamp_micros(),
+        max_attempts: J::MAX_ATTEMPTS,
+    })
+}
+
+/// Enqueues inside a caller's transaction, so the job exists iff the change does.
+pub async fn enqueue_in<J: Job>(
+    tx: &mut Tx,
+    job: &J,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    tx.enqueue(new_job(job, run_at)?, now.timestamp_micros())
+        .await
+}
+
+async fn dispatch(state: &Arc<AppState>, job: &JobRow) -> anyhow::Result<Outcome> {
+    async fn run<J: Job>(state: &Arc<AppState>, payload: &str) -> anyhow::Result<Outcome> {
+        let job: J = serde_json::from_str(payload)?;
+        job.run(state).await
+    }
+    match job.kind.as_str() {
+        DayClose::KIND => run::<DayClose>(state, &job.payload).await,
+        other => anyhow::bail!("unknown job kind {other:?}"),
+    }
+}
+
+/// Claims and runs one due job. Returns whether there was one.
+pub async fn run_one(state: &Arc<AppState>) -> anyhow::Result<bool> {
+    let now = state.clock.now();
+    let lease = LEASE.as_micros() as i64;
+    let Some(job) = state.store.claim_job(now.timestamp_micros(), lease).await? else {
+        return Ok(false);
+    };
+    let started = std::time::Instant::now();
+    let result = dispatch(state, &job).await;
+    let now = state.clock.now();
+    match result {
+        Ok(Outcome::Done) => {
+            state
+                .store
+                .finish_job(job.id, now.timestamp_micros())
+                .await?
+        }
+        Ok(Outcome::RunAgainAt(at)) => {
+            state
+                .store
+                .reschedule_job(job.id, at.timestamp_micros(), now.timestamp_micros())
+                .await?
+        }
+        Err(e) => {
+            // Exponential backoff: 2, 4, 8 … seconds, at most 10 minutes.
+            let backoff = 2i64.pow(job.attempts.clamp(1, 9) as u32).min(600);
+            let retry_at = now.timestamp_micros() + backoff * 1_000_000;
+            tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed");
+            metrics::counter!("shonen_jobs_failed_total", "kind" => job.kind.clone()).increment(1);
+            state
+                .store
+                .fail_job(&job, &format!("{e:#}"), retry_at, now.timestamp_micros())
+                .await?;
+        }
+    }
+    metrics::histogram!("shonen_job_seconds", "kind" => job.kind.clone())
+        .record(started.elapsed().as_secs_f64());
+    Ok(true)
+}
+
+/// Runs every job that is due now (used after the dev clock jumps, and in tests).
+pub async fn drain(state: &Arc<AppState>) -> anyhow::Result<usize> {
+    let mut n = 0;
+    while run_one(state).await? {
+        n += 1;
+        if n > 1_000_000 {
+            break;
+        }
+    }
+    Ok(n)
+}
+
+/// A worker loop; stops when `shutdown` flips.
+pub async fn worker(state: Arc<AppState>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let idle = match run_one(&state).await {
+            Ok(true) => false,
+            Ok(false) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "job worker error");
+                true
+            }
+        };
+        if idle {
+            tokio::select! {
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = state.job_wakeup.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

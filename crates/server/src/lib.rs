@@ -1,0 +1,18 @@
+//! The Shonen Training Tracker service: REST API, storage (SQLite or PostgreSQL),
+//! the durable job system and the day-end evaluation. The game's rules live in the
+//! pure `shonen-rules` crate; this crate does the I/O around them.
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod http;
+pub mod jobs;
+pub mod services;
+pub mod storage;
+pub mod validate;
+
+pub use app::Application;
+pub use config::Config;

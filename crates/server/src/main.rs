@@ -1,0 +1,126 @@
+//! The `shonen` binary: `serve` (the default), `migrate`, and the `xp` calculator.
+
+use clap::{Parser, Subcommand};
+use shonen_server::{Application, Config};
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "shonen",
+    about = "Shonen Training Tracker: train like Goku, level up like an MC"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (REST API, web UI, job workers). The default.
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Read one strength session as JSON on stdin and print its XP breakdown.
+    Xp,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Xp => xp(),
+        Command::Migrate => runtime(migrate()),
+        Command::Serve => runtime(serve()),
+    }
+}
+
+fn xp() -> ExitCode {
+    let mut input = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+        let err = shonen_rules::calculator::CalcError {
+            code: "unreadable_input".into(),
+            message: format!("could not read stdin: {e}"),
+            field: None,
+        };
+        println!("{}", err.to_json());
+        return ExitCode::from(2);
+    }
+    match shonen_rules::calculator::run(&input) {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            println!("{}", err.to_json());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SHONEN_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+fn runtime(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    init_tracing();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("could not start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(fut) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = shonen_server::storage::Store::open(&config.effective_database_url()).await?;
+    store.close().await;
+    tracing::info!("database is up to date");
+    Ok(())
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    tracing::info!(?config, "starting");
+    let app = Application::build(config).await?;
+    tracing::info!("open http://{}", app.local_addr());
+    app.run_until(shutdown_signal()).await
+}
+
+/// SIGTERM or Ctrl-C: stop accepting, finish in-flight requests, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

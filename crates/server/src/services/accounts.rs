@@ -1,0 +1,283 @@
+//! Accounts: registration with classification, login, bearer tokens (random, stored
+//! only as keyed hashes, expiring after 30 days, revocable), settings and reclassify.
+
+use crate::clock::Clock;
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{self, DayClose};
+use crate::services::local;
+use crate::storage::{NewPlayer, PlayerRow, SettingsUpdate, Store, StoreError};
+use crate::validate;
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use axum::http::StatusCode;
+use chrono::Duration;
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use shonen_rules::{ChainState, Goals, classify};
+use std::sync::Arc;
+
+pub const TOKEN_LIFETIME_DAYS: i64 = 30;
+pub const RECLASSIFY_COOLDOWN_DAYS: i64 = 30;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct GoalsInput {
+    pub strength: i64,
+    pub agility: i64,
+    pub intelligence: i64,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RegisterInput {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub timezone: Option<String>,
+    pub goals: GoalsInput,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct SettingsInput {
+    pub timezone: Option<String>,
+    pub training_days: Option<Vec<String>>,
+    pub weekly_goal: Option<i64>,
+    pub wake_target: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    store: Store,
+    clock: Arc<Clock>,
+    secret: Arc<Vec<u8>>,
+}
+
+fn goals(g: &GoalsInput) -> ApiResult<Goals> {
+    Goals::new(g.strength, g.agility, g.intelligence).map_err(|e| {
+        let field = match e.field.as_deref() {
+            Some(f) if f.starts_with("goals.") => f.to_string(),
+            Some(f) => format!("goals.{f}"),
+            None => "goals".to_string(),
+        };
+        ApiError::validation(&field, e.code.as_str(), e.message)
+    })
+}
+
+impl Accounts {
+    pub fn new(store: Store, clock: Arc<Clock>, secret: Vec<u8>) -> Accounts {
+        Accounts {
+            store,
+            clock,
+            secret: Arc::new(secret),
+        }
+    }
+
+    fn token_hash(&self, token: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(&*self.secret);
+        h.update(b":");
+        h.update(token.as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    async fn issue_token(&self, player_id: i64) -> ApiResult<String> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = hex::encode(bytes);
+        let now = self.clock.now();
+        let expires = now + Duration::days(TOKEN_LIFETIME_DAYS);
+        self.store
+            .insert_token(
+                &self.token_hash(&token),
+                player_id,
+                now.timestamp_micros(),
+                expires.timestamp_micros(),
+            )
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn player_for_token(&self, token: &str) -> ApiResult<Option<i64>> {
+        Ok(self
+            .store
+            .token_player(&self.token_hash(token), self.clock.now_micros())
+            .await?)
+    }
+
+    pub async fn logout(&self, token: &str) -> ApiResult<()> {
+        Ok(self.store.revoke_token(&self.token_hash(token)).await?)
+    }
+
+    pub async fn register(&self, input: RegisterInput) -> ApiResult<(String, PlayerRow)> {
+        let username = validate::username(&input.username)?;
+        let email = validate::email(&input.email)?;
+        validate::password(&input.password)?;
+        let tz_name = input.timezone.unwrap_or_else(|| "UTC".to_string());
+        let tz = validate::timezone(&tz_name)?;
+        let goals = goals(&input.goals)?;
+        let class = classify(goals);
+        let hash = hash_password(input.password).await?;
+        let now = self.clock.now();
+        let today = local::date(now, tz);
+        let mut tx = self.store.begin().await?;
+        let player = tx
+            .insert_player(NewPlayer {
+                username,
+                email,
+                password_hash: hash,
+                class: class.as_str().to_string(),
+                goals: [
+                    i64::from(goals.strength()),
+                    i64::from(goals.agility()),
+                    i64::from(goals.intelligence()),
+                ],
+                timezone: tz.name().to_string(),
+                training_days: "mon,tue,thu,fri".into(),
+                weekly_goal: 4,
+                wake_target: "06:30".into(),
+                now: now.timestamp_micros(),
+                registered_on: today.to_string(),
+                chain_json: serde_json::to_string(&ChainState::default())
+                    .map_err(ApiError::internal)?,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(what) => ApiError::conflict(
+                    &format!("{what}_taken"),
+                    format!("that {what} is already registered"),
+                )
+                .with_details(serde_json::json!({ "field": what })),
+                other => other.into(),
+            })?;
+        jobs::enqueue_in(
+            &mut tx,
+            &DayClose {
+                player_id: player.id,
+            },
+            local::next_midnight(now, tz),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        let token = self.issue_token(player.id).await?;
+        Ok((token, player))
+    }
+
+    pub async fn login(&self, input: LoginInput) -> ApiResult<(String, PlayerRow)> {
+        let bad = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "wrong username or password",
+            )
+        };
+        let player = self.store.player_by_login(input.username.trim()).await?;
+        // Verify against a fixed hash when the player is unknown so that timing
+        // does not reveal which usernames exist.
+        let stored = match &player {
+            Some(p) => p.password_hash.clone(),
+            None => dummy_hash().await?,
+        };
+        let ok = verify_password(input.password, stored).await?;
+        match player {
+            Some(p) if ok => {
+                let token = self.issue_token(p.id).await?;
+                Ok((token, p))
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    pub async fn update_settings(&self, player_id: i64, input: SettingsInput) -> ApiResult<()> {
+        let update = SettingsUpdate {
+            timezone: match input.timezone {
+                Some(t) => Some(validate::timezone(&t)?.name().to_string()),
+                None => None,
+            },
+            training_days: match input.training_days {
+                Some(d) => Some(validate::training_days(&d)?),
+                None => None,
+            },
+            weekly_goal: match input.weekly_goal {
+                Some(g) => Some(validate::weekly_goal(g)?),
+                None => None,
+            },
+            wake_target: match input.wake_target {
+                Some(w) => Some(validate::wake_target(&w)?),
+                None => None,
+            },
+        };
+        Ok(self.store.update_settings(player_id, update).await?)
+    }
+
+    pub async fn reclassify(&self, player_id: i64, input: GoalsInput) -> ApiResult<()> {
+        let goals = goals(&input)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let player = tx.lock_player(player_id).await?;
+        let since = now.timestamp_micros() - player.classified_at;
+        let cooldown = Duration::days(RECLASSIFY_COOLDOWN_DAYS);
+        if since < cooldown.num_microseconds().unwrap_or(i64::MAX) {
+            let next = crate::clock::from_micros(player.classified_at) + cooldown;
+            return Err(ApiError::conflict(
+                "reclassify_cooldown",
+                "you can re-take the classification once every 30 days",
+            )
+            .with_details(serde_json::json!({ "available_at": next.to_rfc3339() })));
+        }
+        let class = classify(goals);
+        tx.reclassify(
+            player_id,
+            class.as_str(),
+            [
+                i64::from(goals.strength()),
+                i64::from(goals.agility()),
+                i64::from(goals.intelligence()),
+            ],
+            now.timestamp_micros(),
+        )
+        .await?;
+        Ok(tx.commit().await?)
+    }
+}
+
+/// A real argon2id hash of a random password, made once, verified against when the
+/// login name is unknown.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn dummy_hash() -> ApiResult<String> {
+    DUMMY_HASH
+        .get_or_try_init(|| async {
+            let mut bytes = [0u8; 16];
+            rand::rng().fill_bytes(&mut bytes);
+            hash_password(hex::encode(bytes)).await
+        })
+        .await
+        .cloned()
+}
+
+/// Argon2id is deliberately slow: it runs on the blocking pool, never on the runtime.
+async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| ApiError::internal(format!("hashing: {e}")))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .map_err(ApiError::internal)
+}

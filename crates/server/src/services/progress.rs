@@ -1,0 +1,227 @@
+//! Progress: applying ledger entries to a player's totals, closing local days
+//! (skips, Plot Armor, streak breaks), and the player's derived view.
+
+use crate::clock::from_micros;
+use crate::services::local;
+use crate::storage::{NewLedgerEntry, PlayerRow, StoreResult, Tx};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde_json::{Value, json};
+use shonen_rules::{
+    ChainState, Class, DayEvent, DayFacts, Stat, TrainingDays, apply_penalty, close_day,
+    level_for_xp, skills_for, title, xp_for_next_level, xp_into_level,
+};
+
+pub fn chain(p: &PlayerRow) -> ChainState {
+    serde_json::from_str(&p.chain_json).unwrap_or_default()
+}
+
+pub fn set_chain(p: &mut PlayerRow, c: &ChainState) {
+    // Serializing a plain struct of numbers and dates cannot fail.
+    p.chain_json = serde_json::to_string(c).unwrap_or_else(|_| "{}".into());
+}
+
+pub fn class(p: &PlayerRow) -> Class {
+    Class::parse(&p.class).unwrap_or(Class::Balanced)
+}
+
+pub fn training_days(p: &PlayerRow) -> TrainingDays {
+    let days: Vec<_> = p
+        .training_days
+        .split(',')
+        .filter_map(crate::validate::parse_weekday)
+        .collect();
+    TrainingDays::new(&days)
+}
+
+fn stat_column(p: &mut PlayerRow, stat: Stat) -> &mut i64 {
+    match stat {
+        Stat::Strength => &mut p.xp_strength,
+        Stat::Agility => &mut p.xp_agility,
+        Stat::Intelligence => &mut p.xp_intelligence,
+        Stat::Fighting => &mut p.xp_fighting,
+        Stat::Discipline => &mut p.xp_discipline,
+    }
+}
+
+/// One ledger change to apply to a locked player.
+pub struct Entry<'a> {
+    pub at: DateTime<Utc>,
+    pub stat: Option<Stat>,
+    pub amount: i64,
+    pub reason: &'a str,
+    pub activity_id: Option<i64>,
+    pub rule_key: Option<String>,
+}
+
+/// Writes a ledger entry and applies it to the player's totals (the caller saves the
+/// player in the same transaction). Negative amounts are floored so total XP never
+/// drops below 0; the entry records what was actually taken. Returns the amount
+/// applied, or `None` when the rule key was already used.
+pub async fn post(tx: &mut Tx, p: &mut PlayerRow, e: Entry<'_>) -> StoreResult<Option<i64>> {
+    let amount = if e.amount < 0 {
+        -apply_penalty(p.total_xp, -e.amount)
+    } else {
+        e.amount
+    };
+    let week = local::week_start(local::date(e.at, local::tz(&p.timezone)));
+    let inserted = tx
+        .insert_ledger(NewLedgerEntry {
+            player_id: p.id,
+            at: e.at.timestamp_micros(),
+            stat: e.stat.map(|s| s.as_str().to_string()),
+            amount,
+            reason: e.reason.to_string(),
+            activity_id: e.activity_id,
+            rule_key: e.rule_key,
+            week_start: week.to_string(),
+        })
+        .await?;
+    if inserted.is_none() {
+        return Ok(None);
+    }
+    p.total_xp = (p.total_xp + amount).max(0);
+    if let Some(stat) = e.stat {
+        let col = stat_column(p, stat);
+        *col = (*col + amount).max(0);
+    }
+    metrics::counter!("shonen_xp_awarded_total").increment(amount.max(0) as u64);
+    Ok(Some(amount))
+}
+
+/// A day-close event as applied (with the amount actually taken).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub event: DayEvent,
+    pub amount: i64,
+}
+
+/// Closes every local day of the player that has ended by `now`, in order, applying
+/// each event once (rule keys make a re-run after a crash harmless).
+pub async fn close_days(
+    tx: &mut Tx,
+    p: &mut PlayerRow,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Applied>> {
+    let tz = local::tz(&p.timezone);
+    let today = local::date(now, tz);
+    let registered = local::parse_date(&p.registered_on).unwrap_or(today);
+    let mut state = chain(p);
+    let days = shonen_rules::streak::days_to_close(&state, registered, today);
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Vec::new());
+    };
+    let trained: Vec<String> = tx
+        .training_dates_between(p.id, &first.to_string(), &last.to_string())
+        .await?;
+    let schedule = training_days(p);
+    let mut applied = Vec::new();
+    for day in days {
+        let facts = DayFacts {
+            trained: trained.iter().any(|d| *d == day.to_string()),
+            scheduled: schedule.contains(shonen_rules::Weekday::from_chrono(day.weekday())),
+            registration_day: day == registered,
+        };
+        let (next, events) = close_day(state, day, facts, level_for_xp(p.total_xp));
+        state = next;
+        let at = local::start_of_day(day.succ_opt().unwrap_or(day), tz).min(now);
+        for event in events {
+            let amount = post(
+                tx,
+                p,
+                Entry {
+                    at,
+                    stat: event.stat,
+                    amount: event.xp,
+                    reason: &event.reason,
+                    activity_id: None,
+                    rule_key: Some(event.key.clone()),
+                },
+            )
+            .await?;
+            if let Some(amount) = amount {
+                applied.push(Applied { event, amount });
+            }
+        }
+    }
+    set_chain(p, &state);
+    Ok(applied)
+}
+
+pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {
+    shonen_rules::fatigue::recover(
+        u8::try_from(p.fatigue.clamp(0, 100)).unwrap_or(100),
+        from_micros(p.fatigue_at),
+        now,
+    )
+}
+
+pub fn buff_active(p: &PlayerRow, now: DateTime<Utc>) -> bool {
+    p.buff_expires_at
+        .is_some_and(|t| t > now.timestamp_micros())
+}
+
+/// The streak shown to the player today: the chain plus today if trained today.
+pub fn display_streak(p: &PlayerRow, trained_today: bool) -> u32 {
+    shonen_rules::streak::current_streak(&chain(p), trained_today)
+}
+
+pub fn stats_json(p: &PlayerRow) -> Value {
+    json!({
+        "strength": p.xp_strength,
+        "agility": p.xp_agility,
+        "intelligence": p.xp_intelligence,
+        "fighting": p.xp_fighting,
+        "discipline": p.xp_discipline,
+    })
+}
+
+pub fn today(p: &PlayerRow, now: DateTime<Utc>) -> NaiveDate {
+    local::date(now, local::tz(&p.timezone))
+}
+
+/// The contract's `player` object.
+pub fn player_json(
+    p: &PlayerRow,
+    now: DateTime<Utc>,
+    trained_today: bool,
+    avatar_url: Option<String>,
+) -> Value {
+    let level = level_for_xp(p.total_xp);
+    let class = class(p);
+    let buffs: Vec<Value> = if buff_active(p, now) {
+        vec![json!({
+            "name": "Training Arc Buff",
+            "multiplier": shonen_rules::award::TRAINING_ARC_BUFF,
+            "expires_at": p.buff_expires_at.map(|t| from_micros(t).to_rfc3339()),
+        })]
+    } else {
+        Vec::new()
+    };
+    let skills: Vec<Value> = skills_for(class, level)
+        .into_iter()
+        .map(|s| json!({ "name": s.name, "level": s.level, "active": s.active }))
+        .collect();
+    let days: Vec<&str> = training_days(p).days().iter().map(|d| d.as_str()).collect();
+    json!({
+        "id": p.id,
+        "username": p.username,
+        "class": p.class,
+        "level": level,
+        "title": title(level),
+        "total_xp": p.total_xp,
+        "xp_into_level": xp_into_level(p.total_xp),
+        "xp_for_next_level": xp_for_next_level(p.total_xp),
+        "stats": stats_json(p),
+        "fatigue": fatigue_now(p, now),
+        "streak": display_streak(p, trained_today),
+        "buffs": buffs,
+        "skills": skills,
+        "plot_armor_charges": chain(p).plot_armor_charges(today(p, now), level),
+        "timezone": p.timezone,
+        "training_days": days,
+        "weekly_goal": p.weekly_goal,
+        "wake_target": p.wake_target,
+        "avatar_url": avatar_url,
+        "created_at": from_micros(p.created_at).to_rfc3339(),
+    })
+}

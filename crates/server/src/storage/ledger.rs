@@ -1,0 +1,126 @@
+//! The XP ledger, the source of truth for totals, and its weekly per-stat rollups so
+//! the dashboard never scans the whole ledger.
+
+use super::{Store, StoreResult, Tx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub at: i64,
+    pub stat: Option<String>,
+    pub amount: i64,
+    pub reason: String,
+    pub activity_id: Option<i64>,
+}
+
+pub struct NewLedgerEntry {
+    pub player_id: i64,
+    pub at: i64,
+    pub stat: Option<String>,
+    pub amount: i64,
+    pub reason: String,
+    pub activity_id: Option<i64>,
+    /// A rule key ("skip:2026-11-20") makes the entry happen at most once per player.
+    pub rule_key: Option<String>,
+    /// The player's local ISO week (Monday) the entry belongs to.
+    pub week_start: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WeeklyRow {
+    pub week_start: String,
+    pub stat: String,
+    pub xp: i64,
+}
+
+/// Rollup bucket for entries without a stat (penalties).
+pub const NO_STAT: &str = "-";
+
+impl Store {
+    pub async fn ledger(
+        &self,
+        player_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, stat, amount, reason, activity_id FROM ledger \
+             WHERE player_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(player_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Sum of every ledger entry, to check totals against (tests, audits).
+    pub async fn ledger_sum(&self, player_id: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger WHERE player_id = $1",
+        )
+        .bind(player_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn weekly_since(
+        &self,
+        player_id: i64,
+        first_week: &str,
+    ) -> StoreResult<Vec<WeeklyRow>> {
+        Ok(sqlx::query_as(
+            "SELECT week_start, stat, xp FROM weekly_rollups WHERE player_id = $1 \
+             AND week_start >= $2 ORDER BY week_start",
+        )
+        .bind(player_id)
+        .bind(first_week.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+impl Tx {
+    /// Appends an entry and bumps its weekly rollup. Returns `None` (and writes
+    /// nothing) when an entry with the same rule key already exists.
+    pub async fn insert_ledger(&mut self, e: NewLedgerEntry) -> StoreResult<Option<i64>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO ledger (player_id, at, stat, amount, reason, activity_id, rule_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(e.player_id)
+        .bind(e.at)
+        .bind(e.stat.clone())
+        .bind(e.amount)
+        .bind(e.reason)
+        .bind(e.activity_id)
+        .bind(e.rule_key)
+        .fetch_optional(self.conn())
+        .await?;
+        if id.is_some() {
+            sqlx::query(
+                "INSERT INTO weekly_rollups (player_id, week_start, stat, xp) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (player_id, week_start, stat) \
+                 DO UPDATE SET xp = weekly_rollups.xp + excluded.xp",
+            )
+            .bind(e.player_id)
+            .bind(e.week_start)
+            .bind(e.stat.unwrap_or_else(|| NO_STAT.to_string()))
+            .bind(e.amount)
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(id)
+    }
+
+    pub async fn has_rule_key(&mut self, player_id: i64, rule_key: &str) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger WHERE player_id = $1 AND rule_key = $2",
+        )
+        .bind(player_id)
+        .bind(rule_key.to_string())
+        .fetch_one(self.conn())
+        .await?;
+        Ok(n > 0)
+    }
+}

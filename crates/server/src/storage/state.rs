@@ -1,0 +1,99 @@
+//! Named values kept across restarts (`service_state`) and idempotency records.
+
+use super::{Store, StoreResult};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IdempotentResponse {
+    pub request_hash: String,
+    pub status: i64,
+    pub body: String,
+}
+
+impl Store {
+    pub async fn state(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM service_state WHERE name = $1")
+                .bind(name.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn set_state(&self, name: &str, value: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO service_state (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name.to_string())
+        .bind(value.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn idempotent_response(
+        &self,
+        owner: &str,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentResponse>> {
+        Ok(sqlx::query_as(
+            "SELECT request_hash, status, body FROM idempotency WHERE player_key = $1 \
+             AND idem_key = $2",
+        )
+        .bind(owner.to_string())
+        .bind(key.to_string())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Reserves a key before the request runs (status 0 = in progress). Returns
+    /// false when the key is already known.
+    pub async fn reserve_idempotency(
+        &self,
+        owner: &str,
+        key: &str,
+        request_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let inserted: Option<String> = sqlx::query_scalar(
+            "INSERT INTO idempotency (player_key, idem_key, request_hash, status, body, \
+             created_at) VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING RETURNING idem_key",
+        )
+        .bind(owner.to_string())
+        .bind(key.to_string())
+        .bind(request_hash.to_string())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(inserted.is_some())
+    }
+
+    pub async fn complete_idempotency(
+        &self,
+        owner: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE idempotency SET status = $1, body = $2 WHERE player_key = $3 AND idem_key = $4",
+        )
+        .bind(i64::from(status))
+        .bind(body.to_string())
+        .bind(owner.to_string())
+        .bind(key.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a reservation whose request failed on our side, so a retry can run.
+    pub async fn release_idempotency(&self, owner: &str, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM idempotency WHERE player_key = $1 AND idem_key = $2")
+            .bind(owner.to_string())
+            .bind(key.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,713 @@
+//! API tests: the real service on port 0, a fresh database per test, each test run
+//! on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{Backend, TestApp, strength};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+both_backends!(
+    register_login_logout,
+    registration_errors,
+    settings_and_reclassify,
+    strength_seed_scenarios,
+    rejected_activities_change_nothing,
+    activities_list_show_and_privacy,
+    strength_edit_corrects_the_ledger,
+    idempotency_key_replays,
+    dashboard_and_ledger,
+    streak_combo_grows_day_by_day,
+    three_missed_days_break_the_streak,
+    concurrent_posts_keep_totals_exact,
+);
+
+async fn register_login_logout(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (token, player) = app.register("goku", [9, 3, 2]).await;
+    assert_eq!(player["class"], "brawler");
+    assert_eq!(player["level"], 1);
+    assert_eq!(player["title"], "Side Character");
+    assert_eq!(player["timezone"], "UTC");
+    assert_eq!(player["training_days"], json!(["mon", "tue", "thu", "fri"]));
+    assert_eq!(player["wake_target"], "06:30");
+    assert_eq!(player["weekly_goal"], 4);
+    for field in [
+        "id",
+        "username",
+        "total_xp",
+        "xp_into_level",
+        "xp_for_next_level",
+        "stats",
+        "fatigue",
+        "streak",
+        "buffs",
+        "skills",
+        "plot_armor_charges",
+        "avatar_url",
+    ] {
+        assert!(player.get(field).is_some(), "player lacks {field}");
+    }
+    assert_eq!(app.me(&token).await["username"], "goku");
+
+    for login in ["goku", "goku@example.com"] {
+        let (s, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": login, "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body["token"].as_str().is_some());
+    }
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "goku", "password": "wrong password!"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "invalid_credentials");
+
+    let (s, _) = app.call(Method::GET, "/api/v1/me", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, body) = app.get("/api/v1/me", "not-a-token").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+
+    let (s, _) = app
+        .call(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.get("/api/v1/me", &token).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a revoked token must not work");
+
+    // Tokens expire after 30 days.
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "goku", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let t2 = body["token"].as_str().unwrap().to_string();
+    app.advance(29 * 86_400).await;
+    assert_eq!(app.get("/api/v1/me", &t2).await.0, StatusCode::OK);
+    app.advance(2 * 86_400).await;
+    assert_eq!(app.get("/api/v1/me", &t2).await.0, StatusCode::UNAUTHORIZED);
+}
+
+async fn registration_errors(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.register("vegeta", [5, 5, 5]).await;
+    let reg = |v: Value| app.call(Method::POST, "/api/v1/auth/register", None, Some(v));
+    let base = json!({"username": "trunks", "email": "trunks@capsule.jp", "password": "0123456789", "goals": {"strength": 1, "agility": 1, "intelligence": 1}});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field) in [
+        (with("username", json!("ab")), "username"),
+        (with("username", json!("Trunks")), "username"),
+        (with("email", json!("trunks@capsule")), "email"),
+        (with("password", json!("short")), "password"),
+        (with("timezone", json!("Mars/Olympus")), "timezone"),
+        (
+            with(
+                "goals",
+                json!({"strength": 11, "agility": 1, "intelligence": 1}),
+            ),
+            "goals.strength",
+        ),
+    ] {
+        let (s, e) = reg(body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["details"]["field"], field, "{e}");
+        assert!(e["error"]["message"].as_str().is_some());
+    }
+    let (s, e) = reg(json!({"username": "trunks"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "missing fields: {e}");
+    let (s, e) = reg(with("username", json!("vegeta"))).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(e["error"]["code"], "username_taken");
+    let (s, _) = reg(with("email", json!("vegeta@example.com"))).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/register", app.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "malformed_json");
+    // Balanced when the top two goals are close.
+    let (s, e) = reg(with(
+        "goals",
+        json!({"strength": 7, "agility": 6, "intelligence": 0}),
+    ))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    assert_eq!(e["player"]["class"], "balanced");
+}
+
+async fn settings_and_reclassify(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (token, _) = app.register("killua", [1, 9, 3]).await;
+    let patch = |v: Value| app.call(Method::PATCH, "/api/v1/me", Some(&token), Some(v));
+    let (s, p) = patch(json!({"timezone": "Asia/Tokyo", "training_days": ["sat", "mon"], "weekly_goal": 5, "wake_target": "05:45"})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["timezone"], "Asia/Tokyo");
+    assert_eq!(p["training_days"], json!(["mon", "sat"]));
+    assert_eq!(p["weekly_goal"], 5);
+    assert_eq!(p["wake_target"], "05:45");
+    for (body, field) in [
+        (json!({"timezone": "Nowhere/City"}), "timezone"),
+        (json!({"training_days": ["someday"]}), "training_days"),
+        (json!({"weekly_goal": 8}), "weekly_goal"),
+        (json!({"wake_target": "5:45"}), "wake_target"),
+    ] {
+        let (s, e) = patch(body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["error"]["details"]["field"], field);
+    }
+    assert_eq!(
+        app.me(&token).await["weekly_goal"],
+        5,
+        "a rejected patch changes nothing"
+    );
+
+    let goals = json!({"goals": {"strength": 9, "agility": 1, "intelligence": 1}});
+    let (s, e) = app
+        .post("/api/v1/me/reclassify", &token, goals.clone())
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "reclassify_cooldown");
+    app.advance(30 * 86_400).await;
+    // Thirty days also expired the token: log in again.
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "killua", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let token = body["token"].as_str().unwrap().to_string();
+    let (s, p) = app
+        .post("/api/v1/me/reclassify", &token, goals.clone())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["class"], "brawler");
+    let (s, _) = app.post("/api/v1/me/reclassify", &token, goals).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+async fn strength_seed_scenarios(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    // A Speedster has no affinity on Strength, so the award equals the session XP.
+    let (t1, _) = app.register("rocklee", [0, 9, 0]).await;
+    let (s, body) = app
+        .post("/api/v1/activities", &t1, strength(4, 10.0, 15, 25.0))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let award = &body["award"];
+    assert_eq!(award["final"], 23);
+    assert_eq!(award["base"], 23.0);
+    assert_eq!(award["stat"], "strength");
+    assert_eq!(award["capped"], false);
+    assert_eq!(
+        award["message"],
+        "Recovery session logged. Rest is also training."
+    );
+    let names: Vec<&str> = award["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"consistency") && names.contains(&"class_affinity"),
+        "{names:?}"
+    );
+    assert_eq!(body["activity"]["kind"], "strength");
+
+    let (t2, _) = app.register("baki", [0, 9, 0]).await;
+    let (s, body) = app
+        .post("/api/v1/activities", &t2, strength(12, 100.0, 5, 70.0))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(body["award"]["final"], 98);
+    assert_eq!(
+        body["award"]["message"],
+        "Significant training load registered. Adaptation in progress."
+    );
+
+    // A Brawler gets ×1.25 on Strength: round(23 × 1.25) = round(28.75) = 29.
+    let (t3, _) = app.register("yujiro", [9, 0, 0]).await;
+    let (_, body) = app
+        .post("/api/v1/activities", &t3, strength(4, 10.0, 15, 25.0))
+        .await;
+    assert_eq!(body["award"]["final"], 29);
+    let me = app.me(&t3).await;
+    assert_eq!(me["total_xp"], 29);
+    assert_eq!(me["stats"]["strength"], 29);
+    assert_eq!(me["streak"], 1);
+    assert_eq!(
+        me["fatigue"], 4,
+        "strength adds min(25, floor(session XP 23 / 5))"
+    );
+}
+
+async fn rejected_activities_change_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("asta", [9, 0, 0]).await;
+    let now = app.now().await;
+    let cases = [
+        (strength(50, 0.0, 10, 60.0), "volume_zero", "sets"),
+        (
+            strength(4, 10.0, 15, 19.0),
+            "duration_too_short",
+            "duration_min",
+        ),
+        (
+            json!({"kind": "run", "distance_km": 10, "duration_min": 20}),
+            "pace_too_fast",
+            "duration_min",
+        ),
+        (
+            json!({"kind": "study", "duration_min": 10}),
+            "duration_too_short",
+            "duration_min",
+        ),
+        (
+            json!({"kind": "martial_arts", "duration_min": 29, "style": "karate"}),
+            "duration_too_short",
+            "duration_min",
+        ),
+        (
+            json!({"kind": "wake_up", "woke_at": "07:00"}),
+            "wake_after_target",
+            "woke_at",
+        ),
+        (json!({"kind": "flying"}), "invalid_kind", "kind"),
+        (
+            json!({"kind": "run", "duration_min": 30}),
+            "missing_field",
+            "distance_km",
+        ),
+        (
+            json!({"kind": "study", "duration_min": 60, "occurred_at": (now + chrono::Duration::minutes(5)).to_rfc3339()}),
+            "occurred_in_future",
+            "occurred_at",
+        ),
+        (
+            json!({"kind": "study", "duration_min": 60, "occurred_at": (now - chrono::Duration::hours(49)).to_rfc3339()}),
+            "occurred_too_old",
+            "occurred_at",
+        ),
+        (
+            json!({"kind": "study", "duration_min": "sixty"}),
+            "invalid_field",
+            "duration_min",
+        ),
+    ];
+    for (body, code, field) in cases {
+        let (s, e) = app.post("/api/v1/activities", &t, body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {e}");
+        assert_eq!(e["error"]["code"], code, "{body} → {e}");
+        let got_field = e["error"]["details"]["field"].as_str().unwrap_or("");
+        assert!(got_field.starts_with(field), "{body} → {e}");
+    }
+    let (s, _) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "wake_up", "woke_at": "06:00"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, e) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "wake_up", "woke_at": "05:00"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["code"], "already_woke_today");
+
+    // Too large a body: 413 in the contract's format.
+    let big = "x".repeat(1024 * 1024 + 10);
+    let (s, e) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "study", "duration_min": 60, "note": big}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{e}");
+    assert_eq!(e["error"]["code"], "body_too_large");
+
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"], 10, "only the wake-up counted");
+    let (_, list) = app.get("/api/v1/activities", &t).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    assert_eq!(ledger["items"].as_array().unwrap().len(), 1);
+}
+
+async fn activities_list_show_and_privacy(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("naruto", [3, 3, 3]).await;
+    let (other, _) = app.register("sasuke", [3, 3, 3]).await;
+    let mut ids = Vec::new();
+    for km in [3, 4, 5] {
+        let (s, body) = app
+            .post(
+                "/api/v1/activities",
+                &t,
+                json!({"kind": "run", "distance_km": km, "duration_min": km * 6}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        ids.push(body["activity"]["id"].as_i64().unwrap());
+    }
+    let (s, page1) = app.get("/api/v1/activities?limit=2", &t).await;
+    assert_eq!(s, StatusCode::OK);
+    let items = page1["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["id"].as_i64().unwrap(), ids[2], "newest first");
+    let cursor = page1["next_before"].as_str().unwrap();
+    let (_, page2) = app
+        .get(&format!("/api/v1/activities?limit=2&before={cursor}"), &t)
+        .await;
+    let items2 = page2["items"].as_array().unwrap();
+    assert_eq!(items2.len(), 1);
+    assert_eq!(items2[0]["id"].as_i64().unwrap(), ids[0]);
+    assert!(page2["next_before"].is_null());
+    let (s, e) = app.get("/api/v1/activities?limit=0", &t).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    let (s, one) = app.get(&format!("/api/v1/activities/{}", ids[1]), &t).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(one["activity"]["distance_km"], 4.0);
+    // Balanced: 4 km × 20 × 1.10 affinity × 1.00 combo = 88.
+    assert_eq!(one["award"]["final"], 88);
+    let (s, e) = app
+        .get(&format!("/api/v1/activities/{}", ids[1]), &other)
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another player's activity is hidden"
+    );
+    assert_eq!(e["error"]["code"], "not_found");
+    let (s, _) = app.get("/api/v1/activities/999999", &t).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, prof) = app.get("/api/v1/players/naruto", &other).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(prof["username"], "naruto");
+    assert!(prof["badges"].is_array() && prof["stats"].is_object());
+    assert!(
+        prof.get("email").is_none(),
+        "no private fields on a public profile"
+    );
+    let (s, _) = app.get("/api/v1/players/nobody", &other).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+async fn strength_edit_corrects_the_ledger(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("deku", [0, 9, 0]).await;
+    let (_, body) = app
+        .post("/api/v1/activities", &t, strength(12, 100.0, 5, 70.0))
+        .await;
+    let id = body["activity"]["id"].as_i64().unwrap();
+    assert_eq!(body["award"]["final"], 98);
+    let (s, edited) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/activities/{id}"),
+            Some(&t),
+            Some(strength(12, 100.0, 5, 70.0)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{edited}");
+    // Same session with the 0.8 edit penalty: round(97.9… × 0.8) = 78.
+    let final_xp = edited["award"]["final"].as_i64().unwrap();
+    assert_eq!(final_xp, 78);
+    assert!(
+        edited["award"]["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "edit_penalty")
+    );
+    assert_eq!(edited["activity"]["edited"], true);
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"], 78);
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    let amounts: Vec<i64> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, vec![-20, 98]);
+
+    let (s, e) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/activities/{id}"),
+            Some(&t),
+            Some(json!({"duration_min": 5})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        app.me(&t).await["total_xp"],
+        78,
+        "a rejected edit changes nothing"
+    );
+
+    let (_, run) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "run", "distance_km": 5, "duration_min": 30}),
+        )
+        .await;
+    let run_id = run["activity"]["id"].as_i64().unwrap();
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/activities/{run_id}"),
+            Some(&t),
+            Some(json!({"duration_min": 40})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    app.advance(25 * 3600).await;
+    let (s, e) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/activities/{id}"),
+            Some(&t),
+            Some(json!({"duration_min": 80})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "edit_window_closed");
+}
+
+async fn idempotency_key_replays(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("gon", [3, 3, 3]).await;
+    let send = |key: &'static str, body: Value| {
+        app.client
+            .post(format!("{}/api/v1/activities", app.base))
+            .bearer_auth(&t)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let study = json!({"kind": "study", "duration_min": 60});
+    let r1 = send("k-1", study.clone()).await.unwrap();
+    assert_eq!(r1.status(), StatusCode::CREATED);
+    let b1: Value = r1.json().await.unwrap();
+    let r2 = send("k-1", study.clone()).await.unwrap();
+    assert_eq!(r2.status(), StatusCode::CREATED);
+    let b2: Value = r2.json().await.unwrap();
+    assert_eq!(b1, b2, "a retry returns the first response");
+    let r3 = send("k-1", json!({"kind": "study", "duration_min": 90}))
+        .await
+        .unwrap();
+    assert_eq!(r3.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, list) = app.get("/api/v1/activities", &t).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.me(&t).await["total_xp"], b1["award"]["final"]);
+}
+
+async fn dashboard_and_ledger(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("light", [0, 0, 9]).await;
+    app.post(
+        "/api/v1/activities",
+        &t,
+        json!({"kind": "study", "duration_min": 90}),
+    )
+    .await;
+    app.post(
+        "/api/v1/activities",
+        &t,
+        json!({"kind": "run", "distance_km": 2, "duration_min": 14}),
+    )
+    .await;
+    let (s, d) = app.get("/api/v1/dashboard", &t).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let weekly = d["weekly"].as_array().unwrap();
+    assert_eq!(weekly.len(), 12);
+    let total = d["player"]["total_xp"].as_i64().unwrap();
+    // Strategist study: 1.5 h × 40 × 1.25 = 75; run 2 km × 20 × combo(day 1) = 40.
+    assert_eq!(total, 115);
+    assert_eq!(weekly[11]["xp"], 115);
+    assert_eq!(weekly[11]["by_stat"]["intelligence"], 75);
+    assert_eq!(weekly[11]["by_stat"]["agility"], 40);
+    assert!(weekly[0]["week_start"].as_str().unwrap() < weekly[11]["week_start"].as_str().unwrap());
+    assert_eq!(d["recent"].as_array().unwrap().len(), 2);
+    assert_eq!(d["streak"], 1);
+    assert!(d["buffs"].is_array());
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    let sum: i64 = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, total);
+    let first = &ledger["items"][0];
+    for f in ["id", "at", "stat", "amount", "reason", "activity_id"] {
+        assert!(first.get(f).is_some(), "ledger entry lacks {f}");
+    }
+}
+
+async fn streak_combo_grows_day_by_day(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("killua", [0, 9, 0]).await;
+    // Train every day: the combo factor is 1 + 0.05 × (streak − 1).
+    for day in 1..=4 {
+        let (s, body) = app
+            .post(
+                "/api/v1/activities",
+                &t,
+                json!({"kind": "study", "duration_min": 60}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let combo = body["award"]["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "combo")
+            .cloned();
+        let expected = 1.0 + 0.05 * f64::from(day - 1);
+        let got = combo.map(|c| c["value"].as_f64().unwrap()).unwrap_or(1.0);
+        assert!((got - expected).abs() < 1e-9, "day {day}: combo {got}");
+        assert_eq!(app.me(&t).await["streak"], day);
+        app.advance(86_400).await;
+    }
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    // Trained every day: no penalties at all.
+    assert!(
+        ledger["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["amount"].as_i64().unwrap() > 0)
+    );
+}
+
+async fn three_missed_days_break_the_streak(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("asta", [0, 9, 0]).await;
+    // Every weekday scheduled so that every missed day is also a skip.
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, run) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "run", "distance_km": 12, "duration_min": 60}),
+        )
+        .await;
+    assert_eq!(run["award"]["final"], 300, "12 km × 20 × 1.25 Speedster");
+    app.advance(86_400).await; // day 1 closed as trained
+    assert_eq!(app.me(&t).await["streak"], 1);
+    app.advance(86_400).await; // miss 1: skip −50
+    app.advance(86_400).await; // miss 2: skip −50
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"], 200);
+    assert_eq!(me["streak"], 1, "two missed days do not break the chain");
+    app.advance(86_400).await; // miss 3: skip −50 and the Plot Armor Nerf −100
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"], 50);
+    assert_eq!(me["streak"], 0);
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    let amounts: Vec<i64> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, vec![-100, -50, -50, -50, 300]);
+    // Evaluating again changes nothing.
+    app.advance(0).await;
+    app.advance(1).await;
+    let (_, again) = app.get("/api/v1/ledger", &t).await;
+    assert_eq!(again["items"], ledger["items"]);
+    // A fourth missed day: another skip, but no second nerf (no chain to break);
+    // the skip takes only what is left (50), never below zero.
+    app.advance(86_400).await;
+    app.advance(86_400).await;
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"], 0);
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    let amounts: Vec<i64> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, vec![0, -50, -100, -50, -50, -50, 300]);
+}
+
+async fn concurrent_posts_keep_totals_exact(b: Backend) {
+    let app = std::sync::Arc::new(TestApp::spawn(b).await);
+    let (t, _) = app.register("sonic", [3, 3, 3]).await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let app = app.clone();
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = if i % 2 == 0 {
+                json!({"kind": "study", "duration_min": 30})
+            } else {
+                json!({"kind": "run", "distance_km": 1, "duration_min": 6})
+            };
+            app.post("/api/v1/activities", &t, body).await
+        }));
+    }
+    let mut awarded = 0;
+    for task in tasks {
+        let (s, body) = task.await.unwrap();
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        awarded += body["award"]["final"].as_i64().unwrap();
+    }
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"].as_i64().unwrap(), awarded);
+    let (_, ledger) = app.get("/api/v1/ledger?limit=100", &t).await;
+    let items = ledger["items"].as_array().unwrap();
+    assert_eq!(items.len(), 50);
+    let sum: i64 = items.iter().map(|e| e["amount"].as_i64().unwrap()).sum();
+    assert_eq!(sum, awarded);
+}
