@@ -1,0 +1,149 @@
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { tokenStore } from '../lib/token';
+import type { Award, Dashboard, Player } from '../lib/types';
+import { App } from './App';
+
+const player: Player = {
+  id: 1,
+  username: 'deku',
+  class: 'balanced',
+  level: 1,
+  title: 'Side Character',
+  total_xp: 0,
+  xp_into_level: 0,
+  xp_for_next_level: 50,
+  stats: { strength: 0, agility: 0, intelligence: 0, fighting: 0, discipline: 0 },
+  fatigue: 0,
+  streak: 0,
+  buffs: [],
+  skills: [{ name: 'Tenacity', level: 5, active: false }],
+  plot_armor_charges: 0,
+  timezone: 'UTC',
+  training_days: ['mon', 'tue', 'thu', 'fri'],
+  weekly_goal: 4,
+  wake_target: '06:30',
+};
+
+const award: Award = {
+  stat: 'strength',
+  base: 23,
+  final: 25,
+  factors: [{ name: 'class_affinity', value: 1.1 }],
+  capped: false,
+  message: 'Recovery session logged. Rest is also training.',
+  skills_unlocked: [],
+  moves_unlocked: [],
+};
+
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+class NoopSocket {
+  onopen = null;
+  onmessage = null;
+  onclose = null;
+  onerror = null;
+  close() {}
+}
+
+describe('App flows (mocked API)', () => {
+  let xp = 0;
+  const calls: { method: string; url: string; body?: unknown }[] = [];
+  beforeEach(() => {
+    xp = 0;
+    calls.length = 0;
+    tokenStore.set(null);
+    vi.stubGlobal('WebSocket', NoopSocket);
+    vi.stubGlobal('scrollTo', () => {});
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit) => {
+        const method = init.method ?? 'GET';
+        const body = init.body ? JSON.parse(String(init.body)) : undefined;
+        calls.push({ method, url, body });
+        const path = url.split('?')[0];
+        if (method === 'POST' && path === '/api/v1/auth/register') return json(201, { token: 'tok', player });
+        if (method === 'GET' && path === '/api/v1/me') return json(200, { ...player, total_xp: xp });
+        if (method === 'GET' && path === '/api/v1/dashboard') {
+          const d: Dashboard = {
+            player: { ...player, total_xp: xp },
+            weekly: Array.from({ length: 12 }, (_, i) => ({ week_start: `2026-09-${String(i + 1).padStart(2, '0')}`, xp: i === 11 ? xp : 0, by_stat: { strength: i === 11 ? xp : 0 } })),
+            streak: 0,
+            buffs: [],
+            boss: null,
+            recent: [],
+          };
+          return json(200, d);
+        }
+        if (method === 'POST' && path === '/api/v1/activities') {
+          if (!body.duration_min || body.duration_min < 20) {
+            return json(422, { error: { code: 'validation_failed', message: 'duration_min must be at least 20', details: { field: 'duration_min' } } });
+          }
+          xp += award.final;
+          return json(201, { activity: { id: 7, occurred_at: new Date().toISOString(), ...body }, award });
+        }
+        return json(404, { error: { code: 'not_found', message: 'Not found.', details: {} } });
+      }),
+    );
+  });
+  afterEach(() => {
+    // Unmount before clearing the token, so no update lands outside act().
+    cleanup();
+    vi.unstubAllGlobals();
+    tokenStore.set(null);
+    window.history.replaceState(null, '', '/');
+  });
+
+  it('redirects to login without a token', async () => {
+    window.history.replaceState(null, '', '/');
+    render(<App />);
+    await screen.findByRole('button', { name: /log in/i });
+    expect(window.location.pathname).toBe('/login');
+  });
+
+  it('registers, logs a strength session with a 422 first, and shows the award and XP', async () => {
+    window.history.replaceState(null, '', '/register');
+    render(<App />);
+    fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'deku' } });
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'deku@ua.jp' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'plus-ultra-123' } });
+    fireEvent.change(screen.getByLabelText(/Strength/), { target: { value: '9' } });
+    expect(screen.getByTestId('class-preview').textContent).toContain('Brawler');
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: /create my hero/i }));
+    });
+
+    await screen.findByTestId('total-xp');
+    expect(window.location.pathname).toBe('/');
+    const reg = calls.find((c) => c.url === '/api/v1/auth/register');
+    expect(reg?.body).toMatchObject({ username: 'deku', goals: { strength: 9, agility: 5, intelligence: 5 } });
+    expect(tokenStore.get()).toBe('tok');
+
+    fireEvent.click(screen.getByRole('link', { name: 'Log' }));
+    await screen.findByRole('radiogroup', { name: /activity kind/i });
+    fireEvent.change(screen.getByLabelText('Set 1 weight (kg)'), { target: { value: '10' } });
+    fireEvent.change(screen.getByLabelText('Set 1 reps'), { target: { value: '15' } });
+    for (let i = 0; i < 3; i++) fireEvent.click(screen.getByRole('button', { name: /add set/i }));
+    expect((screen.getByLabelText('Set 4 reps') as HTMLInputElement).value).toBe('15');
+
+    fireEvent.change(screen.getByLabelText('Duration (minutes)'), { target: { value: '5' } });
+    fireEvent.click(screen.getByRole('button', { name: /log it/i }));
+    const fieldErr = await screen.findByText('duration_min must be at least 20');
+    const duration = screen.getByLabelText('Duration (minutes)');
+    expect(duration.getAttribute('aria-describedby')).toContain(fieldErr.id);
+
+    fireEvent.change(duration, { target: { value: '25' } });
+    fireEvent.click(screen.getByRole('button', { name: /log it/i }));
+    expect((await screen.findByTestId('award-final')).textContent).toBe('+25');
+    const posts = calls.filter((c) => c.url === '/api/v1/activities');
+    expect(posts[1].body).toEqual({
+      kind: 'strength',
+      sets: Array.from({ length: 4 }, () => ({ exercise: '', weight_kg: 10, reps: 15 })),
+      duration_min: 25,
+    });
+
+    fireEvent.click(screen.getByRole('link', { name: /back to dashboard/i }));
+    await waitFor(() => expect(screen.getByTestId('total-xp').textContent).toBe('25'));
+    await act(async () => {});
+  });
+});

@@ -1,0 +1,63 @@
+import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { Award } from '../../../lib/types';
+import { AwardBreakdown } from './AwardBreakdown';
+
+const award: Award = {
+  stat: 'strength',
+  base: 23,
+  final: 29,
+  factors: [
+    { name: 'class_affinity', value: 1.25 },
+    { name: 'combo', value: 1 },
+    { name: 'fatigue', value: 0.85 },
+    { name: 'mystery_power', value: 1.1 },
+  ],
+  capped: false,
+  message: 'Recovery session logged. Rest is also training.',
+  level_up: null,
+  skills_unlocked: [],
+  moves_unlocked: [],
+};
+
+describe('AwardBreakdown', () => {
+  it('shows base, every factor by name and value, final XP, stat and message', () => {
+    render(<AwardBreakdown award={award} />);
+    expect(screen.getByTestId('award-final').textContent).toBe('+29');
+    expect(screen.getByText('Strength')).toBeTruthy();
+    expect(screen.getByText(/Recovery session logged/)).toBeTruthy();
+    const table = screen.getByRole('table');
+    const rows = within(table).getAllByRole('row');
+    expect(rows.map((r) => r.textContent)).toEqual([
+      'Base23',
+      'Class affinity×1.25',
+      'Combo×1',
+      'Fatigue×0.85',
+      'Mystery power×1.1',
+      'Final29 XP',
+    ]);
+    expect(table.querySelector('[data-factor="fatigue"]')?.className).toBe('factor-down');
+    expect(table.querySelector('[data-factor="class_affinity"]')?.className).toBe('factor-up');
+    expect(screen.queryByText(/LEVEL UP/)).toBeNull();
+    expect(screen.queryByText(/Daily cap/)).toBeNull();
+  });
+
+  it('shows level-up, cap, skills and moves when present', () => {
+    render(
+      <AwardBreakdown
+        award={{
+          ...award,
+          capped: true,
+          level_up: { from: 4, to: 5, title: 'Supporting Cast' },
+          skills_unlocked: ['Tenacity'],
+          moves_unlocked: ['Dragon Fist'],
+        }}
+      />,
+    );
+    expect(screen.getByRole('status').textContent).toContain('Lv 4 → Lv 5');
+    expect(screen.getByText('Supporting Cast')).toBeTruthy();
+    expect(screen.getByText(/Daily cap reached/)).toBeTruthy();
+    expect(screen.getByText(/Tenacity/)).toBeTruthy();
+    expect(screen.getByText(/Dragon Fist/)).toBeTruthy();
+  });
+});

@@ -1,0 +1,52 @@
+/** Sign up: account details, timezone and the three goals that decide the class. */
+import { useState, type FormEvent } from 'react';
+import { Link, navigate } from '../../../app/router';
+import { Button } from '../../../components/ui/Button';
+import { InputField } from '../../../components/ui/Field';
+import { ErrorBanner } from '../../../components/ui/Status';
+import { TimezoneField } from '../../../components/ui/TimezoneField';
+import { isApiError } from '../../../lib/api';
+import { browserTimezone } from '../../../lib/format';
+import type { Goals } from '../../../lib/types';
+import { useRegister } from '../api/auth';
+import { AuthLayout } from './AuthLayout';
+import { GoalSliders } from './GoalSliders';
+
+export function RegisterPage() {
+  const [username, setUsername] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [timezone, setTimezone] = useState(browserTimezone);
+  const [goals, setGoals] = useState<Goals>({ strength: 5, agility: 5, intelligence: 5 });
+  const reg = useRegister();
+  const fieldErrors = isApiError(reg.error) && reg.error.isValidation ? reg.error.fieldErrors() : {};
+  const known = ['username', 'email', 'password', 'timezone', 'goals', 'goals.strength', 'goals.agility', 'goals.intelligence'];
+  const unplaced = reg.error && !Object.keys(fieldErrors).some((k) => known.includes(k));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    reg.mutate(
+      { username: username.trim(), email: email.trim(), password, timezone: timezone.trim() || undefined, goals },
+      { onSuccess: () => navigate('/', { replace: true }) },
+    );
+  };
+
+  return (
+    <AuthLayout title="Begin your training arc">
+      <form onSubmit={submit} noValidate className="stack">
+        <InputField label="Username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} error={fieldErrors.username} />
+        <InputField label="Email" name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldErrors.email} />
+        <InputField label="Password" name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fieldErrors.password} />
+        <TimezoneField value={timezone} onChange={setTimezone} error={fieldErrors.timezone} />
+        <GoalSliders goals={goals} onChange={setGoals} errors={fieldErrors} />
+        {unplaced ? <ErrorBanner error={reg.error} /> : null}
+        <Button type="submit" loading={reg.isPending}>
+          Create my hero
+        </Button>
+      </form>
+      <p className="muted center">
+        Already training? <Link to="/login">Log in</Link>
+      </p>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,123 @@
+/** The duel replay viewer: steps through rounds with both HP bars and the narration. */
+import { useEffect, useState } from 'react';
+import { Link } from '../../../app/router';
+import { Button } from '../../../components/ui/Button';
+import { Card, PageHeader } from '../../../components/ui/Card';
+import { Meter } from '../../../components/ui/Meter';
+import { ErrorBanner, Loading, Pill } from '../../../components/ui/Status';
+import type { Duel } from '../../../lib/types';
+import { useDuel } from '../api/get-duel';
+import { lootLabel } from '../../../lib/loot';
+import { replayFrame } from '../replay';
+
+export function DuelReplayPage({ id }: { id: string }) {
+  const q = useDuel(id);
+  if (q.isPending) return <Loading />;
+  if (q.error) return <ErrorBanner error={q.error} onRetry={() => q.refetch()} />;
+  const duel = q.data;
+  return (
+    <div className="page narrow">
+      <PageHeader title={`${duel.challenger} vs ${duel.opponent}`} kicker="Duel replay">
+        <Link className="btn btn-ghost" to="/duels">
+          ← Duels
+        </Link>
+      </PageHeader>
+      {duel.status === 'queued' ? (
+        <Card>
+          <Loading label="The battle is being fought… stand by." />
+        </Card>
+      ) : duel.rounds?.length ? (
+        <ReplayViewer duel={duel} />
+      ) : (
+        <Card>
+          <p className="muted">No replay for this duel ({duel.status}).</p>
+        </Card>
+      )}
+    </div>
+  );
+}
+
+export function ReplayViewer({ duel }: { duel: Duel }) {
+  const total = duel.rounds?.length ?? 0;
+  const [step, setStep] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const frame = replayFrame(duel, step);
+  const finished = frame.step >= total;
+  // Playback stops by itself at the last round.
+  const isPlaying = playing && !finished;
+
+  useEffect(() => {
+    if (!isPlaying) return;
+    const t = setTimeout(() => setStep((s) => s + 1), 1400);
+    return () => clearTimeout(t);
+  }, [isPlaying, step]);
+
+  const rewards = lootLabel(duel.rewards);
+  return (
+    <Card className="replay">
+      <div className="fighters">
+        <div className={`fighter${finished && duel.winner === duel.challenger ? ' winner' : ''}`}>
+          <div className="fighter-name">{duel.challenger}</div>
+          <Meter value={frame.challengerHp} max={frame.hpMax} tone="hp" label="HP" />
+        </div>
+        <div className="vs big">VS</div>
+        <div className={`fighter right${finished && duel.winner === duel.opponent ? ' winner' : ''}`}>
+          <div className="fighter-name">{duel.opponent}</div>
+          <Meter value={frame.opponentHp} max={frame.hpMax} tone="enemy" label="HP" />
+        </div>
+      </div>
+      <div className="narration" aria-live="polite">
+        <div className="kicker">{frame.round ? `Round ${frame.round.n}` : 'Face-off'}</div>
+        {frame.round ? (
+          frame.round.lines.map((l, i) => (
+            <p key={`${frame.step}-${i}`} className="narration-line">
+              {l}
+            </p>
+          ))
+        ) : (
+          <p className="narration-line">Two rivals stare each other down. The wind picks up…</p>
+        )}
+        {finished && duel.winner ? (
+          <p className="winner-line">
+            🏆 <strong>{duel.winner}</strong> wins!
+          </p>
+        ) : null}
+      </div>
+      <div className="row gap center replay-controls">
+        <Button variant="ghost" size="sm" onClick={() => setStep(0)} disabled={step === 0}>
+          ⏮
+        </Button>
+        <Button variant="ghost" size="sm" onClick={() => setStep((s) => Math.max(0, s - 1))} disabled={step === 0} aria-label="Previous round">
+          ◀ Prev
+        </Button>
+        <Button
+          size="sm"
+          onClick={() => {
+            if (finished) {
+              setStep(0);
+              setPlaying(true);
+            } else {
+              setPlaying(!isPlaying);
+            }
+          }}
+        >
+          {isPlaying ? '⏸ Pause' : '▶ Play'}
+        </Button>
+        <Button variant="ghost" size="sm" onClick={() => setStep((s) => Math.min(total, s + 1))} disabled={finished} aria-label="Next round">
+          Next ▶
+        </Button>
+        <Button variant="ghost" size="sm" onClick={() => setStep(total)} disabled={finished}>
+          ⏭
+        </Button>
+        <span className="muted">
+          {frame.step} / {total}
+        </span>
+      </div>
+      {finished && rewards ? (
+        <p className="center">
+          <Pill tone="accent">Rewards: {rewards}</Pill>
+        </p>
+      ) : null}
+    </Card>
+  );
+}

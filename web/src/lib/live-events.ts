@@ -1,0 +1,176 @@
+/**
+ * Pure logic behind the live WebSocket: parsing server events, which queries each event
+ * makes stale, reconnect backoff, and the connection/toast state reducer.
+ */
+import type { QueryKey } from '@tanstack/react-query';
+import { queryKeys } from './query-keys';
+import { formatXp, signedXp, statLabel } from './format';
+
+export const LIVE_EVENT_TYPES = [
+  'xp_awarded',
+  'level_up',
+  'skill_unlocked',
+  'penalty',
+  'streak',
+  'duel_challenged',
+  'duel_resolved',
+  'boss_damaged',
+  'boss_defeated',
+  'boss_escaped',
+  'leaderboard',
+] as const;
+
+export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
+
+export interface LiveEvent {
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export function parseLiveEvent(raw: unknown): LiveEvent | null {
+  if (typeof raw !== 'string') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.type !== 'string') return null;
+  const data = o.data && typeof o.data === 'object' && !Array.isArray(o.data) ? (o.data as Record<string, unknown>) : {};
+  return { type: o.type, at: typeof o.at === 'string' ? o.at : new Date().toISOString(), data };
+}
+
+const PLAYER_STATE: QueryKey[] = [queryKeys.me, queryKeys.dashboard, queryKeys.players];
+
+/** The query prefixes an event makes stale. Unknown events refresh nothing. */
+export function queryKeysForEvent(type: string): QueryKey[] {
+  switch (type) {
+    case 'xp_awarded':
+      return [...PLAYER_STATE, queryKeys.ledger, queryKeys.leaderboard, queryKeys.activities, queryKeys.boss];
+    case 'level_up':
+    case 'skill_unlocked':
+      return [...PLAYER_STATE, queryKeys.leaderboard];
+    case 'penalty':
+      return [...PLAYER_STATE, queryKeys.ledger, queryKeys.leaderboard];
+    case 'streak':
+      return [...PLAYER_STATE];
+    case 'duel_challenged':
+      return [queryKeys.duels];
+    case 'duel_resolved':
+      return [queryKeys.duels, ...PLAYER_STATE, queryKeys.ledger, queryKeys.leaderboard];
+    case 'boss_damaged':
+      return [queryKeys.boss, queryKeys.dashboard];
+    case 'boss_defeated':
+    case 'boss_escaped':
+      return [queryKeys.boss, ...PLAYER_STATE, queryKeys.ledger, queryKeys.leaderboard];
+    case 'leaderboard':
+      return [queryKeys.leaderboard];
+    default:
+      return [];
+  }
+}
+
+/** Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 30 s, each scaled by 0.5–1. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(30_000, 1000 * 2 ** Math.max(0, attempt));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** A one-line toast for an event, or null for events too chatty to announce. */
+export function describeEvent(e: LiveEvent): string | null {
+  const d = e.data;
+  switch (e.type) {
+    case 'xp_awarded': {
+      const amount = num(d.final) ?? num(d.amount) ?? num(d.xp);
+      return amount !== undefined ? `+${formatXp(amount)} ${statLabel(str(d.stat))} XP` : 'XP awarded!';
+    }
+    case 'level_up':
+      return `LEVEL UP! Lv ${str(d.to) ?? str(d.level) ?? '?'}${str(d.title) ? ` — ${str(d.title)}` : ''}`;
+    case 'skill_unlocked':
+      return `Skill unlocked: ${str(d.name) ?? str(d.skill) ?? 'new skill'}`;
+    case 'penalty': {
+      const amount = num(d.amount);
+      return `${str(d.reason) ?? 'Penalty'}${amount !== undefined ? ` (${signedXp(-Math.abs(amount))} XP)` : ''}`;
+    }
+    case 'streak':
+      return num(d.streak) !== undefined ? `Streak: ${num(d.streak)} days` : 'Streak updated';
+    case 'duel_challenged':
+      return `${str(d.challenger) ?? 'A rival'} challenges you to a duel!`;
+    case 'duel_resolved':
+      return str(d.winner) ? `Duel over — ${str(d.winner)} wins!` : 'A duel has been resolved.';
+    case 'boss_damaged':
+      return 'Direct hit on this week’s boss!';
+    case 'boss_defeated':
+      return 'BOSS DEFEATED! 🏆';
+    case 'boss_escaped':
+      return 'The boss escaped… watch the cutscene.';
+    default:
+      return null;
+  }
+}
+
+export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
+
+export interface Toast {
+  id: number;
+  type: string;
+  text: string;
+}
+
+export interface LiveState {
+  status: LiveStatus;
+  /** Failed connection attempts since the last successful open. */
+  attempt: number;
+  toasts: Toast[];
+  nextId: number;
+}
+
+export type LiveAction =
+  | { type: 'connecting' }
+  | { type: 'open' }
+  | { type: 'closed' }
+  | { type: 'stopped' }
+  | { type: 'event'; event: LiveEvent }
+  | { type: 'dismiss'; id: number };
+
+export const initialLiveState: LiveState = { status: 'idle', attempt: 0, toasts: [], nextId: 1 };
+
+const MAX_TOASTS = 4;
+
+export function liveReducer(state: LiveState, action: LiveAction): LiveState {
+  switch (action.type) {
+    case 'connecting':
+      return { ...state, status: 'connecting' };
+    case 'open':
+      return { ...state, status: 'open', attempt: 0 };
+    case 'closed':
+      return { ...state, status: 'reconnecting', attempt: state.attempt + 1 };
+    case 'stopped':
+      return { ...state, status: 'idle', attempt: 0 };
+    case 'event': {
+      const text = describeEvent(action.event);
+      if (!text) return state;
+      const toast = { id: state.nextId, type: action.event.type, text };
+      return { ...state, toasts: [...state.toasts, toast].slice(-MAX_TOASTS), nextId: state.nextId + 1 };
+    }
+    case 'dismiss':
+      return { ...state, toasts: state.toasts.filter((t) => t.id !== action.id) };
+    default:
+      return state;
+  }
+}
+
+export function liveEventsUrl(token: string, loc: { protocol: string; host: string } = window.location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${loc.host}/api/v1/ws?token=${encodeURIComponent(token)}`;
+}
