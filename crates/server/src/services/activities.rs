@@ -126,11 +126,11 @@ pub fn activity_json(a: &ActivityRow) -> Value {
         "created_at": from_micros(a.created_at).to_rfc3339(),
         "photos": serde_json::from_str::<Value>(&a.photos_json).unwrap_or(json!([])),
     });
-    if let Some(d) = a.duration_min {
-        v["duration_min"] = json!(d);
+    if a.kind != "wake_up" {
+        v["duration_min"] = json!(a.duration_min);
     }
-    if let Some(d) = a.distance_km {
-        v["distance_km"] = json!(d);
+    if a.kind == "run" {
+        v["distance_km"] = json!(a.distance_km);
     }
     if let Some(s) = &a.sets_json {
         v["sets"] = serde_json::from_str(s).unwrap_or(json!([]));
@@ -243,8 +243,8 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
             occurred_at: occurred,
             local_date: date.to_string(),
             training: kind.is_training(),
-            duration_min: body.duration_min,
-            distance_km: body.distance_km,
+            duration_min: body.duration_min.unwrap_or(0.0),
+            distance_km: body.distance_km.unwrap_or(0.0),
             sets_json,
             style,
             woke_at,
@@ -322,7 +322,7 @@ pub async fn edit(state: &AppState, player_id: i64, id: i64, body: EditBody) -> 
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default();
     let sets = body.sets.unwrap_or(old_sets);
-    let duration = body.duration_min.or(a.duration_min).unwrap_or(0.0);
+    let duration = body.duration_min.unwrap_or(a.duration_min);
     let correction = shonen_rules::edit_correction(&original, sets.clone(), duration)?;
     let before = Before {
         level: level_for_xp(p.total_xp),

@@ -14,8 +14,11 @@ pub struct ActivityRow {
     pub occurred_at: i64,
     pub local_date: String,
     pub training: i64,
-    pub duration_min: Option<f64>,
-    pub distance_km: Option<f64>,
+    /// 0 for a wake-up. (Floats are never bound as NULL: sqlx's Any driver binds a
+    /// NULL double as float4 on PostgreSQL, which breaks the cached statement.)
+    pub duration_min: f64,
+    /// 0 for everything but runs.
+    pub distance_km: f64,
     pub sets_json: Option<String>,
     pub style: Option<String>,
     pub woke_at: Option<String>,
@@ -37,8 +40,11 @@ pub struct NewActivity {
     pub occurred_at: i64,
     pub local_date: String,
     pub training: bool,
-    pub duration_min: Option<f64>,
-    pub distance_km: Option<f64>,
+    /// 0 for a wake-up. (Floats are never bound as NULL: sqlx's Any driver binds a
+    /// NULL double as float4 on PostgreSQL, which breaks the cached statement.)
+    pub duration_min: f64,
+    /// 0 for everything but runs.
+    pub distance_km: f64,
     pub sets_json: Option<String>,
     pub style: Option<String>,
     pub woke_at: Option<String>,
@@ -178,7 +184,7 @@ impl Tx {
     }
 
     pub async fn day_usage(&mut self, player_id: i64, local_date: &str) -> StoreResult<DayUsage> {
-        let rows: Vec<(String, Option<f64>, Option<f64>)> = sqlx::query_as(
+        let rows: Vec<(String, f64, f64)> = sqlx::query_as(
             "SELECT kind, distance_km, duration_min FROM activities \
              WHERE player_id = $1 AND local_date = $2",
         )
@@ -189,8 +195,8 @@ impl Tx {
         let mut usage = DayUsage::default();
         for (kind, km, min) in rows {
             match kind.as_str() {
-                "run" => usage.run_km += km.unwrap_or(0.0),
-                "study" => usage.study_min += min.unwrap_or(0.0),
+                "run" => usage.run_km += km,
+                "study" => usage.study_min += min,
                 "martial_arts" => usage.martial_arts_sessions += 1,
                 "wake_up" => usage.woke = true,
                 _ => {}

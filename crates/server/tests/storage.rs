@@ -1,0 +1,304 @@
+//! The storage suite: the same checks on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{Backend, fresh_database};
+use shonen_server::storage::{NewJob, NewLedgerEntry, NewPlayer, Store, StoreError};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+both_backends!(
+    players_are_unique,
+    rolled_back_writes_leave_nothing,
+    rule_keys_apply_once,
+    jobs_are_claimed_once,
+    leases_expire_and_failures_are_kept,
+    idempotency_keys_reserve_once,
+    migrations_are_repeatable,
+);
+
+async fn open(b: Backend) -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(b, dir.path()).await;
+    (Store::open(&url).await.expect("open store"), dir)
+}
+
+fn new_player(name: &str) -> NewPlayer {
+    NewPlayer {
+        username: name.into(),
+        email: format!("{name}@example.com"),
+        password_hash: "x".into(),
+        class: "balanced".into(),
+        goals: [5, 5, 5],
+        timezone: "UTC".into(),
+        training_days: "mon,tue,thu,fri".into(),
+        weekly_goal: 4,
+        wake_target: "06:30".into(),
+        now: 1_000,
+        registered_on: "2026-11-02".into(),
+        chain_json: "{}".into(),
+    }
+}
+
+async fn create(store: &Store, name: &str) -> Result<i64, StoreError> {
+    let mut tx = store.begin().await?;
+    let p = tx.insert_player(new_player(name)).await?;
+    tx.commit().await?;
+    Ok(p.id)
+}
+
+async fn players_are_unique(b: Backend) {
+    let (store, _d) = open(b).await;
+    let id = create(&store, "goku").await.unwrap();
+    let mut dup_name = new_player("goku");
+    dup_name.email = "other@example.com".into();
+    let mut tx = store.begin().await.unwrap();
+    assert!(matches!(
+        tx.insert_player(dup_name).await,
+        Err(StoreError::Conflict("username"))
+    ));
+    drop(tx);
+    let mut dup_email = new_player("kakarot");
+    dup_email.email = "goku@example.com".into();
+    let mut tx = store.begin().await.unwrap();
+    assert!(matches!(
+        tx.insert_player(dup_email).await,
+        Err(StoreError::Conflict("email"))
+    ));
+    drop(tx);
+    let p = store.player(id).await.unwrap().unwrap();
+    assert_eq!(p.username, "goku");
+    assert_eq!(
+        store
+            .player_by_login("GOKU@example.com")
+            .await
+            .unwrap()
+            .map(|p| p.id),
+        Some(id)
+    );
+    assert_eq!(store.count_players().await.unwrap(), 1);
+}
+
+async fn rolled_back_writes_leave_nothing(b: Backend) {
+    let (store, _d) = open(b).await;
+    let id = create(&store, "vegeta").await.unwrap();
+    {
+        let mut tx = store.begin().await.unwrap();
+        let mut p = tx.lock_player(id).await.unwrap();
+        p.total_xp = 500;
+        tx.save_progress(&p).await.unwrap();
+        tx.insert_ledger(entry(id, 500, None)).await.unwrap();
+        // dropped without commit
+    }
+    assert_eq!(store.player(id).await.unwrap().unwrap().total_xp, 0);
+    assert_eq!(store.ledger_sum(id).await.unwrap(), 0);
+    assert!(
+        store
+            .weekly_since(id, "2000-01-01")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn entry(player_id: i64, amount: i64, rule_key: Option<&str>) -> NewLedgerEntry {
+    NewLedgerEntry {
+        player_id,
+        at: 2_000,
+        stat: None,
+        amount,
+        reason: "test".into(),
+        activity_id: None,
+        rule_key: rule_key.map(str::to_string),
+        week_start: "2026-11-16".into(),
+    }
+}
+
+async fn rule_keys_apply_once(b: Backend) {
+    let (store, _d) = open(b).await;
+    let id = create(&store, "piccolo").await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.insert_ledger(entry(id, -50, Some("skip:2026-11-17")))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        tx.insert_ledger(entry(id, -50, Some("skip:2026-11-17")))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tx.insert_ledger(entry(id, 30, None))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        tx.insert_ledger(entry(id, 30, None))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(store.ledger_sum(id).await.unwrap(), 10);
+    let weekly = store.weekly_since(id, "2026-11-16").await.unwrap();
+    assert_eq!(weekly.len(), 1);
+    assert_eq!(
+        weekly[0].xp, 10,
+        "the rollup counts the duplicate zero times"
+    );
+    // Another player may use the same key.
+    let other = create(&store, "gohan").await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.insert_ledger(entry(other, -50, Some("skip:2026-11-17")))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    tx.commit().await.unwrap();
+}
+
+fn job(key: Option<String>, run_at: i64) -> NewJob {
+    NewJob {
+        kind: "test".into(),
+        dedup_key: key,
+        payload: "{}".into(),
+        run_at,
+        max_attempts: 2,
+    }
+}
+
+async fn jobs_are_claimed_once(b: Backend) {
+    let (store, _d) = open(b).await;
+    for i in 0..40 {
+        assert!(
+            store
+                .enqueue(job(Some(format!("k{i}")), 100), 0)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(
+        !store.enqueue(job(Some("k0".into()), 100), 0).await.unwrap(),
+        "dedup key"
+    );
+    assert!(store.enqueue(job(None, 10_000), 0).await.unwrap());
+    assert_eq!(store.due_jobs(100).await.unwrap(), 40);
+    let store = Arc::new(store);
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(j) = store.claim_job(200, 1_000_000).await.unwrap() {
+                mine.push(j.id);
+                store.finish_job(j.id, 200).await.unwrap();
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    let distinct: HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), 40, "every due job claimed");
+    assert_eq!(distinct.len(), 40, "no job claimed twice");
+    assert_eq!(
+        store.queue_depth().await.unwrap(),
+        1,
+        "the future job waits"
+    );
+}
+
+async fn leases_expire_and_failures_are_kept(b: Backend) {
+    let (store, _d) = open(b).await;
+    store.enqueue(job(None, 0), 0).await.unwrap();
+    let j = store.claim_job(10, 100).await.unwrap().unwrap();
+    assert!(store.claim_job(50, 100).await.unwrap().is_none(), "leased");
+    let again = store
+        .claim_job(111, 100)
+        .await
+        .unwrap()
+        .expect("lease ran out");
+    assert_eq!(again.id, j.id);
+    assert_eq!(again.attempts, 2);
+    store.fail_job(&again, "boom", 500, 120).await.unwrap();
+    assert!(
+        store.claim_job(1_000, 100).await.unwrap().is_none(),
+        "out of attempts"
+    );
+    assert_eq!(
+        store.failed_jobs().await.unwrap(),
+        1,
+        "kept as failed, visible"
+    );
+
+    store.enqueue(job(None, 0), 0).await.unwrap();
+    let k = store.claim_job(2_000, 100).await.unwrap().unwrap();
+    store.fail_job(&k, "transient", 3_000, 2_000).await.unwrap();
+    assert!(
+        store.claim_job(2_500, 100).await.unwrap().is_none(),
+        "backoff"
+    );
+    assert!(
+        store.claim_job(3_000, 100).await.unwrap().is_some(),
+        "retried"
+    );
+    store.reschedule_job(k.id, 9_000, 3_000).await.unwrap();
+    assert!(store.claim_job(8_999, 100).await.unwrap().is_none());
+    assert!(store.claim_job(9_000, 100).await.unwrap().is_some());
+}
+
+async fn idempotency_keys_reserve_once(b: Backend) {
+    let (store, _d) = open(b).await;
+    assert!(
+        store
+            .reserve_idempotency("player:1", "abc", "h", 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .reserve_idempotency("player:1", "abc", "h", 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .reserve_idempotency("player:2", "abc", "h", 0)
+            .await
+            .unwrap()
+    );
+    store
+        .complete_idempotency("player:1", "abc", 201, "{\"ok\":1}")
+        .await
+        .unwrap();
+    let saved = store
+        .idempotent_response("player:1", "abc")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((saved.status, saved.body.as_str()), (201, "{\"ok\":1}"));
+    store.release_idempotency("player:2", "abc").await.unwrap();
+    assert!(
+        store
+            .idempotent_response("player:2", "abc")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn migrations_are_repeatable(b: Backend) {
+    let (store, _d) = open(b).await;
+    store.migrate().await.unwrap();
+    store.set_state("k", "1").await.unwrap();
+    store.set_state("k", "2").await.unwrap();
+    assert_eq!(store.state("k").await.unwrap().as_deref(), Some("2"));
+    store.ping().await.unwrap();
+}
