@@ -37,6 +37,9 @@ impl Job for DayClose {
                 "days closed"
             );
         }
+        if !events.is_empty() {
+            progress::after_commit(state, &player).await;
+        }
         state.events.after_penalties(&player, &events);
         Ok(Outcome::RunAgainAt(local::next_midnight(
             now,

@@ -282,6 +282,7 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     tx.commit().await?;
     activity.award_json = stored.to_string();
 
+    progress::after_commit(state, &p).await;
     state.events.after_penalties(&p, &closed);
     state.events.after_award(&p, &award_value);
     Ok(json!({ "activity": activity_json(&activity), "award": award_value }))
@@ -362,6 +363,7 @@ pub async fn edit(state: &AppState, player_id: i64, id: i64, body: EditBody) -> 
         .activity(player_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("activity"))?;
+    progress::after_commit(state, &p).await;
     state.events.after_award(&p, &award_value);
     Ok(json!({ "activity": activity_json(&updated), "award": award_value }))
 }

@@ -147,6 +147,14 @@ pub async fn close_days(
     Ok(applied)
 }
 
+/// Runs after a transaction that changed a player's XP has committed: the place
+/// where derived state outside the database (caches, leaderboards) is brought up to
+/// date. Every writer of XP calls it; it must never be the only copy of anything.
+pub async fn after_commit(state: &crate::app::AppState, p: &PlayerRow) {
+    metrics::gauge!("shonen_last_committed_total_xp").set(p.total_xp as f64);
+    let _ = state;
+}
+
 pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {
     shonen_rules::fatigue::recover(
         u8::try_from(p.fatigue.clamp(0, 100)).unwrap_or(100),
