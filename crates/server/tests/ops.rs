@@ -1,0 +1,148 @@
+//! Operations and hardening: health, readiness, metrics, the OpenAPI document, the
+//! dev clock's absence in production, rate limits, the embedded web UI.
+
+mod common;
+
+use common::{Backend, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+both_backends!(
+    health_metrics_and_openapi,
+    rate_limits_answer_429,
+    dev_clock_is_off_by_default
+);
+
+async fn health_metrics_and_openapi(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("roshi", [3, 3, 3]).await;
+    app.post(
+        "/api/v1/activities",
+        &t,
+        json!({"kind": "study", "duration_min": 60}),
+    )
+    .await;
+
+    let (s, _) = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body) = app.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    let (s, metrics) = app.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = metrics.as_str().unwrap_or_default().to_string();
+    for name in [
+        "shonen_http_requests_total",
+        "shonen_http_request_seconds",
+        "shonen_job_queue_depth",
+        "shonen_xp_awarded_total",
+    ] {
+        assert!(text.contains(name), "metrics lack {name}");
+    }
+    assert!(
+        text.contains("route=\"/api/v1/activities\""),
+        "requests are labelled by route"
+    );
+
+    let (s, doc) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/api/v1/activities",
+        "/api/v1/activities/{id}",
+        "/api/v1/dashboard",
+        "/api/v1/ledger",
+        "/api/v1/players/{username}",
+    ] {
+        assert!(paths.contains_key(p), "OpenAPI lacks {p}");
+    }
+    assert!(paths["/api/v1/me"].get("patch").is_some());
+
+    // Unknown API routes answer in the error format; other paths get the web UI.
+    let (s, e) = app.call(Method::GET, "/api/v1/nope", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(e["error"]["code"], "not_found");
+    let page = app
+        .client
+        .get(format!("{}/dashboard", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<div id=\"root\">") || html.contains("id=\"root\""),
+        "the SPA shell is served"
+    );
+}
+
+async fn rate_limits_answer_429(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| c.rate_limit_per_minute = 40).await;
+    app.register("yamcha", [3, 3, 3]).await;
+    let login = json!({"username": "yamcha", "password": "wrong password!!"});
+    let mut limited = None;
+    for _ in 0..15 {
+        let resp = app
+            .client
+            .post(format!("{}/api/v1/auth/login", app.base))
+            .json(&login)
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(resp);
+            break;
+        }
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    let resp = limited.expect("login attempts are limited");
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Even the right password waits out the window.
+    let (s, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "yamcha", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+
+    // The per-IP budget covers every route.
+    let mut saw_429 = false;
+    for _ in 0..60 {
+        let (s, _) = app.call(Method::GET, "/api/v1/me", None, None).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            saw_429 = true;
+            break;
+        }
+    }
+    assert!(saw_429, "per-IP limit");
+}
+
+async fn dev_clock_is_off_by_default(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| c.dev_clock = false).await;
+    let (s, e) = app
+        .call(
+            Method::POST,
+            "/api/v1/dev/clock",
+            None,
+            Some(json!({"advance_seconds": 60})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
+    let (s, doc) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["paths"].get("/api/v1/dev/clock").is_none());
+}
