@@ -114,6 +114,14 @@ impl Store {
         )
     }
 
+    pub async fn running_jobs(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn failed_jobs(&self) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'failed'")

@@ -143,7 +143,13 @@ impl Store {
             Dialect::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
             Dialect::Postgres => None,
         };
-        let tx = self.pool.begin().await?;
+        // On SQLite take the write lock at BEGIN: a deferred transaction that reads
+        // first fails with SQLITE_BUSY (no waiting) when another connection or
+        // process wrote in between; IMMEDIATE waits for the lock instead.
+        let tx = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx {
             tx,
             dialect: self.dialect,
