@@ -260,8 +260,22 @@ async fn dummy_hash() -> ApiResult<String> {
         .cloned()
 }
 
+/// Hashes in flight at once: each takes a core and 19 MiB, so more than the
+/// machine's cores only adds memory and latency.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
 /// Argon2id is deliberately slow: it runs on the blocking pool, never on the runtime.
 async fn hash_password(password: String) -> ApiResult<String> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -273,6 +287,10 @@ async fn hash_password(password: String) -> ApiResult<String> {
 }
 
 async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .verify_password(password.as_bytes(), hash.as_str())

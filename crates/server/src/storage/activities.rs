@@ -183,25 +183,30 @@ impl Tx {
         Ok(())
     }
 
+    /// Aggregated in SQL: a busy day's rows never travel to the service.
     pub async fn day_usage(&mut self, player_id: i64, local_date: &str) -> StoreResult<DayUsage> {
-        let rows: Vec<(String, f64, f64)> = sqlx::query_as(
-            "SELECT kind, distance_km, duration_min FROM activities \
-             WHERE player_id = $1 AND local_date = $2",
+        let rows: Vec<(String, i64, f64, f64, i64)> = sqlx::query_as(
+            "SELECT kind, COUNT(*), CAST(COALESCE(SUM(distance_km), 0) AS DOUBLE PRECISION), \
+             CAST(COALESCE(SUM(duration_min), 0) AS DOUBLE PRECISION), MIN(id) FROM activities \
+             WHERE player_id = $1 AND local_date = $2 GROUP BY kind ORDER BY MIN(id)",
         )
         .bind(player_id)
         .bind(local_date.to_string())
         .fetch_all(self.conn())
         .await?;
         let mut usage = DayUsage::default();
-        for (kind, km, min) in rows {
+        // Ordered by each kind's first activity of the day (Full Cowl ranks kinds so).
+        for (kind, count, km, minutes, _) in rows {
             match kind.as_str() {
-                "run" => usage.run_km += km,
-                "study" => usage.study_min += min,
-                "martial_arts" => usage.martial_arts_sessions += 1,
-                "wake_up" => usage.woke = true,
+                "run" => usage.run_km = km,
+                "study" => usage.study_min = minutes,
+                "martial_arts" => {
+                    usage.martial_arts_sessions = u32::try_from(count).unwrap_or(u32::MAX)
+                }
+                "wake_up" => usage.woke = count > 0,
                 _ => {}
             }
-            if kind != "wake_up" && !usage.training_kinds.contains(&kind) {
+            if kind != "wake_up" {
                 usage.training_kinds.push(kind);
             }
         }
