@@ -102,6 +102,7 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         workers: 1,
         rate_limit_per_minute: 100_000,
         login_attempts_per_minute: 10,
+        villain_llm: None,
     }
 }
 
