@@ -149,8 +149,14 @@ async fn defeated_mid_week_pays_once(b: Backend) {
     advance_to(&app, next_monday(app.now().await, Tz::UTC), 3600).await;
     let fresh = boss(&app, &t).await;
     assert_eq!(fresh["status"], "active");
-    assert_eq!((fresh["hp"].clone(), fresh["hp_max"].clone()), (json!(300), json!(300)));
-    assert_eq!(fresh["level"], 1, "objectives scaled to the level at the week's start");
+    assert_eq!(
+        (fresh["hp"].clone(), fresh["hp_max"].clone()),
+        (json!(300), json!(300))
+    );
+    assert_eq!(
+        fresh["level"], 1,
+        "objectives scaled to the level at the week's start"
+    );
     assert_eq!(fresh["objectives"].as_array().unwrap().len(), 3);
     for f in ["week", "name", "epithet", "taunt", "weakness", "reward"] {
         assert!(fresh.get(f).is_some(), "boss lacks {f}");
@@ -162,21 +168,35 @@ async fn defeated_mid_week_pays_once(b: Backend) {
     let won = boss(&app, &t).await;
     assert_eq!(won["status"], "defeated", "{won}");
     assert_eq!(won["hp"], 0);
-    assert!(won["objectives"].as_array().unwrap().iter().all(|o| o["done"] == true));
+    assert!(
+        won["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["done"] == true)
+    );
     let name = fresh["name"].as_str().unwrap();
     let badge = format!("{name} Slayer");
     assert_eq!(won["badge"], badge);
 
     // More training the same week pays nothing more.
     log(&app, &t, json!({"kind": "study", "duration_min": 60})).await;
-    log(&app, &t, json!({"kind": "run", "distance_km": 5, "duration_min": 30})).await;
+    log(
+        &app,
+        &t,
+        json!({"kind": "run", "distance_km": 5, "duration_min": 30}),
+    )
+    .await;
     let l = ledger(&app, &t).await;
     let rewards = entries_with_reason(&l, &format!("Defeated {name}"));
     assert_eq!(rewards.len(), 1, "{l:?}");
     assert_eq!(rewards[0]["amount"], 150);
     assert_eq!(rewards[0]["stat"], fresh["weakness"]);
     let (_, profile) = app
-        .get(&format!("/api/v1/players/{}", player["username"].as_str().unwrap()), &t)
+        .get(
+            &format!("/api/v1/players/{}", player["username"].as_str().unwrap()),
+            &t,
+        )
         .await;
     let badges = profile["badges"].as_array().unwrap();
     assert_eq!(badges.len(), 1);
@@ -193,11 +213,17 @@ async fn defeated_mid_week_pays_once(b: Backend) {
     assert!(last.get("cutscene").is_none());
     let l = ledger(&app, &t).await;
     assert!(entries_with_reason(&l, &format!("{name} escaped")).is_empty());
-    assert_eq!(entries_with_reason(&l, &format!("Defeated {name}")).len(), 1);
+    assert_eq!(
+        entries_with_reason(&l, &format!("Defeated {name}")).len(),
+        1
+    );
     let next = boss(&app, &t).await;
     assert_eq!(next["status"], "active");
     assert_ne!(next["week"], fresh["week"]);
-    assert_ne!(next["name"], fresh["name"], "the next week brings a different villain");
+    assert_ne!(
+        next["name"], fresh["name"],
+        "the next week brings a different villain"
+    );
     // The ledger and the totals agree.
     let me = app.me(&t).await;
     let sum: i64 = l.iter().map(|e| e["amount"].as_i64().unwrap()).sum();
@@ -214,22 +240,39 @@ async fn escape_costs_xp_and_a_cutscene_once(b: Backend) {
     // The first read after an escape carries its cutscene, once.
     let now_boss = boss(&app, &t).await;
     assert_eq!(now_boss["pending_cutscene"]["week"], first["week"]);
-    assert!(now_boss["pending_cutscene"]["cutscene"].as_str().unwrap().len() > 20);
+    assert!(
+        now_boss["pending_cutscene"]["cutscene"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 20
+    );
     assert!(boss(&app, &t).await.get("pending_cutscene").is_none());
     let past = history(&app, &t).await;
     assert_eq!(past.len(), 1);
     assert_eq!(past[0]["week"], first["week"]);
     assert_eq!(past[0]["status"], "escaped");
     assert_eq!(past[0]["penalty"], 0);
-    assert_eq!(past[0]["cutscene"], now_boss["pending_cutscene"]["cutscene"]);
+    assert_eq!(
+        past[0]["cutscene"],
+        now_boss["pending_cutscene"]["cutscene"]
+    );
 
     // Earn XP without finishing any objective (each stays below its level-1 target).
-    log(&app, &t, json!({"kind": "run", "distance_km": 9.5, "duration_min": 57})).await;
+    log(
+        &app,
+        &t,
+        json!({"kind": "run", "distance_km": 9.5, "duration_min": 57}),
+    )
+    .await;
     log(&app, &t, strength(12, 100.0, 5, 70.0)).await;
     log(&app, &t, json!({"kind": "study", "duration_min": 170})).await;
     let week = boss(&app, &t).await;
     assert_eq!(week["status"], "active");
-    assert!(week["hp"].as_i64().unwrap() < 300, "the activities dealt damage");
+    assert!(
+        week["hp"].as_i64().unwrap() < 300,
+        "the activities dealt damage"
+    );
     assert!(week["hp"].as_i64().unwrap() > 0);
     let name = week["name"].as_str().unwrap().to_string();
 
@@ -257,7 +300,10 @@ async fn escape_costs_xp_and_a_cutscene_once(b: Backend) {
     app.advance(0).await;
     app.advance(3600).await;
     let again = ledger(&app, &t).await;
-    assert_eq!(entries_with_reason(&again, &format!("{name} escaped")).len(), 1);
+    assert_eq!(
+        entries_with_reason(&again, &format!("{name} escaped")).len(),
+        1
+    );
     assert_eq!(history(&app, &t).await.len(), 2);
 
     // The new week's objectives are scaled to the level reached by its start.
@@ -277,8 +323,12 @@ async fn timezones_roll_over_at_their_own_midnight(b: Backend) {
     let app = spawn(b).await;
     let kiri: Tz = "Pacific/Kiritimati".parse().unwrap();
     let la: Tz = "America/Los_Angeles".parse().unwrap();
-    let (tk, _) = app.register_tz("teiva", [3, 3, 3], "Pacific/Kiritimati").await;
-    let (tl, _) = app.register_tz("jake", [3, 3, 3], "America/Los_Angeles").await;
+    let (tk, _) = app
+        .register_tz("teiva", [3, 3, 3], "Pacific/Kiritimati")
+        .await;
+    let (tl, _) = app
+        .register_tz("jake", [3, 3, 3], "America/Los_Angeles")
+        .await;
     let bk = boss(&app, &tk).await;
     let bl = boss(&app, &tl).await;
     if bk["week"] == bl["week"] {
@@ -335,9 +385,8 @@ async fn rollover_resumes_after_a_restart_midway(b: Backend) {
     let state = partial.state();
     let week1 = registered.date_naive()
         - Duration::days(i64::from(registered.weekday().num_days_from_monday()));
-    let down = (next_monday(registered, Tz::UTC) + Duration::weeks(2) - registered)
-        .num_seconds()
-        + 3600;
+    let down =
+        (next_monday(registered, Tz::UTC) + Duration::weeks(2) - registered).num_seconds() + 3600;
     state.clock.advance(down);
     state
         .store

@@ -11,9 +11,7 @@ use axum::routing::post;
 use chrono::{Datelike, Duration as Days, NaiveDate};
 use common::{Backend, TestApp};
 use serde_json::{Value, json};
-use shonen_server::services::villains::{
-    LlmSettings, LlmVillains, Procedural, VillainGenerator,
-};
+use shonen_server::services::villains::{LlmSettings, LlmVillains, Procedural, VillainGenerator};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,7 +56,10 @@ async fn the_same_week_gives_the_same_villain() {
     let b = Procedural.villain(2026, 48).await.unwrap();
     assert_eq!(a, b);
     assert_eq!(a.source, "procedural");
-    assert_ne!(Procedural.villain(2026, 49).await.unwrap().villain.name, a.villain.name);
+    assert_ne!(
+        Procedural.villain(2026, 49).await.unwrap().villain.name,
+        a.villain.name
+    );
     assert!(Procedural.villain(2026, 54).await.is_err());
 }
 
@@ -74,7 +75,11 @@ async fn ten_years_of_weeks_give_varied_villains() {
     );
     for _ in 0..520 {
         let w = monday.iso_week();
-        let v = Procedural.villain(w.year(), w.week()).await.unwrap().villain;
+        let v = Procedural
+            .villain(w.year(), w.week())
+            .await
+            .unwrap()
+            .villain;
         names.insert(v.name);
         epithets.insert(v.epithet);
         taunts.insert(v.taunt);
@@ -98,15 +103,14 @@ async fn ten_years_of_weeks_give_varied_villains() {
 #[tokio::test]
 async fn objectives_scale_with_level() {
     let v = Procedural.villain(2026, 48).await.unwrap().villain;
-    let targets = |level| -> Vec<f64> {
-        v.objectives_for(level)
-            .iter()
-            .map(|o| o.target)
-            .collect()
-    };
+    let targets =
+        |level| -> Vec<f64> { v.objectives_for(level).iter().map(|o| o.target).collect() };
     let (l1, l30, l100) = (targets(1), targets(30), targets(100));
     for i in 0..3 {
-        assert!(l1[i] <= l30[i] && l30[i] <= l100[i], "{l1:?} {l30:?} {l100:?}");
+        assert!(
+            l1[i] <= l30[i] && l30[i] <= l100[i],
+            "{l1:?} {l30:?} {l100:?}"
+        );
     }
     assert!(l1.iter().sum::<f64>() < l30.iter().sum::<f64>());
     assert!(l30.iter().sum::<f64>() < l100.iter().sum::<f64>());
@@ -139,7 +143,15 @@ async fn garbage_answers_fall_back_to_the_procedural_villain() {
         post(|| async { "<html>not an api</html>" }),
     ))
     .await;
-    for url in [not_json, wrong_shape, rude, foreign, status, html, "http://127.0.0.1:1".into()] {
+    for url in [
+        not_json,
+        wrong_shape,
+        rude,
+        foreign,
+        status,
+        html,
+        "http://127.0.0.1:1".into(),
+    ] {
         let got = llm(&url, 2000).villain(2026, 48).await.unwrap();
         assert_eq!(got, procedural, "{url} should fall back");
     }

@@ -5,8 +5,8 @@
 use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
-use crate::services::{boss, local};
 use crate::services::progress::{self, Entry};
+use crate::services::{boss, local};
 use crate::storage::{ActivityRow, NewActivity, PlayerRow};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;

@@ -199,7 +199,13 @@ async fn ensure_battle(
         .await?;
     if created {
         // Existing players get their rollover job the first time a week is seen.
-        jobs::enqueue_in(tx, &BossWeek { player_id: p.id }, next_rollover(now, tz), now).await?;
+        jobs::enqueue_in(
+            tx,
+            &BossWeek { player_id: p.id },
+            next_rollover(now, tz),
+            now,
+        )
+        .await?;
     }
     let battle = tx
         .battle(p.id, &villain.week)
@@ -295,7 +301,14 @@ async fn refresh(
             .insert_badge(p.id, &villain.badge, &battle.week, at.timestamp_micros())
             .await?;
         let resolved = tx
-            .resolve_battle(p.id, &battle.week, "defeated", 0, None, now.timestamp_micros())
+            .resolve_battle(
+                p.id,
+                &battle.week,
+                "defeated",
+                0,
+                None,
+                now.timestamp_micros(),
+            )
             .await?;
         if resolved {
             news.defeated.push(json!({
@@ -421,8 +434,7 @@ pub async fn roll_over(state: &AppState, player_id: i64) -> StoreResult<Option<D
     };
     let tz = local::tz(&p.timezone);
     let current = monday_of(&p, now);
-    let registered =
-        local::week_start(local::parse_date(&p.registered_on).unwrap_or(current));
+    let registered = local::week_start(local::parse_date(&p.registered_on).unwrap_or(current));
     let last = {
         let mut tx = state.store.begin().await?;
         tx.last_resolved_week(p.id).await?
@@ -532,7 +544,11 @@ pub async fn history(state: &AppState, player_id: i64) -> StoreResult<Vec<Value>
     let mut items = Vec::with_capacity(battles.len());
     for b in &battles {
         if !villains.contains_key(&b.week) {
-            let v = state.store.villain(&b.week).await?.ok_or(StoreError::NotFound)?;
+            let v = state
+                .store
+                .villain(&b.week)
+                .await?
+                .ok_or(StoreError::NotFound)?;
             villains.insert(b.week.clone(), v);
         }
         if let Some(v) = villains.get(&b.week) {
@@ -600,7 +616,10 @@ mod tests {
         ]);
         assert_eq!(s.run_km, 7.5);
         assert_eq!(s.study_minutes, 90.0);
-        assert_eq!((s.strength_sessions, s.martial_arts_sessions, s.wake_ups), (1, 1, 1));
+        assert_eq!(
+            (s.strength_sessions, s.martial_arts_sessions, s.wake_ups),
+            (1, 1, 1)
+        );
         // The wake-up day is not a training day.
         assert_eq!(s.training_days, 3);
     }
@@ -610,9 +629,15 @@ mod tests {
         let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert_eq!(week_of(monday).2, "2026-W48");
         let kiri: Tz = "Pacific/Kiritimati".parse().unwrap();
-        assert_eq!(week_end(monday, kiri).to_rfc3339(), "2026-11-29T10:00:00+00:00");
+        assert_eq!(
+            week_end(monday, kiri).to_rfc3339(),
+            "2026-11-29T10:00:00+00:00"
+        );
         let la: Tz = "America/Los_Angeles".parse().unwrap();
-        assert_eq!(week_end(monday, la).to_rfc3339(), "2026-11-30T08:00:00+00:00");
+        assert_eq!(
+            week_end(monday, la).to_rfc3339(),
+            "2026-11-30T08:00:00+00:00"
+        );
     }
 
     #[test]

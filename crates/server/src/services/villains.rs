@@ -172,8 +172,7 @@ impl VillainGenerator for LlmVillains {
         Box::pin(async move {
             let base = generate(iso_year, iso_week)?;
             // The client has its own timeout; this one also bounds a slow body.
-            let answer = match tokio::time::timeout(self.settings.timeout, self.ask(&base)).await
-            {
+            let answer = match tokio::time::timeout(self.settings.timeout, self.ask(&base)).await {
                 Ok(r) => r,
                 Err(_) => Err(LlmError::Timeout),
             };
@@ -213,8 +212,8 @@ fn parse_words(content: &str) -> Result<Words, LlmError> {
         .map(|t| t.trim_end().trim_end_matches("```"))
         .unwrap_or(text)
         .trim();
-    let words: Words =
-        serde_json::from_str(text).map_err(|e| LlmError::Shape(format!("not the JSON asked for: {e}")))?;
+    let words: Words = serde_json::from_str(text)
+        .map_err(|e| LlmError::Shape(format!("not the JSON asked for: {e}")))?;
     Ok(Words {
         name: check_name(&words.name)?,
         taunt: check_text("taunt", &words.taunt, 5, 160, false)?,
@@ -240,9 +239,30 @@ fn allowed_char(c: char, newlines: bool) -> bool {
 
 /// A small blocklist: the villain is shown to every player, children included.
 const BLOCKED: [&str; 24] = [
-    "fuck", "fucking", "shit", "bitch", "bastard", "cunt", "dick", "cock", "pussy", "asshole",
-    "whore", "slut", "nigger", "nigga", "faggot", "fag", "retard", "rape", "nazi", "hitler",
-    "porn", "sex", "kill yourself", "kys",
+    "fuck",
+    "fucking",
+    "shit",
+    "bitch",
+    "bastard",
+    "cunt",
+    "dick",
+    "cock",
+    "pussy",
+    "asshole",
+    "whore",
+    "slut",
+    "nigger",
+    "nigga",
+    "faggot",
+    "fag",
+    "retard",
+    "rape",
+    "nazi",
+    "hitler",
+    "porn",
+    "sex",
+    "kill yourself",
+    "kys",
 ];
 
 fn profane(text: &str) -> Option<&'static str> {
@@ -267,7 +287,10 @@ fn check_text(
     let text = raw.trim();
     let n = text.chars().count();
     if n < min || n > max {
-        return Err(rejected(field, format!("{n} characters, expected {min}..={max}")));
+        return Err(rejected(
+            field,
+            format!("{n} characters, expected {min}..={max}"),
+        ));
     }
     if let Some(c) = text.chars().find(|c| !allowed_char(*c, newlines)) {
         return Err(rejected(field, format!("character {c:?} is not allowed")));
@@ -305,7 +328,10 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         assert_eq!(s("http://h:1").endpoint(), "http://h:1/v1/chat/completions");
-        assert_eq!(s("http://h:1/v1/").endpoint(), "http://h:1/v1/chat/completions");
+        assert_eq!(
+            s("http://h:1/v1/").endpoint(),
+            "http://h:1/v1/chat/completions"
+        );
         assert_eq!(
             s("http://h:1/api/chat/completions").endpoint(),
             "http://h:1/api/chat/completions"

@@ -150,10 +150,7 @@ impl Store {
 
     /// Marks every unseen cutscene of the player seen and returns them: one atomic
     /// statement, so two concurrent readers cannot both be shown the same scene.
-    pub async fn take_unseen_cutscenes(
-        &self,
-        player_id: i64,
-    ) -> StoreResult<Vec<PendingCutscene>> {
+    pub async fn take_unseen_cutscenes(&self, player_id: i64) -> StoreResult<Vec<PendingCutscene>> {
         let mut rows: Vec<PendingCutscene> = sqlx::query_as(
             "UPDATE boss_battles SET cutscene_seen = 1 WHERE player_id = $1 \
              AND status = 'escaped' AND cutscene_seen = 0 \
@@ -167,7 +164,9 @@ impl Store {
     }
 }
 
-fn insert_villain_query(v: VillainRow) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+fn insert_villain_query(
+    v: VillainRow,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
     sqlx::query(
         "INSERT INTO villains (week, name, epithet, taunt, weakness, objective_kinds, badge, \
          cutscene, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
