@@ -19,6 +19,7 @@ both_backends!(
     escape_costs_xp_and_a_cutscene_once,
     timezones_roll_over_at_their_own_midnight,
     rollover_resumes_after_a_restart_midway,
+    boss_events_follow_the_fight,
 );
 
 /// A test service whose jobs run only when the clock is advanced (no background
@@ -445,4 +446,81 @@ async fn rollover_resumes_after_a_restart_midway(b: Backend) {
     assert!(h.get("pending_cutscene").is_none());
     state.store.close().await;
     drop(first);
+}
+
+/// The events of one player received so far, as (type, data).
+fn drain_events(
+    rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<shonen_server::events::Event>>,
+    player_id: i64,
+) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        if e.player_id == player_id {
+            out.push((e.kind.to_string(), e.data.clone()));
+        }
+    }
+    out
+}
+
+fn of_kind<'a>(events: &'a [(String, Value)], kind: &str) -> Vec<&'a Value> {
+    events
+        .iter()
+        .filter(|(k, _)| k == kind)
+        .map(|(_, d)| d)
+        .collect()
+}
+
+async fn boss_events_follow_the_fight(b: Backend) {
+    let app = spawn(b).await;
+    let mut rx = app.state.events.subscribe();
+    let (t, player) = app.register("kenshiro", [3, 3, 3]).await;
+    let id = player["id"].as_i64().unwrap();
+    advance_to(&app, next_monday(app.now().await, Tz::UTC), 3600).await;
+    drain_events(&mut rx, id);
+    let fight = boss(&app, &t).await;
+    beat(&app, &t, &fight).await;
+    let events = drain_events(&mut rx, id);
+    let damaged = of_kind(&events, "boss_damaged");
+    assert!(!damaged.is_empty(), "{events:?}");
+    let hps: Vec<i64> = damaged.iter().map(|d| d["hp"].as_i64().unwrap()).collect();
+    assert!(
+        hps.windows(2).all(|w| w[1] < w[0]),
+        "HP only falls: {hps:?}"
+    );
+    assert!(damaged.iter().all(|d| d["damage"].as_i64().unwrap() > 0));
+    assert_eq!(*hps.last().unwrap(), 0);
+    let defeated = of_kind(&events, "boss_defeated");
+    assert_eq!(defeated.len(), 1);
+    assert_eq!(defeated[0]["reward"]["xp"], 150);
+    assert_eq!(defeated[0]["name"], fight["name"]);
+    log(&app, &t, json!({"kind": "study", "duration_min": 30})).await;
+    let events = drain_events(&mut rx, id);
+    assert!(
+        of_kind(&events, "boss_defeated").is_empty() && of_kind(&events, "boss_damaged").is_empty()
+    );
+
+    // A defeated boss does not escape; next week's does, announced once.
+    advance_to(&app, next_monday(app.now().await, Tz::UTC), 60).await;
+    assert!(of_kind(&drain_events(&mut rx, id), "boss_escaped").is_empty());
+    let next = boss(&app, &t).await;
+    advance_to(&app, next_monday(app.now().await, Tz::UTC), 60).await;
+    app.advance(0).await;
+    let events = drain_events(&mut rx, id);
+    let escaped = of_kind(&events, "boss_escaped");
+    assert_eq!(escaped.len(), 1, "{events:?}");
+    assert_eq!(escaped[0]["name"], next["name"]);
+    // The penalty is what was actually taken (a week of skips may have left less).
+    let l = ledger(&app, &t).await;
+    let entry = entries_with_reason(&l, &format!("{} escaped", next["name"].as_str().unwrap()));
+    assert_eq!(entry.len(), 1);
+    assert_eq!(
+        escaped[0]["penalty"].as_i64().unwrap(),
+        -entry[0]["amount"].as_i64().unwrap()
+    );
+    assert!(
+        escaped[0]["cutscene"]
+            .as_str()
+            .unwrap()
+            .contains(next["name"].as_str().unwrap())
+    );
 }
