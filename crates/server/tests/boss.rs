@@ -20,6 +20,8 @@ both_backends!(
     timezones_roll_over_at_their_own_midnight,
     rollover_resumes_after_a_restart_midway,
     boss_events_follow_the_fight,
+    eight_weeks_eight_villains_each_beaten_once,
+    boss_routes_need_a_token_and_are_documented,
 );
 
 /// A test service whose jobs run only when the clock is advanced (no background
@@ -523,4 +525,81 @@ async fn boss_events_follow_the_fight(b: Backend) {
             .unwrap()
             .contains(next["name"].as_str().unwrap())
     );
+}
+
+async fn eight_weeks_eight_villains_each_beaten_once(b: Backend) {
+    let app = spawn(b).await;
+    let (mut t, player) = app.register("saitama", [3, 3, 3]).await;
+    let mut names = Vec::new();
+    let mut texts = std::collections::HashSet::new();
+    for _ in 0..8 {
+        advance_to(&app, next_monday(app.now().await, Tz::UTC), 3600).await;
+        // Tokens last 30 days: log in again every week.
+        let (s, login) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "saitama", "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{login}");
+        t = login["token"].as_str().unwrap().to_string();
+        let fight = boss(&app, &t).await;
+        assert_eq!(fight["status"], "active");
+        assert!(!names.contains(&fight["name"]), "a new villain every week");
+        for o in fight["objectives"].as_array().unwrap() {
+            texts.insert(
+                o["text"]
+                    .as_str()
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        beat(&app, &t, &fight).await;
+        assert_eq!(boss(&app, &t).await["status"], "defeated");
+        names.push(fight["name"].clone());
+    }
+    let l = ledger(&app, &t).await;
+    for name in &names {
+        let reward = entries_with_reason(&l, &format!("Defeated {}", name.as_str().unwrap()));
+        assert_eq!(reward.len(), 1);
+        assert_eq!(reward[0]["amount"], 150);
+    }
+    assert!(
+        l.iter()
+            .all(|e| !e["reason"].as_str().unwrap().ends_with(" escaped"))
+    );
+    let (_, profile) = app
+        .get(
+            &format!("/api/v1/players/{}", player["username"].as_str().unwrap()),
+            &t,
+        )
+        .await;
+    assert_eq!(profile["badges"].as_array().unwrap().len(), 8);
+    assert!(texts.len() >= 4, "several objective kinds met: {texts:?}");
+}
+
+async fn boss_routes_need_a_token_and_are_documented(b: Backend) {
+    let app = spawn(b).await;
+    for path in ["/api/v1/boss", "/api/v1/boss/history"] {
+        let (s, body) = app.call(reqwest::Method::GET, path, None, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+    let (s, doc) = app
+        .call(reqwest::Method::GET, "/api/openapi.json", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["paths"].get("/api/v1/boss").is_some());
+    assert!(doc["paths"].get("/api/v1/boss/history").is_some());
+    // A new player's history is empty; the current boss exists from the first read.
+    let (t, _) = app.register("mob", [3, 3, 3]).await;
+    assert!(history(&app, &t).await.is_empty());
+    let current = boss(&app, &t).await;
+    assert_eq!(current["status"], "active");
+    assert!(current.get("pending_cutscene").is_none());
 }
