@@ -561,6 +561,9 @@ pub async fn history(state: &AppState, player_id: i64) -> StoreResult<Vec<Value>
 /// The newest escape cutscene the player has not seen yet, marked seen as it is
 /// returned (so it is shown once; history keeps it).
 pub async fn take_pending_cutscene(state: &AppState, player_id: i64) -> StoreResult<Option<Value>> {
+    if !state.store.has_unseen_cutscene(player_id).await? {
+        return Ok(None);
+    }
     let unseen = state.store.take_unseen_cutscenes(player_id).await?;
     let Some(newest) = unseen.first() else {
         return Ok(None);

@@ -148,6 +148,19 @@ impl Store {
         .await?)
     }
 
+    /// Whether an escape cutscene waits to be shown (a read, so the common case of
+    /// nothing pending never writes).
+    pub async fn has_unseen_cutscene(&self, player_id: i64) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM boss_battles WHERE player_id = $1 AND status = 'escaped' \
+             AND cutscene_seen = 0",
+        )
+        .bind(player_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// Marks every unseen cutscene of the player seen and returns them: one atomic
     /// statement, so two concurrent readers cannot both be shown the same scene.
     pub async fn take_unseen_cutscenes(&self, player_id: i64) -> StoreResult<Vec<PendingCutscene>> {
