@@ -22,6 +22,7 @@ both_backends!(
     boss_events_follow_the_fight,
     eight_weeks_eight_villains_each_beaten_once,
     boss_routes_need_a_token_and_are_documented,
+    players_from_before_bosses_owe_nothing_for_past_weeks,
 );
 
 /// A test service whose jobs run only when the clock is advanced (no background
@@ -602,4 +603,49 @@ async fn boss_routes_need_a_token_and_are_documented(b: Backend) {
     let current = boss(&app, &t).await;
     assert_eq!(current["status"], "active");
     assert!(current.get("pending_cutscene").is_none());
+}
+
+async fn players_from_before_bosses_owe_nothing_for_past_weeks(b: Backend) {
+    use sqlx::Connection;
+    let app = spawn(b).await;
+    let (t, _) = app.register("jotaro", [3, 3, 3]).await;
+    // Make them a player from before this feature: no rollover job, no battles.
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM jobs WHERE kind = 'boss_week'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    // Five weeks pass with nobody looking at a boss.
+    for _ in 0..5 {
+        advance_to(&app, next_monday(app.now().await, Tz::UTC), 3600).await;
+    }
+    let (s, login) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "jotaro", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{login}");
+    let t2 = login["token"].as_str().unwrap().to_string();
+    let _ = t;
+    // The first read opens this week's fight and schedules the rollover.
+    let fight = boss(&app, &t2).await;
+    assert!(history(&app, &t2).await.is_empty());
+    advance_to(&app, next_monday(app.now().await, Tz::UTC), 60).await;
+    let past = history(&app, &t2).await;
+    assert_eq!(past.len(), 1, "only the week they met the boss: {past:?}");
+    assert_eq!(past[0]["week"], fight["week"]);
+    assert_eq!(past[0]["status"], "escaped");
+    let l = ledger(&app, &t2).await;
+    let escapes = l
+        .iter()
+        .filter(|e| e["reason"].as_str().unwrap().ends_with(" escaped"))
+        .count();
+    assert_eq!(escapes, 1);
 }

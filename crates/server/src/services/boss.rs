@@ -435,16 +435,25 @@ pub async fn roll_over(state: &AppState, player_id: i64) -> StoreResult<Option<D
     let tz = local::tz(&p.timezone);
     let current = monday_of(&p, now);
     let registered = local::week_start(local::parse_date(&p.registered_on).unwrap_or(current));
-    let last = {
+    let (last, first) = {
         let mut tx = state.store.begin().await?;
-        tx.last_resolved_week(p.id).await?
+        (
+            tx.last_resolved_week(p.id).await?,
+            tx.first_battle_week(p.id).await?,
+        )
     };
-    let mut monday = last
-        .as_deref()
-        .and_then(local::parse_date)
-        .map(|d| d + Duration::days(7))
-        .unwrap_or(registered)
-        .max(registered);
+    // Resume after the last ended fight; else start at the first fight (a player
+    // from before bosses existed owes nothing for the weeks before); else at the
+    // registration week (a new player whose first week nobody looked at).
+    let mut monday = match (
+        last.as_deref().and_then(local::parse_date),
+        first.as_deref().and_then(local::parse_date),
+    ) {
+        (Some(last), _) => last + Duration::days(7),
+        (None, Some(first)) => first,
+        (None, None) => registered,
+    }
+    .max(registered);
     while monday < current {
         let (news, player) = close_week(state, player_id, monday).await?;
         let Some(player) = player else {

@@ -308,6 +308,16 @@ impl Tx {
         .await?)
     }
 
+    /// The local Monday of the player's first battle.
+    pub async fn first_battle_week(&mut self, player_id: i64) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT MIN(week_start) FROM boss_battles WHERE player_id = $1")
+                .bind(player_id)
+                .fetch_one(self.conn())
+                .await?,
+        )
+    }
+
     /// Awards a badge unless the player already holds one of that name.
     pub async fn insert_badge(
         &mut self,
