@@ -255,4 +255,30 @@ async fn a_generated_villain_is_stored_once_for_everyone(b: Backend) {
         .unwrap()
         .villain;
     assert_eq!(b1["weakness"], procedural.weakness.as_str());
+
+    // A second instance on the same database, whose generator would answer another
+    // name, shows the stored villain too.
+    let mut cfg = common::config(&app.database_url, &app.data_dir);
+    cfg.workers = 0;
+    cfg.villain_llm = Some(LlmSettings {
+        url: url.clone(),
+        model: None,
+        key: None,
+        timeout: Duration::from_secs(2),
+    });
+    let other = TestApp::start(cfg, b).await;
+    let (_, b3) = other.get("/api/v1/boss", &t2).await;
+    assert_eq!(b3["name"], "Snooze Kraken");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    // When it escapes, the generated cutscene is the one shown.
+    let now = app.now().await;
+    let end: chrono::DateTime<chrono::Utc> = b1["ends_at"].as_str().unwrap().parse().unwrap();
+    app.advance((end - now).num_seconds() + 60).await;
+    let (_, h) = app.get("/api/v1/boss/history", &t1).await;
+    assert_eq!(h["items"][0]["name"], "Snooze Kraken");
+    assert_eq!(
+        h["items"][0]["cutscene"],
+        "Snooze Kraken escapes through the window with your running shoes."
+    );
 }
