@@ -22,6 +22,8 @@ pub struct AppState {
     pub limiter: crate::http::ratelimit::RateLimiter,
     pub job_wakeup: Notify,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Writes each week's villain (procedural, or the optional text generator).
+    pub villains: Arc<dyn crate::services::villains::VillainGenerator>,
 }
 
 pub struct Application {
@@ -69,7 +71,16 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let villains: Arc<dyn crate::services::villains::VillainGenerator> =
+            match &config.villain_llm {
+                Some(settings) => Arc::new(
+                    crate::services::villains::LlmVillains::new(settings.clone())
+                        .map_err(|e| anyhow::anyhow!("villain generator: {e}"))?,
+                ),
+                None => Arc::new(crate::services::villains::Procedural),
+            };
         let state = Arc::new(AppState {
+            villains,
             accounts: Accounts::new(store.clone(), clock.clone(), secret),
             events: Events::new(clock.clone()),
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),

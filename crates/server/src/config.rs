@@ -17,6 +17,9 @@ pub struct Config {
     /// Per-player and per-IP request budgets per minute; login attempts have their own.
     pub rate_limit_per_minute: u32,
     pub login_attempts_per_minute: u32,
+    /// The optional text-generation villain (`SHONEN_VILLAIN_LLM_URL`); `None` keeps
+    /// the procedural one.
+    pub villain_llm: Option<crate::services::villains::LlmSettings>,
 }
 
 impl std::fmt::Debug for Config {
@@ -28,6 +31,7 @@ impl std::fmt::Debug for Config {
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("dev_clock", &self.dev_clock)
             .field("workers", &self.workers)
+            .field("villain_llm", &self.villain_llm)
             .finish()
     }
 }
@@ -76,6 +80,18 @@ impl Config {
             workers: parse_num("SHONEN_WORKERS", 2)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
+            villain_llm: match var("SHONEN_VILLAIN_LLM_URL") {
+                Some(url) => Some(crate::services::villains::LlmSettings {
+                    url,
+                    model: var("SHONEN_VILLAIN_LLM_MODEL"),
+                    key: var("SHONEN_VILLAIN_LLM_KEY"),
+                    timeout: std::time::Duration::from_millis(u64::from(parse_num(
+                        "SHONEN_VILLAIN_LLM_TIMEOUT_MS",
+                        3000,
+                    )?)),
+                }),
+                None => None,
+            },
         })
     }
 

@@ -151,6 +151,19 @@ export interface Boss {
   reward?: unknown;
   cutscene?: string | null;
   badge?: unknown;
+  /** When this week ends for the player (their local Monday midnight). */
+  ends_at?: string;
+  /** XP taken when it escaped. */
+  penalty?: number;
+  /** An escape cutscene not shown yet: sent once, with the first read after it. */
+  pending_cutscene?: PendingCutscene;
+}
+
+export interface PendingCutscene {
+  week: string;
+  name: string;
+  cutscene: string | null;
+  also_unseen: string[];
 }
 
 export interface Dashboard {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod boss;
 pub mod idempotency;
 pub mod ops;
 pub mod progress;
@@ -43,7 +44,9 @@ fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenAp
         .routes(routes!(activities::show, activities::edit))
         .routes(routes!(progress::dashboard))
         .routes(routes!(progress::ledger))
-        .routes(routes!(progress::profile));
+        .routes(routes!(progress::profile))
+        .routes(routes!(boss::current))
+        .routes(routes!(boss::history));
     if state.config.dev_clock {
         r = r.routes(routes!(ops::advance_clock));
     }

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::http::accounts::player_view;
 use crate::http::activities::Page;
-use crate::services::{activities, local, progress};
+use crate::services::{activities, boss, local, progress};
 use crate::storage::NO_STAT;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -65,7 +65,7 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
         "buffs": player["buffs"],
         "player": player,
         "weekly": weekly,
-        "boss": Value::Null,
+        "boss": boss::current(&state, p.id).await?,
         "recent": recent,
     })))
 }
@@ -125,6 +125,6 @@ pub async fn profile(
         "total_xp": p.total_xp,
         "stats": progress::stats_json(&p),
         "streak": progress::display_streak(&p, trained),
-        "badges": Vec::<Value>::new(),
+        "badges": boss::badges(&state, p.id).await?,
     })))
 }

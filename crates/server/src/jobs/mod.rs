@@ -3,8 +3,10 @@
 //! server instances claim due jobs, run them, and finish, reschedule or retry them
 //! with backoff. A job that keeps failing is marked `failed` and stays visible.
 
+mod boss_week;
 mod day_close;
 
+pub use boss_week::BossWeek;
 pub use day_close::DayClose;
 
 use crate::app::AppState;
@@ -68,6 +70,7 @@ async fn dispatch(state: &Arc<AppState>, job: &JobRow) -> anyhow::Result<Outcome
     }
     match job.kind.as_str() {
         DayClose::KIND => run::<DayClose>(state, &job.payload).await,
+        BossWeek::KIND => run::<BossWeek>(state, &job.payload).await,
         other => anyhow::bail!("unknown job kind {other:?}"),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::{self, DayClose};
+use crate::jobs::{self, BossWeek, DayClose};
 use crate::services::local;
 use crate::storage::{NewPlayer, PlayerRow, SettingsUpdate, Store, StoreError};
 use crate::validate;
@@ -159,6 +159,15 @@ impl Accounts {
                 player_id: player.id,
             },
             local::next_midnight(now, tz),
+            now,
+        )
+        .await?;
+        jobs::enqueue_in(
+            &mut tx,
+            &BossWeek {
+                player_id: player.id,
+            },
+            crate::services::boss::next_rollover(now, tz),
             now,
         )
         .await?;

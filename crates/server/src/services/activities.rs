@@ -5,8 +5,8 @@
 use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
-use crate::services::local;
 use crate::services::progress::{self, Entry};
+use crate::services::{boss, local};
 use crate::storage::{ActivityRow, NewActivity, PlayerRow};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
@@ -270,6 +270,7 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
         },
     )
     .await?;
+    let boss_news = boss::on_activity(&mut tx, &mut p, &activity, now).await?;
     if kind.is_training() {
         p.fatigue = i64::from(award.fatigue_after);
         p.fatigue_at = now.timestamp_micros();
@@ -285,6 +286,7 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     progress::after_commit(state, &p).await;
     state.events.after_penalties(&p, &closed);
     state.events.after_award(&p, &award_value);
+    boss::announce(state, p.id, &boss_news);
     Ok(json!({ "activity": activity_json(&activity), "award": award_value }))
 }
 

@@ -3,5 +3,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod boss;
 pub mod local;
 pub mod progress;
+pub mod villains;

@@ -5,6 +5,7 @@
 //! Handlers never see SQL: services call the typed methods here.
 
 mod activities;
+mod boss;
 mod jobs;
 mod ledger;
 mod players;
@@ -12,6 +13,7 @@ mod state;
 mod tokens;
 
 pub use activities::{ActivityRow, DayUsage, NewActivity};
+pub use boss::{BadgeRow, BattleRow, NewBattle, PendingCutscene, VillainRow, WeekActivity};
 pub use jobs::{JobRow, NewJob};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
 pub use players::{NewPlayer, PlayerRow, SettingsUpdate};

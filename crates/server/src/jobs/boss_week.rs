@@ -1,0 +1,29 @@
+//! The weekly boss rollover of one player: at their local week end (Monday 00:00) a
+//! surviving boss escapes and the new week's boss arrives. Catches up every week
+//! missed while the service was down; safe to run twice or to resume after a crash.
+
+use super::{Job, Outcome};
+use crate::app::AppState;
+use crate::services::boss;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BossWeek {
+    pub player_id: i64,
+}
+
+impl Job for BossWeek {
+    const KIND: &'static str = "boss_week";
+
+    fn dedup_key(&self) -> Option<String> {
+        Some(format!("boss_week:{}", self.player_id))
+    }
+
+    async fn run(&self, state: &Arc<AppState>) -> anyhow::Result<Outcome> {
+        Ok(match boss::roll_over(state, self.player_id).await? {
+            Some(next) => Outcome::RunAgainAt(next),
+            None => Outcome::Done,
+        })
+    }
+}
