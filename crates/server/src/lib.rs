@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod grpc;
 pub mod http;
 pub mod jobs;
 pub mod services;

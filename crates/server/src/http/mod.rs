@@ -69,7 +69,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
-        .fallback(web::serve)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
@@ -82,7 +81,12 @@ pub fn router(state: Arc<AppState>) -> Router {
                 ApiError::internal("handler panicked").into_response()
             },
         ))
-        .with_state(state)
+        .with_state(state.clone())
+        // gRPC shares the port: requests for its service paths go to tonic.
+        .merge(crate::grpc::router(state))
+        // Set after the merge, replacing tonic's own fallback: anything else is the
+        // web UI.
+        .fallback(web::serve)
 }
 
 async fn api_not_found() -> ApiError {
