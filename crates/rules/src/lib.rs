@@ -14,6 +14,7 @@ pub mod award;
 pub mod battle;
 pub mod calculator;
 pub mod class;
+pub mod duel;
 pub mod error;
 pub mod fatigue;
 pub mod level;
@@ -36,6 +37,7 @@ pub use award::{
     edit_correction, edit_window_open,
 };
 pub use battle::{Battle, Fighter, Rewards, Round, Side, power, seed_from_duel_id, simulate};
+pub use duel::{DuelInput, fight};
 pub use class::{Class, Goals, affinity, classify};
 pub use error::{ErrorCode, RuleError};
 pub use level::{

@@ -17,6 +17,16 @@ pub struct Config {
     /// Per-player and per-IP request budgets per minute; login attempts have their own.
     pub rate_limit_per_minute: u32,
     pub login_attempts_per_minute: u32,
+    /// `SHONEN_OBJECT_STORE_URL`: empty = `<data_dir>/objects`, or `s3://bucket/prefix`.
+    pub object_store_url: String,
+    /// S3 endpoint override and optional explicit credentials (else the AWS chain).
+    pub s3: crate::objects::S3Settings,
+    /// `SHONEN_BATTLE_EXECUTOR`: `in-process` (default) or `lambda`.
+    pub battle_executor: String,
+    /// `SHONEN_BATTLE_LAMBDA`: the battle function's name (Lambda executor).
+    pub battle_lambda: Option<String>,
+    /// `SHONEN_LAMBDA_ENDPOINT`: a Lambda API other than AWS's (tests).
+    pub lambda_endpoint: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -28,6 +38,11 @@ impl std::fmt::Debug for Config {
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("dev_clock", &self.dev_clock)
             .field("workers", &self.workers)
+            .field("object_store_url", &self.object_store_url)
+            .field("s3", &self.s3)
+            .field("battle_executor", &self.battle_executor)
+            .field("battle_lambda", &self.battle_lambda)
+            .field("lambda_endpoint", &self.lambda_endpoint)
             .finish()
     }
 }
@@ -76,6 +91,14 @@ impl Config {
             workers: parse_num("SHONEN_WORKERS", 2)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
+            object_store_url: var("SHONEN_OBJECT_STORE_URL").unwrap_or_default(),
+            s3: crate::objects::S3Settings {
+                endpoint: var("SHONEN_S3_ENDPOINT"),
+                ..Default::default()
+            },
+            battle_executor: var("SHONEN_BATTLE_EXECUTOR").unwrap_or_default(),
+            battle_lambda: var("SHONEN_BATTLE_LAMBDA"),
+            lambda_endpoint: var("SHONEN_LAMBDA_ENDPOINT"),
         })
     }
 

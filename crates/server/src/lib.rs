@@ -3,6 +3,7 @@
 //! pure `shonen-rules` crate; this crate does the I/O around them.
 
 pub mod app;
+pub mod battles;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod http;
 pub mod jobs;
+pub mod objects;
 pub mod services;
 pub mod storage;
 pub mod validate;

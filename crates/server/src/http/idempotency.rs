@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-const MAX_BODY: usize = 1024 * 1024;
+// Large enough for an image upload (5 MiB); each route still applies its own limit.
+const MAX_BODY: usize = 5 * 1024 * 1024 + 1024;
 const MAX_RESPONSE: usize = 8 * 1024 * 1024;
 
 pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {

@@ -4,8 +4,12 @@
 //! with backoff. A job that keeps failing is marked `failed` and stays visible.
 
 mod day_close;
+mod duel_battle;
+mod duel_expiry;
 
 pub use day_close::DayClose;
+pub use duel_battle::DuelBattle;
+pub use duel_expiry::DuelExpiry;
 
 use crate::app::AppState;
 use crate::storage::{JobRow, NewJob, StoreResult, Tx};
@@ -68,6 +72,8 @@ async fn dispatch(state: &Arc<AppState>, job: &JobRow) -> anyhow::Result<Outcome
     }
     match job.kind.as_str() {
         DayClose::KIND => run::<DayClose>(state, &job.payload).await,
+        DuelBattle::KIND => run::<DuelBattle>(state, &job.payload).await,
+        DuelExpiry::KIND => run::<DuelExpiry>(state, &job.payload).await,
         other => anyhow::bail!("unknown job kind {other:?}"),
     }
 }

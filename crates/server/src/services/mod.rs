@@ -5,3 +5,5 @@ pub mod accounts;
 pub mod activities;
 pub mod local;
 pub mod progress;
+pub mod duels;
+pub mod media;

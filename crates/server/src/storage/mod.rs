@@ -5,6 +5,7 @@
 //! Handlers never see SQL: services call the typed methods here.
 
 mod activities;
+mod duels;
 mod jobs;
 mod ledger;
 mod players;
@@ -12,6 +13,7 @@ mod state;
 mod tokens;
 
 pub use activities::{ActivityRow, DayUsage, NewActivity};
+pub use duels::{DuelResult, DuelRow, JobState, NewDuel};
 pub use jobs::{JobRow, NewJob};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
 pub use players::{NewPlayer, PlayerRow, SettingsUpdate};

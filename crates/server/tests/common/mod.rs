@@ -87,6 +87,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub data_dir: PathBuf,
+    /// The running service's state (events, store, objects) for white-box checks.
+    pub state: std::sync::Arc<shonen_server::app::AppState>,
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
@@ -102,6 +104,11 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         workers: 1,
         rate_limit_per_minute: 100_000,
         login_attempts_per_minute: 10,
+        object_store_url: String::new(),
+        s3: Default::default(),
+        battle_executor: String::new(),
+        battle_lambda: None,
+        lambda_endpoint: None,
     }
 }
 
@@ -128,6 +135,7 @@ impl TestApp {
         let data_dir = cfg.data_dir.clone();
         let app = Application::build(cfg).await.expect("app builds");
         let base = format!("http://{}", app.local_addr());
+        let state = app.state();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             app.run_until(async {
@@ -142,6 +150,7 @@ impl TestApp {
             backend,
             database_url,
             data_dir,
+            state,
             _dir: None,
             stop: Some(tx),
             handle: Some(handle),
