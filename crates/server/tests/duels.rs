@@ -49,9 +49,9 @@ async fn duel_ledger(app: &TestApp, token: &str) -> Vec<Value> {
 
 async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (kenji, _) = app.register("kenji", [60, 20, 20]).await;
-    let (rin, _) = app.register("rin", [20, 60, 20]).await;
-    let (other, _) = app.register("bystander", [20, 20, 60]).await;
+    let (kenji, _) = app.register("kenji", [8, 2, 2]).await;
+    let (rin, _) = app.register("rin", [2, 8, 2]).await;
+    let (other, _) = app.register("bystander", [2, 2, 8]).await;
     app.post("/api/v1/activities", &kenji, common::strength(5, 100.0, 5, 45.0))
         .await;
 
@@ -160,8 +160,8 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
 
 async fn challenge_rules_and_errors(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (a, _) = app.register("asta", [60, 20, 20]).await;
-    let (b, _) = app.register("yuno", [20, 60, 20]).await;
+    let (a, _) = app.register("asta", [8, 2, 2]).await;
+    let (b, _) = app.register("yuno", [2, 8, 2]).await;
 
     let (status, body) = challenge(&app, &a, "asta").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -221,9 +221,9 @@ async fn challenge_rules_and_errors(backend: Backend) {
 
 async fn unanswered_challenges_expire(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (a, _) = app.register("luffy", [60, 20, 20]).await;
-    let (b, _) = app.register("zoro", [60, 20, 20]).await;
-    let (c, _) = app.register("nami", [20, 20, 60]).await;
+    let (a, _) = app.register("luffy", [8, 2, 2]).await;
+    let (b, _) = app.register("zoro", [8, 2, 2]).await;
+    let (c, _) = app.register("nami", [2, 2, 8]).await;
     let (_, first) = challenge(&app, &a, "zoro").await;
     let first = first["id"].as_i64().unwrap();
     app.advance(12 * 3600).await;
@@ -253,10 +253,10 @@ async fn five_challenges_per_local_day(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Far east: the local day turns over at 10:00 UTC, not at UTC midnight.
     let (a, _) = app
-        .register_tz("kira", [60, 20, 20], "Pacific/Kiritimati")
+        .register_tz("kira", [8, 2, 2], "Pacific/Kiritimati")
         .await;
     for i in 0..6 {
-        app.register(&format!("rival{i}"), [20, 60, 20]).await;
+        app.register(&format!("rival{i}"), [2, 8, 2]).await;
     }
     for i in 0..5 {
         let (status, body) = challenge(&app, &a, &format!("rival{i}")).await;
@@ -298,9 +298,9 @@ async fn failing_battles_retry_then_stay_visible(backend: Backend) {
     })
     .await;
     let blocker = app.data_dir.join("objects").join("replays");
-    let (a, _) = app.register("gon", [60, 20, 20]).await;
-    let (b, _) = app.register("killua", [20, 60, 20]).await;
-    let (c, _) = app.register("kurapika", [20, 20, 60]).await;
+    let (a, _) = app.register("gon", [8, 2, 2]).await;
+    let (b, _) = app.register("killua", [2, 8, 2]).await;
+    let (c, _) = app.register("kurapika", [2, 2, 8]).await;
     let (_, d) = challenge(&app, &a, "killua").await;
     let first = d["id"].as_i64().unwrap();
     answer(&app, &b, first, "accept").await;
@@ -318,6 +318,7 @@ async fn failing_battles_retry_then_stay_visible(backend: Backend) {
     assert_eq!(duel_ledger(&app, winner_token).await.len(), 1);
 
     // A battle that never succeeds ends `failed`, kept and shown on the duel.
+    std::fs::remove_dir_all(&blocker).unwrap();
     std::fs::write(&blocker, b"in the way").unwrap();
     let (_, d) = challenge(&app, &c, "killua").await;
     let second = d["id"].as_i64().unwrap();

@@ -56,7 +56,7 @@ async fn two_instances_resolve_200_duels_exactly_once_despite_a_crash() {
     let tokens: Vec<String> = futures_util::stream::iter(0..2 * DUELS)
         .map(|i| {
             let one = &one;
-            async move { one.register(&format!("f{i}"), [40, 30, 30]).await.0 }
+            async move { one.register(&format!("f{i}"), [4, 3, 3]).await.0 }
         })
         .buffered(8)
         .collect()

@@ -142,8 +142,8 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
         cfg.s3 = s3;
     })
     .await;
-    let (a, _) = app.register("ichigo", [60, 20, 20]).await;
-    let (b, _) = app.register("rukia", [20, 60, 20]).await;
+    let (a, _) = app.register("ichigo", [8, 2, 2]).await;
+    let (b, _) = app.register("rukia", [2, 8, 2]).await;
 
     // A duel's replay is uploaded by the battle job and downloaded by both players.
     let (_, d) = app
