@@ -73,7 +73,10 @@ async fn next(State(rt): State<Runtime>) -> Response {
         .as_millis()
         + 30_000;
     let mut headers = HeaderMap::new();
-    headers.insert("Lambda-Runtime-Aws-Request-Id", HeaderValue::from_str(&id).unwrap());
+    headers.insert(
+        "Lambda-Runtime-Aws-Request-Id",
+        HeaderValue::from_str(&id).unwrap(),
+    );
     headers.insert(
         "Lambda-Runtime-Deadline-Ms",
         HeaderValue::from_str(&deadline.to_string()).unwrap(),
@@ -111,11 +114,7 @@ async fn fail(State(rt): State<Runtime>, Path(id): Path<String>, body: Bytes) ->
 }
 
 /// The Lambda Invoke API in front of the runtime: one function, `shonen-battle`.
-async fn invoke_api(
-    State(rt): State<Runtime>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn invoke_api(State(rt): State<Runtime>, Path(name): Path<String>, body: Bytes) -> Response {
     if name != "shonen-battle" {
         return (
             StatusCode::NOT_FOUND,
@@ -140,7 +139,10 @@ async fn start() -> Harness {
     let runtime = Runtime::new();
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(respond),
+        )
         .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
         .route("/2015-03-31/functions/{name}/invocations", post(invoke_api))
         .with_state(runtime.clone());

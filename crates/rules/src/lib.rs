@@ -37,8 +37,8 @@ pub use award::{
     edit_correction, edit_window_open,
 };
 pub use battle::{Battle, Fighter, Rewards, Round, Side, power, seed_from_duel_id, simulate};
-pub use duel::{DuelInput, fight};
 pub use class::{Class, Goals, affinity, classify};
+pub use duel::{DuelInput, fight};
 pub use error::{ErrorCode, RuleError};
 pub use level::{
     LevelUp, level_for_xp, level_up, title, xp_at_level, xp_for_next_level, xp_into_level,

@@ -65,9 +65,11 @@ async fn main() -> anyhow::Result<()> {
     let result = run(&state, n, workers).await;
     let _ = stop_tx.send(());
     let _ = server.await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")))
-        .execute(&mut conn)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
     result
 }
 
@@ -105,7 +107,11 @@ async fn run(state: &Arc<AppState>, n: usize, workers: usize) -> anyhow::Result<
             .map_err(|e| anyhow::anyhow!("challenge: {}", e.message))?;
         duel_ids.push(d["id"].as_i64().unwrap_or_default());
     }
-    eprintln!("setup: {n} duels between {} players in {:?}", 2 * n, setup.elapsed());
+    eprintln!(
+        "setup: {n} duels between {} players in {:?}",
+        2 * n,
+        setup.elapsed()
+    );
 
     // Listen for results, then accept every duel at once (16 requests in flight).
     let mut events = state.events.subscribe();
@@ -162,8 +168,14 @@ async fn run(state: &Arc<AppState>, n: usize, workers: usize) -> anyhow::Result<
         latencies.len()
     );
     let in_db = state.store.count_duels("resolved").await?;
-    println!("duels: {n}, workers: {workers}, executor: {}", state.battles.name());
-    println!("accepting all: {accept_all:?}; all resolved after {total:?} ({:.0} duels/s)", n as f64 / total.as_secs_f64());
+    println!(
+        "duels: {n}, workers: {workers}, executor: {}",
+        state.battles.name()
+    );
+    println!(
+        "accepting all: {accept_all:?}; all resolved after {total:?} ({:.0} duels/s)",
+        n as f64 / total.as_secs_f64()
+    );
     println!(
         "accept → duel_resolved: p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
         percentile(&latencies, 0.50),

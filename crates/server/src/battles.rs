@@ -31,9 +31,9 @@ impl Executor {
                     LambdaExecutor::from_env(function, config.lambda_endpoint.clone()).await,
                 ))
             }
-            other => anyhow::bail!(
-                "SHONEN_BATTLE_EXECUTOR {other:?} is not one of in-process, lambda"
-            ),
+            other => {
+                anyhow::bail!("SHONEN_BATTLE_EXECUTOR {other:?} is not one of in-process, lambda")
+            }
         }
     }
 

@@ -62,7 +62,10 @@ impl Objects {
     pub fn open(url: &str, data_dir: &std::path::Path, s3: &S3Settings) -> anyhow::Result<Objects> {
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            anyhow::ensure!(!bucket.is_empty(), "object store URL {url:?} names no bucket");
+            anyhow::ensure!(
+                !bucket.is_empty(),
+                "object store URL {url:?} names no bucket"
+            );
             let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
             let endpoint = s3
                 .endpoint

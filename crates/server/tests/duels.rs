@@ -52,8 +52,12 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
     let (kenji, _) = app.register("kenji", [8, 2, 2]).await;
     let (rin, _) = app.register("rin", [2, 8, 2]).await;
     let (other, _) = app.register("bystander", [2, 2, 8]).await;
-    app.post("/api/v1/activities", &kenji, common::strength(5, 100.0, 5, 45.0))
-        .await;
+    app.post(
+        "/api/v1/activities",
+        &kenji,
+        common::strength(5, 100.0, 5, 45.0),
+    )
+    .await;
 
     let mut events = app.state.events.subscribe();
     let (status, duel) = challenge(&app, &kenji, "rin").await;
@@ -86,6 +90,21 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
     let done = resolved(&app, &rin, id).await;
+    let mut told = vec![];
+    while let Ok(Ok(e)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
+        if e.kind == "duel_resolved" {
+            assert_eq!(e.data["id"], id);
+            told.push(e.player_id);
+        }
+    }
+    told.sort();
+    let (k, r) = (
+        app.me(&kenji).await["id"].clone(),
+        app.me(&rin).await["id"].clone(),
+    );
+    let mut both = vec![k.as_i64().unwrap(), r.as_i64().unwrap()];
+    both.sort();
+    assert_eq!(told, both, "both players hear the result");
     let seen_by_challenger = resolved(&app, &kenji, id).await;
     assert_eq!(done, seen_by_challenger);
     let winner = done["winner"].as_str().unwrap().to_string();
@@ -94,13 +113,22 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
     assert!(!rounds.is_empty());
     let last = rounds.last().unwrap();
     assert!(last["challenger_hp"] == 0 || last["opponent_hp"] == 0);
-    assert!(rounds[0]["lines"][0].as_str().unwrap().contains("squares off"));
+    assert!(
+        rounds[0]["lines"][0]
+            .as_str()
+            .unwrap()
+            .contains("squares off")
+    );
     assert!(done["resolved_at"].is_string());
     let xp = done["rewards"]["fighting_xp"].as_i64().unwrap();
     assert_eq!(xp, if done["upset"] == true { 60 } else { 40 });
 
     // The winner got the Fighting XP once; the loser got the Training Arc Buff.
-    let (win_token, lose_token) = if winner == "kenji" { (&kenji, &rin) } else { (&rin, &kenji) };
+    let (win_token, lose_token) = if winner == "kenji" {
+        (&kenji, &rin)
+    } else {
+        (&rin, &kenji)
+    };
     let w = app.me(win_token).await;
     assert_eq!(w["stats"]["fighting"], xp);
     assert!(w["buffs"].as_array().unwrap().is_empty());
@@ -108,8 +136,11 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
     assert_eq!(l["stats"]["fighting"], 0);
     assert_eq!(l["buffs"][0]["name"], "Training Arc Buff");
     assert_eq!(l["buffs"][0]["multiplier"], 1.25);
-    let expires: chrono::DateTime<chrono::Utc> =
-        l["buffs"][0]["expires_at"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> = l["buffs"][0]["expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let now = app.now().await;
     let left = expires - now;
     assert!(left > chrono::Duration::hours(71) && left <= chrono::Duration::hours(72));
@@ -132,7 +163,10 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
         .unwrap();
         assert_eq!(json!(shonen_rules::fight(&input)), replay["battle"]);
         assert_eq!(input.challenger.username, "kenji");
-        assert!(input.challenger.strength_xp > 0, "snapshot has the Strength XP");
+        assert!(
+            input.challenger.strength_xp > 0,
+            "snapshot has the Strength XP"
+        );
     }
     let (status, _) = app.get(&url, &other).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -173,7 +207,12 @@ async fn challenge_rules_and_errors(backend: Backend) {
     let (status, body) = app.post("/api/v1/duels", &a, json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, _) = app
-        .call(Method::POST, "/api/v1/duels", None, Some(json!({"opponent": "yuno"})))
+        .call(
+            Method::POST,
+            "/api/v1/duels",
+            None,
+            Some(json!({"opponent": "yuno"})),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -265,7 +304,9 @@ async fn five_challenges_per_local_day(backend: Backend) {
     let (status, body) = challenge(&app, &a, "rival5").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["error"]["code"], "daily_challenge_limit");
-    let wait = body["error"]["details"]["retry_after_seconds"].as_i64().unwrap();
+    let wait = body["error"]["details"]["retry_after_seconds"]
+        .as_i64()
+        .unwrap();
     // The limit lifts at the challenger's local midnight, and not before.
     let now = app.now().await;
     let tz: chrono_tz::Tz = "Pacific/Kiritimati".parse().unwrap();

@@ -25,7 +25,9 @@ fn start_killable(cfg: shonen_server::Config) -> (tokio::runtime::Runtime, Strin
         .unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     rt.spawn(async move {
-        let app = Application::build(cfg).await.expect("second instance builds");
+        let app = Application::build(cfg)
+            .await
+            .expect("second instance builds");
         tx.send(format!("http://{}", app.local_addr())).unwrap();
         let _ = app.run_until(std::future::pending()).await;
     });
@@ -56,7 +58,7 @@ async fn two_instances_resolve_200_duels_exactly_once_despite_a_crash() {
     let tokens: Vec<String> = futures_util::stream::iter(0..2 * DUELS)
         .map(|i| {
             let one = &one;
-            async move { one.register(&format!("f{i}"), [4, 3, 3]).await.0 }
+            async move { one.register(&format!("fighter{i}"), [4, 3, 3]).await.0 }
         })
         .buffered(8)
         .collect()
@@ -67,7 +69,7 @@ async fn two_instances_resolve_200_duels_exactly_once_despite_a_crash() {
             .post(
                 "/api/v1/duels",
                 &tokens[2 * i],
-                json!({ "opponent": format!("f{}", 2 * i + 1) }),
+                json!({ "opponent": format!("fighter{}", 2 * i + 1) }),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{d}");
@@ -96,7 +98,19 @@ async fn two_instances_resolve_200_duels_exactly_once_despite_a_crash() {
     }
     two_rt.shutdown_background();
     let at_kill = store.count_duels("resolved").await.unwrap();
-    eprintln!("second instance killed with {at_kill}/{DUELS} duels resolved");
+    let mut conn = sqlx::AnyConnection::connect(&one.database_url)
+        .await
+        .unwrap();
+    let in_flight: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'duel_battle' AND status = 'running'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    eprintln!(
+        "second instance killed with {at_kill}/{DUELS} duels resolved, {in_flight} battle jobs running"
+    );
+    assert!(at_kill < DUELS as i64, "the crash happened mid-way");
 
     // The survivor finishes everything; jobs the dead one had claimed come back
     // when their lease runs out (moved along with the dev clock).
@@ -112,7 +126,6 @@ async fn two_instances_resolve_200_duels_exactly_once_despite_a_crash() {
     }
 
     // Exactly once: one win entry per duel, for its winner, and nothing else.
-    let mut conn = sqlx::AnyConnection::connect(&one.database_url).await.unwrap();
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT l.rule_key, l.player_id, l.amount FROM ledger l WHERE l.rule_key LIKE 'duel:%'",
     )
@@ -138,10 +151,11 @@ async fn two_instances_resolve_200_duels_exactly_once_despite_a_crash() {
             "replay of duel {id}"
         );
     }
-    let fighting: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(xp_fighting), 0) AS BIGINT) FROM players")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let fighting: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(xp_fighting), 0) AS BIGINT) FROM players")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
     assert_eq!(fighting, rows.iter().map(|r| r.2).sum::<i64>());
     let leftover: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'duel_battle'")
         .fetch_one(&mut conn)

@@ -22,7 +22,9 @@ fn s3_endpoint() -> Option<String> {
         if std::env::var("SHONEN_TEST_REQUIRE_S3").as_deref() == Ok("1") {
             panic!("SHONEN_TEST_REQUIRE_S3=1 but SHONEN_TEST_S3_ENDPOINT is not set");
         }
-        eprintln!("skipping S3 variant: SHONEN_TEST_S3_ENDPOINT not set (scripts/test starts moto)");
+        eprintln!(
+            "skipping S3 variant: SHONEN_TEST_S3_ENDPOINT not set (scripts/test starts moto)"
+        );
     }
     ep
 }
@@ -48,7 +50,11 @@ async fn fresh_bucket(endpoint: &str) -> String {
         .send()
         .await
         .expect("S3 test server reachable");
-    assert!(resp.status().is_success(), "create bucket: {}", resp.status());
+    assert!(
+        resp.status().is_success(),
+        "create bucket: {}",
+        resp.status()
+    );
     format!("s3://{bucket}/objects")
 }
 
@@ -61,7 +67,10 @@ enum Where {
 /// The object store and the config tweak for one variant (None: skipped).
 async fn target(w: Where, dir: &std::path::Path) -> Option<(String, S3Settings)> {
     match w {
-        Where::Local => Some((dir.join("objs").display().to_string(), S3Settings::default())),
+        Where::Local => Some((
+            dir.join("objs").display().to_string(),
+            S3Settings::default(),
+        )),
         Where::S3 => {
             let ep = s3_endpoint()?;
             Some((fresh_bucket(&ep).await, s3_settings(&ep)))
@@ -180,23 +189,47 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
     assert!(raw.starts_with(b"{"));
 
     // Avatars: PNG/JPEG/WebP by magic bytes, 5 MiB at most, served with their type.
-    let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, PNG.to_vec()).await;
+    let (status, body) = put_body(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/me/avatar",
+        &a,
+        PNG.to_vec(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["avatar_url"], "/api/v1/players/ichigo/avatar");
-    assert_eq!(app.me(&a).await["avatar_url"], "/api/v1/players/ichigo/avatar");
+    assert_eq!(
+        app.me(&a).await["avatar_url"],
+        "/api/v1/players/ichigo/avatar"
+    );
     let (status, ct, bytes) = get_raw(&app, "/api/v1/players/ichigo/avatar", &b).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ct, "image/png");
     assert_eq!(bytes, PNG);
-    let (status, _) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, JPEG.to_vec()).await;
+    let (status, _) = put_body(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/me/avatar",
+        &a,
+        JPEG.to_vec(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let (_, ct, _) = get_raw(&app, "/api/v1/players/ichigo/avatar", &b).await;
     assert_eq!(ct, "image/jpeg");
-    let (status, body) =
-        put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, b"GIF89a....".to_vec()).await;
+    let (status, body) = put_body(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/me/avatar",
+        &a,
+        b"GIF89a....".to_vec(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
     assert_eq!(body["error"]["code"], "unsupported_image_type");
-    let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, vec![]).await;
+    let (status, body) =
+        put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, vec![]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     // Bigger than the 1 MiB JSON limit is fine for images; bigger than 5 MiB is not.
     let mut big = PNG.to_vec();

@@ -62,7 +62,9 @@ pub async fn list(
     responses((status = 200, description = "duel; a queued one carries job_status"),
               (status = 404, description = "not one of its players, or missing")))]
 pub async fn show(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(duels::view(&state, auth.player_id, parse_id(&id)?).await?))
+    Ok(Json(
+        duels::view(&state, auth.player_id, parse_id(&id)?).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/duels/{id}/accept", tag = "duels",

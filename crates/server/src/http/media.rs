@@ -17,14 +17,16 @@ type S = State<Arc<AppState>>;
 
 /// Reads the body up to the image limit.
 async fn read_image(body: Body) -> ApiResult<Bytes> {
-    axum::body::to_bytes(body, MAX_IMAGE_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "image_too_large",
-            "images are at most 5 MiB",
-        )
-        .with_details(serde_json::json!({ "max_bytes": MAX_IMAGE_BYTES }))
-    })
+    axum::body::to_bytes(body, MAX_IMAGE_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "image_too_large",
+                "images are at most 5 MiB",
+            )
+            .with_details(serde_json::json!({ "max_bytes": MAX_IMAGE_BYTES }))
+        })
 }
 
 fn parse_id(s: &str) -> ApiResult<i64> {
@@ -38,7 +40,9 @@ fn parse_id(s: &str) -> ApiResult<i64> {
               (status = 415, description = "unsupported_image_type")))]
 pub async fn put_avatar(State(state): S, auth: Auth, body: Body) -> ApiResult<Json<Value>> {
     let bytes = read_image(body).await?;
-    Ok(Json(media::set_avatar(&state, auth.player_id, bytes).await?))
+    Ok(Json(
+        media::set_avatar(&state, auth.player_id, bytes).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/players/{username}/avatar", tag = "progress",

@@ -103,13 +103,7 @@ pub async fn challenge(state: &AppState, challenger_id: i64, opponent: &str) -> 
         Err(StoreError::Conflict(_)) => return Err(duel_already_open()),
         Err(e) => return Err(e.into()),
     };
-    jobs::enqueue_in(
-        &mut tx,
-        &DuelExpiry { duel_id: duel.id },
-        expires_at,
-        now,
-    )
-    .await?;
+    jobs::enqueue_in(&mut tx, &DuelExpiry { duel_id: duel.id }, expires_at, now).await?;
     tx.commit().await?;
     let view = view_of(state, &duel, &me, &rival).await?;
     for id in [me.id, rival.id] {
@@ -139,7 +133,10 @@ fn not_pending(d: &DuelRow) -> ApiError {
     match d.status.as_str() {
         "expired" => ApiError::conflict("duel_expired", "this challenge expired after 24 h"),
         "declined" => ApiError::conflict("duel_declined", "this challenge was declined"),
-        _ => ApiError::conflict("duel_already_accepted", "this challenge was already accepted"),
+        _ => ApiError::conflict(
+            "duel_already_accepted",
+            "this challenge was already accepted",
+        ),
     }
 }
 
@@ -167,9 +164,16 @@ async fn check_answerable(mut tx: Tx, player_id: i64, d: &DuelRow, now: i64) -> 
 }
 
 /// A fighter's snapshot, taken inside the accepting transaction.
-async fn snapshot(tx: &mut Tx, p: &PlayerRow, now: chrono::DateTime<chrono::Utc>) -> ApiResult<Fighter> {
+async fn snapshot(
+    tx: &mut Tx,
+    p: &PlayerRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Fighter> {
     let today = progress::today(p, now).to_string();
-    let trained_today = !tx.training_dates_between(p.id, &today, &today).await?.is_empty();
+    let trained_today = !tx
+        .training_dates_between(p.id, &today, &today)
+        .await?
+        .is_empty();
     Ok(Fighter {
         username: p.username.clone(),
         total_xp: p.total_xp,
@@ -188,7 +192,10 @@ pub async fn accept(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult
     let d = lock_party_duel(&mut begun, player_id, duel_id).await?;
     let mut tx = check_answerable(begun, player_id, &d, now.timestamp_micros()).await?;
     // Players are locked in id order everywhere duels lock two, so no deadlock.
-    let (lo, hi) = (d.challenger_id.min(d.opponent_id), d.challenger_id.max(d.opponent_id));
+    let (lo, hi) = (
+        d.challenger_id.min(d.opponent_id),
+        d.challenger_id.max(d.opponent_id),
+    );
     let p_lo = tx.lock_player(lo).await?;
     let p_hi = tx.lock_player(hi).await?;
     let (challenger, opponent) = if p_lo.id == d.challenger_id {
@@ -360,7 +367,10 @@ pub async fn resolve(state: &Arc<AppState>, duel_id: i64) -> anyhow::Result<()> 
     if d.status != "queued" {
         return Ok(());
     }
-    let (lo, hi) = (d.challenger_id.min(d.opponent_id), d.challenger_id.max(d.opponent_id));
+    let (lo, hi) = (
+        d.challenger_id.min(d.opponent_id),
+        d.challenger_id.max(d.opponent_id),
+    );
     let p_lo = tx.lock_player(lo).await?;
     let p_hi = tx.lock_player(hi).await?;
     let winner_id = match battle.winner {

@@ -91,7 +91,12 @@ pub async fn add_photo(
     body: Bytes,
 ) -> ApiResult<Value> {
     check_image(&body)?;
-    if state.store.activity(player_id, activity_id).await?.is_none() {
+    if state
+        .store
+        .activity(player_id, activity_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found("activity"));
     }
     let mut raw = [0u8; 8];
@@ -129,7 +134,12 @@ pub async fn photo(
     if photo_id.is_empty() || !photo_id.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ApiError::not_found("photo"));
     }
-    if state.store.activity(player_id, activity_id).await?.is_none() {
+    if state
+        .store
+        .activity(player_id, activity_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found("photo"));
     }
     image_of(

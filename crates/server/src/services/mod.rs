@@ -3,7 +3,7 @@
 
 pub mod accounts;
 pub mod activities;
-pub mod local;
-pub mod progress;
 pub mod duels;
+pub mod local;
 pub mod media;
+pub mod progress;
