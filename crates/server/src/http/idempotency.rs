@@ -53,7 +53,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
             return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                "the request body is larger than 1 MiB",
+                "the request body is larger than 5 MiB",
             )
             .into_response();
         }
