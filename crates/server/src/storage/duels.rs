@@ -115,7 +115,7 @@ impl Store {
         .await?)
     }
 
-    /// Every resolved duel's id and winner (tests and the benchmark check totals).
+    /// Duels in one status (metrics, tests and the benchmark check totals).
     pub async fn count_duels(&self, status: &str) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM duels WHERE status = $1")
@@ -244,16 +244,6 @@ impl Tx {
         .bind(id)
         .execute(self.conn())
         .await?;
-        Ok(())
-    }
-
-    /// Sets the loser's Training Arc Buff (a new loss restarts the 72 h).
-    pub async fn set_buff_expires(&mut self, player_id: i64, at: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE players SET buff_expires_at = $1 WHERE id = $2")
-            .bind(at)
-            .bind(player_id)
-            .execute(self.conn())
-            .await?;
         Ok(())
     }
 
