@@ -301,6 +301,17 @@ async fn view_of(
         v["rewards"] = json!({
             "winner": battle.winner_username,
             "fighting_xp": battle.rewards.winner_fighting_xp,
+            // `xp` and `description` are what the web UI's reward label reads.
+            "xp": battle.rewards.winner_fighting_xp,
+            "description": format!(
+                "{} earns {} Fighting XP{}; {} gets the Training Arc Buff (x{} for {} h)",
+                battle.winner_username,
+                battle.rewards.winner_fighting_xp,
+                if battle.upset { " (upset!)" } else { "" },
+                battle.loser_username,
+                battle.rewards.loser_buff_multiplier,
+                battle.rewards.loser_buff_hours,
+            ),
             "loser": battle.loser_username,
             "buff": {
                 "name": "Training Arc Buff",
