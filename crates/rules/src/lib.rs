@@ -14,6 +14,7 @@ pub mod award;
 pub mod battle;
 pub mod calculator;
 pub mod class;
+pub mod duel;
 pub mod error;
 pub mod fatigue;
 pub mod level;
@@ -37,6 +38,7 @@ pub use award::{
 };
 pub use battle::{Battle, Fighter, Rewards, Round, Side, power, seed_from_duel_id, simulate};
 pub use class::{Class, Goals, affinity, classify};
+pub use duel::{DuelInput, fight};
 pub use error::{ErrorCode, RuleError};
 pub use level::{
     LevelUp, level_for_xp, level_up, title, xp_at_level, xp_for_next_level, xp_into_level,

@@ -24,6 +24,10 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Writes each week's villain (procedural, or the optional text generator).
     pub villains: Arc<dyn crate::services::villains::VillainGenerator>,
+    /// Replays, avatars and photos.
+    pub objects: crate::objects::Objects,
+    /// Where duel battles are computed (in-process or Lambda).
+    pub battles: crate::battles::Executor,
 }
 
 pub struct Application {
@@ -68,6 +72,10 @@ impl Application {
             }
         }
         let secret = load_secret(&config)?;
+        let objects =
+            crate::objects::Objects::open(&config.object_store_url, &config.data_dir, &config.s3)?;
+        let battles = crate::battles::Executor::from_config(&config).await?;
+        tracing::info!(objects = %objects.location, battles = battles.name(), "duel backends");
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -86,6 +94,8 @@ impl Application {
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup: Notify::new(),
             metrics: crate::http::ops::metrics_handle(),
+            objects,
+            battles,
             config,
             store,
             clock,

@@ -20,6 +20,16 @@ pub struct Config {
     /// The optional text-generation villain (`SHONEN_VILLAIN_LLM_URL`); `None` keeps
     /// the procedural one.
     pub villain_llm: Option<crate::services::villains::LlmSettings>,
+    /// `SHONEN_OBJECT_STORE_URL`: empty = `<data_dir>/objects`, or `s3://bucket/prefix`.
+    pub object_store_url: String,
+    /// S3 endpoint override and optional explicit credentials (else the AWS chain).
+    pub s3: crate::objects::S3Settings,
+    /// `SHONEN_BATTLE_EXECUTOR`: `in-process` (default) or `lambda`.
+    pub battle_executor: String,
+    /// `SHONEN_BATTLE_LAMBDA`: the battle function's name (Lambda executor).
+    pub battle_lambda: Option<String>,
+    /// `SHONEN_LAMBDA_ENDPOINT`: a Lambda API other than AWS's (tests).
+    pub lambda_endpoint: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -32,6 +42,11 @@ impl std::fmt::Debug for Config {
             .field("dev_clock", &self.dev_clock)
             .field("workers", &self.workers)
             .field("villain_llm", &self.villain_llm)
+            .field("object_store_url", &self.object_store_url)
+            .field("s3", &self.s3)
+            .field("battle_executor", &self.battle_executor)
+            .field("battle_lambda", &self.battle_lambda)
+            .field("lambda_endpoint", &self.lambda_endpoint)
             .finish()
     }
 }
@@ -92,6 +107,14 @@ impl Config {
                 }),
                 None => None,
             },
+            object_store_url: var("SHONEN_OBJECT_STORE_URL").unwrap_or_default(),
+            s3: crate::objects::S3Settings {
+                endpoint: var("SHONEN_S3_ENDPOINT"),
+                ..Default::default()
+            },
+            battle_executor: var("SHONEN_BATTLE_EXECUTOR").unwrap_or_default(),
+            battle_lambda: var("SHONEN_BATTLE_LAMBDA"),
+            lambda_endpoint: var("SHONEN_LAMBDA_ENDPOINT"),
         })
     }
 

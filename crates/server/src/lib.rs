@@ -3,6 +3,7 @@
 //! pure `shonen-rules` crate; this crate does the I/O around them.
 
 pub mod app;
+pub mod battles;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod extract;
 pub mod grpc;
 pub mod http;
 pub mod jobs;
+pub mod objects;
 pub mod services;
 pub mod storage;
 pub mod validate;

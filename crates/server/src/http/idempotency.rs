@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-const MAX_BODY: usize = 1024 * 1024;
+// Large enough for an image upload (5 MiB); each route still applies its own limit.
+const MAX_BODY: usize = 5 * 1024 * 1024 + 1024;
 const MAX_RESPONSE: usize = 8 * 1024 * 1024;
 
 pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -52,7 +53,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
             return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                "the request body is larger than 1 MiB",
+                "the request body is larger than 5 MiB",
             )
             .into_response();
         }

@@ -5,7 +5,9 @@
 pub mod accounts;
 pub mod activities;
 pub mod boss;
+pub mod duels;
 pub mod idempotency;
+pub mod media;
 pub mod ops;
 pub mod progress;
 pub mod ratelimit;
@@ -46,7 +48,16 @@ fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenAp
         .routes(routes!(progress::ledger))
         .routes(routes!(progress::profile))
         .routes(routes!(boss::current))
-        .routes(routes!(boss::history));
+        .routes(routes!(boss::history))
+        .routes(routes!(duels::challenge, duels::list))
+        .routes(routes!(duels::show))
+        .routes(routes!(duels::accept))
+        .routes(routes!(duels::decline))
+        .routes(routes!(duels::replay))
+        .routes(routes!(media::put_avatar))
+        .routes(routes!(media::get_avatar))
+        .routes(routes!(media::add_photo))
+        .routes(routes!(media::get_photo));
     if state.config.dev_clock {
         r = r.routes(routes!(ops::advance_clock));
     }
@@ -68,7 +79,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/api/{*rest}", get(api_not_found).post(api_not_found))
+        .route(
+            "/api/{*rest}",
+            get(api_not_found).post(api_not_found).put(api_not_found),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,

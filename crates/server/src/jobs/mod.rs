@@ -5,9 +5,13 @@
 
 mod boss_week;
 mod day_close;
+mod duel_battle;
+mod duel_expiry;
 
 pub use boss_week::BossWeek;
 pub use day_close::DayClose;
+pub use duel_battle::DuelBattle;
+pub use duel_expiry::DuelExpiry;
 
 use crate::app::AppState;
 use crate::storage::{JobRow, NewJob, StoreResult, Tx};
@@ -71,6 +75,8 @@ async fn dispatch(state: &Arc<AppState>, job: &JobRow) -> anyhow::Result<Outcome
     match job.kind.as_str() {
         DayClose::KIND => run::<DayClose>(state, &job.payload).await,
         BossWeek::KIND => run::<BossWeek>(state, &job.payload).await,
+        DuelBattle::KIND => run::<DuelBattle>(state, &job.payload).await,
+        DuelExpiry::KIND => run::<DuelExpiry>(state, &job.payload).await,
         other => anyhow::bail!("unknown job kind {other:?}"),
     }
 }

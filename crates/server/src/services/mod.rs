@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod activities;
 pub mod boss;
+pub mod duels;
 pub mod local;
+pub mod media;
 pub mod progress;
 pub mod villains;

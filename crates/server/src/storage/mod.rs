@@ -6,6 +6,7 @@
 
 mod activities;
 mod boss;
+mod duels;
 mod jobs;
 mod ledger;
 mod players;
@@ -14,6 +15,7 @@ mod tokens;
 
 pub use activities::{ActivityRow, DayUsage, NewActivity};
 pub use boss::{BadgeRow, BattleRow, NewBattle, PendingCutscene, VillainRow, WeekActivity};
+pub use duels::{DuelResult, DuelRow, JobState, NewDuel};
 pub use jobs::{JobRow, NewJob};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
 pub use players::{NewPlayer, PlayerRow, SettingsUpdate};

@@ -105,6 +105,11 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         rate_limit_per_minute: 100_000,
         login_attempts_per_minute: 10,
         villain_llm: None,
+        object_store_url: String::new(),
+        s3: Default::default(),
+        battle_executor: String::new(),
+        battle_lambda: None,
+        lambda_endpoint: None,
     }
 }
 

@@ -1,0 +1,112 @@
+//! Duel routes: challenge, list, show, accept, decline, and the replay (readable by
+//! the two duellists only; anyone else gets 404, as for any private resource).
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Auth};
+use crate::services::duels;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::Value;
+use std::sync::Arc;
+
+type S = State<Arc<AppState>>;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ChallengeInput {
+    /// The rival's username.
+    pub opponent: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// pending | declined | expired | queued | resolved
+    pub status: Option<String>,
+}
+
+fn parse_id(s: &str) -> ApiResult<i64> {
+    s.parse().map_err(|_| ApiError::not_found("duel"))
+}
+
+#[utoipa::path(post, path = "/api/v1/duels", tag = "duels", request_body = ChallengeInput,
+    responses((status = 201, description = "duel (pending)"),
+              (status = 409, description = "duel_already_open"),
+              (status = 422, description = "self_duel, unknown_opponent"),
+              (status = 429, description = "daily_challenge_limit (5 a local day)")))]
+pub async fn challenge(
+    State(state): S,
+    auth: Auth,
+    ApiJson(input): ApiJson<ChallengeInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let duel = duels::challenge(&state, auth.player_id, &input.opponent).await?;
+    Ok((StatusCode::CREATED, Json(duel)))
+}
+
+#[utoipa::path(get, path = "/api/v1/duels", tag = "duels", params(ListQuery),
+    responses((status = 200, description = "{items: [duel]} newest first"),
+              (status = 422, description = "invalid_status")))]
+pub async fn list(
+    State(state): S,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let status = q.status.as_deref().filter(|s| !s.is_empty());
+    Ok(Json(duels::list(&state, auth.player_id, status).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/duels/{id}", tag = "duels",
+    params(("id" = String, Path, description = "duel id")),
+    responses((status = 200, description = "duel; a queued one carries job_status"),
+              (status = 404, description = "not one of its players, or missing")))]
+pub async fn show(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        duels::view(&state, auth.player_id, parse_id(&id)?).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/duels/{id}/accept", tag = "duels",
+    params(("id" = String, Path, description = "duel id")),
+    responses((status = 202, description = "duel (queued): the battle runs in the background"),
+              (status = 403, description = "challenger_cannot_answer"),
+              (status = 404, description = "not one of its players"),
+              (status = 409, description = "duel_expired, duel_declined, duel_already_accepted")))]
+pub async fn accept(
+    State(state): S,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let duel = duels::accept(&state, auth.player_id, parse_id(&id)?).await?;
+    Ok((StatusCode::ACCEPTED, Json(duel)))
+}
+
+#[utoipa::path(post, path = "/api/v1/duels/{id}/decline", tag = "duels",
+    params(("id" = String, Path, description = "duel id")),
+    responses((status = 200, description = "duel (declined)"),
+              (status = 403, description = "challenger_cannot_answer"),
+              (status = 404, description = "not one of its players"),
+              (status = 409, description = "duel_expired, duel_declined, duel_already_accepted")))]
+pub async fn decline(
+    State(state): S,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        duels::decline(&state, auth.player_id, parse_id(&id)?).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/duels/{id}/replay", tag = "duels",
+    params(("id" = String, Path, description = "duel id")),
+    responses((status = 200, description = "{duel_id, challenger, opponent, battle} from object storage"),
+              (status = 404, description = "not one of its players, or not resolved yet")))]
+pub async fn replay(
+    State(state): S,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let bytes = duels::replay(&state, auth.player_id, parse_id(&id)?).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes))
+}

@@ -1,0 +1,27 @@
+//! Expires a challenge nobody answered within 24 h (a no-op once it was answered).
+
+use super::{Job, Outcome};
+use crate::app::AppState;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DuelExpiry {
+    pub duel_id: i64,
+}
+
+impl Job for DuelExpiry {
+    const KIND: &'static str = "duel_expiry";
+
+    fn dedup_key(&self) -> Option<String> {
+        Some(format!("duel_expiry:{}", self.duel_id))
+    }
+
+    async fn run(&self, state: &Arc<AppState>) -> anyhow::Result<Outcome> {
+        let now = state.clock.now_micros();
+        if state.store.expire_duel(self.duel_id, now).await? {
+            tracing::info!(duel = self.duel_id, "challenge expired");
+        }
+        Ok(Outcome::Done)
+    }
+}

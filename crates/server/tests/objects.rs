@@ -1,0 +1,301 @@
+//! Object storage, the same suite against the local directory and against a real S3
+//! API (the `moto` server that `scripts/test` starts on loopback and names in
+//! `SHONEN_TEST_S3_ENDPOINT`): raw put/get, then through the service: a duel's
+//! replay uploaded and downloaded, avatars and activity photos with their limits.
+
+mod common;
+
+use bytes::Bytes;
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+use shonen_server::objects::{Objects, S3Settings};
+use std::time::Duration;
+
+/// The S3 API to test against. With `SHONEN_TEST_REQUIRE_S3=1` (CI) a missing one
+/// is a failure, never a silent skip.
+fn s3_endpoint() -> Option<String> {
+    let ep = std::env::var("SHONEN_TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|s| !s.is_empty());
+    if ep.is_none() {
+        if std::env::var("SHONEN_TEST_REQUIRE_S3").as_deref() == Ok("1") {
+            panic!("SHONEN_TEST_REQUIRE_S3=1 but SHONEN_TEST_S3_ENDPOINT is not set");
+        }
+        eprintln!(
+            "skipping S3 variant: SHONEN_TEST_S3_ENDPOINT not set (scripts/test starts moto)"
+        );
+    }
+    ep
+}
+
+fn s3_settings(endpoint: &str) -> S3Settings {
+    S3Settings {
+        endpoint: Some(endpoint.to_string()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some("testing".into()),
+        secret_access_key: Some("testing".into()),
+    }
+}
+
+/// A fresh bucket on the S3 test server; returns its `s3://bucket/prefix` URL.
+async fn fresh_bucket(endpoint: &str) -> String {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let bucket = format!("shonen-test-{}-{n}", std::process::id());
+    let resp = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("S3 test server reachable");
+    assert!(
+        resp.status().is_success(),
+        "create bucket: {}",
+        resp.status()
+    );
+    format!("s3://{bucket}/objects")
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Where {
+    Local,
+    S3,
+}
+
+/// The object store and the config tweak for one variant (None: skipped).
+async fn target(w: Where, dir: &std::path::Path) -> Option<(String, S3Settings)> {
+    match w {
+        Where::Local => Some((
+            dir.join("objs").display().to_string(),
+            S3Settings::default(),
+        )),
+        Where::S3 => {
+            let ep = s3_endpoint()?;
+            Some((fresh_bucket(&ep).await, s3_settings(&ep)))
+        }
+    }
+}
+
+async fn put_get_round_trip(w: Where) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, s3)) = target(w, dir.path()).await else {
+        return;
+    };
+    let o = Objects::open(&url, dir.path(), &s3).unwrap();
+    assert!(o.get("replays/1.json").await.unwrap().is_none());
+    o.put("replays/1.json", Bytes::from_static(b"{\"a\":1}"))
+        .await
+        .unwrap();
+    assert_eq!(o.get("replays/1.json").await.unwrap().unwrap(), "{\"a\":1}");
+    // Overwrites replace; binary survives; keys do not collide.
+    let binary: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    o.put("replays/1.json", Bytes::from_static(b"{}"))
+        .await
+        .unwrap();
+    o.put("avatars/1", binary.clone().into()).await.unwrap();
+    assert_eq!(o.get("replays/1.json").await.unwrap().unwrap(), "{}");
+    assert_eq!(o.get("avatars/1").await.unwrap().unwrap(), binary);
+    assert!(o.get("avatars/2").await.unwrap().is_none());
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake png body";
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+
+async fn put_body(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let resp = app
+        .client
+        .request(method, format!("{}{}", app.base, path))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+async fn get_raw(app: &TestApp, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+    let resp = app
+        .client
+        .get(format!("{}{}", app.base, path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, ct, resp.bytes().await.unwrap().to_vec())
+}
+
+async fn service_stores_replays_avatars_and_photos(w: Where) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, s3)) = target(w, dir.path()).await else {
+        return;
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, move |cfg| {
+        cfg.object_store_url = url;
+        cfg.s3 = s3;
+    })
+    .await;
+    let (a, _) = app.register("ichigo", [8, 2, 2]).await;
+    let (b, _) = app.register("rukia", [2, 8, 2]).await;
+
+    // A duel's replay is uploaded by the battle job and downloaded by both players.
+    let (_, d) = app
+        .post("/api/v1/duels", &a, json!({"opponent": "rukia"}))
+        .await;
+    let id = d["id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(&format!("/api/v1/duels/{id}/accept"), &b, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut done = json!(null);
+    for _ in 0..200 {
+        let (_, v) = app.get(&format!("/api/v1/duels/{id}"), &a).await;
+        if v["status"] == "resolved" {
+            done = v;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(done["status"], "resolved", "duel resolved");
+    for t in [&a, &b] {
+        let (status, replay) = app.get(&format!("/api/v1/duels/{id}/replay"), t).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(replay["battle"]["rounds"], done["rounds"]);
+        assert_eq!(replay["battle"]["winner_username"], done["winner"]);
+    }
+    let raw = app
+        .state
+        .objects
+        .get(&format!("replays/{id}.json"))
+        .await
+        .unwrap()
+        .expect("replay under replays/<id>.json");
+    assert!(raw.starts_with(b"{"));
+
+    // Avatars: PNG/JPEG/WebP by magic bytes, 5 MiB at most, served with their type.
+    let (status, body) = put_body(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/me/avatar",
+        &a,
+        PNG.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["avatar_url"], "/api/v1/players/ichigo/avatar");
+    assert_eq!(
+        app.me(&a).await["avatar_url"],
+        "/api/v1/players/ichigo/avatar"
+    );
+    let (status, ct, bytes) = get_raw(&app, "/api/v1/players/ichigo/avatar", &b).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ct, "image/png");
+    assert_eq!(bytes, PNG);
+    let (status, _) = put_body(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/me/avatar",
+        &a,
+        JPEG.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, ct, _) = get_raw(&app, "/api/v1/players/ichigo/avatar", &b).await;
+    assert_eq!(ct, "image/jpeg");
+    let (status, body) = put_body(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/me/avatar",
+        &a,
+        b"GIF89a....".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert_eq!(body["error"]["code"], "unsupported_image_type");
+    let (status, body) =
+        put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, vec![]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Bigger than the 1 MiB JSON limit is fine for images; bigger than 5 MiB is not.
+    let mut big = PNG.to_vec();
+    big.resize(4 * 1024 * 1024, 7);
+    let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, big).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut huge = PNG.to_vec();
+    huge.resize(5 * 1024 * 1024 + 1, 7);
+    let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["code"], "image_too_large");
+    let (status, _, _) = get_raw(&app, "/api/v1/players/rukia/avatar", &a).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no avatar yet");
+
+    // Photos: own activities only, appended to the activity, readable by the owner.
+    let (status, logged) = app
+        .post("/api/v1/activities", &a, common::strength(3, 60.0, 5, 30.0))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{logged}");
+    let act = logged["activity"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/activities/{act}/photos");
+    let (status, body) = put_body(&app, reqwest::Method::POST, &path, &b, JPEG.to_vec()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = put_body(&app, reqwest::Method::POST, &path, &a, b"text".to_vec()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    let mut urls = vec![];
+    for img in [JPEG, PNG] {
+        let (status, body) = put_body(&app, reqwest::Method::POST, &path, &a, img.to_vec()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        urls.push(body["photo_url"].as_str().unwrap().to_string());
+    }
+    let (_, shown) = app.get(&format!("/api/v1/activities/{act}"), &a).await;
+    assert_eq!(shown["activity"]["photos"], json!(urls));
+    let (status, ct, bytes) = get_raw(&app, &urls[0], &a).await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, "image/jpeg"));
+    assert_eq!(bytes, JPEG);
+    let (status, _, _) = get_raw(&app, &urls[1], &b).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "photos are the owner's");
+    let (status, _, _) = get_raw(&app, &format!("{path}/0000"), &a).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+mod local {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn put_get_round_trip() {
+        super::put_get_round_trip(Where::Local).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn service_stores_replays_avatars_and_photos() {
+        super::service_stores_replays_avatars_and_photos(Where::Local).await
+    }
+}
+
+mod s3 {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn put_get_round_trip() {
+        super::put_get_round_trip(Where::S3).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn service_stores_replays_avatars_and_photos() {
+        super::service_stores_replays_avatars_and_photos(Where::S3).await
+    }
+}
