@@ -22,6 +22,11 @@ pub struct AppState {
     pub limiter: crate::http::ratelimit::RateLimiter,
     pub job_wakeup: Notify,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Hot state, leaderboards and the event bus: Redis or in-process.
+    pub cache: Arc<crate::cache::Cache>,
+    /// Cache writes that failed during a Redis outage, replayed when it is back.
+    pub repairs: crate::services::hot::Repairs,
+    pub rebuilds: crate::services::leaderboard::Rebuilds,
 }
 
 pub struct Application {
@@ -49,6 +54,21 @@ fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
     Ok(secret.into_bytes())
 }
 
+/// Replays cache writes missed during a Redis outage once the cache answers again
+/// (even when no request comes in to trigger it).
+fn spawn_cache_repair(state: &Arc<AppState>) {
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let Some(state) = weak.upgrade() else { return };
+            if state.cache.ping().await.is_ok() {
+                crate::services::hot::repair(&state).await;
+            }
+        }
+    });
+}
+
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&config.data_dir)
@@ -69,9 +89,20 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let cache = Arc::new(match &config.redis_url {
+            Some(url) => {
+                tracing::info!("using Redis for caches, leaderboards and events");
+                crate::cache::Cache::redis(url, &config.redis_prefix)
+                    .context("SHONEN_REDIS_URL")?
+            }
+            None => crate::cache::Cache::memory(&config.redis_prefix),
+        });
         let state = Arc::new(AppState {
             accounts: Accounts::new(store.clone(), clock.clone(), secret),
-            events: Events::new(clock.clone()),
+            events: Events::new(clock.clone(), cache.clone()),
+            cache,
+            repairs: Default::default(),
+            rebuilds: Default::default(),
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup: Notify::new(),
             metrics: crate::http::ops::metrics_handle(),
@@ -79,6 +110,7 @@ impl Application {
             store,
             clock,
         });
+        spawn_cache_repair(&state);
         Ok(Application { listener, state })
     }
 

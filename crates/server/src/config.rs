@@ -17,6 +17,12 @@ pub struct Config {
     /// Per-player and per-IP request budgets per minute; login attempts have their own.
     pub rate_limit_per_minute: u32,
     pub login_attempts_per_minute: u32,
+    /// `SHONEN_REDIS_URL` (e.g. `redis://127.0.0.1:6379`): hot caches, leaderboards and
+    /// cross-instance events in Redis. Unset: the in-process cache (single instance).
+    pub redis_url: Option<String>,
+    /// `SHONEN_REDIS_PREFIX`: prefix of every key and channel (several apps can share
+    /// one Redis); instances of one deployment must use the same prefix.
+    pub redis_prefix: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -28,6 +34,8 @@ impl std::fmt::Debug for Config {
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("dev_clock", &self.dev_clock)
             .field("workers", &self.workers)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_prefix", &self.redis_prefix)
             .finish()
     }
 }
@@ -76,6 +84,8 @@ impl Config {
             workers: parse_num("SHONEN_WORKERS", 2)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
+            redis_url: var("SHONEN_REDIS_URL"),
+            redis_prefix: var("SHONEN_REDIS_PREFIX").unwrap_or_else(|| "shonen:".into()),
         })
     }
 

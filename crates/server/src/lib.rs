@@ -3,6 +3,7 @@
 //! pure `shonen-rules` crate; this crate does the I/O around them.
 
 pub mod app;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod error;

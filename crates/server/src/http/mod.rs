@@ -5,10 +5,12 @@
 pub mod accounts;
 pub mod activities;
 pub mod idempotency;
+pub mod leaderboard;
 pub mod ops;
 pub mod progress;
 pub mod ratelimit;
 pub mod web;
+pub mod ws;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -43,7 +45,9 @@ fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenAp
         .routes(routes!(activities::show, activities::edit))
         .routes(routes!(progress::dashboard))
         .routes(routes!(progress::ledger))
-        .routes(routes!(progress::profile));
+        .routes(routes!(progress::profile))
+        .routes(routes!(leaderboard::leaderboard))
+        .routes(routes!(ws::connect));
     if state.config.dev_clock {
         r = r.routes(routes!(ops::advance_clock));
     }

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::http::accounts::player_view;
 use crate::http::activities::Page;
-use crate::services::{activities, local, progress};
+use crate::services::{activities, hot, local, progress};
 use crate::storage::NO_STAT;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -28,9 +28,7 @@ const STATS: [&str; 5] = [
     responses((status = 200, description = "{player, weekly, streak, buffs, boss, recent}")))]
 pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
     let player = player_view(&state, auth.player_id).await?;
-    let p = state
-        .store
-        .player(auth.player_id)
+    let p = hot::player(&state, auth.player_id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
     let this_week = local::week_start(progress::today(&p, state.clock.now()));
@@ -65,7 +63,7 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
         "buffs": player["buffs"],
         "player": player,
         "weekly": weekly,
-        "boss": Value::Null,
+        "boss": hot::boss(&state, p.id).await,
         "recent": recent,
     })))
 }

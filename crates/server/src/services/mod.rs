@@ -3,5 +3,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod hot;
+pub mod leaderboard;
 pub mod local;
 pub mod progress;

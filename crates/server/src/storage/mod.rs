@@ -6,6 +6,7 @@
 
 mod activities;
 mod jobs;
+mod leaderboard;
 mod ledger;
 mod players;
 mod state;
@@ -13,6 +14,7 @@ mod tokens;
 
 pub use activities::{ActivityRow, DayUsage, NewActivity};
 pub use jobs::{JobRow, NewJob};
+pub use leaderboard::{BoardRow, BoardScope, PlayerCard};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
 pub use players::{NewPlayer, PlayerRow, SettingsUpdate};
 pub use state::IdempotentResponse;

@@ -48,6 +48,23 @@ pub fn postgres_admin_url() -> Option<String> {
     url
 }
 
+/// The Redis to test against (`SHONEN_TEST_REDIS_URL`). With
+/// `SHONEN_TEST_REQUIRE_REDIS=1` (CI) a missing URL is a failure, never a skip.
+pub fn redis_url() -> Option<String> {
+    let url = std::env::var("SHONEN_TEST_REDIS_URL")
+        .ok()
+        .filter(|s| !s.is_empty());
+    if url.is_none() && std::env::var("SHONEN_TEST_REQUIRE_REDIS").as_deref() == Ok("1") {
+        panic!("SHONEN_TEST_REQUIRE_REDIS=1 but SHONEN_TEST_REDIS_URL is not set");
+    }
+    url
+}
+
+/// A key prefix no other test (or process) uses.
+pub fn unique_prefix() -> String {
+    format!("{}:", unique("shonen_test"))
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique(prefix: &str) -> String {
@@ -102,6 +119,9 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         workers: 1,
         rate_limit_per_minute: 100_000,
         login_attempts_per_minute: 10,
+        // Apps use Redis when the suite has one (CI), each under its own prefix.
+        redis_url: redis_url(),
+        redis_prefix: unique_prefix(),
     }
 }
 
@@ -126,7 +146,16 @@ impl TestApp {
     pub async fn start(cfg: Config, backend: Backend) -> TestApp {
         let database_url = cfg.database_url.clone();
         let data_dir = cfg.data_dir.clone();
+        let redis = cfg.redis_url.clone();
         let app = Application::build(cfg).await.expect("app builds");
+        if let Some(url) = redis {
+            // Fail loudly: a configured but unreachable Redis is a broken test setup.
+            app.state()
+                .cache
+                .ping()
+                .await
+                .unwrap_or_else(|e| panic!("Redis at {url} is unreachable: {e}"));
+        }
         let base = format!("http://{}", app.local_addr());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(async move {

@@ -1,0 +1,143 @@
+//! The in-process cache: strings with expiry, sorted sets, capped lists and
+//! counters behind one mutex (every operation is O(log n) or O(limit) and never
+//! awaits while holding it).
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+struct ZSet {
+    scores: HashMap<String, i64>,
+    order: BTreeSet<(i64, String)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    strings: HashMap<String, (String, Option<Instant>)>,
+    zsets: HashMap<String, ZSet>,
+    lists: HashMap<String, VecDeque<String>>,
+}
+
+#[derive(Default)]
+pub struct Memory {
+    inner: Mutex<Inner>,
+}
+
+impl Memory {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the maps half-updated in a
+        // way that matters for a cache; keep serving.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        let mut inner = self.lock();
+        match inner.strings.get(key) {
+            Some((_, Some(exp))) if *exp <= Instant::now() => {
+                inner.strings.remove(key);
+                None
+            }
+            Some((v, _)) => Some(v.clone()),
+            None => None,
+        }
+    }
+
+    pub fn set(&self, key: &str, value: &str, ttl: Option<Duration>, nx: bool) -> bool {
+        if nx && self.get(key).is_some() {
+            return false;
+        }
+        let exp = ttl.map(|t| Instant::now() + t);
+        self.lock()
+            .strings
+            .insert(key.to_string(), (value.to_string(), exp));
+        true
+    }
+
+    pub fn del(&self, key: &str) {
+        let mut inner = self.lock();
+        inner.strings.remove(key);
+        inner.zsets.remove(key);
+        inner.lists.remove(key);
+    }
+
+    pub fn zadd(&self, key: &str, member: &str, score: i64, nx: bool) {
+        let mut inner = self.lock();
+        let z = inner.zsets.entry(key.to_string()).or_default();
+        if let Some(old) = z.scores.get(member).copied() {
+            if nx {
+                return;
+            }
+            z.order.remove(&(old, member.to_string()));
+        }
+        z.scores.insert(member.to_string(), score);
+        z.order.insert((score, member.to_string()));
+    }
+
+    pub fn zrem(&self, key: &str, member: &str) {
+        let mut inner = self.lock();
+        if let Some(z) = inner.zsets.get_mut(key)
+            && let Some(old) = z.scores.remove(member)
+        {
+            z.order.remove(&(old, member.to_string()));
+        }
+    }
+
+    pub fn ztop(&self, key: &str, limit: usize) -> Vec<(String, i64)> {
+        let inner = self.lock();
+        inner
+            .zsets
+            .get(key)
+            .map(|z| {
+                z.order
+                    .iter()
+                    .rev()
+                    .take(limit)
+                    .map(|(s, m)| (m.clone(), *s))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn zrank(&self, key: &str, member: &str) -> Option<(u64, i64)> {
+        let inner = self.lock();
+        let z = inner.zsets.get(key)?;
+        let score = *z.scores.get(member)?;
+        // Members ranked above: everything strictly after (score, member).
+        let above = z
+            .order
+            .range((
+                std::ops::Bound::Excluded((score, member.to_string())),
+                std::ops::Bound::Unbounded,
+            ))
+            .count();
+        Some((above as u64, score))
+    }
+
+    pub fn incr(&self, key: &str) -> i64 {
+        let mut inner = self.lock();
+        let entry = inner
+            .strings
+            .entry(key.to_string())
+            .or_insert_with(|| ("0".to_string(), None));
+        let n = entry.0.parse::<i64>().unwrap_or(0) + 1;
+        entry.0 = n.to_string();
+        n
+    }
+
+    pub fn push_capped(&self, key: &str, item: &str, max: usize) {
+        let mut inner = self.lock();
+        let list = inner.lists.entry(key.to_string()).or_default();
+        list.push_front(item.to_string());
+        list.truncate(max);
+    }
+
+    pub fn list(&self, key: &str) -> Vec<String> {
+        let inner = self.lock();
+        inner
+            .lists
+            .get(key)
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
