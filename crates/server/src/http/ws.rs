@@ -55,7 +55,7 @@ pub async fn connect(
     State(state): State<Arc<AppState>>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
     let since = match q.since.as_deref() {
         None | Some("") => None,
@@ -84,6 +84,12 @@ pub async fn connect(
         Ok(Some(id)) => id,
         Ok(None) => return ApiError::unauthorized().into_response(),
         Err(e) => return e.into_response(),
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => {
+            return ApiError::bad_request("not_a_websocket", e.body_text()).into_response();
+        }
     };
     let ws = match from_protocol {
         Some(p) => ws.protocols([p]),

@@ -106,7 +106,7 @@ fn current_week(p: &PlayerRow, state: &AppState) -> String {
 pub async fn record(state: &AppState, p: &PlayerRow) {
     let week = current_week(p, state);
     let week_xp = match state.store.week_xp(p.id, &week).await {
-        Ok(xp) => Some(xp),
+        Ok(xp) => xp,
         Err(e) => {
             tracing::warn!(error = %e, "weekly XP for the leaderboard");
             None

@@ -139,10 +139,11 @@ impl Store {
         Ok(Some((above + 1, xp)))
     }
 
-    /// XP a player earned (net) in the week starting `week_start`.
-    pub async fn week_xp(&self, player_id: i64, week_start: &str) -> StoreResult<i64> {
+    /// XP a player earned (net) in the week starting `week_start`; `None` when
+    /// nothing was posted that week (then they are not on that week's board).
+    pub async fn week_xp(&self, player_id: i64, week_start: &str) -> StoreResult<Option<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(xp), 0) AS BIGINT) FROM weekly_rollups \
+            "SELECT CAST(SUM(xp) AS BIGINT) FROM weekly_rollups \
              WHERE player_id = $1 AND week_start = $2",
         )
         .bind(player_id)
