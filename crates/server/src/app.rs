@@ -92,8 +92,7 @@ impl Application {
         let cache = Arc::new(match &config.redis_url {
             Some(url) => {
                 tracing::info!("using Redis for caches, leaderboards and events");
-                crate::cache::Cache::redis(url, &config.redis_prefix)
-                    .context("SHONEN_REDIS_URL")?
+                crate::cache::Cache::redis(url, &config.redis_prefix).context("SHONEN_REDIS_URL")?
             }
             None => crate::cache::Cache::memory(&config.redis_prefix),
         });

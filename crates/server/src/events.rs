@@ -49,7 +49,8 @@ pub struct Delivery {
     pub json: Arc<str>,
 }
 
-type Registry = Mutex<HashMap<i64, Vec<(u64, mpsc::Sender<Delivery>)>>>;
+type Connections = HashMap<i64, Vec<(u64, mpsc::Sender<Delivery>)>>;
+type Registry = Mutex<Connections>;
 
 struct Inner {
     cache: Arc<Cache>,
@@ -85,7 +86,7 @@ impl Drop for Subscription {
 }
 
 impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<(u64, mpsc::Sender<Delivery>)>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 

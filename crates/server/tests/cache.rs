@@ -42,7 +42,9 @@ both_caches!(
 async fn strings_set_get_delete_and_expire(c: Cache) {
     assert_eq!(c.get("a").await.unwrap(), None);
     c.set("a", "1", None).await.unwrap();
-    c.set("b", "2", Some(Duration::from_millis(150))).await.unwrap();
+    c.set("b", "2", Some(Duration::from_millis(150)))
+        .await
+        .unwrap();
     assert_eq!(c.get("a").await.unwrap().as_deref(), Some("1"));
     assert_eq!(
         c.get_many(&["a".into(), "zz".into(), "b".into()])

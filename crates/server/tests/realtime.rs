@@ -13,9 +13,8 @@ use shonen_server::storage::{BoardScope, Store};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A `redis-server` child process of our own on a free loopback port, for tests
 /// that flush or stop Redis (never the shared one).
@@ -161,7 +160,12 @@ async fn board(app: &TestApp, token: &str, query: &str) -> (Vec<(String, i64)>, 
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["username"].as_str().unwrap().to_string(), e["xp"].as_i64().unwrap()))
+        .map(|e| {
+            (
+                e["username"].as_str().unwrap().to_string(),
+                e["xp"].as_i64().unwrap(),
+            )
+        })
         .collect();
     (entries, body["me"].clone())
 }
@@ -215,9 +219,10 @@ async fn events_and_leaderboards_cross_instances() {
             "weekly" => {
                 // Everyone here is on UTC: their local week is the UTC week.
                 let now = a.now().await.date_naive();
-                let week = now - chrono::Duration::days(
-                    chrono::Datelike::weekday(&now).num_days_from_monday() as i64,
-                );
+                let week = now
+                    - chrono::Duration::days(
+                        chrono::Datelike::weekday(&now).num_days_from_monday() as i64,
+                    );
                 truth(&a, BoardScope::Week(&week.to_string())).await
             }
             _ => truth(&a, BoardScope::Class("brawler")).await,
@@ -257,14 +262,21 @@ async fn events_and_leaderboards_cross_instances() {
     assert_eq!(lb["me"]["xp"], me_b["total_xp"]);
     // Settings changes too.
     let (s, _) = b
-        .call(Method::PATCH, "/api/v1/me", Some(&t1), Some(json!({"weekly_goal": 6})))
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t1),
+            Some(json!({"weekly_goal": 6})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(a.me(&t1).await["weekly_goal"], 6);
 
     // Logout on A revokes the (cached) token on B at once.
     assert_eq!(b.me(&t2).await["username"], "vegeta");
-    let (s, _) = a.call(Method::POST, "/api/v1/auth/logout", Some(&t2), None).await;
+    let (s, _) = a
+        .call(Method::POST, "/api/v1/auth/logout", Some(&t2), None)
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = b.get("/api/v1/me", &t2).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -324,7 +336,11 @@ async fn redis_outage_degrades_to_the_database_and_recovers() {
     let before = b.me(&t1).await["total_xp"].as_i64().unwrap();
     let posted = run(&b, &t1, 4).await;
     let gained = posted["award"]["final"].as_i64().unwrap();
-    assert_eq!(a.me(&t1).await["total_xp"], before + gained, "fresh on A, from the database");
+    assert_eq!(
+        a.me(&t1).await["total_xp"],
+        before + gained,
+        "fresh on A, from the database"
+    );
     let (s, _) = b.get("/api/v1/dashboard", &t1).await;
     assert_eq!(s, StatusCode::OK);
     run(&a, &t2, 10).await;
@@ -421,18 +437,28 @@ async fn leaderboard_validates_and_ranks_in_process(be: Backend) {
     let (_, body) = app
         .get("/api/v1/leaderboard?scope=class&class=strategist", &t1)
         .await;
-    assert_eq!(body["me"]["rank"], Value::Null, "not on another class's board");
+    assert_eq!(
+        body["me"]["rank"],
+        Value::Null,
+        "not on another class's board"
+    );
     assert_eq!(body["entries"][0]["username"], "sakura");
     assert_eq!(body["entries"][0]["rank"], 1);
     assert_eq!(body["entries"][0]["level"], 1);
     let (weekly, me) = board(&app, &t3, "scope=weekly").await;
-    assert_eq!(weekly.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), ["sasuke", "naruto"]);
+    assert_eq!(
+        weekly.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["sasuke", "naruto"]
+    );
     assert_eq!(me["rank"], Value::Null, "no XP this week");
     // A penalty (skipped training days) moves the board too.
     app.advance(3 * 86_400).await;
     let db = truth(&app, BoardScope::Global).await;
     assert_eq!(board(&app, &t1, "").await.0, db);
-    assert_eq!(app.me(&t2).await["total_xp"], db.iter().find(|e| e.0 == "sasuke").unwrap().1);
+    assert_eq!(
+        app.me(&t2).await["total_xp"],
+        db.iter().find(|e| e.0 == "sasuke").unwrap().1
+    );
 }
 
 async fn websocket_auth_replay_and_keepalive(be: Backend) {
@@ -458,7 +484,11 @@ async fn websocket_auth_replay_and_keepalive(be: Backend) {
     );
     let (mut ws, resp) = tokio_tungstenite::connect_async(req).await.expect("ws");
     assert_eq!(
-        resp.headers().get("sec-websocket-protocol").unwrap().to_str().unwrap(),
+        resp.headers()
+            .get("sec-websocket-protocol")
+            .unwrap()
+            .to_str()
+            .unwrap(),
         t
     );
     ws.send(Message::Ping(vec![1u8].into())).await.unwrap();

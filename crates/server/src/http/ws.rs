@@ -42,8 +42,7 @@ fn protocol_token(headers: &HeaderMap) -> Option<String> {
         .ok()?;
     v.split(',')
         .map(str::trim)
-        .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("bearer"))
-        .next_back()
+        .rfind(|p| !p.is_empty() && !p.eq_ignore_ascii_case("bearer"))
         .map(str::to_string)
 }
 
@@ -100,7 +99,11 @@ pub async fn connect(
 
 async fn send(socket: &mut WebSocket, d: &Delivery) -> bool {
     matches!(
-        tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(d.json.as_ref().into()))).await,
+        tokio::time::timeout(
+            SEND_TIMEOUT,
+            socket.send(Message::Text(d.json.as_ref().into()))
+        )
+        .await,
         Ok(Ok(()))
     )
 }

@@ -113,15 +113,20 @@ pub async fn record(state: &AppState, p: &PlayerRow) {
         }
     };
     let m = member(p.id);
-    let card = json!({ "username": p.username, "class": p.class, "total_xp": p.total_xp }).to_string();
+    let card =
+        json!({ "username": p.username, "class": p.class, "total_xp": p.total_xp }).to_string();
     let cache = &state.cache;
     let result = async {
-        cache.zset(&board_key(BoardScope::Global), &m, p.total_xp).await?;
+        cache
+            .zset(&board_key(BoardScope::Global), &m, p.total_xp)
+            .await?;
         cache
             .zset(&board_key(BoardScope::Class(&p.class)), &m, p.total_xp)
             .await?;
         if let Some(xp) = week_xp {
-            cache.zset(&board_key(BoardScope::Week(&week)), &m, xp).await?;
+            cache
+                .zset(&board_key(BoardScope::Week(&week)), &m, xp)
+                .await?;
         }
         cache.set(&card_key(p.id), &card, None).await
     }

@@ -126,15 +126,13 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?
             }
-            _ => {
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM players WHERE total_xp > $1 OR (total_xp = $1 AND id > $2)",
-                )
-                .bind(xp)
-                .bind(player_id)
-                .fetch_one(&self.pool)
-                .await?
-            }
+            _ => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM players WHERE total_xp > $1 OR (total_xp = $1 AND id > $2)",
+            )
+            .bind(xp)
+            .bind(player_id)
+            .fetch_one(&self.pool)
+            .await?,
         };
         Ok(Some((above + 1, xp)))
     }
