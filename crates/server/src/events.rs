@@ -125,8 +125,10 @@ impl Events {
             next_conn: AtomicU64::new(1),
         });
         let (queue, rx) = mpsc::channel(65_536);
+        // Listen before anything can be published.
+        let messages = inner.cache.messages();
         tokio::spawn(publisher(rx, inner.clone()));
-        tokio::spawn(subscriber(Arc::downgrade(&inner)));
+        tokio::spawn(subscriber(Arc::downgrade(&inner), messages));
         Events {
             queue,
             clock,
@@ -289,26 +291,24 @@ fn parse_message(payload: &str) -> Option<(i64, Delivery)> {
 
 /// Receives pub/sub messages (from every instance) and hands them to local
 /// connections. Keeps trying to subscribe until Redis answers.
-async fn subscriber(inner: std::sync::Weak<Inner>) {
-    let mut messages = match inner.upgrade() {
-        Some(i) => {
-            let rx = i.cache.messages();
-            let cache = i.cache.clone();
-            tokio::spawn(async move {
-                let mut delay = std::time::Duration::from_millis(100);
-                while let Err(e) = cache.subscribe(CHANNEL).await {
-                    tracing::warn!(error = %e, "subscribing to events; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(std::time::Duration::from_secs(2));
-                    if Arc::strong_count(&cache) == 1 {
-                        return;
-                    }
+async fn subscriber(
+    inner: std::sync::Weak<Inner>,
+    mut messages: tokio::sync::broadcast::Receiver<crate::cache::Message>,
+) {
+    if let Some(i) = inner.upgrade() {
+        let cache = i.cache.clone();
+        tokio::spawn(async move {
+            let mut delay = std::time::Duration::from_millis(100);
+            while let Err(e) = cache.subscribe(CHANNEL).await {
+                tracing::warn!(error = %e, "subscribing to events; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(2));
+                if Arc::strong_count(&cache) == 1 {
+                    return;
                 }
-            });
-            rx
-        }
-        None => return,
-    };
+            }
+        });
+    }
     loop {
         match messages.recv().await {
             Ok(m) if m.channel == CHANNEL => {
@@ -323,5 +323,52 @@ async fn subscriber(inner: std::sync::Weak<Inner>) {
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_slow_connection_is_dropped_and_others_keep_receiving() {
+        let cache = Arc::new(Cache::memory("events_test:"));
+        let events = Events::new(Arc::new(crate::clock::Clock::default()), cache);
+        let mut slow = events.connect(7);
+        let mut fast = events.connect(7);
+        let other = events.connect(8);
+        let n = CONNECTION_BUFFER + 50;
+        let fast_reader = tokio::spawn(async move {
+            let mut ids = Vec::new();
+            while ids.len() < n {
+                match tokio::time::timeout(Duration::from_secs(5), fast.rx.recv()).await {
+                    Ok(Some(d)) => ids.push(d.id),
+                    _ => break,
+                }
+            }
+            ids
+        });
+        for i in 0..n {
+            events.publish(7, "xp_awarded", json!({ "i": i }));
+        }
+        let ids = fast_reader.await.unwrap();
+        assert_eq!(ids, (1..=n as i64).collect::<Vec<_>>(), "all, in order");
+        // The slow one got a full buffer, then its channel was closed.
+        let mut buffered = 0;
+        while let Some(d) = slow.rx.recv().await {
+            assert_eq!(d.id, buffered as i64 + 1);
+            buffered += 1;
+        }
+        assert_eq!(buffered, CONNECTION_BUFFER);
+        // Other players' connections are untouched.
+        assert!(other.rx.is_empty());
+        // The replay log keeps the last REPLAY_LOG events, oldest first, after `since`.
+        let replay = events.replay(7, n as i64 - 3).await;
+        assert_eq!(
+            replay.iter().map(|d| d.id).collect::<Vec<_>>(),
+            vec![n as i64 - 2, n as i64 - 1, n as i64]
+        );
+        assert_eq!(events.replay(7, 0).await.len(), REPLAY_LOG);
     }
 }

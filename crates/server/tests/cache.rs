@@ -89,6 +89,26 @@ async fn sorted_sets_rank_highest_first_with_ties_by_member(c: Cache) {
     c.zrem("lb", "000000000004").await.unwrap();
     assert_eq!(c.zrank("lb", "000000000002").await.unwrap(), Some((0, 80)));
     assert!(c.ztop("missing", 10).await.unwrap().is_empty());
+    // A page needs the board's marker; then top and rank come together.
+    assert_eq!(
+        c.zpage("lb", "lb:built", 1, "000000000003").await.unwrap(),
+        None
+    );
+    c.set("lb:built", "1", None).await.unwrap();
+    let page = c
+        .zpage("lb", "lb:built", 1, "000000000003")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.top, vec![("000000000002".to_string(), 80)]);
+    assert_eq!(page.rank, Some((1, 50)));
+    let page = c
+        .zpage("lb", "lb:built", 5, "nobody")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.top.len(), 3);
+    assert_eq!(page.rank, None);
 }
 
 async fn sorted_set_nx_keeps_fresher_scores(c: Cache) {

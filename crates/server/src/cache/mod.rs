@@ -31,6 +31,13 @@ pub struct Message {
     pub payload: String,
 }
 
+/// The top of a sorted set and one member's 0-based rank and score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZPage {
+    pub top: Vec<(String, i64)>,
+    pub rank: Option<(u64, i64)>,
+}
+
 enum Backend {
     Memory(memory::Memory),
     Redis(redis_backend::RedisCache),
@@ -195,6 +202,25 @@ impl Cache {
         match &self.backend {
             Backend::Memory(m) => Ok(m.zrank(&key, member)),
             Backend::Redis(r) => r.zrank(&key, member).await,
+        }
+    }
+
+    /// A board page in one round trip: `None` when `marker` is absent (the board
+    /// must be rebuilt), else the top `limit` and `member`'s rank and score.
+    pub async fn zpage(
+        &self,
+        key: &str,
+        marker: &str,
+        limit: usize,
+        member: &str,
+    ) -> CacheResult<Option<ZPage>> {
+        let (key, marker) = (self.key(key), self.key(marker));
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.get(&marker).map(|_| ZPage {
+                top: m.ztop(&key, limit),
+                rank: m.zrank(&key, member),
+            })),
+            Backend::Redis(r) => r.zpage(&key, &marker, limit, member).await,
         }
     }
 

@@ -3,7 +3,7 @@
 //! watchdog pings every second so a dead server is noticed (and the subscription
 //! renewed) even when nobody is issuing commands.
 
-use super::{CacheError, CacheResult, Message};
+use super::{CacheError, CacheResult, Message, ZPage};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, PushKind, Value};
 use std::collections::HashSet;
@@ -212,6 +212,34 @@ impl RedisCache {
             (Some(r), Some(s)) => Some((r, s as i64)),
             _ => None,
         })
+    }
+
+    pub async fn zpage(
+        &self,
+        key: &str,
+        marker: &str,
+        limit: usize,
+        member: &str,
+    ) -> CacheResult<Option<ZPage>> {
+        type Reply = (Option<String>, Vec<(String, f64)>, Option<u64>, Option<f64>);
+        let stop = isize::try_from(limit).unwrap_or(isize::MAX) - 1;
+        let (built, top, rank, score): Reply = redis::pipe()
+            .get(marker)
+            .zrevrange_withscores(key, 0, stop)
+            .zrevrank(key, member)
+            .zscore(key, member)
+            .query_async(&mut self.conn())
+            .await?;
+        if built.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(ZPage {
+            top: top.into_iter().map(|(m, s)| (m, s as i64)).collect(),
+            rank: match (rank, score) {
+                (Some(r), Some(s)) => Some((r, s as i64)),
+                _ => None,
+            },
+        }))
     }
 
     pub async fn incr(&self, key: &str) -> CacheResult<i64> {

@@ -181,14 +181,14 @@ async fn ensure_built(state: &AppState, scope: BoardScope<'_>) -> crate::cache::
 
 /// `{entries: [{rank, username, class, level, xp}], me: {rank, xp}}`.
 pub async fn page(state: &AppState, scope: Scope, limit: usize, me: i64) -> ApiResult<Value> {
-    let caller = hot::player(state, me)
-        .await?
-        .ok_or_else(|| ApiError::not_found("player"))?;
     let week;
     let board = match scope {
         Scope::Global => BoardScope::Global,
         Scope::Class(c) => BoardScope::Class(c.as_str()),
         Scope::Weekly => {
+            let caller = hot::player(state, me)
+                .await?
+                .ok_or_else(|| ApiError::not_found("player"))?;
             week = current_week(&caller, state);
             BoardScope::Week(&week)
         }
@@ -222,9 +222,21 @@ async fn from_cache(
     limit: usize,
     me: i64,
 ) -> Result<Value, crate::cache::CacheError> {
-    ensure_built(state, board).await?;
     let key = board_key(board);
-    let top = state.cache.ztop(&key, limit).await?;
+    let marker = format!("{key}:built");
+    // Usually one round trip: marker, top and own rank together.
+    let page = match state.cache.zpage(&key, &marker, limit, &member(me)).await? {
+        Some(page) => page,
+        None => {
+            ensure_built(state, board).await?;
+            state
+                .cache
+                .zpage(&key, &marker, limit, &member(me))
+                .await?
+                .ok_or_else(|| crate::cache::CacheError::Other("board vanished".into()))?
+        }
+    };
+    let top = page.top;
     let ids: Vec<i64> = top.iter().filter_map(|(m, _)| m.parse().ok()).collect();
     // Cards carry name, class and all-time XP (for the level: on the weekly board
     // the score is this week's XP only).
@@ -271,7 +283,7 @@ async fn from_cache(
             Some(entry(i + 1, username, class, *xp, total))
         })
         .collect();
-    let me_value = match state.cache.zrank(&key, &member(me)).await? {
+    let me_value = match page.rank {
         Some((rank, xp)) => json!({ "rank": rank + 1, "xp": xp }),
         None => json!({ "rank": Value::Null, "xp": 0 }),
     };
