@@ -89,26 +89,27 @@ async fn sorted_sets_rank_highest_first_with_ties_by_member(c: Cache) {
     c.zrem("lb", "000000000004").await.unwrap();
     assert_eq!(c.zrank("lb", "000000000002").await.unwrap(), Some((0, 80)));
     assert!(c.ztop("missing", 10).await.unwrap().is_empty());
-    // A page needs the board's marker; then top and rank come together.
-    assert_eq!(
-        c.zpage("lb", "lb:built", 1, "000000000003").await.unwrap(),
-        None
-    );
+    // A page needs the board's marker; then revision, top and rank come together.
+    let page = |top| c.zpage("lb", "lb:built", "lb:rev", "000000000003", top);
+    assert_eq!(page(Some(1)).await.unwrap(), None);
     c.set("lb:built", "1", None).await.unwrap();
-    let page = c
-        .zpage("lb", "lb:built", 1, "000000000003")
+    let p = page(Some(1)).await.unwrap().unwrap();
+    assert_eq!(p.top, Some(vec![("000000000002".to_string(), 80)]));
+    assert_eq!(p.rank, Some((1, 50)));
+    assert_eq!(p.rev, None);
+    c.set("lb:rev", "r1", None).await.unwrap();
+    let p = page(None).await.unwrap().unwrap();
+    assert_eq!(
+        (p.top, p.rank, p.rev.as_deref()),
+        (None, Some((1, 50)), Some("r1"))
+    );
+    let p = c
+        .zpage("lb", "lb:built", "lb:rev", "nobody", Some(5))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(page.top, vec![("000000000002".to_string(), 80)]);
-    assert_eq!(page.rank, Some((1, 50)));
-    let page = c
-        .zpage("lb", "lb:built", 5, "nobody")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(page.top.len(), 3);
-    assert_eq!(page.rank, None);
+    assert_eq!(p.top.map(|t| t.len()), Some(3));
+    assert_eq!(p.rank, None);
 }
 
 async fn sorted_set_nx_keeps_fresher_scores(c: Cache) {

@@ -18,6 +18,8 @@ use tokio::sync::broadcast;
 pub enum CacheError {
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
+    #[error("redis reply: {0}")]
+    Reply(#[from] ::redis::ParsingError),
     #[error("cache: {0}")]
     Other(String),
 }
@@ -31,10 +33,11 @@ pub struct Message {
     pub payload: String,
 }
 
-/// The top of a sorted set and one member's 0-based rank and score.
+/// A sorted set's revision, maybe its top, and one member's 0-based rank and score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZPage {
-    pub top: Vec<(String, i64)>,
+    pub rev: Option<String>,
+    pub top: Option<Vec<(String, i64)>>,
     pub rank: Option<(u64, i64)>,
 }
 
@@ -206,21 +209,25 @@ impl Cache {
     }
 
     /// A board page in one round trip: `None` when `marker` is absent (the board
-    /// must be rebuilt), else the top `limit` and `member`'s rank and score.
+    /// must be rebuilt), else the board's revision (`rev_key`), `member`'s rank and
+    /// score, and the top `top` members when asked (a caller holding the page for
+    /// this revision already skips them).
     pub async fn zpage(
         &self,
         key: &str,
         marker: &str,
-        limit: usize,
+        rev_key: &str,
         member: &str,
+        top: Option<usize>,
     ) -> CacheResult<Option<ZPage>> {
-        let (key, marker) = (self.key(key), self.key(marker));
+        let (key, marker, rev_key) = (self.key(key), self.key(marker), self.key(rev_key));
         match &self.backend {
             Backend::Memory(m) => Ok(m.get(&marker).map(|_| ZPage {
-                top: m.ztop(&key, limit),
+                rev: m.get(&rev_key),
+                top: top.map(|n| m.ztop(&key, n)),
                 rank: m.zrank(&key, member),
             })),
-            Backend::Redis(r) => r.zpage(&key, &marker, limit, member).await,
+            Backend::Redis(r) => r.zpage(&key, &marker, &rev_key, member, top).await,
         }
     }
 

@@ -218,23 +218,32 @@ impl RedisCache {
         &self,
         key: &str,
         marker: &str,
-        limit: usize,
+        rev_key: &str,
         member: &str,
+        top: Option<usize>,
     ) -> CacheResult<Option<ZPage>> {
-        type Reply = (Option<String>, Vec<(String, f64)>, Option<u64>, Option<f64>);
-        let stop = isize::try_from(limit).unwrap_or(isize::MAX) - 1;
-        let (built, top, rank, score): Reply = redis::pipe()
-            .get(marker)
-            .zrevrange_withscores(key, 0, stop)
+        let mut pipe = redis::pipe();
+        pipe.get(marker)
+            .get(rev_key)
             .zrevrank(key, member)
-            .zscore(key, member)
-            .query_async(&mut self.conn())
-            .await?;
+            .zscore(key, member);
+        if let Some(n) = top.filter(|n| *n > 0) {
+            pipe.zrevrange_withscores(key, 0, isize::try_from(n).unwrap_or(isize::MAX) - 1);
+        }
+        let mut reply: Vec<Value> = pipe.query_async(&mut self.conn()).await?;
+        let listed: Option<Vec<(String, f64)>> = match top {
+            Some(n) if n > 0 => Some(redis::from_redis_value(reply.pop().unwrap_or(Value::Nil))?),
+            Some(_) => Some(Vec::new()),
+            None => None,
+        };
+        type Head = (Option<String>, Option<String>, Option<u64>, Option<f64>);
+        let (built, rev, rank, score): Head = redis::from_redis_value(Value::Array(reply))?;
         if built.is_none() {
             return Ok(None);
         }
         Ok(Some(ZPage {
-            top: top.into_iter().map(|(m, s)| (m, s as i64)).collect(),
+            rev,
+            top: listed.map(|l| l.into_iter().map(|(m, s)| (m, s as i64)).collect()),
             rank: match (rank, score) {
                 (Some(r), Some(s)) => Some((r, s as i64)),
                 _ => None,

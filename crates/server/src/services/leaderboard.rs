@@ -20,15 +20,38 @@ use crate::storage::{BoardScope, PlayerRow};
 use serde_json::{Value, json};
 use shonen_rules::{Class, level_for_xp};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::sync::Mutex;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 100;
 
-/// Serialises rebuilds within an instance (a flush must not start one per request).
+/// Per-instance board state: serialises rebuilds (a flush must not start one per
+/// request), and keeps rendered top pages by board revision. Every write to a board
+/// sets a new random revision after changing scores and cards, so a page rendered
+/// for revision R is exactly what any reader of R would render; a request whose
+/// revision matches skips fetching and rendering the top (own rank is always read
+/// fresh).
 #[derive(Default)]
 pub struct Rebuilds {
     lock: Mutex<()>,
+    pages: std::sync::Mutex<HashMap<(String, usize), (String, Arc<Vec<Value>>)>>,
+}
+
+impl Rebuilds {
+    fn page(&self, key: &str, limit: usize) -> Option<(String, Arc<Vec<Value>>)> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.get(&(key.to_string(), limit)).cloned()
+    }
+
+    fn keep(&self, key: &str, limit: usize, rev: String, entries: Arc<Vec<Value>>) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.insert((key.to_string(), limit), (rev, entries));
+    }
+}
+
+fn new_rev() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// A validated leaderboard request.
@@ -117,18 +140,22 @@ pub async fn record(state: &AppState, p: &PlayerRow) {
         json!({ "username": p.username, "class": p.class, "total_xp": p.total_xp }).to_string();
     let cache = &state.cache;
     let result = async {
-        cache
-            .zset(&board_key(BoardScope::Global), &m, p.total_xp)
-            .await?;
-        cache
-            .zset(&board_key(BoardScope::Class(&p.class)), &m, p.total_xp)
-            .await?;
+        let mut boards = vec![
+            (board_key(BoardScope::Global), p.total_xp),
+            (board_key(BoardScope::Class(&p.class)), p.total_xp),
+        ];
         if let Some(xp) = week_xp {
-            cache
-                .zset(&board_key(BoardScope::Week(&week)), &m, xp)
-                .await?;
+            boards.push((board_key(BoardScope::Week(&week)), xp));
         }
-        cache.set(&card_key(p.id), &card, None).await
+        cache.set(&card_key(p.id), &card, None).await?;
+        for (key, score) in &boards {
+            cache.zset(key, &m, *score).await?;
+        }
+        // New revisions last: a reader of a new revision sees the new scores.
+        for (key, _) in &boards {
+            cache.set(&format!("{key}:rev"), &new_rev(), None).await?;
+        }
+        Ok::<(), crate::cache::CacheError>(())
     }
     .await;
     if let Err(e) = result {
@@ -143,11 +170,15 @@ pub async fn class_changed(state: &AppState, p: &PlayerRow, old_class: &str) {
         return;
     }
     let m = member(p.id);
-    if let Err(e) = state
-        .cache
-        .zrem(&board_key(BoardScope::Class(old_class)), &m)
-        .await
-    {
+    let old_board = board_key(BoardScope::Class(old_class));
+    let removed = async {
+        state.cache.zrem(&old_board, &m).await?;
+        state
+            .cache
+            .set(&format!("{old_board}:rev"), &new_rev(), None)
+            .await
+    };
+    if let Err(e) = removed.await {
         tracing::warn!(error = %e, "leaderboard class change; will repair");
         state.repairs.player(p.id);
     }
@@ -173,6 +204,10 @@ async fn ensure_built(state: &AppState, scope: BoardScope<'_>) -> crate::cache::
         .map_err(|e| crate::cache::CacheError::Other(e.to_string()))?;
     let members: Vec<(String, i64)> = scores.iter().map(|(id, xp)| (member(*id), *xp)).collect();
     state.cache.zset_many_nx(&key, &members).await?;
+    state
+        .cache
+        .set(&format!("{key}:rev"), &new_rev(), None)
+        .await?;
     state.cache.set(&marker, "1", None).await?;
     tracing::info!(board = %key, players = members.len(), ms = started.elapsed().as_millis() as u64, "leaderboard rebuilt from the database");
     metrics::counter!("shonen_leaderboard_rebuilds_total").increment(1);
@@ -224,19 +259,39 @@ async fn from_cache(
 ) -> Result<Value, crate::cache::CacheError> {
     let key = board_key(board);
     let marker = format!("{key}:built");
-    // Usually one round trip: marker, top and own rank together.
-    let page = match state.cache.zpage(&key, &marker, limit, &member(me)).await? {
+    let rev_key = format!("{key}:rev");
+    let held = state.rebuilds.page(&key, limit);
+    let want_top = if held.is_some() { None } else { Some(limit) };
+    // Usually one round trip: marker, revision, own rank (and the top if needed).
+    let mut page = match state
+        .cache
+        .zpage(&key, &marker, &rev_key, &member(me), want_top)
+        .await?
+    {
         Some(page) => page,
         None => {
             ensure_built(state, board).await?;
             state
                 .cache
-                .zpage(&key, &marker, limit, &member(me))
+                .zpage(&key, &marker, &rev_key, &member(me), Some(limit))
                 .await?
                 .ok_or_else(|| crate::cache::CacheError::Other("board vanished".into()))?
         }
     };
-    let top = page.top;
+    let me_value = match page.rank {
+        Some((rank, xp)) => json!({ "rank": rank + 1, "xp": xp }),
+        None => json!({ "rank": Value::Null, "xp": 0 }),
+    };
+    if let (Some((rev, entries)), Some(current)) = (&held, &page.rev)
+        && rev == current
+    {
+        metrics::counter!("shonen_leaderboard_page_hits_total").increment(1);
+        return Ok(json!({ "entries": entries.as_ref(), "me": me_value }));
+    }
+    let top = match page.top.take() {
+        Some(top) => top,
+        None => state.cache.ztop(&key, limit).await?,
+    };
     let ids: Vec<i64> = top.iter().filter_map(|(m, _)| m.parse().ok()).collect();
     // Cards carry name, class and all-time XP (for the level: on the weekly board
     // the score is this week's XP only).
@@ -283,10 +338,11 @@ async fn from_cache(
             Some(entry(i + 1, username, class, *xp, total))
         })
         .collect();
-    let me_value = match page.rank {
-        Some((rank, xp)) => json!({ "rank": rank + 1, "xp": xp }),
-        None => json!({ "rank": Value::Null, "xp": 0 }),
-    };
+    if let Some(rev) = page.rev {
+        state
+            .rebuilds
+            .keep(&key, limit, rev, Arc::new(entries.clone()));
+    }
     Ok(json!({ "entries": entries, "me": me_value }))
 }
 
