@@ -39,6 +39,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let players = env("PLAYERS", 100);
     let per_player = env("CONNS_PER_PLAYER", 100);
     let rounds = env("ROUNDS", 3);
+    // Writes are spread out (one every WRITE_INTERVAL_MS) like real traffic, rather
+    // than fired all at once.
+    let interval = Duration::from_millis(env("WRITE_INTERVAL_MS", 10) as u64);
     let http = reqwest::Client::new();
     let run = std::process::id();
 
@@ -118,17 +121,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut latencies = Vec::new();
-    let posts = Arc::new(Semaphore::new(16));
+    let posts = Arc::new(Semaphore::new(tokens.len().max(1)));
     for round in 0..rounds {
         let started = Instant::now();
         let mut jobs = Vec::new();
-        for token in &tokens {
+        for (pace, token) in tokens.iter().enumerate() {
+            let pace = pace as u32;
             let http = http.clone();
             let url = format!("{base}/api/v1/activities");
             let token = token.clone();
             let posts = posts.clone();
             jobs.push(tokio::spawn(async move {
                 let _permit = posts.acquire().await;
+                tokio::time::sleep(interval * pace).await;
                 http.post(url)
                     .bearer_auth(token)
                     .json(&json!({"kind": "run", "distance_km": 1 + round, "duration_min": 10}))
@@ -144,15 +149,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         // Collect what arrives until things go quiet.
-        let mut got = 0;
+        let mut this_round = Vec::new();
         while let Ok(Some(l)) = tokio::time::timeout(Duration::from_secs(2), lat_rx.recv()).await {
-            latencies.push(l);
-            got += 1;
+            this_round.push(l);
         }
+        this_round.sort_unstable();
+        let p99 = this_round
+            .get((this_round.len() * 99 / 100).min(this_round.len().saturating_sub(1)))
+            .map(|l| *l as f64 / 1000.0)
+            .unwrap_or(f64::NAN);
         println!(
-            "round {round}: {players} writes, {got} event frames delivered in {:?}",
+            "round {round}: {players} writes, {} event frames delivered in {:?}, p99 {p99:.1} ms",
+            this_round.len(),
             started.elapsed()
         );
+        latencies.extend(this_round);
     }
     latencies.sort_unstable();
     let pct = |p: f64| -> f64 {

@@ -90,6 +90,15 @@ pub async fn connect(
             return ApiError::bad_request("not_a_websocket", e.body_text()).into_response();
         }
     };
+    // Small buffers: the server sends small frames and reads only control frames,
+    // and tungstenite's defaults (128 KiB each way) would cost > 1 GiB at 10,000
+    // connections.
+    let ws = ws
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024);
     let ws = match from_protocol {
         Some(p) => ws.protocols([p]),
         None => ws,
