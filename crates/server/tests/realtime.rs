@@ -396,6 +396,7 @@ async fn redis_outage_degrades_to_the_database_and_recovers() {
 }
 
 both_backends!(
+    reclassify_moves_the_player_between_class_boards,
     leaderboard_validates_and_ranks_in_process,
     websocket_auth_replay_and_keepalive,
 );
@@ -516,4 +517,51 @@ async fn websocket_auth_replay_and_keepalive(be: Backend) {
     sorted.sort();
     sorted.dedup();
     assert_eq!(sorted, ids, "increasing, no duplicates");
+}
+
+async fn reclassify_moves_the_player_between_class_boards(be: Backend) {
+    let app = TestApp::spawn(be).await;
+    let (t, _) = app.register("killua", [0, 9, 0]).await;
+    run(&app, &t, 2).await;
+    let names = |v: Vec<(String, i64)>| v.into_iter().map(|e| e.0).collect::<Vec<_>>();
+    let (speed, me) = board(&app, &t, "scope=class&class=speedster").await;
+    assert_eq!(names(speed), ["killua"]);
+    assert_eq!(me["rank"], 1);
+    app.advance(31 * 86_400).await;
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "killua", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let t = body["token"].as_str().unwrap().to_string();
+    let (s, p) = app
+        .post(
+            "/api/v1/me/reclassify",
+            &t,
+            json!({"goals": {"strength": 9, "agility": 1, "intelligence": 1}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["class"], "brawler");
+    let (speed, me) = board(&app, &t, "scope=class&class=speedster").await;
+    assert!(speed.is_empty(), "{speed:?}");
+    assert_eq!(me["rank"], Value::Null);
+    let (brawl, me) = board(&app, &t, "scope=class&class=brawler").await;
+    assert_eq!(names(brawl), ["killua"]);
+    assert_eq!(me["rank"], 1);
+    assert_eq!(
+        brawl_class(&app, &t).await,
+        "brawler",
+        "entries show the new class"
+    );
+    assert_eq!(app.me(&t).await["class"], "brawler", "hot cache refreshed");
+}
+
+async fn brawl_class(app: &TestApp, t: &str) -> String {
+    let (_, body) = app.get("/api/v1/leaderboard", t).await;
+    body["entries"][0]["class"].as_str().unwrap().to_string()
 }
