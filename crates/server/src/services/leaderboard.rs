@@ -35,11 +35,14 @@ pub const MAX_LIMIT: usize = 100;
 #[derive(Default)]
 pub struct Rebuilds {
     lock: Mutex<()>,
-    pages: std::sync::Mutex<HashMap<(String, usize), (String, Arc<Vec<Value>>)>>,
+    pages: std::sync::Mutex<HashMap<(String, usize), HeldPage>>,
 }
 
+/// A rendered top page and the board revision it was rendered for.
+type HeldPage = (String, Arc<Vec<Value>>);
+
 impl Rebuilds {
-    fn page(&self, key: &str, limit: usize) -> Option<(String, Arc<Vec<Value>>)> {
+    fn page(&self, key: &str, limit: usize) -> Option<HeldPage> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages.get(&(key.to_string(), limit)).cloned()
     }
