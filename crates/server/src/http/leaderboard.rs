@@ -4,10 +4,10 @@ use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::services::leaderboard::{self, Scope};
-use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 
 /// Raw query parameters; validated into a `Scope` and a limit (422 naming the field).
@@ -28,10 +28,9 @@ pub async fn leaderboard(
     State(state): State<Arc<AppState>>,
     auth: Auth,
     Query(q): Query<BoardQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<impl IntoResponse> {
     let scope = Scope::parse(q.scope.as_deref(), q.class.as_deref())?;
     let limit = leaderboard::parse_limit(q.limit.as_deref())?;
-    Ok(Json(
-        leaderboard::page(&state, scope, limit, auth.player_id).await?,
-    ))
+    let body = leaderboard::page(&state, scope, limit, auth.player_id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }

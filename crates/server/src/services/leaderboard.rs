@@ -39,7 +39,7 @@ pub struct Rebuilds {
 }
 
 /// A rendered top page and the board revision it was rendered for.
-type HeldPage = (String, Arc<Vec<Value>>);
+type HeldPage = (String, Arc<str>);
 
 impl Rebuilds {
     fn page(&self, key: &str, limit: usize) -> Option<HeldPage> {
@@ -47,7 +47,7 @@ impl Rebuilds {
         pages.get(&(key.to_string(), limit)).cloned()
     }
 
-    fn keep(&self, key: &str, limit: usize, rev: String, entries: Arc<Vec<Value>>) {
+    fn keep(&self, key: &str, limit: usize, rev: String, entries: Arc<str>) {
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages.insert((key.to_string(), limit), (rev, entries));
     }
@@ -218,7 +218,8 @@ async fn ensure_built(state: &AppState, scope: BoardScope<'_>) -> crate::cache::
 }
 
 /// `{entries: [{rank, username, class, level, xp}], me: {rank, xp}}`.
-pub async fn page(state: &AppState, scope: Scope, limit: usize, me: i64) -> ApiResult<Value> {
+/// The page as JSON text (the cached top is spliced in as text, not re-rendered).
+pub async fn page(state: &AppState, scope: Scope, limit: usize, me: i64) -> ApiResult<String> {
     let week;
     let board = match scope {
         Scope::Global => BoardScope::Global,
@@ -259,7 +260,7 @@ async fn from_cache(
     board: BoardScope<'_>,
     limit: usize,
     me: i64,
-) -> Result<Value, crate::cache::CacheError> {
+) -> Result<String, crate::cache::CacheError> {
     let key = board_key(board);
     let marker = format!("{key}:built");
     let rev_key = format!("{key}:rev");
@@ -289,7 +290,7 @@ async fn from_cache(
         && rev == current
     {
         metrics::counter!("shonen_leaderboard_page_hits_total").increment(1);
-        return Ok(json!({ "entries": entries.as_ref(), "me": me_value }));
+        return Ok(body(entries, &me_value));
     }
     let top = match page.top.take() {
         Some(top) => top,
@@ -341,12 +342,11 @@ async fn from_cache(
             Some(entry(i + 1, username, class, *xp, total))
         })
         .collect();
+    let entries: Arc<str> = Value::Array(entries).to_string().into();
     if let Some(rev) = page.rev {
-        state
-            .rebuilds
-            .keep(&key, limit, rev, Arc::new(entries.clone()));
+        state.rebuilds.keep(&key, limit, rev, entries.clone());
     }
-    Ok(json!({ "entries": entries, "me": me_value }))
+    Ok(body(&entries, &me_value))
 }
 
 async fn from_database(
@@ -354,7 +354,7 @@ async fn from_database(
     board: BoardScope<'_>,
     limit: usize,
     me: i64,
-) -> ApiResult<Value> {
+) -> ApiResult<String> {
     let rows = state.store.board_top(board, limit as i64).await?;
     let entries: Vec<Value> = rows
         .iter()
@@ -365,5 +365,9 @@ async fn from_database(
         Some((rank, xp)) => json!({ "rank": rank, "xp": xp }),
         None => json!({ "rank": Value::Null, "xp": 0 }),
     };
-    Ok(json!({ "entries": entries, "me": me_value }))
+    Ok(json!({ "entries": entries, "me": me_value }).to_string())
+}
+
+fn body(entries: &str, me: &Value) -> String {
+    format!("{{\"entries\":{entries},\"me\":{me}}}")
 }
