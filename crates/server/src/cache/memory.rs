@@ -1,15 +1,18 @@
 //! The in-process cache: strings with expiry, sorted sets, capped lists and
-//! counters behind one mutex (every operation is O(log n) or O(limit) and never
-//! awaits while holding it).
+//! counters behind one mutex (never held across an await). Sorted sets are a score
+//! map plus a sorted vector: rank and top are O(log n) / O(limit) reads, a score
+//! change is a binary search plus a memmove — reads (every leaderboard request)
+//! vastly outnumber writes.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 #[derive(Default)]
 struct ZSet {
     scores: HashMap<String, i64>,
-    order: BTreeSet<(i64, String)>,
+    /// Ascending by (score, member); the highest is last.
+    order: Vec<(i64, String)>,
 }
 
 #[derive(Default)]
@@ -68,18 +71,23 @@ impl Memory {
             if nx {
                 return;
             }
-            z.order.remove(&(old, member.to_string()));
+            if let Ok(i) = z.order.binary_search(&(old, member.to_string())) {
+                z.order.remove(i);
+            }
         }
         z.scores.insert(member.to_string(), score);
-        z.order.insert((score, member.to_string()));
+        let entry = (score, member.to_string());
+        let at = z.order.binary_search(&entry).unwrap_or_else(|i| i);
+        z.order.insert(at, entry);
     }
 
     pub fn zrem(&self, key: &str, member: &str) {
         let mut inner = self.lock();
         if let Some(z) = inner.zsets.get_mut(key)
             && let Some(old) = z.scores.remove(member)
+            && let Ok(i) = z.order.binary_search(&(old, member.to_string()))
         {
-            z.order.remove(&(old, member.to_string()));
+            z.order.remove(i);
         }
     }
 
@@ -103,15 +111,9 @@ impl Memory {
         let inner = self.lock();
         let z = inner.zsets.get(key)?;
         let score = *z.scores.get(member)?;
-        // Members ranked above: everything strictly after (score, member).
-        let above = z
-            .order
-            .range((
-                std::ops::Bound::Excluded((score, member.to_string())),
-                std::ops::Bound::Unbounded,
-            ))
-            .count();
-        Some((above as u64, score))
+        let at = z.order.binary_search(&(score, member.to_string())).ok()?;
+        // Members ranked above: everything after it.
+        Some(((z.order.len() - at - 1) as u64, score))
     }
 
     pub fn incr(&self, key: &str) -> i64 {
