@@ -331,10 +331,14 @@ async fn redis_outage_degrades_to_the_database_and_recovers() {
     assert_eq!(s, StatusCode::OK, "{ready}");
     assert_eq!(ready["redis"], "ok");
 
+    let mut ws_b = ws_connect(&b, &format!("token={t1}")).await;
     redis.kill();
     // Everything still works from the database.
     let before = b.me(&t1).await["total_xp"].as_i64().unwrap();
     let posted = run(&b, &t1, 4).await;
+    // Events still reach this instance's own connections (not replayable: id 0).
+    let seen = until_event(&mut ws_b, "xp_awarded").await;
+    assert_eq!(seen.last().unwrap()["id"], 0);
     let gained = posted["award"]["final"].as_i64().unwrap();
     assert_eq!(
         a.me(&t1).await["total_xp"],

@@ -81,6 +81,20 @@ impl Memory {
         z.order.insert(at, entry);
     }
 
+    /// Adds the members not present yet, sorting once (a rebuild of 100k members
+    /// must not do 100k vector inserts).
+    pub fn zadd_many_nx(&self, key: &str, members: &[(String, i64)]) {
+        let mut inner = self.lock();
+        let z = inner.zsets.entry(key.to_string()).or_default();
+        for (member, score) in members {
+            if !z.scores.contains_key(member) {
+                z.scores.insert(member.clone(), *score);
+                z.order.push((*score, member.clone()));
+            }
+        }
+        z.order.sort_unstable();
+    }
+
     pub fn zrem(&self, key: &str, member: &str) {
         let mut inner = self.lock();
         if let Some(z) = inner.zsets.get_mut(key)

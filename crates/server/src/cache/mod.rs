@@ -164,9 +164,7 @@ impl Cache {
         let key = self.key(key);
         match &self.backend {
             Backend::Memory(m) => {
-                for (member, score) in members {
-                    m.zadd(&key, member, *score, true);
-                }
+                m.zadd_many_nx(&key, members);
                 Ok(())
             }
             Backend::Redis(r) => {
