@@ -20,10 +20,12 @@ macro_rules! both_caches {
                     eprintln!("skipping Redis variant: SHONEN_TEST_REDIS_URL not set");
                     return;
                 };
-                let cache = shonen_server::cache::Cache::redis(&url, &super::common::unique_prefix())
+                let prefix = super::common::unique_prefix();
+                let cache = shonen_server::cache::Cache::redis(&url, &prefix)
                     .expect("redis URL");
                 cache.ping().await.unwrap_or_else(|e| panic!("Redis at {url} is unreachable: {e}"));
-                super::$name(cache).await
+                super::$name(cache).await;
+                super::common::drop_redis_keys(&url, &prefix);
             })*
         }
     };

@@ -107,6 +107,8 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
+    /// (Redis URL, key prefix) to clean up after the test.
+    redis: Option<(String, String)>,
 }
 
 pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
@@ -147,6 +149,7 @@ impl TestApp {
         let database_url = cfg.database_url.clone();
         let data_dir = cfg.data_dir.clone();
         let redis = cfg.redis_url.clone();
+        let redis_keys = redis.clone().map(|url| (url, cfg.redis_prefix.clone()));
         let app = Application::build(cfg).await.expect("app builds");
         if let Some(url) = redis {
             // Fail loudly: a configured but unreachable Redis is a broken test setup.
@@ -174,6 +177,7 @@ impl TestApp {
             _dir: None,
             stop: Some(tx),
             handle: Some(handle),
+            redis: redis_keys,
         }
     }
 
@@ -271,10 +275,27 @@ impl TestApp {
     }
 }
 
+/// Deletes the keys under a test's own prefix (never anything else).
+pub fn drop_redis_keys(url: &str, prefix: &str) {
+    let _ = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("redis-cli -u \"$1\" --scan --pattern \"$2*\" | xargs -r redis-cli -u \"$1\" DEL >/dev/null 2>&1")
+        .arg("sh")
+        .arg(url)
+        .arg(prefix)
+        .status();
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
+        }
+        // Leave the shared Redis as we found it: drop this test's own keys only.
+        if let Some((url, prefix)) = self.redis.take()
+            && prefix.starts_with("shonen_test_")
+        {
+            drop_redis_keys(&url, &prefix);
         }
     }
 }
