@@ -54,6 +54,9 @@ async fn main() -> anyhow::Result<()> {
         battle_executor: String::new(),
         battle_lambda: None,
         lambda_endpoint: None,
+        villain_llm: None,
+        redis_url: None,
+        redis_prefix: format!("shonen-bench-{db}:"),
     };
     let app = Application::build(config).await?;
     let state = app.state();

@@ -28,6 +28,11 @@ pub struct AppState {
     pub objects: crate::objects::Objects,
     /// Where duel battles are computed (in-process or Lambda).
     pub battles: crate::battles::Executor,
+    /// Hot state, leaderboards and the event bus: Redis or in-process.
+    pub cache: Arc<crate::cache::Cache>,
+    /// Cache writes that failed during a Redis outage, replayed when it is back.
+    pub repairs: crate::services::hot::Repairs,
+    pub rebuilds: crate::services::leaderboard::Rebuilds,
 }
 
 pub struct Application {
@@ -53,6 +58,21 @@ fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
     let secret = hex::encode(bytes);
     std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
     Ok(secret.into_bytes())
+}
+
+/// Replays cache writes missed during a Redis outage once the cache answers again
+/// (even when no request comes in to trigger it).
+fn spawn_cache_repair(state: &Arc<AppState>) {
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let Some(state) = weak.upgrade() else { return };
+            if state.cache.ping().await.is_ok() {
+                crate::services::hot::repair(&state).await;
+            }
+        }
+    });
 }
 
 impl Application {
@@ -87,10 +107,20 @@ impl Application {
                 ),
                 None => Arc::new(crate::services::villains::Procedural),
             };
+        let cache = Arc::new(match &config.redis_url {
+            Some(url) => {
+                tracing::info!("using Redis for caches, leaderboards and events");
+                crate::cache::Cache::redis(url, &config.redis_prefix).context("SHONEN_REDIS_URL")?
+            }
+            None => crate::cache::Cache::memory(&config.redis_prefix),
+        });
         let state = Arc::new(AppState {
             villains,
             accounts: Accounts::new(store.clone(), clock.clone(), secret),
-            events: Events::new(clock.clone()),
+            events: Events::new(clock.clone(), cache.clone()),
+            cache,
+            repairs: Default::default(),
+            rebuilds: Default::default(),
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup: Notify::new(),
             metrics: crate::http::ops::metrics_handle(),
@@ -100,6 +130,7 @@ impl Application {
             store,
             clock,
         });
+        spawn_cache_repair(&state);
         Ok(Application { listener, state })
     }
 

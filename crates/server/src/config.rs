@@ -30,6 +30,12 @@ pub struct Config {
     pub battle_lambda: Option<String>,
     /// `SHONEN_LAMBDA_ENDPOINT`: a Lambda API other than AWS's (tests).
     pub lambda_endpoint: Option<String>,
+    /// `SHONEN_REDIS_URL` (e.g. `redis://127.0.0.1:6379`): hot caches, leaderboards and
+    /// cross-instance events in Redis. Unset: the in-process cache (single instance).
+    pub redis_url: Option<String>,
+    /// `SHONEN_REDIS_PREFIX`: prefix of every key and channel (several apps can share
+    /// one Redis); instances of one deployment must use the same prefix.
+    pub redis_prefix: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -47,6 +53,8 @@ impl std::fmt::Debug for Config {
             .field("battle_executor", &self.battle_executor)
             .field("battle_lambda", &self.battle_lambda)
             .field("lambda_endpoint", &self.lambda_endpoint)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_prefix", &self.redis_prefix)
             .finish()
     }
 }
@@ -115,6 +123,8 @@ impl Config {
             battle_executor: var("SHONEN_BATTLE_EXECUTOR").unwrap_or_default(),
             battle_lambda: var("SHONEN_BATTLE_LAMBDA"),
             lambda_endpoint: var("SHONEN_LAMBDA_ENDPOINT"),
+            redis_url: var("SHONEN_REDIS_URL"),
+            redis_prefix: var("SHONEN_REDIS_PREFIX").unwrap_or_else(|| "shonen:".into()),
         })
     }
 

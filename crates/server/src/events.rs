@@ -1,51 +1,207 @@
 //! Real-time events for a player (`xp_awarded`, `level_up`, `penalty`, …), published
-//! after the change they describe has committed. This is the in-process bus; every
-//! WebSocket connection of the player subscribes to it.
+//! after the change they describe has committed, and delivered to every WebSocket
+//! connection of the player on every server instance.
+//!
+//! `publish` never blocks the caller: events go through a bounded queue to one
+//! publisher task per instance, which numbers them per player (an increasing `id`
+//! from a cache counter), appends them to the player's capped replay log (the last
+//! `REPLAY_LOG` events, for `?since=<id>` after a reconnect) and publishes them on the
+//! cache's pub/sub channel. Every instance (this one included) receives the message
+//! and hands it to its local connections of that player. Each connection has a
+//! bounded buffer; a connection whose buffer is full is dropped (the client
+//! reconnects with `?since=`), so a slow client never slows anyone else.
+//!
+//! When Redis is unreachable, events are delivered to this instance's connections
+//! directly (with `id` 0: not replayable) and the failure is logged.
 
+use crate::cache::Cache;
 use crate::services::progress::Applied;
 use crate::storage::PlayerRow;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::sync::Arc;
-use tokio::sync::broadcast;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Events kept per player for replay.
+pub const REPLAY_LOG: usize = 100;
+/// Messages buffered per connection before it counts as too slow and is dropped.
+pub const CONNECTION_BUFFER: usize = 256;
+const CHANNEL: &str = "events";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
     #[serde(skip)]
     pub player_id: i64,
+    pub id: i64,
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub at: DateTime<Utc>,
+    pub at: String,
     pub data: Value,
+}
+
+/// One event as delivered to connections: its id and its JSON text.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: i64,
+    pub json: Arc<str>,
+}
+
+type Connections = HashMap<i64, Vec<(u64, mpsc::Sender<Delivery>)>>;
+type Registry = Mutex<Connections>;
+
+struct Inner {
+    cache: Arc<Cache>,
+    connections: Registry,
+    next_conn: AtomicU64,
 }
 
 #[derive(Clone)]
 pub struct Events {
-    tx: broadcast::Sender<Arc<Event>>,
+    queue: mpsc::Sender<Event>,
+    /// Every event this instance publishes, for in-process observers (tests, logs).
+    tap: tokio::sync::broadcast::Sender<Arc<Event>>,
     clock: Arc<crate::clock::Clock>,
+    inner: Arc<Inner>,
+}
+
+/// A registered connection; unregisters itself when dropped.
+pub struct Subscription {
+    pub rx: mpsc::Receiver<Delivery>,
+    player_id: i64,
+    conn_id: u64,
+    inner: Arc<Inner>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut map = self.inner.lock();
+        if let Some(list) = map.get_mut(&self.player_id) {
+            list.retain(|(id, _)| *id != self.conn_id);
+            if list.is_empty() {
+                map.remove(&self.player_id);
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
+        self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands an event to this instance's connections of the player; full buffers
+    /// mean a slow client, which is dropped.
+    fn deliver(&self, player_id: i64, d: Delivery) {
+        let mut map = self.lock();
+        let Some(list) = map.get_mut(&player_id) else {
+            return;
+        };
+        list.retain(|(_, tx)| match tx.try_send(d.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("shonen_ws_dropped_slow_total").increment(1);
+                tracing::info!(player = player_id, "dropping a slow WebSocket client");
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        });
+        if list.is_empty() {
+            map.remove(&player_id);
+        }
+    }
+}
+
+fn player_key(kind: &str, player_id: i64) -> String {
+    format!("ev:{kind}:{player_id}")
 }
 
 impl Events {
-    pub fn new(clock: Arc<crate::clock::Clock>) -> Events {
-        // Bounded: a subscriber that falls this far behind loses events (and is told).
-        let (tx, _) = broadcast::channel(4096);
-        Events { tx, clock }
+    /// Starts the publisher and the subscriber tasks (needs a Tokio runtime).
+    pub fn new(clock: Arc<crate::clock::Clock>, cache: Arc<Cache>) -> Events {
+        let inner = Arc::new(Inner {
+            cache,
+            connections: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+        });
+        let (queue, rx) = mpsc::channel(65_536);
+        // Listen before anything can be published.
+        let messages = inner.cache.messages();
+        tokio::spawn(publisher(rx, inner.clone()));
+        tokio::spawn(subscriber(Arc::downgrade(&inner), messages));
+        let (tap, _) = tokio::sync::broadcast::channel(4096);
+        Events {
+            queue,
+            tap,
+            clock,
+            inner,
+        }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
+    /// Registers a connection of `player_id`.
+    pub fn connect(&self, player_id: i64) -> Subscription {
+        let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
+        let conn_id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .lock()
+            .entry(player_id)
+            .or_default()
+            .push((conn_id, tx));
+        Subscription {
+            rx,
+            player_id,
+            conn_id,
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The player's logged events with an id above `since`, oldest first.
+    pub async fn replay(&self, player_id: i64, since: i64) -> Vec<Delivery> {
+        let items = match self.inner.cache.list(&player_key("log", player_id)).await {
+            Ok(items) => items,
+            Err(e) => {
+                tracing::warn!(error = %e, "event replay unavailable");
+                return Vec::new();
+            }
+        };
+        let mut out: Vec<Delivery> = items
+            .into_iter()
+            .filter_map(|json| {
+                let id = serde_json::from_str::<Value>(&json).ok()?["id"].as_i64()?;
+                (id > since).then(|| Delivery {
+                    id,
+                    json: json.into(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|d| d.id);
+        out
+    }
+
+    /// Every event published by this instance from now on (bounded; a lagging
+    /// observer skips ahead). Connections use `connect`, which also sees events
+    /// published on other instances.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Event>> {
+        self.tap.subscribe()
     }
 
     pub fn publish(&self, player_id: i64, kind: &'static str, data: Value) {
         let event = Event {
             player_id,
+            id: 0,
             kind,
-            at: self.clock.now(),
+            at: now_rfc3339(self.clock.now()),
             data,
         };
-        // No subscribers is fine: nobody is watching.
-        let _ = self.tx.send(Arc::new(event));
+        if self.tap.receiver_count() > 0 {
+            let _ = self.tap.send(Arc::new(event.clone()));
+        }
+        if self.queue.try_send(event).is_err() {
+            metrics::counter!("shonen_events_dropped_total").increment(1);
+            tracing::warn!(player = player_id, kind, "event queue full; event dropped");
+        }
     }
 
     pub fn after_award(&self, p: &PlayerRow, award: &Value) {
@@ -82,5 +238,151 @@ impl Events {
             let chain = crate::services::progress::chain(p);
             self.publish(p.id, "streak", json!({ "streak": chain.streak }));
         }
+    }
+}
+
+/// Microsecond precision so latency can be measured from `at`.
+fn now_rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Numbers, logs and publishes events in order (one task, so a player's events keep
+/// their order).
+async fn publisher(mut rx: mpsc::Receiver<Event>, inner: Arc<Inner>) {
+    while let Some(mut event) = rx.recv().await {
+        let cache = &inner.cache;
+        match cache.incr(&player_key("seq", event.player_id)).await {
+            Ok(id) => event.id = id,
+            Err(e) => {
+                tracing::warn!(error = %e, "event numbering failed; delivering locally only");
+                deliver_local(&inner, &event);
+                continue;
+            }
+        }
+        let Ok(json) = serde_json::to_string(&event) else {
+            continue;
+        };
+        let message = format!("{} {}\n{json}", event.player_id, event.id);
+        if let Err(e) = cache
+            .push_and_publish(
+                &player_key("log", event.player_id),
+                &json,
+                REPLAY_LOG,
+                CHANNEL,
+                &message,
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "event publish failed; delivering locally only");
+            deliver_local(&inner, &event);
+        }
+    }
+}
+
+fn deliver_local(inner: &Inner, event: &Event) {
+    if let Ok(json) = serde_json::to_string(event) {
+        inner.deliver(
+            event.player_id,
+            Delivery {
+                id: event.id,
+                json: json.into(),
+            },
+        );
+    }
+}
+
+fn parse_message(payload: &str) -> Option<(i64, Delivery)> {
+    let (head, json) = payload.split_once('\n')?;
+    let (player, id) = head.split_once(' ')?;
+    Some((
+        player.parse().ok()?,
+        Delivery {
+            id: id.parse().ok()?,
+            json: json.into(),
+        },
+    ))
+}
+
+/// Receives pub/sub messages (from every instance) and hands them to local
+/// connections. Keeps trying to subscribe until Redis answers.
+async fn subscriber(
+    inner: std::sync::Weak<Inner>,
+    mut messages: tokio::sync::broadcast::Receiver<crate::cache::Message>,
+) {
+    if let Some(i) = inner.upgrade() {
+        let cache = i.cache.clone();
+        tokio::spawn(async move {
+            let mut delay = std::time::Duration::from_millis(100);
+            while let Err(e) = cache.subscribe(CHANNEL).await {
+                tracing::warn!(error = %e, "subscribing to events; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(2));
+                if Arc::strong_count(&cache) == 1 {
+                    return;
+                }
+            }
+        });
+    }
+    loop {
+        match messages.recv().await {
+            Ok(m) if m.channel == CHANNEL => {
+                let Some(inner) = inner.upgrade() else { return };
+                if let Some((player, d)) = parse_message(&m.payload) {
+                    inner.deliver(player, d);
+                }
+            }
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(lost = n, "event subscriber lagged");
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_slow_connection_is_dropped_and_others_keep_receiving() {
+        let cache = Arc::new(Cache::memory("events_test:"));
+        let events = Events::new(Arc::new(crate::clock::Clock::default()), cache);
+        let mut slow = events.connect(7);
+        let mut fast = events.connect(7);
+        let other = events.connect(8);
+        let n = CONNECTION_BUFFER + 50;
+        let fast_reader = tokio::spawn(async move {
+            let mut ids = Vec::new();
+            while ids.len() < n {
+                match tokio::time::timeout(Duration::from_secs(5), fast.rx.recv()).await {
+                    Ok(Some(d)) => ids.push(d.id),
+                    _ => break,
+                }
+            }
+            ids
+        });
+        for i in 0..n {
+            events.publish(7, "xp_awarded", json!({ "i": i }));
+        }
+        let ids = fast_reader.await.unwrap();
+        assert_eq!(ids, (1..=n as i64).collect::<Vec<_>>(), "all, in order");
+        // The slow one got a full buffer, then its channel was closed.
+        let mut buffered = 0;
+        while let Some(d) = slow.rx.recv().await {
+            assert_eq!(d.id, buffered as i64 + 1);
+            buffered += 1;
+        }
+        assert_eq!(buffered, CONNECTION_BUFFER);
+        // Other players' connections are untouched.
+        assert!(other.rx.is_empty());
+        // The replay log keeps the last REPLAY_LOG events, oldest first, after `since`.
+        let replay = events.replay(7, n as i64 - 3).await;
+        assert_eq!(
+            replay.iter().map(|d| d.id).collect::<Vec<_>>(),
+            vec![n as i64 - 2, n as i64 - 1, n as i64]
+        );
+        assert_eq!(events.replay(7, 0).await.len(), REPLAY_LOG);
     }
 }

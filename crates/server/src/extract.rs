@@ -63,9 +63,7 @@ impl FromRequestParts<Arc<AppState>> for Auth {
             return Ok(*auth);
         }
         let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let player_id = state
-            .accounts
-            .player_for_token(token)
+        let player_id = crate::services::hot::token_player(state, token)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         let auth = Auth { player_id };

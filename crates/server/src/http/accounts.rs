@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
 use crate::services::accounts::{GoalsInput, LoginInput, RegisterInput, SettingsInput};
-use crate::services::progress;
+use crate::services::{hot, leaderboard, progress};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -16,19 +16,29 @@ type S = State<Arc<AppState>>;
 
 /// The `player` object for the player with `id`, as of now.
 pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Value> {
-    let p = state
-        .store
-        .player(id)
+    let p = hot::player(state, id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
     let now = state.clock.now();
     let today = progress::today(&p, now).to_string();
-    let trained_today = state.store.trained_on(p.id, &today).await?;
+    let trained_today = hot::trained_on(state, p.id, &today).await?;
     let avatar = p
         .avatar_key
         .as_ref()
         .map(|_| format!("/api/v1/players/{}/avatar", p.username));
     Ok(progress::player_json(&p, now, trained_today, avatar))
+}
+
+/// After a committed change to a player outside the XP ledger (settings, class):
+/// drop cached state and move boards if the class changed.
+async fn refresh(state: &AppState, id: i64, old_class: Option<&str>) -> ApiResult<()> {
+    if let Some(p) = state.store.player(id).await? {
+        hot::invalidate(state, &p).await;
+        if let Some(old) = old_class {
+            leaderboard::class_changed(state, &p, old).await;
+        }
+    }
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts",
@@ -41,6 +51,8 @@ pub async fn register(
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (token, p) = state.accounts.register(input).await?;
+    // On the leaderboards from the start (at 0 XP), like the database says.
+    progress::after_commit(&state, &p).await;
     let player = player_view(&state, p.id).await?;
     Ok((
         StatusCode::CREATED,
@@ -76,6 +88,7 @@ pub async fn login(
 pub async fn logout(State(state): S, _auth: Auth, headers: HeaderMap) -> ApiResult<StatusCode> {
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
     state.accounts.logout(token).await?;
+    hot::forget_token(&state, token).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -96,6 +109,7 @@ pub async fn update_me(
         .accounts
         .update_settings(auth.player_id, input)
         .await?;
+    refresh(&state, auth.player_id, None).await?;
     Ok(Json(player_view(&state, auth.player_id).await?))
 }
 
@@ -111,9 +125,16 @@ pub async fn reclassify(
     auth: Auth,
     ApiJson(input): ApiJson<ReclassifyInput>,
 ) -> ApiResult<Json<Value>> {
+    let old_class = state
+        .store
+        .player(auth.player_id)
+        .await?
+        .map(|p| p.class)
+        .ok_or_else(|| ApiError::not_found("player"))?;
     state
         .accounts
         .reclassify(auth.player_id, input.goals)
         .await?;
+    refresh(&state, auth.player_id, Some(&old_class)).await?;
     Ok(Json(player_view(&state, auth.player_id).await?))
 }

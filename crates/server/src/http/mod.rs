@@ -7,11 +7,13 @@ pub mod activities;
 pub mod boss;
 pub mod duels;
 pub mod idempotency;
+pub mod leaderboard;
 pub mod media;
 pub mod ops;
 pub mod progress;
 pub mod ratelimit;
 pub mod web;
+pub mod ws;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -57,7 +59,9 @@ fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenAp
         .routes(routes!(media::put_avatar))
         .routes(routes!(media::get_avatar))
         .routes(routes!(media::add_photo))
-        .routes(routes!(media::get_photo));
+        .routes(routes!(media::get_photo))
+        .routes(routes!(leaderboard::leaderboard))
+        .routes(routes!(ws::connect));
     if state.config.dev_clock {
         r = r.routes(routes!(ops::advance_clock));
     }

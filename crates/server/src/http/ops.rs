@@ -34,20 +34,41 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
+/// Ready when the database answers and, if Redis is configured, Redis too. The
+/// body names each part, so an operator sees which one failed.
 pub async fn readyz(State(state): S) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok" })),
-        ),
+    let database = match state.store.ping().await {
+        Ok(()) => "ok",
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": "unreachable" })),
-            )
+            "unreachable"
         }
-    }
+    };
+    let redis = if state.cache.is_redis() {
+        match state.cache.ping().await {
+            Ok(()) => "ok",
+            Err(e) => {
+                tracing::warn!(error = %e, "redis not reachable");
+                "unreachable"
+            }
+        }
+    } else {
+        "not_configured"
+    };
+    let ready = database == "ok" && redis != "unreachable";
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({
+            "status": if ready { "ready" } else { "unavailable" },
+            "database": database,
+            "redis": redis,
+        })),
+    )
 }
 
 pub async fn metrics(State(state): S) -> impl IntoResponse {

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::http::accounts::player_view;
 use crate::http::activities::Page;
-use crate::services::{activities, boss, local, progress};
+use crate::services::{activities, boss, hot, local, progress};
 use crate::storage::NO_STAT;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -28,9 +28,7 @@ const STATS: [&str; 5] = [
     responses((status = 200, description = "{player, weekly, streak, buffs, boss, recent}")))]
 pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
     let player = player_view(&state, auth.player_id).await?;
-    let p = state
-        .store
-        .player(auth.player_id)
+    let p = hot::player(&state, auth.player_id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
     let this_week = local::week_start(progress::today(&p, state.clock.now()));
@@ -53,6 +51,15 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
             json!({ "week_start": week, "xp": xp, "by_stat": by_stat })
         })
         .collect();
+    // The boss is read through the cache; a miss computes and caches it.
+    let boss_json = match hot::boss(&state, p.id).await {
+        Some(b) => b,
+        None => {
+            let b = boss::current(&state, p.id).await?;
+            hot::set_boss(&state, p.id, &b).await;
+            b
+        }
+    };
     let recent: Vec<Value> = state
         .store
         .activities(p.id, None, 5)
@@ -65,7 +72,7 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
         "buffs": player["buffs"],
         "player": player,
         "weekly": weekly,
-        "boss": boss::current(&state, p.id).await?,
+        "boss": boss_json,
         "recent": recent,
     })))
 }

@@ -76,7 +76,7 @@ impl Accounts {
         }
     }
 
-    fn token_hash(&self, token: &str) -> String {
+    pub fn token_hash(&self, token: &str) -> String {
         let mut h = Sha256::new();
         h.update(&*self.secret);
         h.update(b":");

@@ -462,6 +462,7 @@ pub async fn roll_over(state: &AppState, player_id: i64) -> StoreResult<Option<D
         if news.xp_changed() {
             progress::after_commit(state, &player).await;
         }
+        crate::services::hot::invalidate_boss(state, player_id).await;
         announce(state, player_id, &news);
         monday += Duration::days(7);
     }

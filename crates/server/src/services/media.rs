@@ -56,6 +56,8 @@ pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiRes
         .await
         .map_err(ApiError::internal)?;
     state.store.set_avatar(player_id, &key).await?;
+    // The cached player carries avatar_url: drop it.
+    crate::services::hot::invalidate(state, &p).await;
     Ok(json!({ "avatar_url": format!("/api/v1/players/{}/avatar", p.username) }))
 }
 

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod activities;
 pub mod boss;
 pub mod duels;
+pub mod hot;
+pub mod leaderboard;
 pub mod local;
 pub mod media;
 pub mod progress;

@@ -152,7 +152,8 @@ pub async fn close_days(
 /// date. Every writer of XP calls it; it must never be the only copy of anything.
 pub async fn after_commit(state: &crate::app::AppState, p: &PlayerRow) {
     metrics::gauge!("shonen_last_committed_total_xp").set(p.total_xp as f64);
-    let _ = state;
+    crate::services::hot::invalidate(state, p).await;
+    crate::services::leaderboard::record(state, p).await;
 }
 
 pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {

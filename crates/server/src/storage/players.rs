@@ -8,11 +8,13 @@ const PLAYER_COLUMNS: &str = "id, username, email, password_hash, class, goal_st
     xp_intelligence, xp_fighting, xp_discipline, fatigue, fatigue_at, chain_json, \
     buff_expires_at";
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Serializable for the hot-state cache, which never holds the password hash.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct PlayerRow {
     pub id: i64,
     pub username: String,
     pub email: String,
+    #[serde(skip, default)]
     pub password_hash: String,
     pub class: String,
     pub goal_strength: i64,

@@ -35,6 +35,22 @@ impl Store {
         .await?)
     }
 
+    /// Like `token_player`, with the token's expiry (for bounding cache lifetimes).
+    pub async fn token_player_until(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT player_id, expires_at FROM auth_tokens WHERE token_hash = $1 \
+             AND revoked = 0 AND expires_at > $2",
+        )
+        .bind(token_hash.to_string())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     pub async fn revoke_token(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("UPDATE auth_tokens SET revoked = 1 WHERE token_hash = $1")
             .bind(token_hash.to_string())

@@ -48,6 +48,23 @@ pub fn postgres_admin_url() -> Option<String> {
     url
 }
 
+/// The Redis to test against (`SHONEN_TEST_REDIS_URL`). With
+/// `SHONEN_TEST_REQUIRE_REDIS=1` (CI) a missing URL is a failure, never a skip.
+pub fn redis_url() -> Option<String> {
+    let url = std::env::var("SHONEN_TEST_REDIS_URL")
+        .ok()
+        .filter(|s| !s.is_empty());
+    if url.is_none() && std::env::var("SHONEN_TEST_REQUIRE_REDIS").as_deref() == Ok("1") {
+        panic!("SHONEN_TEST_REQUIRE_REDIS=1 but SHONEN_TEST_REDIS_URL is not set");
+    }
+    url
+}
+
+/// A key prefix no other test (or process) uses.
+pub fn unique_prefix() -> String {
+    format!("{}:", unique("shonen_test"))
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique(prefix: &str) -> String {
@@ -92,6 +109,8 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
+    /// (Redis URL, key prefix) to clean up after the test.
+    redis: Option<(String, String)>,
 }
 
 pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
@@ -110,6 +129,9 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         battle_executor: String::new(),
         battle_lambda: None,
         lambda_endpoint: None,
+        // Apps use Redis when the suite has one (CI), each under its own prefix.
+        redis_url: redis_url(),
+        redis_prefix: unique_prefix(),
     }
 }
 
@@ -134,7 +156,17 @@ impl TestApp {
     pub async fn start(cfg: Config, backend: Backend) -> TestApp {
         let database_url = cfg.database_url.clone();
         let data_dir = cfg.data_dir.clone();
+        let redis = cfg.redis_url.clone();
+        let redis_keys = redis.clone().map(|url| (url, cfg.redis_prefix.clone()));
         let app = Application::build(cfg).await.expect("app builds");
+        if let Some(url) = redis {
+            // Fail loudly: a configured but unreachable Redis is a broken test setup.
+            app.state()
+                .cache
+                .ping()
+                .await
+                .unwrap_or_else(|e| panic!("Redis at {url} is unreachable: {e}"));
+        }
         let base = format!("http://{}", app.local_addr());
         let state = app.state();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -155,6 +187,7 @@ impl TestApp {
             _dir: None,
             stop: Some(tx),
             handle: Some(handle),
+            redis: redis_keys,
         }
     }
 
@@ -252,10 +285,27 @@ impl TestApp {
     }
 }
 
+/// Deletes the keys under a test's own prefix (never anything else).
+pub fn drop_redis_keys(url: &str, prefix: &str) {
+    let _ = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("redis-cli -u \"$1\" --scan --pattern \"$2*\" | xargs -r redis-cli -u \"$1\" DEL >/dev/null 2>&1")
+        .arg("sh")
+        .arg(url)
+        .arg(prefix)
+        .status();
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
+        }
+        // Leave the shared Redis as we found it: drop this test's own keys only.
+        if let Some((url, prefix)) = self.redis.take()
+            && prefix.starts_with("shonen_test_")
+        {
+            drop_redis_keys(&url, &prefix);
         }
     }
 }

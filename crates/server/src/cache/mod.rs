@@ -1,0 +1,301 @@
+//! The cache interface: hot state, leaderboards (sorted sets), capped event logs and
+//! pub/sub, over Redis (`SHONEN_REDIS_URL`) or an in-process implementation when no
+//! URL is configured. Both implement the same operations with the same semantics
+//! (one shared test suite runs against each). The cache is never the only copy of
+//! anything: every value can be rebuilt from the database, so callers treat errors
+//! as "fall back to the database" and log them.
+//!
+//! Every key and channel is prefixed with the instance's prefix (`SHONEN_REDIS_PREFIX`),
+//! so several apps or tests can share one Redis without colliding.
+
+mod memory;
+mod redis_backend;
+
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    #[error("redis reply: {0}")]
+    Reply(#[from] ::redis::ParsingError),
+    #[error("cache: {0}")]
+    Other(String),
+}
+
+pub type CacheResult<T> = Result<T, CacheError>;
+
+/// A pub/sub message as received by this instance (channel without the prefix).
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub channel: String,
+    pub payload: String,
+}
+
+/// A sorted set's revision, maybe its top, and one member's 0-based rank and score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZPage {
+    pub rev: Option<String>,
+    pub top: Option<Vec<(String, i64)>>,
+    pub rank: Option<(u64, i64)>,
+}
+
+enum Backend {
+    Memory(memory::Memory),
+    Redis(redis_backend::RedisCache),
+}
+
+pub struct Cache {
+    backend: Backend,
+    prefix: String,
+    messages: broadcast::Sender<Message>,
+}
+
+impl Cache {
+    /// The in-process cache (single-process installs and tests without Redis).
+    pub fn memory(prefix: &str) -> Cache {
+        let (messages, _) = broadcast::channel(16_384);
+        Cache {
+            backend: Backend::Memory(memory::Memory::default()),
+            prefix: prefix.to_string(),
+            messages,
+        }
+    }
+
+    /// A Redis cache. Connects lazily and reconnects on its own: an unreachable
+    /// server at start-up is not fatal (the API serves from the database meanwhile
+    /// and `/readyz` reports it). Only a malformed URL is an error.
+    pub fn redis(url: &str, prefix: &str) -> CacheResult<Cache> {
+        let (messages, _) = broadcast::channel(16_384);
+        let backend = redis_backend::RedisCache::new(url, prefix, messages.clone())?;
+        Ok(Cache {
+            backend: Backend::Redis(backend),
+            prefix: prefix.to_string(),
+            messages,
+        })
+    }
+
+    pub fn is_redis(&self) -> bool {
+        matches!(self.backend, Backend::Redis(_))
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    pub async fn ping(&self) -> CacheResult<()> {
+        match &self.backend {
+            Backend::Memory(_) => Ok(()),
+            Backend::Redis(r) => r.ping().await,
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> CacheResult<Option<String>> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.get(&key)),
+            Backend::Redis(r) => r.get(&key).await,
+        }
+    }
+
+    /// Several string values in one round trip, in the order of `keys`.
+    pub async fn get_many(&self, keys: &[String]) -> CacheResult<Vec<Option<String>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        match &self.backend {
+            Backend::Memory(m) => Ok(keys.iter().map(|k| m.get(k)).collect()),
+            Backend::Redis(r) => r.get_many(&keys).await,
+        }
+    }
+
+    /// Sets a string value; `ttl` of `None` keeps it until deleted.
+    pub async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> CacheResult<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.set(&key, value, ttl, false);
+                Ok(())
+            }
+            Backend::Redis(r) => r.set(&key, value, ttl, false).await.map(|_| ()),
+        }
+    }
+
+    /// Sets only when absent (readers filling a cache never overwrite a writer's
+    /// fresher value). Returns whether it was set.
+    pub async fn set_nx(&self, key: &str, value: &str, ttl: Option<Duration>) -> CacheResult<bool> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.set(&key, value, ttl, true)),
+            Backend::Redis(r) => r.set(&key, value, ttl, true).await,
+        }
+    }
+
+    pub async fn del(&self, keys: &[String]) -> CacheResult<()> {
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        match &self.backend {
+            Backend::Memory(m) => {
+                for k in &keys {
+                    m.del(k);
+                }
+                Ok(())
+            }
+            Backend::Redis(r) => r.del(&keys).await,
+        }
+    }
+
+    /// Sets a member's absolute score in a sorted set.
+    pub async fn zset(&self, key: &str, member: &str, score: i64) -> CacheResult<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.zadd(&key, member, score, false);
+                Ok(())
+            }
+            Backend::Redis(r) => r.zadd(&key, &[(member.to_string(), score)], false).await,
+        }
+    }
+
+    /// Adds members that are not in the set yet, leaving existing scores alone (a
+    /// rebuild from the database never overwrites a fresher live write).
+    pub async fn zset_many_nx(&self, key: &str, members: &[(String, i64)]) -> CacheResult<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.zadd_many_nx(&key, members);
+                Ok(())
+            }
+            Backend::Redis(r) => {
+                for chunk in members.chunks(5_000) {
+                    r.zadd(&key, chunk, true).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn zrem(&self, key: &str, member: &str) -> CacheResult<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.zrem(&key, member);
+                Ok(())
+            }
+            Backend::Redis(r) => r.zrem(&key, member).await,
+        }
+    }
+
+    /// The top `limit` members, highest score first (ties: member descending, as
+    /// Redis orders them).
+    pub async fn ztop(&self, key: &str, limit: usize) -> CacheResult<Vec<(String, i64)>> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.ztop(&key, limit)),
+            Backend::Redis(r) => r.ztop(&key, limit).await,
+        }
+    }
+
+    /// A member's 0-based rank (highest first) and score.
+    pub async fn zrank(&self, key: &str, member: &str) -> CacheResult<Option<(u64, i64)>> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.zrank(&key, member)),
+            Backend::Redis(r) => r.zrank(&key, member).await,
+        }
+    }
+
+    /// A board page in one round trip: `None` when `marker` is absent (the board
+    /// must be rebuilt), else the board's revision (`rev_key`), `member`'s rank and
+    /// score, and the top `top` members when asked (a caller holding the page for
+    /// this revision already skips them).
+    pub async fn zpage(
+        &self,
+        key: &str,
+        marker: &str,
+        rev_key: &str,
+        member: &str,
+        top: Option<usize>,
+    ) -> CacheResult<Option<ZPage>> {
+        let (key, marker, rev_key) = (self.key(key), self.key(marker), self.key(rev_key));
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.get(&marker).map(|_| ZPage {
+                rev: m.get(&rev_key),
+                top: top.map(|n| m.ztop(&key, n)),
+                rank: m.zrank(&key, member),
+            })),
+            Backend::Redis(r) => r.zpage(&key, &marker, &rev_key, member, top).await,
+        }
+    }
+
+    pub async fn incr(&self, key: &str) -> CacheResult<i64> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.incr(&key)),
+            Backend::Redis(r) => r.incr(&key).await,
+        }
+    }
+
+    /// Pushes onto a capped list (newest first), keeping at most `max` items, and
+    /// publishes `message` on `channel`, in one round trip.
+    pub async fn push_and_publish(
+        &self,
+        list: &str,
+        item: &str,
+        max: usize,
+        channel: &str,
+        message: &str,
+    ) -> CacheResult<()> {
+        let list = self.key(list);
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.push_capped(&list, item, max);
+                let _ = self.messages.send(Message {
+                    channel: channel.to_string(),
+                    payload: message.to_string(),
+                });
+                Ok(())
+            }
+            Backend::Redis(r) => {
+                r.push_and_publish(&list, item, max, &self.key(channel), message)
+                    .await
+            }
+        }
+    }
+
+    /// A capped list, newest first.
+    pub async fn list(&self, key: &str) -> CacheResult<Vec<String>> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.list(&key)),
+            Backend::Redis(r) => r.list(&key).await,
+        }
+    }
+
+    pub async fn publish(&self, channel: &str, payload: &str) -> CacheResult<()> {
+        match &self.backend {
+            Backend::Memory(_) => {
+                let _ = self.messages.send(Message {
+                    channel: channel.to_string(),
+                    payload: payload.to_string(),
+                });
+                Ok(())
+            }
+            Backend::Redis(r) => r.publish(&self.key(channel), payload).await,
+        }
+    }
+
+    /// Subscribes this instance to `channel`; its messages arrive on `messages()`.
+    /// With Redis the subscription is renewed after every reconnect.
+    pub async fn subscribe(&self, channel: &str) -> CacheResult<()> {
+        match &self.backend {
+            Backend::Memory(_) => Ok(()),
+            Backend::Redis(r) => r.subscribe(&self.key(channel)).await,
+        }
+    }
+
+    pub fn messages(&self) -> broadcast::Receiver<Message> {
+        self.messages.subscribe()
+    }
+}

@@ -1,0 +1,295 @@
+//! The Redis implementation: one multiplexed connection manager for commands and a
+//! second one, in RESP3 push mode, for pub/sub. Both reconnect on their own; a
+//! watchdog pings every second so a dead server is noticed (and the subscription
+//! renewed) even when nobody is issuing commands.
+
+use super::{CacheError, CacheResult, Message, ZPage};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, PushKind, Value};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+pub struct RedisCache {
+    commands: ConnectionManager,
+    pubsub: ConnectionManager,
+    channels: Arc<Mutex<HashSet<String>>>,
+}
+
+/// Short timeouts: a missing Redis must degrade to the database quickly, not hang
+/// requests.
+fn manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_millis(500)))
+        .set_response_timeout(Some(Duration::from_millis(1_000)))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(500))
+}
+
+fn with_resp3(url: &str) -> String {
+    if url.contains("protocol=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&protocol=resp3")
+    } else {
+        format!("{url}?protocol=resp3")
+    }
+}
+
+fn bulk_string(v: &Value) -> Option<String> {
+    match v {
+        Value::BulkString(b) => String::from_utf8(b.clone()).ok(),
+        Value::SimpleString(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+impl RedisCache {
+    pub fn new(
+        url: &str,
+        prefix: &str,
+        messages: broadcast::Sender<Message>,
+    ) -> CacheResult<RedisCache> {
+        let client = redis::Client::open(with_resp3(url))?;
+        let commands = ConnectionManager::new_lazy_with_config(client.clone(), manager_config())?;
+        let prefix = prefix.to_string();
+        let push = move |info: redis::PushInfo| {
+            if info.kind == PushKind::Message
+                && let [channel, payload] = info.data.as_slice()
+                && let (Some(channel), Some(payload)) = (bulk_string(channel), bulk_string(payload))
+            {
+                let channel = channel
+                    .strip_prefix(prefix.as_str())
+                    .unwrap_or(&channel)
+                    .to_string();
+                // No local receivers is fine; a lagging one loses messages and knows.
+                let _ = messages.send(Message { channel, payload });
+            }
+            Ok::<(), redis::aio::SendError>(())
+        };
+        let pubsub = ConnectionManager::new_lazy_with_config(
+            client,
+            manager_config()
+                .set_push_sender(push)
+                .set_automatic_resubscription(),
+        )?;
+        let cache = RedisCache {
+            commands,
+            pubsub,
+            channels: Arc::new(Mutex::new(HashSet::new())),
+        };
+        cache.spawn_watchdog();
+        Ok(cache)
+    }
+
+    /// Pings both connections every second. After an outage the subscriptions are
+    /// issued again (SUBSCRIBE is idempotent), in addition to the manager's own
+    /// resubscription, so pub/sub recovers without a restart.
+    fn spawn_watchdog(&self) {
+        let mut commands = self.commands.clone();
+        let mut pubsub = self.pubsub.clone();
+        let channels = self.channels.clone();
+        tokio::spawn(async move {
+            let mut was_up = true;
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let a: redis::RedisResult<()> = redis::cmd("PING").query_async(&mut commands).await;
+                let b: redis::RedisResult<()> = redis::cmd("PING").query_async(&mut pubsub).await;
+                let up = a.is_ok() && b.is_ok();
+                metrics::gauge!("shonen_redis_up").set(if up { 1.0 } else { 0.0 });
+                if up && !was_up {
+                    tracing::info!("redis is reachable again; renewing subscriptions");
+                    let wanted: Vec<String> = channels
+                        .lock()
+                        .map(|c| c.iter().cloned().collect())
+                        .unwrap_or_default();
+                    for ch in wanted {
+                        if let Err(e) = pubsub.subscribe(&ch).await {
+                            tracing::warn!(error = %e, "resubscribing");
+                        }
+                    }
+                } else if !up && was_up {
+                    tracing::warn!(commands = ?a.err(), pubsub = ?b.err(), "redis unreachable; serving from the database");
+                }
+                was_up = up;
+                // The manager is dropped with the last cache handle: stop then.
+                if Arc::strong_count(&channels) == 1 {
+                    break;
+                }
+            }
+        });
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.commands.clone()
+    }
+
+    pub async fn ping(&self) -> CacheResult<()> {
+        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> CacheResult<Option<String>> {
+        Ok(self.conn().get(key).await?)
+    }
+
+    pub async fn get_many(&self, keys: &[String]) -> CacheResult<Vec<Option<String>>> {
+        Ok(redis::cmd("MGET")
+            .arg(keys)
+            .query_async(&mut self.conn())
+            .await?)
+    }
+
+    pub async fn set(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Option<Duration>,
+        nx: bool,
+    ) -> CacheResult<bool> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value);
+        if let Some(t) = ttl {
+            cmd.arg("PX").arg(t.as_millis().max(1) as u64);
+        }
+        if nx {
+            cmd.arg("NX");
+        }
+        let reply: Option<String> = cmd.query_async(&mut self.conn()).await?;
+        Ok(reply.is_some())
+    }
+
+    pub async fn del(&self, keys: &[String]) -> CacheResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let _: i64 = self.conn().del(keys).await?;
+        Ok(())
+    }
+
+    pub async fn zadd(&self, key: &str, members: &[(String, i64)], nx: bool) -> CacheResult<()> {
+        if members.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("ZADD");
+        cmd.arg(key);
+        if nx {
+            cmd.arg("NX");
+        }
+        for (m, s) in members {
+            cmd.arg(*s).arg(m);
+        }
+        let _: i64 = cmd.query_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    pub async fn zrem(&self, key: &str, member: &str) -> CacheResult<()> {
+        let _: i64 = self.conn().zrem(key, member).await?;
+        Ok(())
+    }
+
+    pub async fn ztop(&self, key: &str, limit: usize) -> CacheResult<Vec<(String, i64)>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, f64)> = self
+            .conn()
+            .zrevrange_withscores(key, 0, limit as isize - 1)
+            .await?;
+        Ok(rows.into_iter().map(|(m, s)| (m, s as i64)).collect())
+    }
+
+    pub async fn zrank(&self, key: &str, member: &str) -> CacheResult<Option<(u64, i64)>> {
+        let (rank, score): (Option<u64>, Option<f64>) = redis::pipe()
+            .zrevrank(key, member)
+            .zscore(key, member)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(match (rank, score) {
+            (Some(r), Some(s)) => Some((r, s as i64)),
+            _ => None,
+        })
+    }
+
+    pub async fn zpage(
+        &self,
+        key: &str,
+        marker: &str,
+        rev_key: &str,
+        member: &str,
+        top: Option<usize>,
+    ) -> CacheResult<Option<ZPage>> {
+        let mut pipe = redis::pipe();
+        pipe.get(marker)
+            .get(rev_key)
+            .zrevrank(key, member)
+            .zscore(key, member);
+        if let Some(n) = top.filter(|n| *n > 0) {
+            pipe.zrevrange_withscores(key, 0, isize::try_from(n).unwrap_or(isize::MAX) - 1);
+        }
+        let mut reply: Vec<Value> = pipe.query_async(&mut self.conn()).await?;
+        let listed: Option<Vec<(String, f64)>> = match top {
+            Some(n) if n > 0 => Some(redis::from_redis_value(reply.pop().unwrap_or(Value::Nil))?),
+            Some(_) => Some(Vec::new()),
+            None => None,
+        };
+        type Head = (Option<String>, Option<String>, Option<u64>, Option<f64>);
+        let (built, rev, rank, score): Head = redis::from_redis_value(Value::Array(reply))?;
+        if built.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(ZPage {
+            rev,
+            top: listed.map(|l| l.into_iter().map(|(m, s)| (m, s as i64)).collect()),
+            rank: match (rank, score) {
+                (Some(r), Some(s)) => Some((r, s as i64)),
+                _ => None,
+            },
+        }))
+    }
+
+    pub async fn incr(&self, key: &str) -> CacheResult<i64> {
+        Ok(self.conn().incr(key, 1).await?)
+    }
+
+    pub async fn push_and_publish(
+        &self,
+        list: &str,
+        item: &str,
+        max: usize,
+        channel: &str,
+        message: &str,
+    ) -> CacheResult<()> {
+        let max = isize::try_from(max).map_err(|e| CacheError::Other(e.to_string()))?;
+        let _: () = redis::pipe()
+            .lpush(list, item)
+            .ignore()
+            .ltrim(list, 0, max - 1)
+            .ignore()
+            .publish(channel, message)
+            .ignore()
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list(&self, key: &str) -> CacheResult<Vec<String>> {
+        Ok(self.conn().lrange(key, 0, -1).await?)
+    }
+
+    pub async fn publish(&self, channel: &str, payload: &str) -> CacheResult<()> {
+        let _: i64 = self.conn().publish(channel, payload).await?;
+        Ok(())
+    }
+
+    pub async fn subscribe(&self, channel: &str) -> CacheResult<()> {
+        if let Ok(mut c) = self.channels.lock() {
+            c.insert(channel.to_string());
+        }
+        self.pubsub.clone().subscribe(channel).await?;
+        Ok(())
+    }
+}

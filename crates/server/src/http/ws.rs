@@ -1,0 +1,174 @@
+//! `GET /api/v1/ws`: the player's live event stream over a WebSocket.
+//!
+//! Authentication: `?token=`, or the `Sec-WebSocket-Protocol` header (browsers cannot
+//! set `Authorization` on a WebSocket; send the protocols `bearer, <token>` and the
+//! server selects `<token>`), or `Authorization: Bearer`.
+//!
+//! Frames are JSON text `{id, type, at, data}`; `id` increases per player. A client
+//! that reconnects passes `?since=<last id seen>` and first receives the logged
+//! events after it (the last `events::REPLAY_LOG` per player), then live ones, with
+//! no duplicates. The server pings every `PING_EVERY`; a connection silent for
+//! `IDLE_LIMIT`, or too slow to drain its buffer, is closed.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::events::Delivery;
+use crate::extract::bearer_token;
+use crate::services::hot;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+const PING_EVERY: Duration = Duration::from_secs(20);
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct WsQuery {
+    /// The bearer token (alternatively in `Sec-WebSocket-Protocol`).
+    pub token: Option<String>,
+    /// Replay logged events with an id above this one first.
+    pub since: Option<String>,
+}
+
+fn protocol_token(headers: &HeaderMap) -> Option<String> {
+    let v = headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?;
+    v.split(',')
+        .map(str::trim)
+        .rfind(|p| !p.is_empty() && !p.eq_ignore_ascii_case("bearer"))
+        .map(str::to_string)
+}
+
+#[utoipa::path(get, path = "/api/v1/ws", tag = "realtime", params(WsQuery),
+    responses((status = 101, description = "WebSocket of {id, type, at, data} events"),
+              (status = 401, description = "no or bad token"),
+              (status = 422, description = "bad since")))]
+pub async fn connect(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let since = match q.since.as_deref() {
+        None | Some("") => None,
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => {
+                return ApiError::validation(
+                    "since",
+                    "invalid_since",
+                    "since must be an event id (a non-negative integer)",
+                )
+                .into_response();
+            }
+        },
+    };
+    let from_protocol = protocol_token(&headers);
+    let token = q
+        .token
+        .clone()
+        .or_else(|| from_protocol.clone())
+        .or_else(|| bearer_token(&headers).map(str::to_string));
+    let Some(token) = token else {
+        return ApiError::unauthorized().into_response();
+    };
+    let player_id = match hot::token_player(&state, &token).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return ApiError::unauthorized().into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => {
+            return ApiError::bad_request("not_a_websocket", e.body_text()).into_response();
+        }
+    };
+    // Small buffers: the server sends small frames and reads only control frames,
+    // and tungstenite's defaults (128 KiB each way) would cost > 1 GiB at 10,000
+    // connections.
+    let ws = ws
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024);
+    let ws = match from_protocol {
+        Some(p) => ws.protocols([p]),
+        None => ws,
+    };
+    ws.on_upgrade(move |socket| serve(state, socket, player_id, since))
+}
+
+async fn send(socket: &mut WebSocket, d: &Delivery) -> bool {
+    matches!(
+        tokio::time::timeout(
+            SEND_TIMEOUT,
+            socket.send(Message::Text(d.json.as_ref().into()))
+        )
+        .await,
+        Ok(Ok(()))
+    )
+}
+
+async fn serve(state: Arc<AppState>, mut socket: WebSocket, player_id: i64, since: Option<i64>) {
+    metrics::gauge!("shonen_ws_connections").increment(1.0);
+    // Register before reading the log, so nothing falls between the two; live
+    // events already replayed are skipped by id.
+    let mut sub = state.events.connect(player_id);
+    let mut last_id = 0;
+    if let Some(since) = since {
+        for d in state.events.replay(player_id, since).await {
+            if !send(&mut socket, &d).await {
+                metrics::gauge!("shonen_ws_connections").decrement(1.0);
+                return;
+            }
+            last_id = d.id;
+        }
+    }
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.reset();
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            d = sub.rx.recv() => match d {
+                Some(d) => {
+                    if d.id != 0 && d.id <= last_id {
+                        continue;
+                    }
+                    if !send(&mut socket, &d).await {
+                        break;
+                    }
+                }
+                // Dropped as too slow: say so, the client reconnects with `since`.
+                None => {
+                    let _ = socket.send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                        code: 1013,
+                        reason: "too slow; reconnect with ?since=".into(),
+                    }))).await;
+                    break;
+                }
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    break;
+                }
+                let ok = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Default::default()))).await;
+                if !matches!(ok, Ok(Ok(()))) {
+                    break;
+                }
+            }
+        }
+    }
+    metrics::gauge!("shonen_ws_connections").decrement(1.0);
+}

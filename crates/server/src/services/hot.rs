@@ -1,0 +1,215 @@
+//! Hot per-player state in the cache: the player's row (streak chain, buffs,
+//! multipliers, fatigue, totals), whether they trained today, a typed slot for this
+//! week's boss, and token → player lookups. Reads fall back to the database on a
+//! miss or a cache error; every committed write invalidates (see
+//! `progress::after_commit`), so a read after a write never sees the old values, on
+//! any instance sharing the cache.
+//!
+//! Race bound: a reader that loaded the row before a commit could fill the cache
+//! after that commit's invalidation. Fills use SET NX with a short TTL
+//! (`PLAYER_TTL`), which bounds such a window; the writer's own next read is always
+//! fresh because the invalidation runs before its response is sent.
+//!
+//! When a cache write fails (Redis down), the affected player ids and keys are
+//! remembered and repaired (invalidated, leaderboards re-recorded from the database)
+//! as soon as the cache answers again.
+
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::storage::PlayerRow;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub const PLAYER_TTL: Duration = Duration::from_secs(30);
+pub const TOKEN_TTL: Duration = Duration::from_secs(60);
+
+/// How long a cached boss may stand without a write; every XP change and every
+/// weekly rollover clears it sooner.
+pub const BOSS_TTL: Duration = Duration::from_secs(300);
+
+/// What is cached per player.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HotPlayer {
+    pub row: PlayerRow,
+}
+
+fn player_key(id: i64) -> String {
+    format!("hot:player:{id}")
+}
+fn trained_key(id: i64, date: &str) -> String {
+    format!("hot:trained:{id}:{date}")
+}
+fn boss_key(id: i64) -> String {
+    format!("hot:boss:{id}")
+}
+fn token_key(hash: &str) -> String {
+    format!("tok:{hash}")
+}
+
+/// Work left undone while the cache was unreachable.
+#[derive(Default)]
+pub struct Repairs {
+    inner: Mutex<(HashSet<i64>, Vec<String>)>,
+}
+
+impl Repairs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashSet<i64>, Vec<String>)> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn player(&self, id: i64) {
+        self.lock().0.insert(id);
+    }
+
+    pub fn key(&self, key: String) {
+        self.lock().1.push(key);
+    }
+
+    fn take(&self) -> (HashSet<i64>, Vec<String>) {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn is_empty(&self) -> bool {
+        let g = self.lock();
+        g.0.is_empty() && g.1.is_empty()
+    }
+}
+
+/// Replays what failed during an outage; called after successful cache operations.
+pub async fn repair(state: &AppState) {
+    if state.repairs.is_empty() {
+        return;
+    }
+    let (players, keys) = state.repairs.take();
+    tracing::info!(
+        players = players.len(),
+        keys = keys.len(),
+        "repairing cache after an outage"
+    );
+    if let Err(e) = state.cache.del(&keys).await {
+        tracing::warn!(error = %e, "cache repair failed; will retry");
+        for k in keys {
+            state.repairs.key(k);
+        }
+    }
+    for id in players {
+        match state.store.player(id).await {
+            Ok(Some(p)) => {
+                invalidate(state, &p).await;
+                crate::services::leaderboard::record(state, &p).await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cache repair: loading player");
+                state.repairs.player(id);
+            }
+        }
+    }
+}
+
+/// The player's row: cache, else database (then cached).
+pub async fn player(state: &AppState, id: i64) -> ApiResult<Option<PlayerRow>> {
+    let key = player_key(id);
+    match state.cache.get(&key).await {
+        Ok(Some(json)) => {
+            if let Ok(hot) = serde_json::from_str::<HotPlayer>(&json) {
+                metrics::counter!("shonen_cache_hits_total", "kind" => "player").increment(1);
+                return Ok(Some(hot.row));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::debug!(error = %e, "cache read failed; using the database"),
+    }
+    metrics::counter!("shonen_cache_misses_total", "kind" => "player").increment(1);
+    let Some(row) = state.store.player(id).await? else {
+        return Ok(None);
+    };
+    if let Ok(json) = serde_json::to_string(&HotPlayer { row: row.clone() }) {
+        let _ = state.cache.set_nx(&key, &json, Some(PLAYER_TTL)).await;
+    }
+    Ok(Some(row))
+}
+
+/// Whether the player logged an activity on local `date`.
+pub async fn trained_on(state: &AppState, id: i64, date: &str) -> ApiResult<bool> {
+    let key = trained_key(id, date);
+    if let Ok(Some(v)) = state.cache.get(&key).await {
+        return Ok(v == "1");
+    }
+    let trained = state.store.trained_on(id, date).await?;
+    let _ = state
+        .cache
+        .set_nx(&key, if trained { "1" } else { "0" }, Some(PLAYER_TTL))
+        .await;
+    Ok(trained)
+}
+
+/// Drops everything cached about the player (after any committed change).
+pub async fn invalidate(state: &AppState, p: &PlayerRow) {
+    let today = crate::services::progress::today(p, state.clock.now());
+    let keys = vec![
+        player_key(p.id),
+        trained_key(p.id, &today.to_string()),
+        trained_key(p.id, &today.pred_opt().unwrap_or(today).to_string()),
+        boss_key(p.id),
+    ];
+    if let Err(e) = state.cache.del(&keys).await {
+        tracing::warn!(error = %e, player = p.id, "cache invalidation failed; will repair");
+        state.repairs.player(p.id);
+    }
+}
+
+/// The cached boss slot of the player, if the bosses feature has set one.
+pub async fn boss(state: &AppState, id: i64) -> Option<serde_json::Value> {
+    let json = state.cache.get(&boss_key(id)).await.ok()??;
+    serde_json::from_str(&json).ok()
+}
+
+/// Caches this week's boss state (the `boss` object of the contract).
+pub async fn set_boss(state: &AppState, id: i64, boss: &serde_json::Value) {
+    let _ = state
+        .cache
+        .set(&boss_key(id), &boss.to_string(), Some(BOSS_TTL))
+        .await;
+}
+
+/// Clears the cached boss (a weekly rollover changes it without an XP change).
+pub async fn invalidate_boss(state: &AppState, id: i64) {
+    if state.cache.del(&[boss_key(id)]).await.is_err() {
+        state.repairs.player(id);
+    }
+}
+
+/// token → player, cached for at most `TOKEN_TTL` (and never past the token's
+/// expiry on the service clock, which the cached value carries).
+pub async fn token_player(state: &AppState, token: &str) -> ApiResult<Option<i64>> {
+    let hash = state.accounts.token_hash(token);
+    let key = token_key(&hash);
+    let now = state.clock.now_micros();
+    if let Ok(Some(v)) = state.cache.get(&key).await
+        && let Some((id, until)) = v.split_once(':')
+        && let (Ok(id), Ok(until)) = (id.parse::<i64>(), until.parse::<i64>())
+        && until > now
+    {
+        return Ok(Some(id));
+    }
+    let Some((id, until)) = state.store.token_player_until(&hash, now).await? else {
+        return Ok(None);
+    };
+    let _ = state
+        .cache
+        .set(&key, &format!("{id}:{until}"), Some(TOKEN_TTL))
+        .await;
+    Ok(Some(id))
+}
+
+/// Forgets a revoked token everywhere (all instances share the cache).
+pub async fn forget_token(state: &AppState, token: &str) {
+    let key = token_key(&state.accounts.token_hash(token));
+    if let Err(e) = state.cache.del(std::slice::from_ref(&key)).await {
+        tracing::warn!(error = %e, "could not drop a revoked token from the cache; will repair");
+        state.repairs.key(key);
+    }
+}
