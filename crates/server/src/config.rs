@@ -100,7 +100,7 @@ impl Config {
                 var("SHONEN_DEV_CLOCK").as_deref(),
                 Some("1" | "true" | "yes")
             ),
-            workers: parse_num("SHONEN_WORKERS", 2)? as usize,
+            workers: parse_num("SHONEN_WORKERS", 8)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
             villain_llm: match var("SHONEN_VILLAIN_LLM_URL") {

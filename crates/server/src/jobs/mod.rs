@@ -23,7 +23,8 @@ use std::time::Duration;
 
 /// How long a claimed job is reserved for its worker before others may take it.
 const LEASE: Duration = Duration::from_secs(60);
-const IDLE_POLL: Duration = Duration::from_millis(250);
+/// Idle workers look for due work this often (new duels also wake one at once).
+const IDLE_POLL: Duration = Duration::from_millis(500);
 
 pub enum Outcome {
     /// Done: the job row is deleted.
