@@ -6,7 +6,7 @@
 #   bench/duels.sh --release  # optimized build
 #
 # Env: SHONEN_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
-#      SHONEN_BENCH_DUELS (1000), SHONEN_BENCH_WORKERS (4).
+#      SHONEN_BENCH_DUELS (1000), SHONEN_BENCH_WORKERS (8, the service default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shonen-target}"

@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p shonen-server --release --example duels_bench` (see bench/duels.sh).
 //! Env: SHONEN_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
-//! SHONEN_BENCH_DUELS (1000), SHONEN_BENCH_WORKERS (4).
+//! SHONEN_BENCH_DUELS (1000), SHONEN_BENCH_WORKERS (8, the service default).
 
 use shonen_server::app::AppState;
 use shonen_server::services::duels;
@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
     let admin = std::env::var("SHONEN_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let n = env_num("SHONEN_BENCH_DUELS", 1000);
-    let workers = env_num("SHONEN_BENCH_WORKERS", 4);
+    let workers = env_num("SHONEN_BENCH_WORKERS", 8);
     sqlx::any::install_default_drivers();
     let db = format!("shonen_bench_{}", std::process::id());
     let mut conn = sqlx::AnyConnection::connect(&admin).await?;
