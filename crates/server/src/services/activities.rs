@@ -175,7 +175,15 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     let kind = input.kind();
     let usage = tx.day_usage(p.id, &date.to_string()).await?;
     let week_start = local::week_start(date);
-    let trained_days_before = if date > week_start {
+    let level = level_for_xp(p.total_xp);
+    // "Behind schedule" only feeds Shonen Rage Boost and n only the strength formula:
+    // skip their queries when they cannot matter.
+    let rage_boost = shonen_rules::skill::has(
+        progress::class(&p),
+        level,
+        shonen_rules::skill::Skill::RageBoost,
+    );
+    let trained_days_before = if rage_boost && date > week_start {
         tx.training_dates_between(
             p.id,
             &week_start.to_string(),
@@ -188,10 +196,12 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     };
     let occurred = occurred_at.timestamp_micros();
     let week_ago = (occurred_at - Duration::days(7)).timestamp_micros();
-    let n = tx
-        .strength_sessions_between(p.id, week_ago, occurred)
-        .await?;
-    let level = level_for_xp(p.total_xp);
+    let n = if kind == ActivityKind::Strength {
+        tx.strength_sessions_between(p.id, week_ago, occurred)
+            .await?
+    } else {
+        0
+    };
     let wake_target = shonen_rules::parse_hhmm("wake_target", &p.wake_target)
         .unwrap_or_else(|_| shonen_rules::activity::default_wake_target());
     let ctx = AwardContext {
