@@ -196,7 +196,7 @@ async fn jobs_are_claimed_once(b: Backend) {
             let mut mine = Vec::new();
             while let Some(j) = store.claim_job(200, 1_000_000).await.unwrap() {
                 mine.push(j.id);
-                store.finish_job(j.id, 200).await.unwrap();
+                store.finish_job(j.id).await.unwrap();
             }
             mine
         }));

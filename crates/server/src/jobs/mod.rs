@@ -93,12 +93,7 @@ pub async fn run_one(state: &Arc<AppState>) -> anyhow::Result<bool> {
     let result = dispatch(state, &job).await;
     let now = state.clock.now();
     match result {
-        Ok(Outcome::Done) => {
-            state
-                .store
-                .finish_job(job.id, now.timestamp_micros())
-                .await?
-        }
+        Ok(Outcome::Done) => state.store.finish_job(job.id).await?,
         Ok(Outcome::RunAgainAt(at)) => {
             state
                 .store

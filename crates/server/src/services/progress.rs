@@ -151,7 +151,6 @@ pub async fn close_days(
 /// where derived state outside the database (caches, leaderboards) is brought up to
 /// date. Every writer of XP calls it; it must never be the only copy of anything.
 pub async fn after_commit(state: &crate::app::AppState, p: &PlayerRow) {
-    metrics::gauge!("shonen_last_committed_total_xp").set(p.total_xp as f64);
     crate::services::hot::invalidate(state, p).await;
     crate::services::leaderboard::record(state, p).await;
 }

@@ -54,12 +54,11 @@ impl Store {
         Ok(job)
     }
 
-    pub async fn finish_job(&self, id: i64, now: i64) -> StoreResult<()> {
+    pub async fn finish_job(&self, id: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
             .await?;
-        let _ = now;
         Ok(())
     }
 
