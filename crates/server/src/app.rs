@@ -33,6 +33,11 @@ pub struct AppState {
     /// Cache writes that failed during a Redis outage, replayed when it is back.
     pub repairs: crate::services::hot::Repairs,
     pub rebuilds: crate::services::leaderboard::Rebuilds,
+    /// Stored villains by week label (a stored villain never changes).
+    pub villain_cache: std::sync::Mutex<std::collections::HashMap<String, crate::storage::VillainRow>>,
+    /// Serializes activity logging per player inside this instance (sharded by id),
+    /// so the unlocked fast path rarely meets itself.
+    pub player_gates: crate::services::activities::Gates,
 }
 
 pub struct Application {
@@ -121,6 +126,8 @@ impl Application {
             cache,
             repairs: Default::default(),
             rebuilds: Default::default(),
+            villain_cache: Default::default(),
+            player_gates: Default::default(),
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup: Notify::new(),
             metrics: crate::http::ops::metrics_handle(),

@@ -7,8 +7,10 @@ use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::services::progress::{self, Entry};
 use crate::services::{boss, local};
-use crate::storage::{ActivityRow, NewActivity, PlayerRow};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use crate::storage::{
+    ActivityRow, ActivityWrite, DayKind, DayUsage, NewActivity, NewLedgerEntry, PlayerRow,
+};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shonen_rules::award::{TodayUsage, edit_window_open};
@@ -149,67 +151,82 @@ pub fn stored_award(a: &ActivityRow) -> Value {
     serde_json::from_str(&a.award_json).unwrap_or(json!({}))
 }
 
-pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiResult<Value> {
-    let input = to_input(&body)?;
-    if let Some(note) = &body.note
-        && note.chars().count() > 2000
-    {
-        return Err(ApiError::validation(
-            "note",
-            "note_too_long",
-            "note is at most 2000 characters",
-        ));
+/// Per-player gates of this instance, sharded by player id: two requests of one
+/// player queue here instead of colliding in the database.
+pub struct Gates {
+    shards: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Default for Gates {
+    fn default() -> Self {
+        Gates {
+            shards: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
+        }
     }
-    input.validate()?;
-    let now = state.clock.now();
-    let occurred_at = body.occurred_at.unwrap_or(now);
-    check_occurred_at(occurred_at, now)?;
+}
 
-    let mut tx = state.store.begin().await?;
-    let mut p = tx.lock_player(player_id).await?;
-    // Close any day that ended before this activity, so the streak is current.
-    let closed = progress::close_days(&mut tx, &mut p, now).await?;
+impl Gates {
+    pub async fn enter(&self, player_id: i64) -> tokio::sync::MutexGuard<'_, ()> {
+        let i = usize::try_from(player_id.rem_euclid(self.shards.len() as i64)).unwrap_or(0);
+        self.shards[i].lock().await
+    }
+}
 
+/// A checked activity request, before any state is read.
+struct Request {
+    input: ActivityInput,
+    body: ActivityBody,
+    occurred_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+/// What the rules need beyond the player row: the aggregates of the activity's week
+/// (at least from its Monday to its date) and the strength sessions of the 7 days
+/// before it.
+struct Facts<'a> {
+    days: &'a [DayKind],
+    strength_sessions_7d: i64,
+}
+
+/// An activity computed from one state of the player, ready to be written.
+struct Planned {
+    write: ActivityWrite,
+    award: Award,
+    award_value: Value,
+    before: Before,
+}
+
+/// The week of `date` up to `date`: the range `Facts::days` must cover.
+fn fact_dates(date: NaiveDate) -> (String, String) {
+    (local::week_start(date).to_string(), date.to_string())
+}
+
+/// Applies the rules to one state of the player: the award and everything it writes.
+fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
+    let now = req.now;
     let tz = local::tz(&p.timezone);
-    let date = local::date(occurred_at, tz);
-    let kind = input.kind();
-    let usage = tx.day_usage(p.id, &date.to_string()).await?;
+    let date = local::date(req.occurred_at, tz);
+    let date_s = date.to_string();
+    let kind = req.input.kind();
+    let usage = DayUsage::of(facts.days, &date_s);
     let week_start = local::week_start(date);
     let level = level_for_xp(p.total_xp);
-    // "Behind schedule" only feeds Shonen Rage Boost and n only the strength formula:
-    // skip their queries when they cannot matter.
-    let rage_boost = shonen_rules::skill::has(
-        progress::class(&p),
-        level,
-        shonen_rules::skill::Skill::RageBoost,
-    );
-    let trained_days_before = if rage_boost && date > week_start {
-        tx.training_dates_between(
-            p.id,
-            &week_start.to_string(),
-            &(date - Duration::days(1)).to_string(),
-        )
-        .await?
-        .len()
-    } else {
-        0
-    };
-    let occurred = occurred_at.timestamp_micros();
-    let week_ago = (occurred_at - Duration::days(7)).timestamp_micros();
-    let n = if kind == ActivityKind::Strength {
-        tx.strength_sessions_between(p.id, week_ago, occurred)
-            .await?
-    } else {
-        0
-    };
+    let trained_days_before = facts
+        .days
+        .iter()
+        .filter(|d| d.training != 0 && d.local_date < date_s)
+        .filter(|d| local::parse_date(&d.local_date).is_some_and(|d| d >= week_start))
+        .map(|d| d.local_date.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let wake_target = shonen_rules::parse_hhmm("wake_target", &p.wake_target)
         .unwrap_or_else(|_| shonen_rules::activity::default_wake_target());
     let ctx = AwardContext {
-        class: progress::class(&p),
+        class: progress::class(p),
         level,
-        fatigue: progress::fatigue_now(&p, now),
-        streak: shonen_rules::streak::streak_for_activity(&progress::chain(&p), date),
-        training_arc_buff: progress::buff_active(&p, now),
+        fatigue: progress::fatigue_now(p, now),
+        streak: shonen_rules::streak::streak_for_activity(&progress::chain(p), date),
+        training_arc_buff: progress::buff_active(p, now),
         behind_schedule: behind_schedule(
             WeeklyGoal::new(p.weekly_goal).unwrap_or_default(),
             date.weekday().number_from_monday(),
@@ -227,16 +244,24 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
                 .filter_map(|k| ActivityKind::parse(k))
                 .collect(),
         },
-        strength_sessions_last_7d: u32::try_from(n).unwrap_or(u32::MAX),
+        strength_sessions_last_7d: u32::try_from(facts.strength_sessions_7d).unwrap_or(u32::MAX),
         edited: false,
     };
-    let award = shonen_rules::award(&input, &ctx)?;
+    let award = shonen_rules::award(&req.input, &ctx)?;
 
     let before = Before {
         level,
         fighting: p.xp_fighting,
     };
-    let (sets_json, style, woke_at) = match &input {
+    let mut after = p.clone();
+    progress::apply_amount(&mut after, Some(award.stat), award.final_xp);
+    if kind.is_training() {
+        after.fatigue = i64::from(award.fatigue_after);
+        after.fatigue_at = now.timestamp_micros();
+    }
+    let award_value = award_json(&award, &before, &after);
+    let stored = json!({ "award": award_value, "rules": award });
+    let (sets_json, style, woke_at) = match &req.input {
         ActivityInput::Strength { sets, .. } => (
             Some(serde_json::to_string(sets).map_err(ApiError::internal)?),
             None,
@@ -246,58 +271,233 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
         ActivityInput::WakeUp { woke_at } => (None, None, Some(woke_at.clone())),
         _ => (None, None, None),
     };
-    let mut activity = tx
-        .insert_activity(NewActivity {
-            player_id: p.id,
-            kind: kind.as_str().to_string(),
-            occurred_at: occurred,
-            local_date: date.to_string(),
-            training: kind.is_training(),
-            duration_min: body.duration_min.unwrap_or(0.0),
-            distance_km: body.distance_km.unwrap_or(0.0),
-            sets_json,
-            style,
-            woke_at,
-            note: body.note.clone(),
-            fatigue_before: i64::from(ctx.fatigue),
-            sessions_last_7d: n,
-            xp: award.final_xp,
-            stat: award.stat.as_str().to_string(),
-            award_json: "{}".into(),
-            now: now.timestamp_micros(),
-        })
-        .await?;
-    progress::post(
-        &mut tx,
-        &mut p,
-        Entry {
-            at: now,
-            stat: Some(award.stat),
-            amount: award.final_xp,
-            reason: &format!("{} logged", kind.as_str()),
-            activity_id: Some(activity.id),
-            rule_key: None,
+    let activity = NewActivity {
+        player_id: p.id,
+        kind: kind.as_str().to_string(),
+        occurred_at: req.occurred_at.timestamp_micros(),
+        local_date: date_s,
+        training: kind.is_training(),
+        duration_min: req.body.duration_min.unwrap_or(0.0),
+        distance_km: req.body.distance_km.unwrap_or(0.0),
+        sets_json,
+        style,
+        woke_at,
+        note: req.body.note.clone(),
+        fatigue_before: i64::from(ctx.fatigue),
+        sessions_last_7d: facts.strength_sessions_7d,
+        xp: award.final_xp,
+        stat: award.stat.as_str().to_string(),
+        award_json: stored.to_string(),
+        now: now.timestamp_micros(),
+    };
+    let ledger = NewLedgerEntry {
+        player_id: p.id,
+        at: now.timestamp_micros(),
+        stat: Some(award.stat.as_str().to_string()),
+        amount: award.final_xp,
+        reason: format!("{} logged", kind.as_str()),
+        activity_id: None,
+        rule_key: None,
+        week_start: local::week_start(local::date(now, tz)).to_string(),
+    };
+    Ok(Planned {
+        write: ActivityWrite {
+            player: after,
+            activity,
+            ledger,
+            battle: None,
         },
-    )
-    .await?;
-    let boss_news = boss::on_activity(&mut tx, &mut p, &activity, now).await?;
-    if kind.is_training() {
-        p.fatigue = i64::from(award.fatigue_after);
-        p.fatigue_at = now.timestamp_micros();
-    }
-    tx.save_progress(&p).await?;
-    let award_value = award_json(&award, &before, &p);
-    let stored = json!({ "award": award_value, "rules": award });
-    tx.set_activity_award(activity.id, &stored.to_string())
-        .await?;
-    tx.commit().await?;
-    activity.award_json = stored.to_string();
+        award,
+        award_value,
+        before,
+    })
+}
 
-    progress::after_commit(state, &p).await;
-    state.events.after_penalties(&p, &closed);
-    state.events.after_award(&p, &award_value);
-    boss::announce(state, p.id, &boss_news);
-    Ok(json!({ "activity": activity_json(&activity), "award": award_value }))
+/// What a logged activity reports once committed.
+struct Logged {
+    player: PlayerRow,
+    activity: ActivityRow,
+    award_value: Value,
+    final_xp: i64,
+    closed: Vec<progress::Applied>,
+    boss_news: boss::BossNews,
+}
+
+pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiResult<Value> {
+    let input = to_input(&body)?;
+    if let Some(note) = &body.note
+        && note.chars().count() > 2000
+    {
+        return Err(ApiError::validation(
+            "note",
+            "note_too_long",
+            "note is at most 2000 characters",
+        ));
+    }
+    input.validate()?;
+    let now = state.clock.now();
+    let occurred_at = body.occurred_at.unwrap_or(now);
+    check_occurred_at(occurred_at, now)?;
+    let req = Request {
+        input,
+        body,
+        occurred_at,
+        now,
+    };
+
+    let gate = state.player_gates.enter(player_id).await;
+    let logged = match log_unlocked(state, player_id, &req).await? {
+        Some(logged) => logged,
+        None => log_locked(state, player_id, &req).await?,
+    };
+    drop(gate);
+
+    metrics::counter!("shonen_xp_awarded_total").increment(logged.final_xp.max(0) as u64);
+    let p = &logged.player;
+    progress::after_commit(state, p).await;
+    state.events.after_penalties(p, &logged.closed);
+    state.events.after_award(p, &logged.award_value);
+    boss::announce(state, p.id, &logged.boss_news);
+    Ok(json!({ "activity": activity_json(&logged.activity), "award": logged.award_value }))
+}
+
+/// The common case on PostgreSQL, without a transaction or a lock: read the player
+/// first (with its version), then the week's aggregates and boss fight, compute, and
+/// write everything in one statement that applies only if the player is still at the
+/// version read. `None` sends the request to the locked path: a day to close, a boss
+/// fight to create or finish, or a player that kept changing underneath.
+async fn log_unlocked(
+    state: &AppState,
+    player_id: i64,
+    req: &Request,
+) -> ApiResult<Option<Logged>> {
+    if state.store.dialect() != crate::storage::Dialect::Postgres {
+        return Ok(None);
+    }
+    let occurred = req.occurred_at.timestamp_micros();
+    let week_ago = (req.occurred_at - Duration::days(7)).timestamp_micros();
+    for _ in 0..2 {
+        let (p, strength_sessions_7d) = state
+            .store
+            .player_for_activity(player_id, week_ago, occurred)
+            .await?
+            .ok_or_else(|| ApiError::not_found("player"))?;
+        let tz = local::tz(&p.timezone);
+        let today = local::date(req.now, tz);
+        let registered = local::parse_date(&p.registered_on).unwrap_or(today);
+        if !shonen_rules::streak::days_to_close(&progress::chain(&p), registered, today)
+            .is_empty()
+        {
+            return Ok(None);
+        }
+        let date = local::date(req.occurred_at, tz);
+        let (from, to) = fact_dates(date);
+        let (week, week_from, week_to) = boss::current_week(&p, req.now);
+        let first = from.as_str().min(week_from.as_str()).to_string();
+        let last = to.as_str().max(week_to.as_str()).to_string();
+        let (days, battle) = tokio::try_join!(
+            state.store.day_kinds(p.id, &first, &last),
+            state.store.battle(p.id, &week),
+        )?;
+        let villain = match &battle {
+            Some(_) => boss::stored_villain(state, &week).await?,
+            None => None,
+        };
+        let facts = Facts {
+            days: &days,
+            strength_sessions_7d,
+        };
+        let mut planned = plan(&p, req, &facts)?;
+        let week_days: Vec<DayKind> = days
+            .iter()
+            .filter(|d| d.local_date >= week_from && d.local_date <= week_to)
+            .cloned()
+            .collect();
+        let mut boss_news = boss::BossNews::default();
+        match boss::hit_unlocked(
+            &p,
+            battle.as_ref(),
+            villain.as_ref(),
+            &week_days,
+            &planned.write.activity,
+            req.now,
+        )? {
+            boss::Hit::NeedsLock => return Ok(None),
+            boss::Hit::Nothing => {}
+            boss::Hit::Damage(write, news) => {
+                planned.write.battle = Some(write);
+                boss_news = news;
+            }
+        }
+        if let Some(activity) = state.store.write_activity(&planned.write).await? {
+            let mut player = planned.write.player;
+            player.version += 1;
+            return Ok(Some(Logged {
+                player,
+                activity,
+                award_value: planned.award_value,
+                final_xp: planned.award.final_xp,
+                closed: Vec::new(),
+                boss_news,
+            }));
+        }
+        metrics::counter!("shonen_activity_write_conflicts_total").increment(1);
+    }
+    Ok(None)
+}
+
+/// The general path: one transaction with the player's row locked, which also closes
+/// ended days and creates or finishes the week's boss fight.
+async fn log_locked(state: &AppState, player_id: i64, req: &Request) -> ApiResult<Logged> {
+    let now = req.now;
+    let mut tx = state.store.begin().await?;
+    let mut p = tx.lock_player(player_id).await?;
+    // Close any day that ended before this activity, so the streak is current.
+    let closed = progress::close_days(&mut tx, &mut p, now).await?;
+    let date = local::date(req.occurred_at, local::tz(&p.timezone));
+    let (from, to) = fact_dates(date);
+    let days = tx.day_kinds(p.id, &from, &to).await?;
+    let strength_sessions_7d = if req.input.kind() == ActivityKind::Strength {
+        tx.strength_sessions_between(
+            p.id,
+            (req.occurred_at - Duration::days(7)).timestamp_micros(),
+            req.occurred_at.timestamp_micros(),
+        )
+        .await?
+    } else {
+        0
+    };
+    let facts = Facts {
+        days: &days,
+        strength_sessions_7d,
+    };
+    let planned = plan(&p, req, &facts)?;
+    let mut activity = tx
+        .write_activity(&planned.write)
+        .await?
+        .ok_or_else(|| ApiError::internal("the locked player changed version"))?;
+    p = planned.write.player;
+    p.version += 1;
+    let boss_news = boss::on_activity(&mut tx, &mut p, &activity, now).await?;
+    let mut award_value = planned.award_value;
+    if boss_news.xp_changed() {
+        // A defeat paid out: the award's level-up news includes it.
+        tx.save_progress(&p).await?;
+        award_value = award_json(&planned.award, &planned.before, &p);
+        let stored = json!({ "award": award_value, "rules": planned.award });
+        tx.set_activity_award(activity.id, &stored.to_string())
+            .await?;
+        activity.award_json = stored.to_string();
+    }
+    tx.commit().await?;
+    Ok(Logged {
+        player: p,
+        activity,
+        award_value,
+        final_xp: planned.award.final_xp,
+        closed,
+        boss_news,
+    })
 }
 
 /// The award part of a stored activity.

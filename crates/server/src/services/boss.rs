@@ -16,8 +16,8 @@ use crate::jobs::{self, BossWeek};
 use crate::services::local;
 use crate::services::progress::{self, Entry};
 use crate::storage::{
-    ActivityRow, BattleRow, NewBattle, PlayerRow, StoreError, StoreResult, Tx, VillainRow,
-    WeekActivity,
+    ActivityRow, BattleRow, BattleWrite, DayKind, NewActivity, NewBattle, PlayerRow, StoreError,
+    StoreResult, Tx, VillainRow,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -129,26 +129,35 @@ async fn villain_in(tx: &mut Tx, monday: NaiveDate, now: DateTime<Utc>) -> Store
         .await
 }
 
-/// Sums a week's activities into what the objectives measure.
-pub fn summarize(activities: &[WeekActivity]) -> WeekSummary {
+/// Sums a week's per-day aggregates into what the objectives measure.
+pub fn summarize(days: &[DayKind]) -> WeekSummary {
     let mut s = WeekSummary::default();
-    let mut days = BTreeSet::new();
-    for a in activities {
-        match a.kind.as_str() {
-            "run" => s.run_km += a.distance_km,
-            "strength" => s.strength_sessions += 1,
-            "study" => s.study_minutes += a.duration_min,
-            "martial_arts" => s.martial_arts_sessions += 1,
+    let mut training_days = BTreeSet::new();
+    for d in days {
+        let sessions = u32::try_from(d.sessions).unwrap_or(u32::MAX);
+        match d.kind.as_str() {
+            "run" => s.run_km += d.distance_km,
+            "strength" => s.strength_sessions += sessions,
+            "study" => s.study_minutes += d.duration_min,
+            "martial_arts" => s.martial_arts_sessions += sessions,
             // Only on-target wake-ups are stored (late ones are rejected).
-            "wake_up" => s.wake_ups += 1,
+            "wake_up" => s.wake_ups += sessions,
             _ => {}
         }
-        if a.training != 0 {
-            days.insert(a.local_date.as_str());
+        if d.training != 0 {
+            training_days.insert(d.local_date.as_str());
         }
     }
-    s.training_days = u32::try_from(days.len()).unwrap_or(u32::MAX);
+    s.training_days = u32::try_from(training_days.len()).unwrap_or(u32::MAX);
     s
+}
+
+/// The local dates of the week starting `monday`, as stored.
+fn week_dates(monday: NaiveDate) -> (String, String) {
+    (
+        monday.to_string(),
+        (monday + Duration::days(6)).to_string(),
+    )
 }
 
 async fn week_progress(
@@ -157,11 +166,9 @@ async fn week_progress(
     monday: NaiveDate,
     objectives: &[Objective],
 ) -> StoreResult<villain::BossProgress> {
-    let sunday = monday + Duration::days(6);
-    let acts = tx
-        .week_activities(player_id, &monday.to_string(), &sunday.to_string())
-        .await?;
-    Ok(villain::progress(objectives, &summarize(&acts)))
+    let (from, to) = week_dates(monday);
+    let days = tx.day_kinds(player_id, &from, &to).await?;
+    Ok(villain::progress(objectives, &summarize(&days)))
 }
 
 /// The player's battle for the week starting `monday`, created if missing with the
@@ -272,16 +279,7 @@ async fn refresh(
         now.timestamp_micros(),
     )
     .await?;
-    if progress.hp < previous_hp {
-        news.damaged.push(json!({
-            "week": battle.week,
-            "name": villain.name,
-            "damage": previous_hp - progress.hp,
-            "hp": progress.hp,
-            "hp_max": progress.hp_max,
-            "objectives": progress.objectives,
-        }));
-    }
+    news.damaged.extend(damage(battle, villain, previous_hp, &progress));
     if progress.defeated {
         let stat = weakness(villain)?;
         let paid = progress::post(
@@ -322,6 +320,112 @@ async fn refresh(
         }
     }
     Ok(news)
+}
+
+/// The `boss_damaged` news of a fight whose HP went from `previous_hp` to the
+/// progress's, if it went down.
+fn damage(
+    battle: &BattleRow,
+    villain: &VillainRow,
+    previous_hp: i64,
+    progress: &villain::BossProgress,
+) -> Option<Value> {
+    (progress.hp < previous_hp).then(|| {
+        json!({
+            "week": battle.week,
+            "name": villain.name,
+            "damage": previous_hp - progress.hp,
+            "hp": progress.hp,
+            "hp_max": progress.hp_max,
+            "objectives": progress.objectives,
+        })
+    })
+}
+
+/// What a new activity does to the player's current fight, when it is computed
+/// without the player's lock (see `activities::log`).
+pub enum Hit {
+    /// The fight does not change (another week's activity, or a fight that is over).
+    Nothing,
+    /// Damage: write this with the activity and announce the news after commit.
+    Damage(BattleWrite, BossNews),
+    /// The fight must be created or the boss is defeated: take the locked path.
+    NeedsLock,
+}
+
+/// The unlocked twin of `on_activity`: `battle` is the player's battle of the week
+/// of `now` as read, `week_days` that week's aggregates without `activity`.
+pub fn hit_unlocked(
+    p: &PlayerRow,
+    battle: Option<&BattleRow>,
+    villain: Option<&VillainRow>,
+    week_days: &[DayKind],
+    activity: &NewActivity,
+    now: DateTime<Utc>,
+) -> StoreResult<Hit> {
+    let Some(date) = local::parse_date(&activity.local_date) else {
+        return Ok(Hit::Nothing);
+    };
+    if local::week_start(date) != monday_of(p, now) {
+        return Ok(Hit::Nothing);
+    }
+    let (Some(battle), Some(villain)) = (battle, villain) else {
+        return Ok(Hit::NeedsLock);
+    };
+    if battle.status != "active" {
+        return Ok(Hit::Nothing);
+    }
+    let objectives: Vec<Objective> =
+        serde_json::from_str(&battle.objectives_json).map_err(|e| corrupt("objectives", e))?;
+    let mut days = week_days.to_vec();
+    days.push(DayKind {
+        local_date: activity.local_date.clone(),
+        kind: activity.kind.clone(),
+        training: i64::from(activity.training),
+        sessions: 1,
+        distance_km: activity.distance_km,
+        duration_min: activity.duration_min,
+        first_id: i64::MAX,
+    });
+    let progress = villain::progress(&objectives, &summarize(&days));
+    if progress.defeated {
+        return Ok(Hit::NeedsLock);
+    }
+    let write = BattleWrite {
+        week: battle.week.clone(),
+        hp: progress.hp,
+        progress_json: serde_json::to_string(&progress.objectives)
+            .map_err(|e| corrupt("progress", e))?,
+        now: now.timestamp_micros(),
+    };
+    let news = BossNews {
+        damaged: damage(battle, villain, battle.hp, &progress).into_iter().collect(),
+        ..BossNews::default()
+    };
+    Ok(Hit::Damage(write, news))
+}
+
+/// The week label and local dates of the player's current boss week.
+pub fn current_week(p: &PlayerRow, now: DateTime<Utc>) -> (String, String, String) {
+    let monday = monday_of(p, now);
+    let (from, to) = week_dates(monday);
+    (week_of(monday).2, from, to)
+}
+
+/// A stored villain, read once per instance (a stored villain never changes).
+pub async fn stored_villain(state: &AppState, week: &str) -> StoreResult<Option<VillainRow>> {
+    if let Some(v) = state.villain_cache.lock().unwrap_or_else(|e| e.into_inner()).get(week) {
+        return Ok(Some(v.clone()));
+    }
+    let Some(v) = state.store.villain(week).await? else {
+        return Ok(None);
+    };
+    state
+        .villain_cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(week.to_string(), v.clone());
+    Ok(Some(v))
 }
 
 /// The hook in the activity transaction: an activity of the player's current local
@@ -607,13 +711,15 @@ pub async fn badges(state: &AppState, player_id: i64) -> StoreResult<Vec<Value>>
 mod tests {
     use super::*;
 
-    fn act(kind: &str, date: &str, km: f64, min: f64) -> WeekActivity {
-        WeekActivity {
+    fn act(kind: &str, date: &str, km: f64, min: f64) -> DayKind {
+        DayKind {
             kind: kind.into(),
             local_date: date.into(),
             training: i64::from(kind != "wake_up"),
+            sessions: 1,
             duration_min: min,
             distance_km: km,
+            first_id: 0,
         }
     }
 

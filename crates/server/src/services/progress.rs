@@ -79,13 +79,18 @@ pub async fn post(tx: &mut Tx, p: &mut PlayerRow, e: Entry<'_>) -> StoreResult<O
     if inserted.is_none() {
         return Ok(None);
     }
+    apply_amount(p, e.stat, amount);
+    metrics::counter!("shonen_xp_awarded_total").increment(amount.max(0) as u64);
+    Ok(Some(amount))
+}
+
+/// Applies a ledger amount (already floored) to the player's totals.
+pub fn apply_amount(p: &mut PlayerRow, stat: Option<Stat>, amount: i64) {
     p.total_xp = (p.total_xp + amount).max(0);
-    if let Some(stat) = e.stat {
+    if let Some(stat) = stat {
         let col = stat_column(p, stat);
         *col = (*col + amount).max(0);
     }
-    metrics::counter!("shonen_xp_awarded_total").increment(amount.max(0) as u64);
-    Ok(Some(amount))
 }
 
 /// A day-close event as applied (with the amount actually taken).

@@ -1,6 +1,9 @@
 //! Logged activities and the per-day aggregates the rules need (caps, streak days).
 
+use super::ledger::{NO_STAT, NewLedgerEntry};
+use super::players::{PLAYER_COLUMNS, PlayerRow};
 use super::{Store, StoreResult, Tx};
+use sqlx::{FromRow, Row};
 
 const ACTIVITY_COLUMNS: &str = "id, player_id, kind, occurred_at, local_date, training, \
     duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
@@ -34,6 +37,7 @@ pub struct ActivityRow {
     pub updated_at: i64,
 }
 
+#[derive(Debug, Clone)]
 pub struct NewActivity {
     pub player_id: i64,
     pub kind: String,
@@ -64,7 +68,66 @@ pub struct DayUsage {
     pub study_min: f64,
     pub martial_arts_sessions: u32,
     pub woke: bool,
+    /// Training kinds in the order of each kind's first activity of the day.
     pub training_kinds: Vec<String>,
+}
+
+impl DayUsage {
+    /// The usage of `local_date` from its aggregates (other dates are ignored).
+    pub fn of(rows: &[DayKind], local_date: &str) -> DayUsage {
+        let mut day: Vec<&DayKind> = rows.iter().filter(|r| r.local_date == local_date).collect();
+        day.sort_by_key(|r| r.first_id);
+        let mut usage = DayUsage::default();
+        for r in day {
+            match r.kind.as_str() {
+                "run" => usage.run_km = r.distance_km,
+                "study" => usage.study_min = r.duration_min,
+                "martial_arts" => {
+                    usage.martial_arts_sessions = u32::try_from(r.sessions).unwrap_or(u32::MAX)
+                }
+                "wake_up" => usage.woke = r.sessions > 0,
+                _ => {}
+            }
+            if r.kind != "wake_up" {
+                usage.training_kinds.push(r.kind.clone());
+            }
+        }
+        usage
+    }
+}
+
+/// One player's activities of one kind on one local date, summed (`day_kinds`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DayKind {
+    pub local_date: String,
+    pub kind: String,
+    pub training: i64,
+    pub sessions: i64,
+    pub distance_km: f64,
+    pub duration_min: f64,
+    /// The day's first activity of this kind.
+    pub first_id: i64,
+}
+
+/// A boss fight's new state, written with the activity that changed it.
+#[derive(Debug, Clone)]
+pub struct BattleWrite {
+    pub week: String,
+    pub hp: i64,
+    pub progress_json: String,
+    pub now: i64,
+}
+
+/// Everything one logged activity writes (see `Store::write_activity`).
+#[derive(Debug, Clone)]
+pub struct ActivityWrite {
+    /// The player's new progress columns; `version` is the version they were
+    /// computed from.
+    pub player: PlayerRow,
+    pub activity: NewActivity,
+    /// The award's ledger entry (its `activity_id` is filled in by the write).
+    pub ledger: NewLedgerEntry,
+    pub battle: Option<BattleWrite>,
 }
 
 impl Store {
@@ -114,6 +177,7 @@ impl Store {
 }
 
 impl Tx {
+    /// Inserts an activity and adds it to its day's aggregate.
     pub async fn insert_activity(&mut self, a: NewActivity) -> StoreResult<ActivityRow> {
         let sql = format!(
             "INSERT INTO activities (player_id, kind, occurred_at, local_date, training, \
@@ -122,7 +186,7 @@ impl Tx {
              $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
              RETURNING {ACTIVITY_COLUMNS}"
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let row: ActivityRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(a.player_id)
             .bind(a.kind)
             .bind(a.occurred_at)
@@ -141,7 +205,25 @@ impl Tx {
             .bind(a.award_json)
             .bind(a.now)
             .fetch_one(self.conn())
-            .await?)
+            .await?;
+        sqlx::query(
+            "INSERT INTO day_kinds (player_id, local_date, kind, training, sessions, \
+             distance_km, duration_min, first_id) VALUES ($1, $2, $3, $4, 1, $5, $6, $7) \
+             ON CONFLICT (player_id, local_date, kind) DO UPDATE SET \
+             sessions = day_kinds.sessions + 1, \
+             distance_km = day_kinds.distance_km + excluded.distance_km, \
+             duration_min = day_kinds.duration_min + excluded.duration_min",
+        )
+        .bind(row.player_id)
+        .bind(row.local_date.clone())
+        .bind(row.kind.clone())
+        .bind(row.training)
+        .bind(row.distance_km)
+        .bind(row.duration_min)
+        .bind(row.id)
+        .execute(self.conn())
+        .await?;
+        Ok(row)
     }
 
     pub async fn activity_for_update(
@@ -168,6 +250,16 @@ impl Tx {
         award_json: &str,
         now: i64,
     ) -> StoreResult<()> {
+        // The day's aggregate follows the new duration (before the row changes).
+        sqlx::query(
+            "UPDATE day_kinds SET duration_min = duration_min + ($1 - (SELECT a.duration_min \
+             FROM activities a WHERE a.id = $2)) WHERE (player_id, local_date, kind) = \
+             (SELECT a.player_id, a.local_date, a.kind FROM activities a WHERE a.id = $2)",
+        )
+        .bind(duration_min)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
         sqlx::query(
             "UPDATE activities SET duration_min = $1, sets_json = $2, xp = $3, award_json = $4, \
              edited = 1, updated_at = $5 WHERE id = $6",
@@ -183,34 +275,22 @@ impl Tx {
         Ok(())
     }
 
-    /// Aggregated in SQL: a busy day's rows never travel to the service.
+    /// What the player logged on one local date, from the day's aggregates.
     pub async fn day_usage(&mut self, player_id: i64, local_date: &str) -> StoreResult<DayUsage> {
-        let rows: Vec<(String, i64, f64, f64, i64)> = sqlx::query_as(
-            "SELECT kind, COUNT(*), CAST(COALESCE(SUM(distance_km), 0) AS DOUBLE PRECISION), \
-             CAST(COALESCE(SUM(duration_min), 0) AS DOUBLE PRECISION), MIN(id) FROM activities \
-             WHERE player_id = $1 AND local_date = $2 GROUP BY kind ORDER BY MIN(id)",
-        )
-        .bind(player_id)
-        .bind(local_date.to_string())
-        .fetch_all(self.conn())
-        .await?;
-        let mut usage = DayUsage::default();
-        // Ordered by each kind's first activity of the day (Full Cowl ranks kinds so).
-        for (kind, count, km, minutes, _) in rows {
-            match kind.as_str() {
-                "run" => usage.run_km = km,
-                "study" => usage.study_min = minutes,
-                "martial_arts" => {
-                    usage.martial_arts_sessions = u32::try_from(count).unwrap_or(u32::MAX)
-                }
-                "wake_up" => usage.woke = count > 0,
-                _ => {}
-            }
-            if kind != "wake_up" {
-                usage.training_kinds.push(kind);
-            }
-        }
-        Ok(usage)
+        let rows = self.day_kinds(player_id, local_date, local_date).await?;
+        Ok(DayUsage::of(&rows, local_date))
+    }
+
+    /// The per-kind aggregates of local dates `[from, to]`.
+    pub async fn day_kinds(
+        &mut self,
+        player_id: i64,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<Vec<DayKind>> {
+        Ok(day_kinds_query(player_id, from, to)
+            .fetch_all(self.conn())
+            .await?)
     }
 
     /// Strength sessions completed in `[from, to)` (microseconds).
@@ -239,7 +319,7 @@ impl Tx {
         to: &str,
     ) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT DISTINCT local_date FROM activities WHERE player_id = $1 AND training = 1 \
+            "SELECT DISTINCT local_date FROM day_kinds WHERE player_id = $1 AND training = 1 \
              AND local_date >= $2 AND local_date <= $3 ORDER BY local_date",
         )
         .bind(player_id)
@@ -247,6 +327,189 @@ impl Tx {
         .bind(to.to_string())
         .fetch_all(self.conn())
         .await?)
+    }
+
+    /// Writes a logged activity under the player's lock: the player's progress columns
+    /// (only if still at `w.expected_version`), the activity, its day aggregate, its
+    /// ledger entry and weekly rollup, and the boss's new HP. `None` means the player
+    /// had moved on and nothing was written.
+    pub async fn write_activity(&mut self, w: &ActivityWrite) -> StoreResult<Option<ActivityRow>> {
+        let updated = sqlx::query(
+            "UPDATE players SET total_xp = $1, xp_strength = $2, xp_agility = $3, \
+             xp_intelligence = $4, xp_fighting = $5, xp_discipline = $6, fatigue = $7, \
+             fatigue_at = $8, chain_json = $9, buff_expires_at = $10, version = version + 1 \
+             WHERE id = $11 AND version = $12",
+        )
+        .bind(w.player.total_xp)
+        .bind(w.player.xp_strength)
+        .bind(w.player.xp_agility)
+        .bind(w.player.xp_intelligence)
+        .bind(w.player.xp_fighting)
+        .bind(w.player.xp_discipline)
+        .bind(w.player.fatigue)
+        .bind(w.player.fatigue_at)
+        .bind(w.player.chain_json.clone())
+        .bind(w.player.buff_expires_at)
+        .bind(w.player.id)
+        .bind(w.player.version)
+        .execute(self.conn())
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let activity = self.insert_activity(w.activity.clone()).await?;
+        let mut entry = w.ledger.clone();
+        entry.activity_id = Some(activity.id);
+        self.insert_ledger(entry).await?;
+        if let Some(b) = &w.battle {
+            self.update_battle_progress(w.player.id, &b.week, b.hp, &b.progress_json, b.now)
+                .await?;
+        }
+        Ok(Some(activity))
+    }
+}
+
+fn day_kinds_query(
+    player_id: i64,
+    from: &str,
+    to: &str,
+) -> sqlx::query::QueryAs<'static, sqlx::Any, DayKind, sqlx::any::AnyArguments> {
+    sqlx::query_as(
+        "SELECT local_date, kind, training, sessions, distance_km, duration_min, first_id \
+         FROM day_kinds WHERE player_id = $1 AND local_date >= $2 AND local_date <= $3 \
+         ORDER BY local_date, first_id",
+    )
+    .bind(player_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+}
+
+impl Store {
+    /// The per-kind aggregates of local dates `[from, to]`, read without a lock.
+    pub async fn day_kinds(
+        &self,
+        player_id: i64,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<Vec<DayKind>> {
+        Ok(day_kinds_query(player_id, from, to)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The player (with its version) and the strength sessions completed in
+    /// `[from, to)`, in one statement and so from one snapshot. Read first when
+    /// computing an activity without the lock: anything read after it is at least as
+    /// new, and `write_activity` applies only if nothing committed in between.
+    pub async fn player_for_activity(
+        &self,
+        player_id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Option<(PlayerRow, i64)>> {
+        let sql = format!(
+            "SELECT {PLAYER_COLUMNS}, (SELECT COUNT(*) FROM activities a WHERE \
+             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2 \
+             AND a.occurred_at < $3) AS strength_sessions FROM players WHERE id = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(player_id)
+            .bind(from)
+            .bind(to)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let player = PlayerRow::from_row(&row)?;
+        let n: i64 = row.try_get("strength_sessions")?;
+        Ok(Some((player, n)))
+    }
+
+    /// `Tx::write_activity` without a lock or an explicit transaction: on PostgreSQL
+    /// one statement that writes everything only if the player is still at
+    /// `w.expected_version` (else `None`, nothing written); on SQLite the same inside
+    /// a write transaction.
+    pub async fn write_activity(&self, w: &ActivityWrite) -> StoreResult<Option<ActivityRow>> {
+        if self.dialect == super::Dialect::Sqlite {
+            let mut tx = self.begin().await?;
+            let written = tx.write_activity(w).await?;
+            if written.is_some() {
+                tx.commit().await?;
+            }
+            return Ok(written);
+        }
+        let a = &w.activity;
+        let l = &w.ledger;
+        let (has_battle, week, hp, progress_json) = match &w.battle {
+            Some(b) => (1_i64, b.week.clone(), b.hp, b.progress_json.clone()),
+            None => (0, String::new(), 0, String::new()),
+        };
+        let sql = format!(
+            "WITH p AS (UPDATE players SET total_xp = $1, xp_strength = $2, xp_agility = $3, \
+             xp_intelligence = $4, xp_fighting = $5, xp_discipline = $6, fatigue = $7, \
+             fatigue_at = $8, chain_json = $9, buff_expires_at = $10, version = version + 1 \
+             WHERE id = $11 AND version = $12 RETURNING id), \
+             a AS (INSERT INTO activities (player_id, kind, occurred_at, local_date, training, \
+             duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
+             sessions_last_7d, xp, stat, award_json, created_at, updated_at) SELECT p.id, $13, \
+             $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $28 \
+             FROM p RETURNING {ACTIVITY_COLUMNS}), \
+             d AS (INSERT INTO day_kinds (player_id, local_date, kind, training, sessions, \
+             distance_km, duration_min, first_id) SELECT player_id, local_date, kind, training, \
+             1, distance_km, duration_min, id FROM a ON CONFLICT (player_id, local_date, kind) \
+             DO UPDATE SET sessions = day_kinds.sessions + 1, \
+             distance_km = day_kinds.distance_km + excluded.distance_km, \
+             duration_min = day_kinds.duration_min + excluded.duration_min), \
+             l AS (INSERT INTO ledger (player_id, at, stat, amount, reason, activity_id) \
+             SELECT player_id, $29, $30, $31, $32, id FROM a), \
+             r AS (INSERT INTO weekly_rollups (player_id, week_start, stat, xp) \
+             SELECT player_id, $33, $34, $31 FROM a ON CONFLICT (player_id, week_start, stat) \
+             DO UPDATE SET xp = weekly_rollups.xp + excluded.xp), \
+             b AS (UPDATE boss_battles SET hp = $35, progress_json = $36, updated_at = $28 \
+             WHERE player_id = $11 AND week = $37 AND $38 = 1 AND EXISTS (SELECT 1 FROM p)) \
+             SELECT {ACTIVITY_COLUMNS} FROM a"
+        );
+        let p = &w.player;
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(p.total_xp)
+            .bind(p.xp_strength)
+            .bind(p.xp_agility)
+            .bind(p.xp_intelligence)
+            .bind(p.xp_fighting)
+            .bind(p.xp_discipline)
+            .bind(p.fatigue)
+            .bind(p.fatigue_at)
+            .bind(p.chain_json.clone())
+            .bind(p.buff_expires_at)
+            .bind(p.id)
+            .bind(p.version)
+            .bind(a.kind.clone())
+            .bind(a.occurred_at)
+            .bind(a.local_date.clone())
+            .bind(a.training as i64)
+            .bind(a.duration_min)
+            .bind(a.distance_km)
+            .bind(a.sets_json.clone())
+            .bind(a.style.clone())
+            .bind(a.woke_at.clone())
+            .bind(a.note.clone())
+            .bind(a.fatigue_before)
+            .bind(a.sessions_last_7d)
+            .bind(a.xp)
+            .bind(a.stat.clone())
+            .bind(a.award_json.clone())
+            .bind(a.now)
+            .bind(l.at)
+            .bind(l.stat.clone())
+            .bind(l.amount)
+            .bind(l.reason.clone())
+            .bind(l.week_start.clone())
+            .bind(l.stat.clone().unwrap_or_else(|| NO_STAT.to_string()))
+            .bind(hp)
+            .bind(progress_json)
+            .bind(week)
+            .bind(has_battle)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 }
 
@@ -264,7 +527,7 @@ impl Tx {
 impl Store {
     pub async fn trained_on(&self, player_id: i64, local_date: &str) -> StoreResult<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM activities WHERE player_id = $1 AND local_date = $2 \
+            "SELECT COUNT(*) FROM day_kinds WHERE player_id = $1 AND local_date = $2 \
              AND training = 1",
         )
         .bind(player_id)

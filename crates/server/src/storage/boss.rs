@@ -72,16 +72,6 @@ pub struct BadgeRow {
     pub earned_at: i64,
 }
 
-/// One activity of a boss week, as the objectives count it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WeekActivity {
-    pub kind: String,
-    pub local_date: String,
-    pub training: i64,
-    pub duration_min: f64,
-    pub distance_km: f64,
-}
-
 /// An escaped boss whose cutscene has just been claimed for showing.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingCutscene {
@@ -337,24 +327,6 @@ impl Tx {
         .execute(self.conn())
         .await?;
         Ok(done.rows_affected() > 0)
-    }
-
-    /// Every activity on local dates `[from, to]`.
-    pub async fn week_activities(
-        &mut self,
-        player_id: i64,
-        from: &str,
-        to: &str,
-    ) -> StoreResult<Vec<WeekActivity>> {
-        Ok(sqlx::query_as(
-            "SELECT kind, local_date, training, duration_min, distance_km FROM activities \
-             WHERE player_id = $1 AND local_date >= $2 AND local_date <= $3",
-        )
-        .bind(player_id)
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(self.conn())
-        .await?)
     }
 
     /// The player's total XP as of `at` (microseconds): the sum of earlier ledger

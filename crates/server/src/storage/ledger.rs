@@ -13,6 +13,7 @@ pub struct LedgerEntry {
     pub activity_id: Option<i64>,
 }
 
+#[derive(Debug, Clone)]
 pub struct NewLedgerEntry {
     pub player_id: i64,
     pub at: i64,

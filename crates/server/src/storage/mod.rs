@@ -14,8 +14,8 @@ mod players;
 mod state;
 mod tokens;
 
-pub use activities::{ActivityRow, DayUsage, NewActivity};
-pub use boss::{BadgeRow, BattleRow, NewBattle, PendingCutscene, VillainRow, WeekActivity};
+pub use activities::{ActivityRow, ActivityWrite, BattleWrite, DayKind, DayUsage, NewActivity};
+pub use boss::{BadgeRow, BattleRow, NewBattle, PendingCutscene, VillainRow};
 pub use duels::{DuelResult, DuelRow, JobState, NewDuel};
 pub use jobs::{JobRow, NewJob};
 pub use leaderboard::{BoardRow, BoardScope, PlayerCard};

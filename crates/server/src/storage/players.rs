@@ -2,11 +2,11 @@
 
 use super::{Store, StoreError, StoreResult, Tx, unique_violation};
 
-const PLAYER_COLUMNS: &str = "id, username, email, password_hash, class, goal_strength, \
+pub(super) const PLAYER_COLUMNS: &str = "id, username, email, password_hash, class, goal_strength, \
     goal_agility, goal_intelligence, classified_at, timezone, training_days, weekly_goal, \
     wake_target, avatar_key, created_at, registered_on, total_xp, xp_strength, xp_agility, \
     xp_intelligence, xp_fighting, xp_discipline, fatigue, fatigue_at, chain_json, \
-    buff_expires_at";
+    buff_expires_at, version";
 
 /// Serializable for the hot-state cache, which never holds the password hash.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -38,6 +38,9 @@ pub struct PlayerRow {
     pub fatigue_at: i64,
     pub chain_json: String,
     pub buff_expires_at: Option<i64>,
+    /// Bumped by every transaction that locks the player (see `lock_player`).
+    #[serde(default)]
+    pub version: i64,
 }
 
 pub struct NewPlayer {
@@ -163,12 +166,12 @@ impl Tx {
             })
     }
 
-    /// Reads the player and, on PostgreSQL, locks the row until commit so that two
-    /// requests for the same player are applied one after the other.
+    /// Locks the player's row until commit, so that two requests for the same player
+    /// are applied one after the other, and bumps its version: a write computed from
+    /// rows read without the lock (`Store::write_activity`) then knows it is stale.
     pub async fn lock_player(&mut self, id: i64) -> StoreResult<PlayerRow> {
         let sql = format!(
-            "SELECT {PLAYER_COLUMNS} FROM players WHERE id = $1{}",
-            super::for_update(self.dialect)
+            "UPDATE players SET version = version + 1 WHERE id = $1 RETURNING {PLAYER_COLUMNS}"
         );
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
