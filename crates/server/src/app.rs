@@ -34,7 +34,8 @@ pub struct AppState {
     pub repairs: crate::services::hot::Repairs,
     pub rebuilds: crate::services::leaderboard::Rebuilds,
     /// Stored villains by week label (a stored villain never changes).
-    pub villain_cache: std::sync::Mutex<std::collections::HashMap<String, crate::storage::VillainRow>>,
+    pub villain_cache:
+        std::sync::Mutex<std::collections::HashMap<String, crate::storage::VillainRow>>,
     /// Serializes activity logging per player inside this instance (sharded by id),
     /// so the unlocked fast path rarely meets itself.
     pub player_gates: crate::services::activities::Gates,

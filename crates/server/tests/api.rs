@@ -20,6 +20,7 @@ both_backends!(
     streak_combo_grows_day_by_day,
     three_missed_days_break_the_streak,
     concurrent_posts_keep_totals_exact,
+    two_instances_racing_for_one_player_count_everything_once,
 );
 
 async fn register_login_logout(b: Backend) {
@@ -710,4 +711,78 @@ async fn concurrent_posts_keep_totals_exact(b: Backend) {
     assert_eq!(items.len(), 50);
     let sum: i64 = items.iter().map(|e| e["amount"].as_i64().unwrap()).sum();
     assert_eq!(sum, awarded);
+    let audit = app.state.store.audit_day_kinds().await.unwrap();
+    assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");
+}
+
+/// Two instances on one database take requests for the same player at once, so
+/// the unlocked path of one instance races the other's writes. Everything must be
+/// counted once, caps must hold across instances, and each strength session must
+/// see exactly the sessions committed before it.
+async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
+    let a = std::sync::Arc::new(TestApp::spawn(b).await);
+    let mut cfg = common::config(&a.database_url, &a.data_dir);
+    cfg.redis_prefix = common::unique_prefix();
+    let second = std::sync::Arc::new(TestApp::start(cfg, b).await);
+    let (t, me) = a.register("rivalry", [5, 3, 2]).await;
+    let player_id = me["id"].as_i64().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let app = if i % 2 == 0 {
+            a.clone()
+        } else {
+            second.clone()
+        };
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = match i % 5 {
+                0 => json!({"kind": "study", "duration_min": 45}),
+                1 => json!({"kind": "run", "distance_km": 4, "duration_min": 24}),
+                2 => strength(3, 60.0, 8, 30.0),
+                3 => json!({"kind": "wake_up", "woke_at": "05:30"}),
+                _ => json!({"kind": "martial_arts", "duration_min": 30, "style": "karate"}),
+            };
+            app.post("/api/v1/activities", &t, body).await
+        }));
+    }
+    let mut created = 0;
+    let mut woke = 0;
+    let mut awarded = 0;
+    for task in tasks {
+        let (s, body) = task.await.unwrap();
+        if s == StatusCode::CREATED {
+            created += 1;
+            awarded += body["award"]["final"].as_i64().unwrap();
+            woke += i64::from(body["activity"]["kind"] == "wake_up");
+        } else {
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(body["error"]["code"], "already_woke_today", "{body}");
+        }
+    }
+    assert_eq!(
+        woke, 1,
+        "exactly one wake-up a day, whichever instance took it"
+    );
+    assert_eq!(created, 32 + 1);
+    let store = &a.state.store;
+    let p = store.player(player_id).await.unwrap().unwrap();
+    assert_eq!(p.total_xp, awarded);
+    assert_eq!(store.ledger_sum(player_id).await.unwrap(), awarded);
+    let acts = store.activities(player_id, None, 100).await.unwrap();
+    assert_eq!(acts.len(), created);
+    let mut seen: Vec<i64> = acts
+        .iter()
+        .filter(|a| a.kind == "strength")
+        .map(|a| a.sessions_last_7d)
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        (0..8).collect::<Vec<i64>>(),
+        "each session saw the ones before"
+    );
+    let audit = store.audit_day_kinds().await.unwrap();
+    assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");
+    // Both instances show the same, settled state.
+    assert_eq!(second.me(&t).await["total_xp"], json!(awarded));
 }

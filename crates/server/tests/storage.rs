@@ -3,7 +3,9 @@
 mod common;
 
 use common::{Backend, fresh_database};
-use shonen_server::storage::{NewJob, NewLedgerEntry, NewPlayer, Store, StoreError};
+use shonen_server::storage::{
+    ActivityWrite, NewActivity, NewJob, NewLedgerEntry, NewPlayer, Store, StoreError,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ both_backends!(
     leases_expire_and_failures_are_kept,
     idempotency_keys_reserve_once,
     migrations_are_repeatable,
+    stale_activity_writes_change_nothing,
 );
 
 async fn open(b: Backend) -> (Store, tempfile::TempDir) {
@@ -301,4 +304,112 @@ async fn migrations_are_repeatable(b: Backend) {
     store.set_state("k", "2").await.unwrap();
     assert_eq!(store.state("k").await.unwrap().as_deref(), Some("2"));
     store.ping().await.unwrap();
+}
+
+fn study_write(store_player: shonen_server::storage::PlayerRow, xp: i64) -> ActivityWrite {
+    let mut player = store_player;
+    player.total_xp += xp;
+    player.xp_intelligence += xp;
+    ActivityWrite {
+        activity: NewActivity {
+            player_id: player.id,
+            kind: "study".into(),
+            occurred_at: 2_000,
+            local_date: "2026-11-03".into(),
+            training: true,
+            duration_min: 30.0,
+            distance_km: 0.0,
+            sets_json: None,
+            style: None,
+            woke_at: None,
+            note: None,
+            fatigue_before: 0,
+            sessions_last_7d: 0,
+            xp,
+            stat: "intelligence".into(),
+            award_json: "{}".into(),
+            now: 2_000,
+        },
+        ledger: NewLedgerEntry {
+            player_id: player.id,
+            at: 2_000,
+            stat: Some("intelligence".into()),
+            amount: xp,
+            reason: "study logged".into(),
+            activity_id: None,
+            rule_key: None,
+            week_start: "2026-11-02".into(),
+        },
+        player,
+        battle: None,
+    }
+}
+
+/// A write computed from a version of the player that another transaction has since
+/// moved on from writes nothing at all; one from the current version writes it all.
+async fn stale_activity_writes_change_nothing(b: Backend) {
+    let (store, _d) = open(b).await;
+    let id = create(&store, "gohan").await.unwrap();
+    let (read, n) = store
+        .player_for_activity(id, 0, 10_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, 0);
+    {
+        // Someone else takes the player's lock (a day close, a duel) and commits.
+        let mut tx = store.begin().await.unwrap();
+        tx.lock_player(id).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert!(
+        store
+            .write_activity(&study_write(read, 40))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.activities(id, None, 10).await.unwrap().is_empty());
+    assert_eq!(store.ledger_sum(id).await.unwrap(), 0);
+    assert!(
+        store
+            .day_kinds(id, "2026-11-01", "2026-11-30")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let p = store.player(id).await.unwrap().unwrap();
+    assert_eq!(p.total_xp, 0);
+
+    let (fresh, _) = store
+        .player_for_activity(id, 0, 10_000)
+        .await
+        .unwrap()
+        .unwrap();
+    let version = fresh.version;
+    let a = store
+        .write_activity(&study_write(fresh, 40))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.kind.as_str(), a.xp), ("study", 40));
+    let p = store.player(id).await.unwrap().unwrap();
+    assert_eq!(
+        (p.total_xp, p.xp_intelligence, p.version),
+        (40, 40, version + 1)
+    );
+    assert_eq!(store.ledger_sum(id).await.unwrap(), 40);
+    let weeks = store.weekly_since(id, "2026-11-02").await.unwrap();
+    assert_eq!(weeks.len(), 1);
+    assert_eq!((weeks[0].stat.as_str(), weeks[0].xp), ("intelligence", 40));
+    let days = store
+        .day_kinds(id, "2026-11-01", "2026-11-30")
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(
+        (days[0].sessions, days[0].duration_min, days[0].first_id),
+        (1, 30.0, a.id)
+    );
+    assert!(store.audit_day_kinds().await.unwrap().is_empty());
 }

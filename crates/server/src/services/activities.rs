@@ -172,12 +172,22 @@ impl Gates {
     }
 }
 
-/// A checked activity request, before any state is read.
+/// A checked activity request with the moment it is applied at. An activity without
+/// `occurred_at` happens "now", stamped again on every attempt to write it, so that
+/// the order activities are committed in is the order they happened in (the 7-day
+/// strength count of one session then always sees the sessions before it).
 struct Request {
     input: ActivityInput,
     body: ActivityBody,
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
+}
+
+impl Request {
+    fn stamp(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+        self.occurred_at = self.body.occurred_at.unwrap_or(now);
+    }
 }
 
 /// What the rules need beyond the player row: the aggregates of the activity's week
@@ -338,7 +348,7 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     let now = state.clock.now();
     let occurred_at = body.occurred_at.unwrap_or(now);
     check_occurred_at(occurred_at, now)?;
-    let req = Request {
+    let mut req = Request {
         input,
         body,
         occurred_at,
@@ -346,9 +356,9 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     };
 
     let gate = state.player_gates.enter(player_id).await;
-    let logged = match log_unlocked(state, player_id, &req).await? {
+    let logged = match log_unlocked(state, player_id, &mut req).await? {
         Some(logged) => logged,
-        None => log_locked(state, player_id, &req).await?,
+        None => log_locked(state, player_id, &mut req).await?,
     };
     drop(gate);
 
@@ -369,14 +379,15 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
 async fn log_unlocked(
     state: &AppState,
     player_id: i64,
-    req: &Request,
+    req: &mut Request,
 ) -> ApiResult<Option<Logged>> {
     if state.store.dialect() != crate::storage::Dialect::Postgres {
         return Ok(None);
     }
-    let occurred = req.occurred_at.timestamp_micros();
-    let week_ago = (req.occurred_at - Duration::days(7)).timestamp_micros();
     for _ in 0..2 {
+        req.stamp(state.clock.now());
+        let occurred = req.occurred_at.timestamp_micros();
+        let week_ago = (req.occurred_at - Duration::days(7)).timestamp_micros();
         let (p, strength_sessions_7d) = state
             .store
             .player_for_activity(player_id, week_ago, occurred)
@@ -385,8 +396,7 @@ async fn log_unlocked(
         let tz = local::tz(&p.timezone);
         let today = local::date(req.now, tz);
         let registered = local::parse_date(&p.registered_on).unwrap_or(today);
-        if !shonen_rules::streak::days_to_close(&progress::chain(&p), registered, today)
-            .is_empty()
+        if !shonen_rules::streak::days_to_close(&progress::chain(&p), registered, today).is_empty()
         {
             return Ok(None);
         }
@@ -448,10 +458,11 @@ async fn log_unlocked(
 
 /// The general path: one transaction with the player's row locked, which also closes
 /// ended days and creates or finishes the week's boss fight.
-async fn log_locked(state: &AppState, player_id: i64, req: &Request) -> ApiResult<Logged> {
-    let now = req.now;
+async fn log_locked(state: &AppState, player_id: i64, req: &mut Request) -> ApiResult<Logged> {
     let mut tx = state.store.begin().await?;
     let mut p = tx.lock_player(player_id).await?;
+    req.stamp(state.clock.now());
+    let now = req.now;
     // Close any day that ended before this activity, so the streak is current.
     let closed = progress::close_days(&mut tx, &mut p, now).await?;
     let date = local::date(req.occurred_at, local::tz(&p.timezone));

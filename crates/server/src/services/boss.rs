@@ -154,10 +154,7 @@ pub fn summarize(days: &[DayKind]) -> WeekSummary {
 
 /// The local dates of the week starting `monday`, as stored.
 fn week_dates(monday: NaiveDate) -> (String, String) {
-    (
-        monday.to_string(),
-        (monday + Duration::days(6)).to_string(),
-    )
+    (monday.to_string(), (monday + Duration::days(6)).to_string())
 }
 
 async fn week_progress(
@@ -279,7 +276,8 @@ async fn refresh(
         now.timestamp_micros(),
     )
     .await?;
-    news.damaged.extend(damage(battle, villain, previous_hp, &progress));
+    news.damaged
+        .extend(damage(battle, villain, previous_hp, &progress));
     if progress.defeated {
         let stat = weakness(villain)?;
         let paid = progress::post(
@@ -399,7 +397,9 @@ pub fn hit_unlocked(
         now: now.timestamp_micros(),
     };
     let news = BossNews {
-        damaged: damage(battle, villain, battle.hp, &progress).into_iter().collect(),
+        damaged: damage(battle, villain, battle.hp, &progress)
+            .into_iter()
+            .collect(),
         ..BossNews::default()
     };
     Ok(Hit::Damage(write, news))
@@ -414,7 +414,12 @@ pub fn current_week(p: &PlayerRow, now: DateTime<Utc>) -> (String, String, Strin
 
 /// A stored villain, read once per instance (a stored villain never changes).
 pub async fn stored_villain(state: &AppState, week: &str) -> StoreResult<Option<VillainRow>> {
-    if let Some(v) = state.villain_cache.lock().unwrap_or_else(|e| e.into_inner()).get(week) {
+    if let Some(v) = state
+        .villain_cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(week)
+    {
         return Ok(Some(v.clone()));
     }
     let Some(v) = state.store.villain(week).await? else {

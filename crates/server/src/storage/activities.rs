@@ -537,3 +537,49 @@ impl Store {
         Ok(n > 0)
     }
 }
+
+impl Store {
+    /// Checks `day_kinds` against the activities it sums (tests, audits): one line per
+    /// player, date and kind where they differ.
+    pub async fn audit_day_kinds(&self) -> StoreResult<Vec<String>> {
+        type Key = (i64, String, String);
+        let from_activities: Vec<(i64, String, String, i64, f64, f64, i64)> = sqlx::query_as(
+            "SELECT player_id, local_date, kind, COUNT(*), \
+             CAST(SUM(distance_km) AS DOUBLE PRECISION), \
+             CAST(SUM(duration_min) AS DOUBLE PRECISION), MIN(id) FROM activities \
+             GROUP BY player_id, local_date, kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let stored: Vec<(i64, String, String, i64, f64, f64, i64)> = sqlx::query_as(
+            "SELECT player_id, local_date, kind, sessions, distance_km, duration_min, first_id \
+             FROM day_kinds",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let index = |rows: Vec<(i64, String, String, i64, f64, f64, i64)>| {
+            rows.into_iter()
+                .map(|(p, d, k, n, km, min, first)| ((p, d, k), (n, km, min, first)))
+                .collect::<std::collections::BTreeMap<Key, (i64, f64, f64, i64)>>()
+        };
+        let (want, have) = (index(from_activities), index(stored));
+        let mut problems = Vec::new();
+        for key in want
+            .keys()
+            .chain(have.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let (w, h) = (want.get(key), have.get(key));
+            let same = match (w, h) {
+                (Some(w), Some(h)) => {
+                    w.0 == h.0 && (w.1 - h.1).abs() < 1e-6 && (w.2 - h.2).abs() < 1e-6 && w.3 == h.3
+                }
+                _ => false,
+            };
+            if !same {
+                problems.push(format!("{key:?}: activities {w:?}, day_kinds {h:?}"));
+            }
+        }
+        Ok(problems)
+    }
+}
