@@ -21,6 +21,7 @@ both_backends!(
     three_missed_days_break_the_streak,
     concurrent_posts_keep_totals_exact,
     two_instances_racing_for_one_player_count_everything_once,
+    another_instances_writes_are_seen_by_the_next_post,
 );
 
 async fn register_login_logout(b: Backend) {
@@ -785,4 +786,81 @@ async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
     assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");
     // Both instances show the same, settled state.
     assert_eq!(second.me(&t).await["total_xp"], json!(awarded));
+}
+
+/// An instance computes a player's next activity from what it last wrote, unless the
+/// player changed since (on any instance, by any kind of write): then the caps, the
+/// 7-day strength count and the totals must come from the new state.
+async fn another_instances_writes_are_seen_by_the_next_post(b: Backend) {
+    let a = TestApp::spawn(b).await;
+    let mut cfg = common::config(&a.database_url, &a.data_dir);
+    cfg.redis_prefix = common::unique_prefix();
+    let second = TestApp::start(cfg, b).await;
+    let (t, me) = a.register("alternate", [5, 3, 2]).await;
+    let player_id = me["id"].as_i64().unwrap();
+    let karate = json!({"kind": "martial_arts", "duration_min": 30, "style": "karate"});
+
+    let (s, first) = a.post("/api/v1/activities", &t, karate.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    assert_eq!(first["award"]["capped"], false);
+    let (s, other) = second.post("/api/v1/activities", &t, karate.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    assert_eq!(other["award"]["capped"], false);
+    // Two sessions a day earn XP: the third, back on the first instance, is capped.
+    let (s, third) = a.post("/api/v1/activities", &t, karate).await;
+    assert_eq!(s, StatusCode::CREATED, "{third}");
+    assert_eq!(third["award"]["capped"], true, "{third}");
+    assert_eq!(third["award"]["final"], 0, "{third}");
+
+    for (i, app) in [&a, &second, &a, &a, &second, &a].into_iter().enumerate() {
+        let (s, body) = app
+            .post("/api/v1/activities", &t, strength(3, 60.0, 8, 30.0))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let stored = a
+            .state
+            .store
+            .activity(player_id, body["activity"]["id"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.sessions_last_7d, i as i64, "strength session {i}");
+    }
+
+    // A settings change (a write that is not an activity) on the second instance:
+    // the first instance's next award follows the new wake target.
+    let (s, body) = second
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"wake_target": "05:00"})),
+        )
+        .await;
+    assert!(s.is_success(), "{s} {body}");
+    let (s, body) = a
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "wake_up", "woke_at": "05:30"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "wake_after_target", "{body}");
+    let (s, body) = a
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "study", "duration_min": 30}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+
+    let store = &a.state.store;
+    let p = store.player(player_id).await.unwrap().unwrap();
+    assert_eq!(p.wake_target, "05:00");
+    assert_eq!(p.total_xp, store.ledger_sum(player_id).await.unwrap());
+    let audit = store.audit_day_kinds().await.unwrap();
+    assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");
+    assert_eq!(a.me(&t).await["total_xp"], json!(p.total_xp));
 }

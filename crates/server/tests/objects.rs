@@ -250,6 +250,9 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{logged}");
     let act = logged["activity"]["id"].as_i64().unwrap();
+    // The dashboard (cached after this read) shows the session without photos.
+    let (_, dash) = app.get("/api/v1/dashboard", &a).await;
+    assert_eq!(dash["recent"][0]["photos"], json!([]));
     let path = format!("/api/v1/activities/{act}/photos");
     let (status, body) = put_body(&app, reqwest::Method::POST, &path, &b, JPEG.to_vec()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
@@ -263,6 +266,12 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
     }
     let (_, shown) = app.get(&format!("/api/v1/activities/{act}"), &a).await;
     assert_eq!(shown["activity"]["photos"], json!(urls));
+    let (_, dash) = app.get("/api/v1/dashboard", &a).await;
+    assert_eq!(
+        dash["recent"][0]["photos"],
+        json!(urls),
+        "the dashboard shows new photos"
+    );
     let (status, ct, bytes) = get_raw(&app, &urls[0], &a).await;
     assert_eq!((status, ct.as_str()), (StatusCode::OK, "image/jpeg"));
     assert_eq!(bytes, JPEG);

@@ -350,12 +350,8 @@ fn study_write(store_player: shonen_server::storage::PlayerRow, xp: i64) -> Acti
 async fn stale_activity_writes_change_nothing(b: Backend) {
     let (store, _d) = open(b).await;
     let id = create(&store, "gohan").await.unwrap();
-    let (read, n) = store
-        .player_for_activity(id, 0, 10_000)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(n, 0);
+    let (read, times) = store.player_for_activity(id, 0).await.unwrap().unwrap();
+    assert!(times.is_empty());
     {
         // Someone else takes the player's lock (a day close, a duel) and commits.
         let mut tx = store.begin().await.unwrap();
@@ -381,11 +377,7 @@ async fn stale_activity_writes_change_nothing(b: Backend) {
     let p = store.player(id).await.unwrap().unwrap();
     assert_eq!(p.total_xp, 0);
 
-    let (fresh, _) = store
-        .player_for_activity(id, 0, 10_000)
-        .await
-        .unwrap()
-        .unwrap();
+    let (fresh, _) = store.player_for_activity(id, 0).await.unwrap().unwrap();
     let version = fresh.version;
     let a = store
         .write_activity(&study_write(fresh, 40))
@@ -411,5 +403,20 @@ async fn stale_activity_writes_change_nothing(b: Backend) {
         (days[0].sessions, days[0].duration_min, days[0].first_id),
         (1, 30.0, a.id)
     );
+
+    // The strength sessions' times come back from `since` on, and only those.
+    let (p2, times) = store.player_for_activity(id, 0).await.unwrap().unwrap();
+    assert!(
+        times.is_empty(),
+        "a study session is not a strength session"
+    );
+    let mut strength = study_write(p2, 10);
+    strength.activity.kind = "strength".into();
+    strength.activity.occurred_at = 5_000;
+    store.write_activity(&strength).await.unwrap().unwrap();
+    let (_, times) = store.player_for_activity(id, 5_000).await.unwrap().unwrap();
+    assert_eq!(times, vec![5_000]);
+    let (_, times) = store.player_for_activity(id, 5_001).await.unwrap().unwrap();
+    assert!(times.is_empty());
     assert!(store.audit_day_kinds().await.unwrap().is_empty());
 }

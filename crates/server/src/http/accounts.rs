@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
 use crate::services::accounts::{GoalsInput, LoginInput, RegisterInput, SettingsInput};
 use crate::services::{hot, leaderboard, progress};
+use crate::storage::PlayerRow;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -19,6 +20,11 @@ pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Value> {
     let p = hot::player(state, id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
+    player_view_of(state, &p).await
+}
+
+/// `player_view` of a row already loaded.
+pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Value> {
     let now = state.clock.now();
     let today = progress::today(&p, now).to_string();
     let trained_today = hot::trained_on(state, p.id, &today).await?;
@@ -26,7 +32,7 @@ pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Value> {
         .avatar_key
         .as_ref()
         .map(|_| format!("/api/v1/players/{}/avatar", p.username));
-    Ok(progress::player_json(&p, now, trained_today, avatar))
+    Ok(progress::player_json(p, now, trained_today, avatar))
 }
 
 /// After a committed change to a player outside the XP ledger (settings, class):

@@ -4,8 +4,9 @@ use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
-use crate::http::accounts::player_view;
+use crate::http::accounts::player_view_of;
 use crate::http::activities::Page;
+use crate::services::hot::HotDashboard;
 use crate::services::{activities, boss, hot, local, progress};
 use crate::storage::NO_STAT;
 use axum::Json;
@@ -27,16 +28,52 @@ const STATS: [&str; 5] = [
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "progress",
     responses((status = 200, description = "{player, weekly, streak, buffs, boss, recent}")))]
 pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
-    let player = player_view(&state, auth.player_id).await?;
     let p = hot::player(&state, auth.player_id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
+    let player = player_view_of(&state, &p).await?;
     let this_week = local::week_start(progress::today(&p, state.clock.now()));
-    let first = this_week - Duration::weeks(11);
-    let rows = state.store.weekly_since(p.id, &first.to_string()).await?;
+    let first = (this_week - Duration::weeks(11)).to_string();
+    // The weekly points and recent activities change only when the player writes:
+    // cached, and dropped by every committed change of the player.
+    let parts = match hot::dashboard(&state, p.id, &first).await {
+        Some(parts) => parts,
+        None => {
+            let parts = dashboard_parts(&state, p.id, &first).await?;
+            hot::set_dashboard(&state, p.id, &parts).await;
+            parts
+        }
+    };
+    // The boss is read through the cache; a miss computes and caches it.
+    let boss_json = match hot::boss(&state, p.id).await {
+        Some(b) => b,
+        None => {
+            let b = boss::current(&state, p.id).await?;
+            hot::set_boss(&state, p.id, &b).await;
+            b
+        }
+    };
+    Ok(Json(json!({
+        "streak": player["streak"],
+        "buffs": player["buffs"],
+        "player": player,
+        "weekly": parts.weekly,
+        "boss": boss_json,
+        "recent": parts.recent,
+    })))
+}
+
+/// The 12 weekly points from the Monday `first` and the 5 most recent activities,
+/// from the database.
+async fn dashboard_parts(state: &AppState, id: i64, first: &str) -> ApiResult<HotDashboard> {
+    let (rows, recent) = tokio::try_join!(
+        state.store.weekly_since(id, first),
+        state.store.activities(id, None, 5),
+    )?;
+    let monday = local::parse_date(first).ok_or_else(|| ApiError::internal("bad week start"))?;
     let weekly: Vec<Value> = (0..12)
         .map(|i| {
-            let week = (first + Duration::weeks(i)).to_string();
+            let week = (monday + Duration::weeks(i)).to_string();
             let mut by_stat = Map::new();
             for s in STATS {
                 by_stat.insert(s.to_string(), json!(0));
@@ -51,30 +88,12 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
             json!({ "week_start": week, "xp": xp, "by_stat": by_stat })
         })
         .collect();
-    // The boss is read through the cache; a miss computes and caches it.
-    let boss_json = match hot::boss(&state, p.id).await {
-        Some(b) => b,
-        None => {
-            let b = boss::current(&state, p.id).await?;
-            hot::set_boss(&state, p.id, &b).await;
-            b
-        }
-    };
-    let recent: Vec<Value> = state
-        .store
-        .activities(p.id, None, 5)
-        .await?
-        .iter()
-        .map(activities::activity_json)
-        .collect();
-    Ok(Json(json!({
-        "streak": player["streak"],
-        "buffs": player["buffs"],
-        "player": player,
-        "weekly": weekly,
-        "boss": boss_json,
-        "recent": recent,
-    })))
+    let recent: Vec<Value> = recent.iter().map(activities::activity_json).collect();
+    Ok(HotDashboard {
+        first_week: first.to_string(),
+        weekly: Value::Array(weekly),
+        recent: Value::Array(recent),
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger", tag = "progress", params(Page),

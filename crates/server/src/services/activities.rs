@@ -8,7 +8,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::progress::{self, Entry};
 use crate::services::{boss, local};
 use crate::storage::{
-    ActivityRow, ActivityWrite, DayKind, DayUsage, NewActivity, NewLedgerEntry, PlayerRow,
+    ActivityRow, ActivityWrite, BattleRow, DayKind, DayUsage, NewActivity, NewLedgerEntry,
+    PlayerRow,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
@@ -18,6 +19,7 @@ use shonen_rules::{
     ActivityInput, ActivityKind, Award, AwardContext, Set, WeeklyGoal, behind_schedule,
     check_occurred_at, level_for_xp, moves_unlocked_between, skills_unlocked_between, title,
 };
+use std::collections::HashMap;
 
 /// The activity body of the contract. Kind-specific fields are checked per kind.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -152,23 +154,167 @@ pub fn stored_award(a: &ActivityRow) -> Value {
 }
 
 /// Per-player gates of this instance, sharded by player id: two requests of one
-/// player queue here instead of colliding in the database.
+/// player queue here instead of colliding in the database. Each shard also keeps the
+/// last known state of a few of its players (see `Snapshot`).
 pub struct Gates {
-    shards: Vec<tokio::sync::Mutex<()>>,
+    shards: Vec<tokio::sync::Mutex<Shard>>,
 }
+
+type Shard = HashMap<i64, Snapshot>;
+
+/// Snapshots kept per shard (256 shards): a bound on memory, not on players.
+const SNAPSHOTS_PER_SHARD: usize = 32;
 
 impl Default for Gates {
     fn default() -> Self {
         Gates {
-            shards: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
+            shards: (0..256)
+                .map(|_| tokio::sync::Mutex::new(Shard::new()))
+                .collect(),
         }
     }
 }
 
 impl Gates {
-    pub async fn enter(&self, player_id: i64) -> tokio::sync::MutexGuard<'_, ()> {
+    async fn enter(&self, player_id: i64) -> tokio::sync::MutexGuard<'_, Shard> {
         let i = usize::try_from(player_id.rem_euclid(self.shards.len() as i64)).unwrap_or(0);
         self.shards[i].lock().await
+    }
+}
+
+/// What this instance knows of a player at one version: the row, the day aggregates
+/// of a range of local dates, the boss fight of one week and the times of the
+/// strength sessions since some moment. Enough to compute the next activity without
+/// reading the database. A snapshot is only ever used through `write_activity`,
+/// which writes only if the player is still at the snapshot's version, and every
+/// change of a player (on any instance) bumps its version: a stale snapshot costs one
+/// statement that writes nothing, then a fresh read, never a wrong award.
+struct Snapshot {
+    player: PlayerRow,
+    /// `days` holds every aggregate of the local dates `[days_from, days_to]`.
+    days_from: String,
+    days_to: String,
+    days: Vec<DayKind>,
+    /// The fight of `week`, if it exists.
+    week: String,
+    battle: Option<BattleRow>,
+    /// Every strength session that occurred at or after `strength_since`.
+    strength_since: i64,
+    strength_times: Vec<i64>,
+}
+
+/// What computing one activity needs from a snapshot.
+struct Needs {
+    days_from: String,
+    days_to: String,
+    week: String,
+    week_from: String,
+    week_to: String,
+    strength_since: i64,
+}
+
+impl Needs {
+    fn of(p: &PlayerRow, req: &Request) -> Needs {
+        let date = local::date(req.occurred_at, local::tz(&p.timezone));
+        let (from, to) = fact_dates(date);
+        let (week, week_from, week_to) = boss::current_week(p, req.now);
+        Needs {
+            days_from: from.as_str().min(week_from.as_str()).to_string(),
+            days_to: to.as_str().max(week_to.as_str()).to_string(),
+            week,
+            week_from,
+            week_to,
+            strength_since: (req.occurred_at - Duration::days(7)).timestamp_micros(),
+        }
+    }
+}
+
+impl Snapshot {
+    /// Reads a player's snapshot for `req`: the player first, then the rest (see
+    /// `Store::player_for_activity` for why that order is safe).
+    async fn load(state: &AppState, player_id: i64, req: &Request) -> ApiResult<Snapshot> {
+        let since = (req.occurred_at - Duration::days(7)).timestamp_micros();
+        let (player, strength_times) = state
+            .store
+            .player_for_activity(player_id, since)
+            .await?
+            .ok_or_else(|| ApiError::not_found("player"))?;
+        let needs = Needs::of(&player, req);
+        let (days, battle) = tokio::try_join!(
+            state
+                .store
+                .day_kinds(player.id, &needs.days_from, &needs.days_to),
+            state.store.battle(player.id, &needs.week),
+        )?;
+        Ok(Snapshot {
+            player,
+            days_from: needs.days_from,
+            days_to: needs.days_to,
+            days,
+            week: needs.week,
+            battle,
+            strength_since: since,
+            strength_times,
+        })
+    }
+
+    fn covers(&self, n: &Needs) -> bool {
+        self.days_from <= n.days_from
+            && n.days_to <= self.days_to
+            && self.week == n.week
+            && self.strength_since <= n.strength_since
+    }
+
+    /// Strength sessions in `[from, to)`.
+    fn strength_sessions(&self, from: i64, to: i64) -> i64 {
+        self.strength_times
+            .iter()
+            .filter(|&&t| t >= from && t < to)
+            .count() as i64
+    }
+
+    /// The snapshot after `w` was written as `a`: what the database now holds.
+    fn apply(&mut self, w: &ActivityWrite, a: &ActivityRow) {
+        self.player = w.player.clone();
+        self.player.version += 1;
+        if self.days_from <= a.local_date && a.local_date <= self.days_to {
+            match self
+                .days
+                .iter_mut()
+                .find(|d| d.local_date == a.local_date && d.kind == a.kind)
+            {
+                Some(d) => {
+                    d.sessions += 1;
+                    d.distance_km += a.distance_km;
+                    d.duration_min += a.duration_min;
+                }
+                None => {
+                    self.days.push(DayKind {
+                        local_date: a.local_date.clone(),
+                        kind: a.kind.clone(),
+                        training: a.training,
+                        sessions: 1,
+                        distance_km: a.distance_km,
+                        duration_min: a.duration_min,
+                        first_id: a.id,
+                    });
+                    self.days.sort_by(|x, y| {
+                        (x.local_date.as_str(), x.first_id)
+                            .cmp(&(y.local_date.as_str(), y.first_id))
+                    });
+                }
+            }
+        }
+        if a.kind == "strength" && a.occurred_at >= self.strength_since {
+            self.strength_times.push(a.occurred_at);
+        }
+        if let (Some(b), Some(write)) = (self.battle.as_mut(), w.battle.as_ref())
+            && b.week == write.week
+        {
+            b.hp = write.hp;
+            b.progress_json = write.progress_json.clone();
+            b.updated_at = write.now;
+        }
     }
 }
 
@@ -355,12 +501,12 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
         now,
     };
 
-    let gate = state.player_gates.enter(player_id).await;
-    let logged = match log_unlocked(state, player_id, &mut req).await? {
+    let mut shard = state.player_gates.enter(player_id).await;
+    let logged = match log_unlocked(state, player_id, &mut req, &mut shard).await? {
         Some(logged) => logged,
         None => log_locked(state, player_id, &mut req).await?,
     };
-    drop(gate);
+    drop(shard);
 
     metrics::counter!("shonen_xp_awarded_total").increment(logged.final_xp.max(0) as u64);
     let p = &logged.player;
@@ -371,89 +517,116 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     Ok(json!({ "activity": activity_json(&logged.activity), "award": logged.award_value }))
 }
 
-/// The common case on PostgreSQL, without a transaction or a lock: read the player
-/// first (with its version), then the week's aggregates and boss fight, compute, and
-/// write everything in one statement that applies only if the player is still at the
-/// version read. `None` sends the request to the locked path: a day to close, a boss
-/// fight to create or finish, or a player that kept changing underneath.
+/// The common case on PostgreSQL, without a transaction or a lock: compute from the
+/// player's snapshot (this instance's last known state, else read: the player first,
+/// with its version, then the week's aggregates and boss fight) and write everything
+/// in one statement that applies only if the player is still at the snapshot's
+/// version. `None` sends the request to the locked path: a day to close, a boss fight
+/// to create or finish, or a player that kept changing underneath.
 async fn log_unlocked(
     state: &AppState,
     player_id: i64,
     req: &mut Request,
+    shard: &mut Shard,
 ) -> ApiResult<Option<Logged>> {
     if state.store.dialect() != crate::storage::Dialect::Postgres {
         return Ok(None);
     }
-    for _ in 0..2 {
+    let mut known = shard.remove(&player_id);
+    let mut reads = 0;
+    loop {
         req.stamp(state.clock.now());
-        let occurred = req.occurred_at.timestamp_micros();
-        let week_ago = (req.occurred_at - Duration::days(7)).timestamp_micros();
-        let (p, strength_sessions_7d) = state
-            .store
-            .player_for_activity(player_id, week_ago, occurred)
-            .await?
-            .ok_or_else(|| ApiError::not_found("player"))?;
-        let tz = local::tz(&p.timezone);
-        let today = local::date(req.now, tz);
-        let registered = local::parse_date(&p.registered_on).unwrap_or(today);
-        if !shonen_rules::streak::days_to_close(&progress::chain(&p), registered, today).is_empty()
-        {
+        let cached = known
+            .take()
+            .filter(|s| s.covers(&Needs::of(&s.player, req)));
+        let mut snap = match cached {
+            Some(s) => s,
+            None if reads < 2 => {
+                reads += 1;
+                Snapshot::load(state, player_id, req).await?
+            }
+            None => return Ok(None),
+        };
+        let Some((write, logged)) = compute(state, &snap, req).await? else {
             return Ok(None);
-        }
-        let date = local::date(req.occurred_at, tz);
-        let (from, to) = fact_dates(date);
-        let (week, week_from, week_to) = boss::current_week(&p, req.now);
-        let first = from.as_str().min(week_from.as_str()).to_string();
-        let last = to.as_str().max(week_to.as_str()).to_string();
-        let (days, battle) = tokio::try_join!(
-            state.store.day_kinds(p.id, &first, &last),
-            state.store.battle(p.id, &week),
-        )?;
-        let villain = match &battle {
-            Some(_) => boss::stored_villain(state, &week).await?,
-            None => None,
         };
-        let facts = Facts {
-            days: &days,
-            strength_sessions_7d,
-        };
-        let mut planned = plan(&p, req, &facts)?;
-        let week_days: Vec<DayKind> = days
-            .iter()
-            .filter(|d| d.local_date >= week_from && d.local_date <= week_to)
-            .cloned()
-            .collect();
-        let mut boss_news = boss::BossNews::default();
-        match boss::hit_unlocked(
-            &p,
-            battle.as_ref(),
-            villain.as_ref(),
-            &week_days,
-            &planned.write.activity,
-            req.now,
-        )? {
-            boss::Hit::NeedsLock => return Ok(None),
-            boss::Hit::Nothing => {}
-            boss::Hit::Damage(write, news) => {
-                planned.write.battle = Some(write);
-                boss_news = news;
+        match state.store.write_activity(&write).await? {
+            Some(activity) => {
+                snap.apply(&write, &activity);
+                if shard.len() >= SNAPSHOTS_PER_SHARD
+                    && let Some(other) = shard.keys().next().copied()
+                {
+                    shard.remove(&other);
+                }
+                shard.insert(player_id, snap);
+                return Ok(Some(Logged { activity, ..logged }));
+            }
+            None => {
+                metrics::counter!("shonen_activity_write_conflicts_total").increment(1);
             }
         }
-        if let Some(activity) = state.store.write_activity(&planned.write).await? {
-            let mut player = planned.write.player;
-            player.version += 1;
-            return Ok(Some(Logged {
-                player,
-                activity,
-                award_value: planned.award_value,
-                final_xp: planned.award.final_xp,
-                closed: Vec::new(),
-                boss_news,
-            }));
-        }
-        metrics::counter!("shonen_activity_write_conflicts_total").increment(1);
     }
-    Ok(None)
+}
+
+/// The activity of `req` computed from a snapshot: what to write and what to report
+/// once written (its `activity` is a placeholder until then), or `None` when it needs
+/// the locked path.
+async fn compute(
+    state: &AppState,
+    snap: &Snapshot,
+    req: &Request,
+) -> ApiResult<Option<(ActivityWrite, Logged)>> {
+    let p = &snap.player;
+    let tz = local::tz(&p.timezone);
+    let today = local::date(req.now, tz);
+    let registered = local::parse_date(&p.registered_on).unwrap_or(today);
+    if !shonen_rules::streak::days_to_close(&progress::chain(p), registered, today).is_empty() {
+        return Ok(None);
+    }
+    let needs = Needs::of(p, req);
+    let villain = match &snap.battle {
+        Some(_) => boss::stored_villain(state, &needs.week).await?,
+        None => None,
+    };
+    let occurred = req.occurred_at.timestamp_micros();
+    let facts = Facts {
+        days: &snap.days,
+        strength_sessions_7d: snap.strength_sessions(needs.strength_since, occurred),
+    };
+    let mut planned = plan(p, req, &facts)?;
+    let week_days: Vec<DayKind> = snap
+        .days
+        .iter()
+        .filter(|d| d.local_date >= needs.week_from && d.local_date <= needs.week_to)
+        .cloned()
+        .collect();
+    let mut boss_news = boss::BossNews::default();
+    match boss::hit_unlocked(
+        p,
+        snap.battle.as_ref(),
+        villain.as_ref(),
+        &week_days,
+        &planned.write.activity,
+        req.now,
+    )? {
+        boss::Hit::NeedsLock => return Ok(None),
+        boss::Hit::Nothing => {}
+        boss::Hit::Damage(write, news) => {
+            planned.write.battle = Some(write);
+            boss_news = news;
+        }
+    }
+    let mut player = planned.write.player.clone();
+    player.version += 1;
+    let logged = Logged {
+        player,
+        activity: ActivityRow::default(),
+        award_value: planned.award_value,
+        final_xp: planned.award.final_xp,
+        closed: Vec::new(),
+        boss_news,
+    };
+    Ok(Some((planned.write, logged)))
 }
 
 /// The general path: one transaction with the player's row locked, which also closes

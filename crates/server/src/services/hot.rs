@@ -44,6 +44,9 @@ fn trained_key(id: i64, date: &str) -> String {
 fn boss_key(id: i64) -> String {
     format!("hot:boss:{id}")
 }
+fn dashboard_key(id: i64) -> String {
+    format!("hot:dash:{id}")
+}
 fn token_key(hash: &str) -> String {
     format!("tok:{hash}")
 }
@@ -154,10 +157,46 @@ pub async fn invalidate(state: &AppState, p: &PlayerRow) {
         trained_key(p.id, &today.to_string()),
         trained_key(p.id, &today.pred_opt().unwrap_or(today).to_string()),
         boss_key(p.id),
+        dashboard_key(p.id),
     ];
     if let Err(e) = state.cache.del(&keys).await {
         tracing::warn!(error = %e, player = p.id, "cache invalidation failed; will repair");
         state.repairs.player(p.id);
+    }
+}
+
+/// The dashboard's ledger-derived parts: the 12 weekly points (from `first_week`)
+/// and the most recent activities, as the contract shows them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HotDashboard {
+    pub first_week: String,
+    pub weekly: serde_json::Value,
+    pub recent: serde_json::Value,
+}
+
+/// The cached dashboard parts, if they were computed for the 12 weeks from `first_week`.
+pub async fn dashboard(state: &AppState, id: i64, first_week: &str) -> Option<HotDashboard> {
+    let json = state.cache.get(&dashboard_key(id)).await.ok()??;
+    let hot: HotDashboard = serde_json::from_str(&json).ok()?;
+    (hot.first_week == first_week).then_some(hot)
+}
+
+/// Caches the dashboard parts (same race bound as the player row: `PLAYER_TTL`).
+pub async fn set_dashboard(state: &AppState, id: i64, parts: &HotDashboard) {
+    if let Ok(json) = serde_json::to_string(parts) {
+        let _ = state
+            .cache
+            .set_nx(&dashboard_key(id), &json, Some(PLAYER_TTL))
+            .await;
+    }
+}
+
+/// Drops the cached dashboard parts (a change to an activity that moves no XP,
+/// such as an attached photo).
+pub async fn invalidate_dashboard(state: &AppState, id: i64) {
+    let key = dashboard_key(id);
+    if state.cache.del(std::slice::from_ref(&key)).await.is_err() {
+        state.repairs.key(key);
     }
 }
 

@@ -123,6 +123,8 @@ pub async fn add_photo(
     tx.set_activity_photos(player_id, activity_id, &json!(photos).to_string())
         .await?;
     tx.commit().await?;
+    // The dashboard's recent activities show photos.
+    crate::services::hot::invalidate_dashboard(state, player_id).await;
     Ok(json!({ "photo_url": url }))
 }
 

@@ -9,7 +9,7 @@ const ACTIVITY_COLUMNS: &str = "id, player_id, kind, occurred_at, local_date, tr
     duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
     sessions_last_7d, edited, xp, stat, award_json, photos_json, created_at, updated_at";
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct ActivityRow {
     pub id: i64,
     pub player_id: i64,
@@ -397,31 +397,42 @@ impl Store {
             .await?)
     }
 
-    /// The player (with its version) and the strength sessions completed in
-    /// `[from, to)`, in one statement and so from one snapshot. Read first when
-    /// computing an activity without the lock: anything read after it is at least as
-    /// new, and `write_activity` applies only if nothing committed in between.
+    /// The player (with its version) and the times (`occurred_at`) of its strength
+    /// sessions from `since` on, in one statement and so from one snapshot. Read first
+    /// when computing an activity without the lock: anything read after it is at least
+    /// as new, and `write_activity` applies only if nothing committed in between.
     pub async fn player_for_activity(
         &self,
         player_id: i64,
-        from: i64,
-        to: i64,
-    ) -> StoreResult<Option<(PlayerRow, i64)>> {
+        since: i64,
+    ) -> StoreResult<Option<(PlayerRow, Vec<i64>)>> {
+        let concat = match self.dialect {
+            super::Dialect::Postgres => "STRING_AGG(CAST(a.occurred_at AS TEXT), ',')",
+            super::Dialect::Sqlite => "GROUP_CONCAT(a.occurred_at, ',')",
+        };
         let sql = format!(
-            "SELECT {PLAYER_COLUMNS}, (SELECT COUNT(*) FROM activities a WHERE \
-             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2 \
-             AND a.occurred_at < $3) AS strength_sessions FROM players WHERE id = $1"
+            "SELECT {PLAYER_COLUMNS}, (SELECT {concat} FROM activities a WHERE \
+             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2) \
+             AS strength_times FROM players WHERE id = $1"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(player_id)
-            .bind(from)
-            .bind(to)
+            .bind(since)
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let player = PlayerRow::from_row(&row)?;
-        let n: i64 = row.try_get("strength_sessions")?;
-        Ok(Some((player, n)))
+        let times: Option<String> = row.try_get("strength_times")?;
+        let times = times
+            .unwrap_or_default()
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|e| super::StoreError::Corrupt(format!("strength time {t:?}: {e}")))
+            })
+            .collect::<StoreResult<Vec<i64>>>()?;
+        Ok(Some((player, times)))
     }
 
     /// `Tx::write_activity` without a lock or an explicit transaction: on PostgreSQL

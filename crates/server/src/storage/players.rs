@@ -115,7 +115,8 @@ impl Store {
     }
 
     pub async fn set_avatar(&self, id: i64, key: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE players SET avatar_key = $1 WHERE id = $2")
+        // Every change of a player row bumps its version (see `lock_player`).
+        sqlx::query("UPDATE players SET avatar_key = $1, version = version + 1 WHERE id = $2")
             .bind(key.to_string())
             .bind(id)
             .execute(&self.pool)
