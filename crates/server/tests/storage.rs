@@ -379,12 +379,24 @@ async fn stale_activity_writes_change_nothing(b: Backend) {
 
     let (fresh, _) = store.player_for_activity(id, 0).await.unwrap().unwrap();
     let version = fresh.version;
-    let a = store
+    let written = store
         .write_activity(&study_write(fresh, 40))
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(written.week_xp, 40, "the week's XP includes this award");
+    let a = written.activity;
     assert_eq!((a.kind.as_str(), a.xp), ("study", 40));
+    let stored = store.activity(id, a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.created_at,
+            stored.photos_json.as_str(),
+            stored.edited
+        ),
+        (a.created_at, a.photos_json.as_str(), a.edited),
+        "the returned row is the stored row"
+    );
     let p = store.player(id).await.unwrap().unwrap();
     assert_eq!(
         (p.total_xp, p.xp_intelligence, p.version),
@@ -413,7 +425,8 @@ async fn stale_activity_writes_change_nothing(b: Backend) {
     let mut strength = study_write(p2, 10);
     strength.activity.kind = "strength".into();
     strength.activity.occurred_at = 5_000;
-    store.write_activity(&strength).await.unwrap().unwrap();
+    let written = store.write_activity(&strength).await.unwrap().unwrap();
+    assert_eq!(written.week_xp, 50, "both awards of the week");
     let (_, times) = store.player_for_activity(id, 5_000).await.unwrap().unwrap();
     assert_eq!(times, vec![5_000]);
     let (_, times) = store.player_for_activity(id, 5_001).await.unwrap().unwrap();

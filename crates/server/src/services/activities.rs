@@ -477,6 +477,9 @@ struct Logged {
     final_xp: i64,
     closed: Vec<progress::Applied>,
     boss_news: boss::BossNews,
+    /// The week (local Monday) of the award and the player's XP of that week after
+    /// it, when the write returned it.
+    week: Option<(String, i64)>,
 }
 
 pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiResult<Value> {
@@ -510,7 +513,11 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
 
     metrics::counter!("shonen_xp_awarded_total").increment(logged.final_xp.max(0) as u64);
     let p = &logged.player;
-    progress::after_commit(state, p).await;
+    crate::services::hot::invalidate(state, p).await;
+    match &logged.week {
+        Some((week, xp)) => crate::services::leaderboard::record_week(state, p, week, *xp).await,
+        None => crate::services::leaderboard::record(state, p).await,
+    }
     state.events.after_penalties(p, &logged.closed);
     state.events.after_award(p, &logged.award_value);
     boss::announce(state, p.id, &logged.boss_news);
@@ -551,7 +558,8 @@ async fn log_unlocked(
             return Ok(None);
         };
         match state.store.write_activity(&write).await? {
-            Some(activity) => {
+            Some(written) => {
+                let activity = written.activity;
                 snap.apply(&write, &activity);
                 if shard.len() >= SNAPSHOTS_PER_SHARD
                     && let Some(other) = shard.keys().next().copied()
@@ -559,7 +567,12 @@ async fn log_unlocked(
                     shard.remove(&other);
                 }
                 shard.insert(player_id, snap);
-                return Ok(Some(Logged { activity, ..logged }));
+                let week = Some((write.ledger.week_start, written.week_xp));
+                return Ok(Some(Logged {
+                    activity,
+                    week,
+                    ..logged
+                }));
             }
             None => {
                 metrics::counter!("shonen_activity_write_conflicts_total").increment(1);
@@ -625,6 +638,7 @@ async fn compute(
         final_xp: planned.award.final_xp,
         closed: Vec::new(),
         boss_news,
+        week: None,
     };
     Ok(Some((planned.write, logged)))
 }
@@ -681,6 +695,7 @@ async fn log_locked(state: &AppState, player_id: i64, req: &mut Request) -> ApiR
         final_xp: planned.award.final_xp,
         closed,
         boss_news,
+        week: None,
     })
 }
 

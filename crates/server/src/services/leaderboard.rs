@@ -138,6 +138,20 @@ pub async fn record(state: &AppState, p: &PlayerRow) {
             None
         }
     };
+    write_scores(state, p, &week, week_xp).await;
+}
+
+/// `record` when the writer already knows the player's XP of `week` (as committed):
+/// no read, unless the current week has moved on since.
+pub async fn record_week(state: &AppState, p: &PlayerRow, week: &str, xp: i64) {
+    if current_week(p, state) == week {
+        write_scores(state, p, week, Some(xp)).await;
+    } else {
+        record(state, p).await;
+    }
+}
+
+async fn write_scores(state: &AppState, p: &PlayerRow, week: &str, week_xp: Option<i64>) {
     let m = member(p.id);
     let card =
         json!({ "username": p.username, "class": p.class, "total_xp": p.total_xp }).to_string();
@@ -148,7 +162,7 @@ pub async fn record(state: &AppState, p: &PlayerRow) {
             (board_key(BoardScope::Class(&p.class)), p.total_xp),
         ];
         if let Some(xp) = week_xp {
-            boards.push((board_key(BoardScope::Week(&week)), xp));
+            boards.push((board_key(BoardScope::Week(week)), xp));
         }
         cache.set(&card_key(p.id), &card, None).await?;
         for (key, score) in &boards {

@@ -61,6 +61,35 @@ pub struct NewActivity {
     pub now: i64,
 }
 
+impl NewActivity {
+    /// The row this activity becomes once inserted with `id`.
+    pub fn into_row(self, id: i64) -> ActivityRow {
+        ActivityRow {
+            id,
+            player_id: self.player_id,
+            kind: self.kind,
+            occurred_at: self.occurred_at,
+            local_date: self.local_date,
+            training: i64::from(self.training),
+            duration_min: self.duration_min,
+            distance_km: self.distance_km,
+            sets_json: self.sets_json,
+            style: self.style,
+            woke_at: self.woke_at,
+            note: self.note,
+            fatigue_before: self.fatigue_before,
+            sessions_last_7d: self.sessions_last_7d,
+            edited: 0,
+            xp: self.xp,
+            stat: self.stat,
+            award_json: self.award_json,
+            photos_json: "[]".to_string(),
+            created_at: self.now,
+            updated_at: self.now,
+        }
+    }
+}
+
 /// What a player has already logged on one local date, for the daily caps.
 #[derive(Debug, Default, Clone)]
 pub struct DayUsage {
@@ -116,6 +145,13 @@ pub struct BattleWrite {
     pub hp: i64,
     pub progress_json: String,
     pub now: i64,
+}
+
+/// A written activity and the player's XP of the ledger entry's week afterwards.
+#[derive(Debug, Clone)]
+pub struct WrittenActivity {
+    pub activity: ActivityRow,
+    pub week_xp: i64,
 }
 
 /// Everything one logged activity writes (see `Store::write_activity`).
@@ -438,15 +474,26 @@ impl Store {
     /// `Tx::write_activity` without a lock or an explicit transaction: on PostgreSQL
     /// one statement that writes everything only if the player is still at
     /// `w.expected_version` (else `None`, nothing written); on SQLite the same inside
-    /// a write transaction.
-    pub async fn write_activity(&self, w: &ActivityWrite) -> StoreResult<Option<ActivityRow>> {
+    /// a write transaction. Also returns the player's XP of the ledger entry's week.
+    pub async fn write_activity(&self, w: &ActivityWrite) -> StoreResult<Option<WrittenActivity>> {
         if self.dialect == super::Dialect::Sqlite {
             let mut tx = self.begin().await?;
-            let written = tx.write_activity(w).await?;
-            if written.is_some() {
-                tx.commit().await?;
-            }
-            return Ok(written);
+            let Some(activity) = tx.write_activity(w).await? else {
+                return Ok(None);
+            };
+            let week_xp: Option<i64> = sqlx::query_scalar(
+                "SELECT CAST(SUM(xp) AS BIGINT) FROM weekly_rollups \
+                 WHERE player_id = $1 AND week_start = $2",
+            )
+            .bind(w.player.id)
+            .bind(w.ledger.week_start.clone())
+            .fetch_one(tx.conn())
+            .await?;
+            tx.commit().await?;
+            return Ok(Some(WrittenActivity {
+                activity,
+                week_xp: week_xp.unwrap_or(0),
+            }));
         }
         let a = &w.activity;
         let l = &w.ledger;
@@ -463,7 +510,8 @@ impl Store {
              duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
              sessions_last_7d, xp, stat, award_json, created_at, updated_at) SELECT p.id, $13, \
              $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $28 \
-             FROM p RETURNING {ACTIVITY_COLUMNS}), \
+             FROM p RETURNING id, player_id, local_date, kind, training, distance_km, \
+             duration_min), \
              d AS (INSERT INTO day_kinds (player_id, local_date, kind, training, sessions, \
              distance_km, duration_min, first_id) SELECT player_id, local_date, kind, training, \
              1, distance_km, duration_min, id FROM a ON CONFLICT (player_id, local_date, kind) \
@@ -477,10 +525,12 @@ impl Store {
              DO UPDATE SET xp = weekly_rollups.xp + excluded.xp), \
              b AS (UPDATE boss_battles SET hp = $35, progress_json = $36, updated_at = $28 \
              WHERE player_id = $11 AND week = $37 AND $38 = 1 AND EXISTS (SELECT 1 FROM p)) \
-             SELECT {ACTIVITY_COLUMNS} FROM a"
+             SELECT a.id, $31 + (SELECT CAST(COALESCE(SUM(w.xp), 0) AS BIGINT) \
+             FROM weekly_rollups w WHERE w.player_id = $11 AND w.week_start = $33) AS week_xp \
+             FROM a"
         );
         let p = &w.player;
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let row: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(p.total_xp)
             .bind(p.xp_strength)
             .bind(p.xp_agility)
@@ -520,7 +570,13 @@ impl Store {
             .bind(week)
             .bind(has_battle)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        // Statements see the snapshot from before their own writes: the week's sum
+        // read above lacks this award, which the statement adds ($31).
+        Ok(row.map(|(id, week_xp)| WrittenActivity {
+            activity: w.activity.clone().into_row(id),
+            week_xp,
+        }))
     }
 }
 

@@ -14,7 +14,9 @@ mod players;
 mod state;
 mod tokens;
 
-pub use activities::{ActivityRow, ActivityWrite, BattleWrite, DayKind, DayUsage, NewActivity};
+pub use activities::{
+    ActivityRow, ActivityWrite, BattleWrite, DayKind, DayUsage, NewActivity, WrittenActivity,
+};
 pub use boss::{BadgeRow, BattleRow, NewBattle, PendingCutscene, VillainRow};
 pub use duels::{DuelResult, DuelRow, JobState, NewDuel};
 pub use jobs::{JobRow, NewJob};
