@@ -501,6 +501,14 @@ impl Store {
             Some(b) => (1_i64, b.week.clone(), b.hp, b.progress_json.clone()),
             None => (0, String::new(), 0, String::new()),
         };
+        // Without a boss fight to update the statement has no boss CTE at all (an
+        // UPDATE that matches nothing still costs opening the table and its indexes).
+        let battle = if has_battle == 1 {
+            "b AS (UPDATE boss_battles SET hp = $35, progress_json = $36, updated_at = $28 \
+             WHERE player_id = $11 AND week = $37 AND $38 = 1 AND EXISTS (SELECT 1 FROM p)) "
+        } else {
+            "b AS (SELECT $35, $36, $37, $38) "
+        };
         let sql = format!(
             "WITH p AS (UPDATE players SET total_xp = $1, xp_strength = $2, xp_agility = $3, \
              xp_intelligence = $4, xp_fighting = $5, xp_discipline = $6, fatigue = $7, \
@@ -523,8 +531,7 @@ impl Store {
              r AS (INSERT INTO weekly_rollups (player_id, week_start, stat, xp) \
              SELECT player_id, $33, $34, $31 FROM a ON CONFLICT (player_id, week_start, stat) \
              DO UPDATE SET xp = weekly_rollups.xp + excluded.xp), \
-             b AS (UPDATE boss_battles SET hp = $35, progress_json = $36, updated_at = $28 \
-             WHERE player_id = $11 AND week = $37 AND $38 = 1 AND EXISTS (SELECT 1 FROM p)) \
+             {battle}\
              SELECT a.id, $31 + (SELECT CAST(COALESCE(SUM(w.xp), 0) AS BIGINT) \
              FROM weekly_rollups w WHERE w.player_id = $11 AND w.week_start = $33) AS week_xp \
              FROM a"
