@@ -22,6 +22,7 @@ both_backends!(
     concurrent_posts_keep_totals_exact,
     two_instances_racing_for_one_player_count_everything_once,
     another_instances_writes_are_seen_by_the_next_post,
+    many_players_posting_at_once_each_keep_exact_totals,
 );
 
 async fn register_login_logout(b: Backend) {
@@ -863,4 +864,50 @@ async fn another_instances_writes_are_seen_by_the_next_post(b: Backend) {
     let audit = store.audit_day_kinds().await.unwrap();
     assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");
     assert_eq!(a.me(&t).await["total_xp"], json!(p.total_xp));
+}
+
+/// Many players posting at once (their writes grouped into shared statements on
+/// PostgreSQL): every player's totals equal their own ledger and activities.
+async fn many_players_posting_at_once_each_keep_exact_totals(b: Backend) {
+    let app = std::sync::Arc::new(TestApp::spawn(b).await);
+    let mut players = Vec::new();
+    for i in 0..12 {
+        let (t, me) = app.register(&format!("crowd{i}"), [3, 3, 3]).await;
+        players.push((t, me["id"].as_i64().unwrap()));
+    }
+    let mut tasks = Vec::new();
+    for round in 0..4 {
+        for (i, (t, _)) in players.iter().enumerate() {
+            let (app, t) = (app.clone(), t.clone());
+            let body = match (i + round) % 3 {
+                0 => json!({"kind": "study", "duration_min": 20 + i}),
+                1 => json!({"kind": "run", "distance_km": 2 + i, "duration_min": 60}),
+                _ => strength(2, 40.0, 10, 20.0),
+            };
+            tasks.push(tokio::spawn(async move {
+                let (s, body) = app.post("/api/v1/activities", &t, body).await;
+                assert_eq!(s, StatusCode::CREATED, "{body}");
+                body["award"]["final"].as_i64().unwrap()
+            }));
+        }
+    }
+    let mut awarded = 0;
+    for task in tasks {
+        awarded += task.await.unwrap();
+    }
+    let store = &app.state.store;
+    let mut total = 0;
+    for (t, id) in &players {
+        let p = store.player(*id).await.unwrap().unwrap();
+        assert_eq!(p.total_xp, store.ledger_sum(*id).await.unwrap());
+        assert_eq!(store.activities(*id, None, 100).await.unwrap().len(), 4);
+        assert_eq!(app.me(t).await["total_xp"], json!(p.total_xp));
+        total += p.total_xp;
+    }
+    assert_eq!(
+        total, awarded,
+        "every award counted once, for its own player"
+    );
+    let audit = store.audit_day_kinds().await.unwrap();
+    assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");
 }

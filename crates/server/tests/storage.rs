@@ -18,6 +18,7 @@ both_backends!(
     idempotency_keys_reserve_once,
     migrations_are_repeatable,
     stale_activity_writes_change_nothing,
+    grouped_activity_writes_apply_per_player,
 );
 
 async fn open(b: Backend) -> (Store, tempfile::TempDir) {
@@ -431,5 +432,52 @@ async fn stale_activity_writes_change_nothing(b: Backend) {
     assert_eq!(times, vec![5_000]);
     let (_, times) = store.player_for_activity(id, 5_001).await.unwrap().unwrap();
     assert!(times.is_empty());
+    assert!(store.audit_day_kinds().await.unwrap().is_empty());
+}
+
+/// Several players' activities written as one group (one statement on PostgreSQL):
+/// each applies or not on its own version, and the week's XP is per player.
+async fn grouped_activity_writes_apply_per_player(b: Backend) {
+    let (store, _d) = open(b).await;
+    let mut writes = Vec::new();
+    let mut ids = Vec::new();
+    for (i, name) in ["vegeta", "trunks", "bulma"].iter().enumerate() {
+        let id = create(&store, name).await.unwrap();
+        let (p, _) = store.player_for_activity(id, 0).await.unwrap().unwrap();
+        writes.push(study_write(p, 10 * (i as i64 + 1)));
+        ids.push(id);
+    }
+    // trunks moves on before the group is written.
+    {
+        let mut tx = store.begin().await.unwrap();
+        tx.lock_player(ids[1]).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut battle = study_write(writes[2].player.clone(), 0);
+    battle.player.id = ids[0];
+    assert!(
+        store
+            .write_activity_group(&[writes[0].clone(), battle])
+            .await
+            .is_err(),
+        "two writes of one player in a group are refused"
+    );
+    let out = store.write_activity_group(&writes).await.unwrap();
+    assert_eq!(out.len(), 3);
+    assert_eq!(out[0].as_ref().map(|w| w.week_xp), Some(10));
+    assert!(out[1].is_none(), "a stale write is skipped");
+    assert_eq!(out[2].as_ref().map(|w| w.week_xp), Some(30));
+    for (i, id) in ids.iter().enumerate() {
+        let expected = if i == 1 { 0 } else { 10 * (i as i64 + 1) };
+        let p = store.player(*id).await.unwrap().unwrap();
+        assert_eq!(p.total_xp, expected, "player {i}");
+        assert_eq!(store.ledger_sum(*id).await.unwrap(), expected, "ledger {i}");
+        let acts = store.activities(*id, None, 10).await.unwrap();
+        assert_eq!(acts.len(), usize::from(i != 1));
+        if let Some(a) = acts.first() {
+            assert_eq!(Some(a.id), out[i].as_ref().map(|w| w.activity.id));
+            assert_eq!(a.player_id, *id);
+        }
+    }
     assert!(store.audit_day_kinds().await.unwrap().is_empty());
 }

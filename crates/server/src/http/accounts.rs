@@ -26,7 +26,7 @@ pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Value> {
 /// `player_view` of a row already loaded.
 pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Value> {
     let now = state.clock.now();
-    let today = progress::today(&p, now).to_string();
+    let today = progress::today(p, now).to_string();
     let trained_today = hot::trained_on(state, p.id, &today).await?;
     let avatar = p
         .avatar_key

@@ -1,6 +1,6 @@
 //! Logged activities and the per-day aggregates the rules need (caps, streak days).
 
-use super::ledger::{NO_STAT, NewLedgerEntry};
+use super::ledger::NewLedgerEntry;
 use super::players::{PLAYER_COLUMNS, PlayerRow};
 use super::{Store, StoreResult, Tx};
 use sqlx::{FromRow, Row};
@@ -495,95 +495,34 @@ impl Store {
                 week_xp: week_xp.unwrap_or(0),
             }));
         }
-        let a = &w.activity;
-        let l = &w.ledger;
-        let (has_battle, week, hp, progress_json) = match &w.battle {
-            Some(b) => (1_i64, b.week.clone(), b.hp, b.progress_json.clone()),
-            None => (0, String::new(), 0, String::new()),
-        };
-        // Without a boss fight to update the statement has no boss CTE at all (an
-        // UPDATE that matches nothing still costs opening the table and its indexes).
-        let battle = if has_battle == 1 {
-            "b AS (UPDATE boss_battles SET hp = $35, progress_json = $36, updated_at = $28 \
-             WHERE player_id = $11 AND week = $37 AND $38 = 1 AND EXISTS (SELECT 1 FROM p)) "
-        } else {
-            "b AS (SELECT $35, $36, $37, $38) "
-        };
-        let sql = format!(
-            "WITH p AS (UPDATE players SET total_xp = $1, xp_strength = $2, xp_agility = $3, \
-             xp_intelligence = $4, xp_fighting = $5, xp_discipline = $6, fatigue = $7, \
-             fatigue_at = $8, chain_json = $9, buff_expires_at = $10, version = version + 1 \
-             WHERE id = $11 AND version = $12 RETURNING id), \
-             a AS (INSERT INTO activities (player_id, kind, occurred_at, local_date, training, \
-             duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
-             sessions_last_7d, xp, stat, award_json, created_at, updated_at) SELECT p.id, $13, \
-             $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $28 \
-             FROM p RETURNING id, player_id, local_date, kind, training, distance_km, \
-             duration_min), \
-             d AS (INSERT INTO day_kinds (player_id, local_date, kind, training, sessions, \
-             distance_km, duration_min, first_id) SELECT player_id, local_date, kind, training, \
-             1, distance_km, duration_min, id FROM a ON CONFLICT (player_id, local_date, kind) \
-             DO UPDATE SET sessions = day_kinds.sessions + 1, \
-             distance_km = day_kinds.distance_km + excluded.distance_km, \
-             duration_min = day_kinds.duration_min + excluded.duration_min), \
-             l AS (INSERT INTO ledger (player_id, at, stat, amount, reason, activity_id) \
-             SELECT player_id, $29, $30, $31, $32, id FROM a), \
-             r AS (INSERT INTO weekly_rollups (player_id, week_start, stat, xp) \
-             SELECT player_id, $33, $34, $31 FROM a ON CONFLICT (player_id, week_start, stat) \
-             DO UPDATE SET xp = weekly_rollups.xp + excluded.xp), \
-             {battle}\
-             SELECT a.id, $31 + (SELECT CAST(COALESCE(SUM(w.xp), 0) AS BIGINT) \
-             FROM weekly_rollups w WHERE w.player_id = $11 AND w.week_start = $33) AS week_xp \
-             FROM a"
-        );
-        let p = &w.player;
-        let row: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(p.total_xp)
-            .bind(p.xp_strength)
-            .bind(p.xp_agility)
-            .bind(p.xp_intelligence)
-            .bind(p.xp_fighting)
-            .bind(p.xp_discipline)
-            .bind(p.fatigue)
-            .bind(p.fatigue_at)
-            .bind(p.chain_json.clone())
-            .bind(p.buff_expires_at)
-            .bind(p.id)
-            .bind(p.version)
-            .bind(a.kind.clone())
-            .bind(a.occurred_at)
-            .bind(a.local_date.clone())
-            .bind(a.training as i64)
-            .bind(a.duration_min)
-            .bind(a.distance_km)
-            .bind(a.sets_json.clone())
-            .bind(a.style.clone())
-            .bind(a.woke_at.clone())
-            .bind(a.note.clone())
-            .bind(a.fatigue_before)
-            .bind(a.sessions_last_7d)
-            .bind(a.xp)
-            .bind(a.stat.clone())
-            .bind(a.award_json.clone())
-            .bind(a.now)
-            .bind(l.at)
-            .bind(l.stat.clone())
-            .bind(l.amount)
-            .bind(l.reason.clone())
-            .bind(l.week_start.clone())
-            .bind(l.stat.clone().unwrap_or_else(|| NO_STAT.to_string()))
-            .bind(hp)
-            .bind(progress_json)
-            .bind(week)
-            .bind(has_battle)
-            .fetch_optional(&self.pool)
-            .await?;
-        // Statements see the snapshot from before their own writes: the week's sum
-        // read above lacks this award, which the statement adds ($31).
-        Ok(row.map(|(id, week_xp)| WrittenActivity {
-            activity: w.activity.clone().into_row(id),
-            week_xp,
-        }))
+        match &self.batcher {
+            Some(batcher) => batcher.write(w.clone()).await,
+            None => Err(super::StoreError::Corrupt("no activity writers".into())),
+        }
+    }
+
+    /// Writes of distinct players as one group, as the writers do with concurrent
+    /// requests: on PostgreSQL one statement, on SQLite one after the other. Each is
+    /// `None` when its player had moved on (nothing of that one written).
+    pub async fn write_activity_group(
+        &self,
+        writes: &[ActivityWrite],
+    ) -> StoreResult<Vec<Option<WrittenActivity>>> {
+        let mut players = std::collections::HashSet::new();
+        if !writes.iter().all(|w| players.insert(w.player.id)) {
+            return Err(super::StoreError::Corrupt(
+                "a group holds one write per player".into(),
+            ));
+        }
+        if self.dialect == super::Dialect::Postgres {
+            let refs: Vec<&ActivityWrite> = writes.iter().collect();
+            return super::batch::write_batch(&self.pool, &refs).await;
+        }
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            out.push(self.write_activity(w).await?);
+        }
+        Ok(out)
     }
 }
 

@@ -5,6 +5,7 @@
 //! Handlers never see SQL: services call the typed methods here.
 
 mod activities;
+mod batch;
 mod boss;
 mod duels;
 mod jobs;
@@ -60,6 +61,8 @@ pub struct Store {
     /// SQLite has one writer at a time; taking this lock before a write transaction
     /// avoids `SQLITE_BUSY` upgrades. PostgreSQL uses row locks instead.
     sqlite_writer: Arc<Mutex<()>>,
+    /// PostgreSQL: the writers that group concurrent activity writes.
+    batcher: Option<Arc<batch::Batcher>>,
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -106,10 +109,15 @@ impl Store {
                     .await?
             }
         };
+        let batcher = match dialect {
+            Dialect::Postgres => Some(Arc::new(batch::Batcher::start(pool.clone()))),
+            Dialect::Sqlite => None,
+        };
         Ok(Store {
             pool,
             dialect,
             sqlite_writer: Arc::new(Mutex::new(())),
+            batcher,
         })
     }
 
