@@ -294,6 +294,16 @@ async fn rejected_activities_change_nothing(b: Backend) {
             "duration_min",
         ),
         (
+            json!({"kind": "study", "duration_min": 30, "note": "nul\0byte"}),
+            "invalid_text",
+            "note",
+        ),
+        (
+            json!({"kind": "martial_arts", "duration_min": 30, "style": "ka\0rate"}),
+            "invalid_text",
+            "style",
+        ),
+        (
             json!({"kind": "martial_arts", "duration_min": 29, "style": "karate"}),
             "duration_too_short",
             "duration_min",

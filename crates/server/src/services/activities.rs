@@ -493,6 +493,15 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
             "note is at most 2000 characters",
         ));
     }
+    for (field, text) in [("note", &body.note), ("style", &body.style)] {
+        if text.as_deref().is_some_and(|t| t.contains('\0')) {
+            return Err(ApiError::validation(
+                field,
+                "invalid_text",
+                format!("{field} may not contain NUL characters"),
+            ));
+        }
+    }
     input.validate()?;
     let now = state.clock.now();
     let occurred_at = body.occurred_at.unwrap_or(now);
