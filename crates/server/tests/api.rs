@@ -583,6 +583,36 @@ async fn dashboard_and_ledger(b: Backend) {
     assert_eq!(d["recent"].as_array().unwrap().len(), 2);
     assert_eq!(d["streak"], 1);
     assert!(d["buffs"].is_array());
+    // The dashboard is served from the cache now; a post invalidates it...
+    let (s, third) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "study", "duration_min": 30}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{third}");
+    let (_, d2) = app.get("/api/v1/dashboard", &t).await;
+    assert_eq!(d2["recent"].as_array().unwrap().len(), 3);
+    assert_eq!(d2["recent"][0]["id"], third["activity"]["id"]);
+    // ...and parts filled by a reader that raced a writer (an older version of the
+    // player) are never served.
+    let id = d2["player"]["id"].as_i64().unwrap();
+    let p = app.state.store.player(id).await.unwrap().unwrap();
+    let first = weekly[0]["week_start"].as_str().unwrap().to_string();
+    app.state
+        .cache
+        .set(
+            &format!("hot:dash:{id}"),
+            &json!({"version": p.version - 1, "first_week": first, "weekly": [], "recent": []})
+                .to_string(),
+            None,
+        )
+        .await
+        .unwrap();
+    let (_, d3) = app.get("/api/v1/dashboard", &t).await;
+    assert_eq!(d3["recent"], d2["recent"], "a stale fill was served");
+    assert_eq!(d3["weekly"], d2["weekly"]);
     let (_, ledger) = app.get("/api/v1/ledger", &t).await;
     let sum: i64 = ledger["items"]
         .as_array()
@@ -590,7 +620,8 @@ async fn dashboard_and_ledger(b: Backend) {
         .iter()
         .map(|e| e["amount"].as_i64().unwrap())
         .sum();
-    assert_eq!(sum, total);
+    assert_eq!(json!(sum), d3["player"]["total_xp"]);
+    assert!(sum > total);
     let first = &ledger["items"][0];
     for f in ["id", "at", "stat", "amount", "reason", "activity_id"] {
         assert!(first.get(f).is_some(), "ledger entry lacks {f}");

@@ -8,7 +8,7 @@ use crate::http::accounts::player_view_of;
 use crate::http::activities::Page;
 use crate::services::hot::HotDashboard;
 use crate::services::{activities, boss, hot, local, progress};
-use crate::storage::NO_STAT;
+use crate::storage::{NO_STAT, PlayerRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::Duration;
@@ -36,10 +36,10 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
     let first = (this_week - Duration::weeks(11)).to_string();
     // The weekly points and recent activities change only when the player writes:
     // cached, and dropped by every committed change of the player.
-    let parts = match hot::dashboard(&state, p.id, &first).await {
+    let parts = match hot::dashboard(&state, p.id, p.version, &first).await {
         Some(parts) => parts,
         None => {
-            let parts = dashboard_parts(&state, p.id, &first).await?;
+            let parts = dashboard_parts(&state, &p, &first).await?;
             hot::set_dashboard(&state, p.id, &parts).await;
             parts
         }
@@ -65,7 +65,8 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
 
 /// The 12 weekly points from the Monday `first` and the 5 most recent activities,
 /// from the database.
-async fn dashboard_parts(state: &AppState, id: i64, first: &str) -> ApiResult<HotDashboard> {
+async fn dashboard_parts(state: &AppState, p: &PlayerRow, first: &str) -> ApiResult<HotDashboard> {
+    let id = p.id;
     let (rows, recent) = tokio::try_join!(
         state.store.weekly_since(id, first),
         state.store.activities(id, None, 5),
@@ -90,6 +91,7 @@ async fn dashboard_parts(state: &AppState, id: i64, first: &str) -> ApiResult<Ho
         .collect();
     let recent: Vec<Value> = recent.iter().map(activities::activity_json).collect();
     Ok(HotDashboard {
+        version: p.version,
         first_week: first.to_string(),
         weekly: Value::Array(weekly),
         recent: Value::Array(recent),

@@ -169,16 +169,25 @@ pub async fn invalidate(state: &AppState, p: &PlayerRow) {
 /// and the most recent activities, as the contract shows them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HotDashboard {
+    /// The player's version these parts were read at (or after).
+    pub version: i64,
     pub first_week: String,
     pub weekly: serde_json::Value,
     pub recent: serde_json::Value,
 }
 
-/// The cached dashboard parts, if they were computed for the 12 weeks from `first_week`.
-pub async fn dashboard(state: &AppState, id: i64, first_week: &str) -> Option<HotDashboard> {
+/// The cached dashboard parts, if they were computed for the 12 weeks from
+/// `first_week` at the player's `version` (parts filled by a reader that raced a
+/// writer carry an older version than the writer's row and are not used).
+pub async fn dashboard(
+    state: &AppState,
+    id: i64,
+    version: i64,
+    first_week: &str,
+) -> Option<HotDashboard> {
     let json = state.cache.get(&dashboard_key(id)).await.ok()??;
     let hot: HotDashboard = serde_json::from_str(&json).ok()?;
-    (hot.first_week == first_week).then_some(hot)
+    (hot.first_week == first_week && hot.version == version).then_some(hot)
 }
 
 /// Caches the dashboard parts (same race bound as the player row: `PLAYER_TTL`).
