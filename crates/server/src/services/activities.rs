@@ -224,16 +224,21 @@ impl Needs {
             week,
             week_from,
             week_to,
-            strength_since: (req.occurred_at - Duration::days(7)).timestamp_micros(),
+            strength_since: strength_since(req),
         }
     }
+}
+
+/// The start of the 7 days before the activity, whose strength sessions count.
+fn strength_since(req: &Request) -> i64 {
+    (req.occurred_at - Duration::days(7)).timestamp_micros()
 }
 
 impl Snapshot {
     /// Reads a player's snapshot for `req`: the player first, then the rest (see
     /// `Store::player_for_activity` for why that order is safe).
     async fn load(state: &AppState, player_id: i64, req: &Request) -> ApiResult<Snapshot> {
-        let since = (req.occurred_at - Duration::days(7)).timestamp_micros();
+        let since = strength_since(req);
         let (player, strength_times) = state
             .store
             .player_for_activity(player_id, since)
@@ -522,11 +527,8 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
 
     metrics::counter!("shonen_xp_awarded_total").increment(logged.final_xp.max(0) as u64);
     let p = &logged.player;
-    crate::services::hot::invalidate(state, p).await;
-    match &logged.week {
-        Some((week, xp)) => crate::services::leaderboard::record_week(state, p, week, *xp).await,
-        None => crate::services::leaderboard::record(state, p).await,
-    }
+    let week = logged.week.as_ref().map(|(w, xp)| (w.as_str(), *xp));
+    progress::after_commit_knowing_week(state, p, week).await;
     state.events.after_penalties(p, &logged.closed);
     state.events.after_award(p, &logged.award_value);
     boss::announce(state, p.id, &logged.boss_news);
@@ -552,36 +554,42 @@ async fn log_unlocked(
     let mut reads = 0;
     loop {
         req.stamp(state.clock.now());
-        let cached = known
-            .take()
-            .filter(|s| s.covers(&Needs::of(&s.player, req)));
-        let mut snap = match cached {
-            Some(s) => s,
+        let cached = known.take().and_then(|s| {
+            let needs = Needs::of(&s.player, req);
+            s.covers(&needs).then_some((s, needs))
+        });
+        let (mut snap, needs) = match cached {
+            Some(found) => found,
             None if reads < 2 => {
                 reads += 1;
-                Snapshot::load(state, player_id, req).await?
+                let s = Snapshot::load(state, player_id, req).await?;
+                let needs = Needs::of(&s.player, req);
+                (s, needs)
             }
             None => return Ok(None),
         };
-        let Some((write, logged)) = compute(state, &snap, req).await? else {
+        let Some(c) = compute(state, &snap, &needs, req).await? else {
             return Ok(None);
         };
-        match state.store.write_activity(&write).await? {
+        match state.store.write_activity(&c.write).await? {
             Some(written) => {
-                let activity = written.activity;
-                snap.apply(&write, &activity);
+                snap.apply(&c.write, &written.activity);
+                let logged = Logged {
+                    player: snap.player.clone(),
+                    activity: written.activity,
+                    award_value: c.award_value,
+                    final_xp: c.final_xp,
+                    closed: Vec::new(),
+                    boss_news: c.boss_news,
+                    week: Some((c.write.ledger.week_start, written.week_xp)),
+                };
                 if shard.len() >= SNAPSHOTS_PER_SHARD
                     && let Some(other) = shard.keys().next().copied()
                 {
                     shard.remove(&other);
                 }
                 shard.insert(player_id, snap);
-                let week = Some((write.ledger.week_start, written.week_xp));
-                return Ok(Some(Logged {
-                    activity,
-                    week,
-                    ..logged
-                }));
+                return Ok(Some(logged));
             }
             None => {
                 metrics::counter!("shonen_activity_write_conflicts_total").increment(1);
@@ -590,14 +598,22 @@ async fn log_unlocked(
     }
 }
 
-/// The activity of `req` computed from a snapshot: what to write and what to report
-/// once written (its `activity` is a placeholder until then), or `None` when it needs
-/// the locked path.
+/// An activity computed from a snapshot, ready to be written.
+struct Computed {
+    write: ActivityWrite,
+    award_value: Value,
+    final_xp: i64,
+    boss_news: boss::BossNews,
+}
+
+/// The activity of `req` computed from a snapshot that covers `needs`, or `None`
+/// when it needs the locked path.
 async fn compute(
     state: &AppState,
     snap: &Snapshot,
+    needs: &Needs,
     req: &Request,
-) -> ApiResult<Option<(ActivityWrite, Logged)>> {
+) -> ApiResult<Option<Computed>> {
     let p = &snap.player;
     let tz = local::tz(&p.timezone);
     let today = local::date(req.now, tz);
@@ -605,7 +621,6 @@ async fn compute(
     if !shonen_rules::streak::days_to_close(&progress::chain(p), registered, today).is_empty() {
         return Ok(None);
     }
-    let needs = Needs::of(p, req);
     let villain = match &snap.battle {
         Some(_) => boss::stored_villain(state, &needs.week).await?,
         None => None,
@@ -638,18 +653,12 @@ async fn compute(
             boss_news = news;
         }
     }
-    let mut player = planned.write.player.clone();
-    player.version += 1;
-    let logged = Logged {
-        player,
-        activity: ActivityRow::default(),
+    Ok(Some(Computed {
+        write: planned.write,
         award_value: planned.award_value,
         final_xp: planned.award.final_xp,
-        closed: Vec::new(),
         boss_news,
-        week: None,
-    };
-    Ok(Some((planned.write, logged)))
+    }))
 }
 
 /// The general path: one transaction with the player's row locked, which also closes
@@ -667,7 +676,7 @@ async fn log_locked(state: &AppState, player_id: i64, req: &mut Request) -> ApiR
     let strength_sessions_7d = if req.input.kind() == ActivityKind::Strength {
         tx.strength_sessions_between(
             p.id,
-            (req.occurred_at - Duration::days(7)).timestamp_micros(),
+            strength_since(req),
             req.occurred_at.timestamp_micros(),
         )
         .await?

@@ -156,8 +156,21 @@ pub async fn close_days(
 /// where derived state outside the database (caches, leaderboards) is brought up to
 /// date. Every writer of XP calls it; it must never be the only copy of anything.
 pub async fn after_commit(state: &crate::app::AppState, p: &PlayerRow) {
+    after_commit_knowing_week(state, p, None).await;
+}
+
+/// `after_commit` for a writer that already knows the player's XP of a week (local
+/// Monday) as committed: the weekly board needs no read then.
+pub async fn after_commit_knowing_week(
+    state: &crate::app::AppState,
+    p: &PlayerRow,
+    week: Option<(&str, i64)>,
+) {
     crate::services::hot::invalidate(state, p).await;
-    crate::services::leaderboard::record(state, p).await;
+    match week {
+        Some((week, xp)) => crate::services::leaderboard::record_week(state, p, week, xp).await,
+        None => crate::services::leaderboard::record(state, p).await,
+    }
 }
 
 pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {

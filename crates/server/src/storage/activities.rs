@@ -9,7 +9,7 @@ const ACTIVITY_COLUMNS: &str = "id, player_id, kind, occurred_at, local_date, tr
     duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
     sessions_last_7d, edited, xp, stat, award_json, photos_json, created_at, updated_at";
 
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
     pub id: i64,
     pub player_id: i64,
@@ -481,14 +481,9 @@ impl Store {
             let Some(activity) = tx.write_activity(w).await? else {
                 return Ok(None);
             };
-            let week_xp: Option<i64> = sqlx::query_scalar(
-                "SELECT CAST(SUM(xp) AS BIGINT) FROM weekly_rollups \
-                 WHERE player_id = $1 AND week_start = $2",
-            )
-            .bind(w.player.id)
-            .bind(w.ledger.week_start.clone())
-            .fetch_one(tx.conn())
-            .await?;
+            let week_xp = super::leaderboard::week_xp_query(w.player.id, &w.ledger.week_start)
+                .fetch_one(tx.conn())
+                .await?;
             tx.commit().await?;
             return Ok(Some(WrittenActivity {
                 activity,

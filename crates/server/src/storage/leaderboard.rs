@@ -140,14 +140,9 @@ impl Store {
     /// XP a player earned (net) in the week starting `week_start`; `None` when
     /// nothing was posted that week (then they are not on that week's board).
     pub async fn week_xp(&self, player_id: i64, week_start: &str) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT CAST(SUM(xp) AS BIGINT) FROM weekly_rollups \
-             WHERE player_id = $1 AND week_start = $2",
-        )
-        .bind(player_id)
-        .bind(week_start.to_string())
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(week_xp_query(player_id, week_start)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Names and classes for the given players (for leaderboard entries).
@@ -165,4 +160,17 @@ impl Store {
             .fetch_all(&self.pool)
             .await?)
     }
+}
+
+/// The player's net XP of one week from the rollups (`None`: no entry that week).
+pub(super) fn week_xp_query(
+    player_id: i64,
+    week_start: &str,
+) -> sqlx::query::QueryScalar<'static, sqlx::Any, Option<i64>, sqlx::any::AnyArguments> {
+    sqlx::query_scalar(
+        "SELECT CAST(SUM(xp) AS BIGINT) FROM weekly_rollups \
+         WHERE player_id = $1 AND week_start = $2",
+    )
+    .bind(player_id)
+    .bind(week_start.to_string())
 }
