@@ -262,7 +262,7 @@ impl Shonen for GrpcApi {
         let body = serde_json::json!({"username": r.username, "password": r.password});
         let axum::Json(v) = accounts::login(
             self.state(),
-            axum::extract::ConnectInfo(ip),
+            crate::http::client::ClientIp(ip.ip()),
             from_json(body)?,
         )
         .await

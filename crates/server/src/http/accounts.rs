@@ -3,6 +3,7 @@
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
+use crate::http::client::ClientIp;
 use crate::services::accounts::{GoalsInput, LoginInput, RegisterInput, SettingsInput};
 use crate::services::{hot, leaderboard, progress};
 use crate::storage::PlayerRow;
@@ -73,13 +74,13 @@ pub async fn register(
               (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(state): S,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Json<Value>> {
     let per_minute = state.config.login_attempts_per_minute;
     state
         .limiter
-        .check(&format!("login-ip:{}", addr.ip()), per_minute * 5)?;
+        .check(&format!("login-ip:{ip}"), per_minute * 5)?;
     state.limiter.check(
         &format!("login-user:{}", input.username.trim().to_lowercase()),
         per_minute,
@@ -95,6 +96,11 @@ pub async fn logout(State(state): S, _auth: Auth, headers: HeaderMap) -> ApiResu
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
     state.accounts.logout(token).await?;
     hot::forget_token(&state, token).await;
+    // Sockets opened with this token close too, whichever instance holds them.
+    state
+        .events
+        .token_revoked(&state.accounts.token_hash(token))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
