@@ -347,7 +347,7 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
     // The bearer route still serves the owner, and nobody else.
     let photo_id = |u: &str| {
         let key = u.split("/photos/").nth(1).unwrap();
-        key.split(['?', '/']).last().unwrap().to_string()
+        key.split(['?', '/']).next_back().unwrap().to_string()
     };
     let own = format!("{path}/{}", photo_id(urls[0].split('?').next().unwrap()));
     let (status, ct, _) = get_raw(&app, &own, &a).await;
