@@ -182,6 +182,8 @@ impl Application {
             )));
         }
         let router = crate::http::router(self.state.clone());
+        // Compress the embedded web UI before the first visitor asks for it.
+        crate::http::web::warm_up();
         tracing::info!(addr = %self.local_addr(), "serving");
         axum::serve(
             self.listener,
