@@ -170,7 +170,8 @@ fn compressed(path: &str, data: &Bytes, enc: Encoding) -> Option<Bytes> {
         }
     }
     let data = data.clone();
-    let _ = tokio::task::spawn_blocking(move || {
+    // Detached: the task runs to the end without anyone awaiting its handle.
+    drop(tokio::task::spawn_blocking(move || {
         let made = compress(&data, enc)
             .ok()
             .filter(|c| c.len() < data.len())
@@ -179,7 +180,7 @@ fn compressed(path: &str, data: &Bytes, enc: Encoding) -> Option<Bytes> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, Slot::Ready(made));
-    });
+    }));
     None
 }
 
