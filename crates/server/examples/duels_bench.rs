@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
         villain_llm: None,
         redis_url: None,
         redis_prefix: format!("shonen-bench-{db}:"),
+        timeouts: Default::default(),
     };
     let app = Application::build(config).await?;
     let state = app.state();

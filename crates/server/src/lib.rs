@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod http;
 pub mod jobs;
 pub mod objects;
+pub mod serve;
 pub mod services;
 pub mod storage;
 pub mod validate;

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod activities;
 pub mod boss;
 pub mod duels;
+pub mod guard;
 pub mod idempotency;
 pub mod leaderboard;
 pub mod media;
@@ -92,6 +93,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             idempotency::layer,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn(track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
