@@ -18,6 +18,9 @@ pub struct Config {
     /// Per-player and per-IP request budgets per minute; login attempts have their own.
     pub rate_limit_per_minute: u32,
     pub login_attempts_per_minute: u32,
+    /// `SHONEN_REGISTRATIONS_PER_HOUR`: accepted registrations per client address in
+    /// any hour (game rules §10).
+    pub registrations_per_hour: u32,
     /// The optional text-generation villain (`SHONEN_VILLAIN_LLM_URL`); `None` keeps
     /// the procedural one.
     pub villain_llm: Option<crate::services::villains::LlmSettings>,
@@ -149,6 +152,7 @@ impl Config {
             workers: parse_num("SHONEN_WORKERS", 8)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
+            registrations_per_hour: parse_num("SHONEN_REGISTRATIONS_PER_HOUR", 5)?,
             villain_llm: match var("SHONEN_VILLAIN_LLM_URL") {
                 Some(url) => Some(crate::services::villains::LlmSettings {
                     url,

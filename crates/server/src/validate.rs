@@ -90,16 +90,24 @@ pub fn timezone(s: &str) -> Result<chrono_tz::Tz, ApiError> {
     })
 }
 
+/// A wake target: local `"HH:MM"` from 04:00 to 09:00 (game rules §2).
 pub fn wake_target(s: &str) -> Result<String, ApiError> {
-    shonen_rules::parse_hhmm("wake_target", s)
-        .map(|t| t.format("%H:%M").to_string())
-        .map_err(|_| {
-            ApiError::validation(
-                "wake_target",
-                "invalid_wake_target",
-                "wake_target must be \"HH:MM\"",
-            )
-        })
+    let invalid = || {
+        ApiError::validation(
+            "wake_target",
+            "invalid_wake_target",
+            "wake_target must be \"HH:MM\" between 04:00 and 09:00",
+        )
+    };
+    let t = shonen_rules::parse_hhmm("wake_target", s).map_err(|_| invalid())?;
+    let (earliest, latest) = (
+        chrono::NaiveTime::from_hms_opt(4, 0, 0),
+        chrono::NaiveTime::from_hms_opt(9, 0, 0),
+    );
+    if earliest.is_some_and(|e| t < e) || latest.is_some_and(|l| t > l) {
+        return Err(invalid());
+    }
+    Ok(t.format("%H:%M").to_string())
 }
 
 pub fn training_days(days: &[String]) -> Result<String, ApiError> {

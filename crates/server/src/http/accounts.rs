@@ -51,12 +51,18 @@ async fn refresh(state: &AppState, id: i64, old_class: Option<&str>) -> ApiResul
     request_body = RegisterInput,
     responses((status = 201, description = "registered: {token, player}"),
               (status = 409, description = "username or email taken"),
+              (status = 429, description = "too many registrations from this address"),
               (status = 422, description = "invalid field")))]
 pub async fn register(
     State(state): S,
+    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (token, p) = state.accounts.register(input).await?;
+    let address = crate::http::ratelimit::client_address(addr).to_string();
+    let (token, p) = state
+        .accounts
+        .register(input, &address, state.config.registrations_per_hour)
+        .await?;
     // On the leaderboards from the start (at 0 XP), like the database says.
     progress::after_commit(&state, &p).await;
     let player = player_view(&state, p.id).await?;
@@ -77,13 +83,16 @@ pub async fn login(
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Json<Value>> {
     let per_minute = state.config.login_attempts_per_minute;
-    state
-        .limiter
-        .check(&format!("login-ip:{}", addr.ip()), per_minute * 5)?;
     state.limiter.check(
-        &format!("login-user:{}", input.username.trim().to_lowercase()),
-        per_minute,
+        &format!("login-ip:{}", crate::http::ratelimit::client_address(addr)),
+        per_minute * 5,
     )?;
+    // One budget per account, whichever name (username or email, any case) is used.
+    let budget = state.accounts.login_budget_name(&input.username).await?;
+    state
+        .accounts
+        .count_login_attempt(&budget, per_minute)
+        .await?;
     let (token, p) = state.accounts.login(input).await?;
     let player = player_view(&state, p.id).await?;
     Ok(Json(json!({ "token": token, "player": player })))

@@ -139,10 +139,10 @@ async fn rate_limit(
     next: Next,
 ) -> Response {
     let per_minute = state.config.rate_limit_per_minute;
-    if let Err(e) = state
-        .limiter
-        .check(&format!("ip:{}", addr.ip()), per_minute)
-    {
+    if let Err(e) = state.limiter.check(
+        &format!("ip:{}", ratelimit::client_address(addr)),
+        per_minute,
+    ) {
         return e.into_response();
     }
     if let Some(token) = bearer_token(req.headers())

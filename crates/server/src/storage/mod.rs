@@ -8,6 +8,7 @@ mod activities;
 mod batch;
 mod boss;
 mod duels;
+mod fair_play;
 mod health;
 mod jobs;
 mod leaderboard;
@@ -25,7 +26,7 @@ pub use health::{Health, PING_TIMEOUT, unavailable};
 pub use jobs::{JobRow, NewJob};
 pub use leaderboard::{BoardRow, BoardScope, PlayerCard};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
-pub use players::{NewPlayer, PlayerRow, SettingsUpdate};
+pub use players::{NewPlayer, PlayerRow};
 pub use state::IdempotentResponse;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
