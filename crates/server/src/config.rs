@@ -76,7 +76,7 @@ impl Default for Timeouts {
             db_acquire: Duration::from_millis(1000),
             db_statement: Duration::from_millis(5000),
             db_max_connections: 32,
-            redis_command: Duration::from_millis(250),
+            redis_command: Duration::from_millis(500),
             http_header: Duration::from_millis(10_000),
             http_body: Duration::from_millis(10_000),
             http_idle: Duration::from_millis(60_000),

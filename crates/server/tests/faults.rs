@@ -391,7 +391,8 @@ async fn frozen_redis_is_skipped_quickly() {
         worst = worst.max(took);
     }
     eprintln!("frozen redis: slowest request {worst:?}");
-    assert!(worst < Duration::from_millis(200), "slowest {worst:?}");
+    // Below one command timeout (500 ms): no request waited on the frozen Redis.
+    assert!(worst < Duration::from_millis(450), "slowest {worst:?}");
     assert!(!app.state.cache.is_up());
     let (status, body, took) = timed_get(&app, "/readyz", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");

@@ -67,7 +67,7 @@ impl Cache {
     /// server at start-up is not fatal (the API serves from the database meanwhile
     /// and `/readyz` reports it). Only a malformed URL is an error.
     pub fn redis(url: &str, prefix: &str) -> CacheResult<Cache> {
-        Cache::redis_with_timeout(url, prefix, Duration::from_millis(250))
+        Cache::redis_with_timeout(url, prefix, Duration::from_millis(500))
     }
 
     /// `redis` with `timeout` for each command (and connecting).

@@ -63,7 +63,10 @@ pub async fn readyz(State(state): S) -> impl IntoResponse {
     } else {
         database
     };
-    let redis = if state.cache.is_redis() {
+    let redis = if state.cache.is_redis() && !state.cache.is_up() {
+        // The breaker is open: the watchdog's last ping failed.
+        "unreachable"
+    } else if state.cache.is_redis() {
         match tokio::time::timeout(limit, state.cache.ping()).await {
             Ok(Ok(())) => "ok",
             Ok(Err(e)) => {
