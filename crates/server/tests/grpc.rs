@@ -1083,12 +1083,27 @@ async fn subscribe_delivers_the_websocket_events(b: Backend) {
     assert_eq!(replayed[0].id, first);
     assert_eq!(replayed[1].id, from_grpc[1].id);
 
-    // A bad `since` and no token are refused.
+    // Logging out (through REST) ends the token's stream, as it closes its sockets.
+    let (s, _) = app
+        .call(Method::POST, "/api/v1/auth/logout", Some(&goku), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let end = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("the stream ends after logout");
+    assert_eq!(end.unwrap_err().code(), Code::Unauthenticated);
+
+    // A bad `since`, no token and a logged-out token are refused.
     let err = c
-        .subscribe(authed(SubscribeRequest { since: Some(-1) }, &goku))
+        .subscribe(authed(SubscribeRequest { since: Some(-1) }, &vegeta))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
+    let err = c
+        .subscribe(authed(SubscribeRequest { since: None }, &goku))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
     let err = c
         .subscribe(SubscribeRequest { since: None })
         .await

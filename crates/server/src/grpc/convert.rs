@@ -99,38 +99,11 @@ fn cursors_as_numbers(v: &mut Value) {
     }
 }
 
-/// Text with a NUL character is invalid on every backend: INVALID_ARGUMENT naming
-/// the field, before anything reaches a service.
+/// Text with a NUL (or another control) character is invalid on every backend:
+/// INVALID_ARGUMENT naming the field (the REST rule, `validate::json_text`), before
+/// anything reaches a service.
 pub fn check_text(v: &Value) -> Result<(), Status> {
-    match nul_field(v, String::new()) {
-        Some(field) => Err(status(ApiError::validation(
-            &field,
-            "invalid_text",
-            format!("{field} must not contain NUL characters"),
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// The path (`sets[2].exercise`, as REST names fields) of the first string holding
-/// a NUL character.
-fn nul_field(v: &Value, path: String) -> Option<String> {
-    match v {
-        Value::String(s) if s.contains('\0') => Some(path),
-        Value::Object(map) => map.iter().find_map(|(k, x)| {
-            let p = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            nul_field(x, p)
-        }),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, x)| nul_field(x, format!("{path}[{i}]"))),
-        _ => None,
-    }
+    crate::validate::json_text(v).map_err(status)
 }
 
 #[cfg(test)]
@@ -143,7 +116,12 @@ mod tests {
         let v = json!({"kind": "strength", "sets": [{"exercise": "ok"}, {"exercise": "a\u{0}b"}]});
         let e = check_text(&v).unwrap_err();
         assert_eq!(e.code(), tonic::Code::InvalidArgument);
-        assert!(e.message().contains("sets[1].exercise"), "{}", e.message());
+        use tonic_types::StatusExt;
+        let details = e.get_error_details();
+        assert_eq!(
+            details.bad_request().unwrap().field_violations[0].field,
+            "sets[1].exercise"
+        );
         assert!(check_text(&json!({"note": "fine"})).is_ok());
     }
 }

@@ -16,6 +16,7 @@ mod subscribe;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Auth;
+use crate::http::client::ClientIp;
 use crate::http::{accounts, activities, boss, duels, leaderboard, media, progress};
 use crate::services;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -24,7 +25,7 @@ use axum::response::IntoResponse;
 use convert::{body, input, json_input, message, reply};
 use serde_json::json;
 use status::status;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tonic::server::NamedService;
 use tonic::{Request, Response, Status};
@@ -114,17 +115,7 @@ impl GrpcApi {
         if let Some(auth) = req.extensions().get::<Auth>() {
             return Ok(*auth);
         }
-        let token = req
-            .metadata()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| status(ApiError::unauthorized()))?;
+        let token = bearer(req).ok_or_else(|| status(ApiError::unauthorized()))?;
         let player_id = services::hot::token_player(&self.state, token)
             .await
             .map_err(status)?
@@ -137,12 +128,33 @@ impl GrpcApi {
     }
 }
 
-/// The peer's address as the REST handlers see it.
-fn peer<T>(req: &Request<T>) -> ConnectInfo<SocketAddr> {
+/// The bearer token of the `authorization` metadata entry.
+fn bearer<T>(req: &Request<T>) -> Option<&str> {
+    req.metadata()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// The client's address as the REST handlers see it: worked out by the shared rate
+/// limit middleware (peer, or `X-Forwarded-For` from a trusted proxy).
+fn client_ip<T>(req: &Request<T>) -> ClientIp {
     req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .cloned()
-        .unwrap_or(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 0))))
+        .get::<ClientIp>()
+        .copied()
+        .unwrap_or_else(|| {
+            let peer = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+                .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+            ClientIp(peer)
+        })
 }
 
 /// An id taken from a path in REST, given here as a number.
@@ -186,7 +198,7 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::AuthReply>, Status> {
         let body = input(req.get_ref())?;
         reply(
-            accounts::register(self.state(), body)
+            accounts::register(self.state(), client_ip(&req), body)
                 .await
                 .map_err(status)?,
         )
@@ -198,7 +210,7 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::AuthReply>, Status> {
         let body = input(req.get_ref())?;
         reply(
-            accounts::login(self.state(), peer(&req), body)
+            accounts::login(self.state(), client_ip(&req), body)
                 .await
                 .map_err(status)?,
         )
@@ -511,9 +523,9 @@ impl Shonen for GrpcApi {
         &self,
         req: Request<proto::SubscribeRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        let auth = self.auth(&req).await?;
+        let token = bearer(&req).ok_or_else(|| status(ApiError::unauthorized()))?;
         let since = req.get_ref().since;
-        subscribe::stream(&self.state, auth.player_id, since)
+        subscribe::stream(&self.state, token, since)
             .await
             .map(Response::new)
     }

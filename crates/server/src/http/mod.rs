@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod boss;
+pub mod client;
 pub mod duels;
 pub mod idempotency;
 pub mod leaderboard;
@@ -12,18 +13,18 @@ pub mod media;
 pub mod ops;
 pub mod progress;
 pub mod ratelimit;
+pub mod text;
 pub mod web;
 pub mod ws;
 
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -82,9 +83,13 @@ fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenAp
 /// 7. body limits: 1 MiB for REST JSON (images have their own 5 MiB limit); gRPC
 ///    messages are capped by the gRPC server (`grpc::MAX_MESSAGE_BYTES`).
 ///
-/// Inside, REST alone has idempotency (`Idempotency-Key`). Errors raised by the
-/// stack answer in the caller's protocol (`reject`).
+/// Around it all, the security headers (`nosniff`, Referrer-Policy). Inside, REST
+/// alone has idempotency (`Idempotency-Key`) and the path/query text check. Errors
+/// raised by the stack answer in the caller's protocol (`reject`).
 pub fn router(state: Arc<AppState>) -> Router {
+    // The web pages' policy, worked out once. Images and replays may come from the
+    // object store's own origin (S3 presigned links): it is allowed when so.
+    let csp: Arc<str> = web::content_security_policy(state.objects.link_origin().as_deref()).into();
     let (api, doc) = api(&state);
     let doc = Arc::new(doc);
     let rest = Router::new()
@@ -96,6 +101,8 @@ pub fn router(state: Arc<AppState>) -> Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
+        // Signed links to photos and replays (the signature is the permission).
+        .route("/api/v1/files/{*key}", get(media::get_file))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -107,6 +114,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             idempotency::layer,
         ))
+        // Bad text in the path or query → 422 before any handler (bodies: ApiJson;
+        // gRPC messages: `grpc::convert`).
+        .layer(middleware::from_fn(text::reject_invalid_text))
         .with_state(state.clone());
     rest
         // gRPC shares the port: requests for its service paths go to tonic.
@@ -116,8 +126,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn(track))
         // Set after the layers above, replacing tonic's own fallback: anything else
-        // is the web UI (not rate limited, not counted).
-        .fallback(web::serve)
+        // is the web UI (not rate limited, not counted), whose pages carry the
+        // Content-Security-Policy.
+        .fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+                web::serve(csp.clone(), uri, headers)
+            },
+        )
         .layer(middleware::from_fn(unknown_grpc_service))
         .layer(middleware::from_fn(request_id))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -125,6 +140,9 @@ pub fn router(state: Arc<AppState>) -> Router {
                 ApiError::internal("handler panicked").into_response()
             },
         ))
+        // Outermost, so it covers every response above (API, errors, ops, gRPC and
+        // the web UI): `nosniff` and a Referrer-Policy.
+        .layer(middleware::from_fn(web::security_headers))
 }
 
 /// An error raised by the middleware, in the caller's protocol: the contract's JSON
@@ -252,20 +270,17 @@ async fn track(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Per-IP and per-token request budgets, shared by REST and gRPC (one counter per
-/// address and per token, whichever protocol the calls use).
+/// Per-client-address and per-token request budgets, shared by REST and gRPC (one
+/// counter per address and per token, whichever protocol the calls use).
 async fn rate_limit(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client::ClientIp(ip): client::ClientIp,
     req: Request,
     next: Next,
 ) -> Response {
     let per_minute = state.config.rate_limit_per_minute;
     let grpc = crate::grpc::is_grpc(req.headers());
-    if let Err(e) = state
-        .limiter
-        .check(&format!("ip:{}", addr.ip()), per_minute)
-    {
+    if let Err(e) = state.limiter.check(&format!("ip:{ip}"), per_minute) {
         return reject(grpc, e);
     }
     if let Some(token) = bearer_token(req.headers())
