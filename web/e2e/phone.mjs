@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { warmStaticFiles } from './warm.mjs';
 
 const BASE = (process.env.SHONEN_E2E_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOT = process.env.SHONEN_E2E_SHOT ?? '/tmp/shonen-e2e.png';
@@ -33,6 +34,7 @@ function step(msg) {
   console.log(`• [${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 }
 
+console.log(`• static files warmed in ${((await warmStaticFiles(BASE)) / 1000).toFixed(1)} s (the server compresses each once)`);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -283,7 +285,7 @@ try {
     throw new Error('the app did not open offline (service worker shell)');
   });
   await a.context.setOffline(false);
-  await a.page.goto(`${BASE}/log`).catch(() => {});
+  // Back online: the page sends the queue by itself.
   await a.page.waitForFunction(() => !document.querySelector('[data-testid="offline-queue"]'), null, { timeout: 20000 });
   const mine = await api(a.page, 'GET', '/activities?limit=100');
   const stored = mine.body.items.filter((x) => x.note === note);
