@@ -248,8 +248,10 @@ fn fair_play_examples() {
     // Splitting: the heavy compound (98) as 12 one-set sessions of 20 min.
     let one_set = strength_xp(sets(1, 100.0, 5), 20.0, 0).unwrap();
     assert_eq!(one_set, 28);
-    let mut ctx = AwardContext::default();
-    ctx.class = Class::Brawler;
+    let mut ctx = AwardContext {
+        class: Class::Brawler,
+        ..AwardContext::default()
+    };
     let split = ActivityInput::Strength {
         sets: sets(1, 100.0, 5),
         duration_min: 20.0,

@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         villain_llm: None,
         redis_url: None,
         redis_prefix: format!("shonen-bench-{db}:"),
+        trusted_proxies: Vec::new(),
         timeouts: Default::default(),
     };
     let app = Application::build(config).await?;

@@ -40,6 +40,9 @@ pub struct Config {
     /// `SHONEN_REDIS_PREFIX`: prefix of every key and channel (several apps can share
     /// one Redis); instances of one deployment must use the same prefix.
     pub redis_prefix: String,
+    /// `SHONEN_TRUSTED_PROXIES`: peers (CIDRs) whose `X-Forwarded-For` is believed
+    /// when working out the client address. Empty (the default): only the peer counts.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Timeouts and leases for running through faults (`SHONEN_DB_*`, `SHONEN_HTTP_*`,
     /// `SHONEN_REDIS_*`, `SHONEN_IDEMPOTENCY_LEASE_MS`); see docs/operations.md.
     pub timeouts: Timeouts,
@@ -103,6 +106,7 @@ impl std::fmt::Debug for Config {
             .field("lambda_endpoint", &self.lambda_endpoint)
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("redis_prefix", &self.redis_prefix)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("timeouts", &self.timeouts)
             .finish()
     }
@@ -175,6 +179,12 @@ impl Config {
             lambda_endpoint: var("SHONEN_LAMBDA_ENDPOINT"),
             redis_url: var("SHONEN_REDIS_URL"),
             redis_prefix: var("SHONEN_REDIS_PREFIX").unwrap_or_else(|| "shonen:".into()),
+            trusted_proxies: match var("SHONEN_TRUSTED_PROXIES") {
+                Some(v) => {
+                    parse_cidrs(&v).map_err(|e| anyhow::anyhow!("SHONEN_TRUSTED_PROXIES: {e}"))?
+                }
+                None => Vec::new(),
+            },
             timeouts: {
                 let d = Timeouts::default();
                 let ms = |name: &str, default: Duration| -> anyhow::Result<Duration> {
@@ -219,9 +229,32 @@ impl Config {
     }
 }
 
+/// Comma-separated CIDRs (`10.0.0.0/8, ::1`); a bare address is a single host.
+pub fn parse_cidrs(s: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{p:?} is not an address or CIDR"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxy_lists() {
+        let nets = parse_cidrs(" 10.0.0.0/8, 127.0.0.1 ,::1,").unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert!(parse_cidrs("10.0.0.0/33").is_err());
+        assert!(parse_cidrs("proxy.example").is_err());
+        assert!(parse_cidrs("").unwrap().is_empty());
+    }
 
     #[test]
     fn passwords_are_redacted() {

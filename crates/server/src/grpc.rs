@@ -247,7 +247,7 @@ impl Shonen for GrpcApi {
         });
         let (_, axum::Json(v)) = accounts::register(
             self.state(),
-            axum::extract::ConnectInfo(ip),
+            crate::http::client::ClientIp(ip.ip()),
             from_json(body)?,
         )
         .await
@@ -269,7 +269,7 @@ impl Shonen for GrpcApi {
         let body = serde_json::json!({"username": r.username, "password": r.password});
         let axum::Json(v) = accounts::login(
             self.state(),
-            axum::extract::ConnectInfo(ip),
+            crate::http::client::ClientIp(ip.ip()),
             from_json(body)?,
         )
         .await

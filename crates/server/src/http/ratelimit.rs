@@ -4,14 +4,7 @@
 use crate::clock::Clock;
 use crate::error::ApiError;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-
-/// The client address every per-address limit counts (requests, logins,
-/// registrations): the one place that decides it.
-pub fn client_address(peer: SocketAddr) -> IpAddr {
-    peer.ip()
-}
 
 const WINDOW_SECS: i64 = 60;
 

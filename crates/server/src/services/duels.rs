@@ -299,7 +299,10 @@ async fn view_of(
         v["rounds"] = json!(battle.rounds);
         v["challenger_power"] = json!(battle.challenger_power.round());
         v["opponent_power"] = json!(battle.opponent_power.round());
-        v["replay_url"] = json!(format!("/api/v1/duels/{}/replay", d.id));
+        // A signed link (no token needed), fresh on every read.
+        if let Some(key) = &d.replay_key {
+            v["replay_url"] = json!(crate::services::media::link(state, key).await?);
+        }
         v["rewards"] = match d.friendly.as_deref() {
             Some(why) => json!({
                 "friendly": why,

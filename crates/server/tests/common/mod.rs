@@ -134,6 +134,7 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         // Apps use Redis when the suite has one (CI), each under its own prefix.
         redis_url: redis_url(),
         redis_prefix: unique_prefix(),
+        trusted_proxies: Vec::new(),
         timeouts: Default::default(),
     }
 }
