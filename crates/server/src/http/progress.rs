@@ -44,8 +44,10 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
             parts
         }
     };
-    // The boss is read through the cache; a miss computes and caches it.
-    let boss_json = match hot::boss(&state, p.id).await {
+    // The boss is read through the cache; a miss computes and caches it. A cached
+    // boss of another week (the week turned since it was cached, and a fight that had
+    // already ended mid-week leaves nothing for the rollover to clear) is a miss.
+    let boss_json = match hot::boss(&state, p.id, &this_week.to_string()).await {
         Some(b) => b,
         None => {
             let b = boss::current(&state, p.id).await?;
