@@ -668,7 +668,12 @@ async fn dashboard_boss_follows_the_week(b: Backend) {
     assert_eq!(dash["boss"]["status"], "defeated", "{dash}");
     assert_eq!(dash["boss"]["week"], fresh["week"]);
 
-    advance_to(&app, next_monday(app.now().await, Tz::UTC), 60).await;
+    // Sunday night: everything of the week is closed; the dashboard caches its boss.
+    let monday = next_monday(app.now().await, Tz::UTC);
+    advance_to(&app, monday, -120).await;
+    let (_, dash) = app.get("/api/v1/dashboard", &t).await;
+    assert_eq!(dash["boss"]["week"], fresh["week"], "{dash}");
+    advance_to(&app, monday, 60).await;
     let next = boss(&app, &t).await;
     assert_ne!(next["week"], fresh["week"]);
     let (_, dash) = app.get("/api/v1/dashboard", &t).await;

@@ -349,6 +349,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Public: an `<img src>` needs no token. Revalidated on each use (`no-cache`) with
+         *     a strong ETag, so an unchanged avatar costs a 304.
+         */
         get: operations["get_avatar"];
         put?: never;
         post?: never;
@@ -566,14 +570,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description PNG, JPEG or WebP, at most 5 MiB */
+        /** @description PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded without metadata */
         requestBody: {
             content: {
                 "image/jpeg": number[];
             };
         };
         responses: {
-            /** @description {photo_url} */
+            /** @description {photo_url}: a signed link, valid for hours */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -594,7 +598,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description unsupported_image_type */
+            /** @description unsupported_image_type or invalid_image */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -723,6 +727,13 @@ export interface operations {
             };
             /** @description invalid field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description too many registrations from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1109,7 +1120,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description PNG, JPEG or WebP, at most 5 MiB */
+        /** @description PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded as a thumbnail */
         requestBody: {
             content: {
                 "image/png": number[];
@@ -1130,7 +1141,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description unsupported_image_type */
+            /** @description unsupported_image_type or invalid_image */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1208,8 +1219,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the image, with its content type */
+            /** @description the image, with its content type and ETag */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description If-None-Match matched */
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };
