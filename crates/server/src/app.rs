@@ -46,24 +46,38 @@ pub struct Application {
     state: Arc<AppState>,
 }
 
-/// The token-hashing secret: `SHONEN_SECRET`, else one generated once and kept in the
-/// data dir.
-fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+/// The `service_state` row that holds the generated secret.
+const SECRET_STATE: &str = "token_secret";
+
+/// The token-hashing secret: `SHONEN_SECRET`, else the one kept in the database, so
+/// every instance on one database agrees with no configuration. The first start
+/// stores it: the secret file an older version kept in the data dir when there is
+/// one (so tokens issued before keep working), else a fresh random one. Instances
+/// starting at once race on one insert; all of them read back the winner's value.
+async fn load_secret(config: &Config, store: &Store) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = &config.secret {
         return Ok(s.as_bytes().to_vec());
     }
-    let path = config.data_dir.join("secret");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        let s = s.trim();
-        if s.len() >= 32 {
-            return Ok(s.as_bytes().to_vec());
-        }
+    if let Some(s) = store.state(SECRET_STATE).await? {
+        return Ok(s.into_bytes());
     }
-    let mut bytes = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-    let secret = hex::encode(bytes);
-    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
-    Ok(secret.into_bytes())
+    let legacy = config.data_dir.join("secret");
+    let candidate = match std::fs::read_to_string(&legacy) {
+        Ok(s) if s.trim().len() >= 32 => {
+            tracing::info!(file = %legacy.display(), "moving the generated secret into the database");
+            s.trim().to_string()
+        }
+        _ => {
+            let mut bytes = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            hex::encode(bytes)
+        }
+    };
+    let kept = store
+        .state_or_init(SECRET_STATE, &candidate)
+        .await
+        .context("storing the generated secret")?;
+    Ok(kept.into_bytes())
 }
 
 /// Replays cache writes missed during a Redis outage once the cache answers again
@@ -85,9 +99,11 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
-        let store = Store::open(&config.effective_database_url())
+        let store = Store::connect_with(&config.effective_database_url(), &config.timeouts)
             .await
             .context("opening the database")?;
+        store.migrate().await.context("migrating the database")?;
+        store.start_watchdog();
         let clock = Arc::new(Clock::default());
         if config.dev_clock {
             tracing::warn!(
@@ -97,9 +113,10 @@ impl Application {
                 clock.set_offset_micros(offset.parse().unwrap_or(0));
             }
         }
-        let secret = load_secret(&config)?;
-        let objects =
+        let secret = load_secret(&config, &store).await?;
+        let mut objects =
             crate::objects::Objects::open(&config.object_store_url, &config.data_dir, &config.s3)?;
+        objects.enable_links(&secret).await?;
         let battles = crate::battles::Executor::from_config(&config).await?;
         tracing::info!(objects = %objects.location, battles = battles.name(), "duel backends");
         let listener = TcpListener::bind(config.addr)
@@ -116,7 +133,12 @@ impl Application {
         let cache = Arc::new(match &config.redis_url {
             Some(url) => {
                 tracing::info!("using Redis for caches, leaderboards and events");
-                crate::cache::Cache::redis(url, &config.redis_prefix).context("SHONEN_REDIS_URL")?
+                crate::cache::Cache::redis_with_timeout(
+                    url,
+                    &config.redis_prefix,
+                    config.timeouts.redis_command,
+                )
+                .context("SHONEN_REDIS_URL")?
             }
             None => crate::cache::Cache::memory(&config.redis_prefix),
         });
@@ -138,6 +160,9 @@ impl Application {
             store,
             clock,
         });
+        if let Err(e) = state.cache.check_generation().await {
+            tracing::warn!(error = %e, "redis not checked at start-up; the watchdog will");
+        }
         spawn_cache_repair(&state);
         Ok(Application { listener, state })
     }
@@ -168,17 +193,34 @@ impl Application {
         }
         let router = crate::http::router(self.state.clone());
         tracing::info!(addr = %self.local_addr(), "serving");
-        axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        let timeouts = self.state.config.timeouts.clone();
+        let started = std::time::Instant::now();
+        crate::serve::serve(self.listener, router, timeouts.clone(), shutdown).await;
+        // Connections are done (or were dropped at the deadline): the workers finish
+        // the job in hand, within what is left of the shutdown budget.
         let _ = stop_tx.send(true);
-        for w in workers {
-            let _ = w.await;
+        let left = timeouts
+            .shutdown
+            .saturating_sub(started.elapsed().min(timeouts.shutdown))
+            .max(std::time::Duration::from_secs(1));
+        let workers_done = tokio::time::timeout(left, async {
+            for w in workers.iter_mut() {
+                let _ = w.await;
+            }
+        })
+        .await;
+        if workers_done.is_err() {
+            tracing::warn!("shutdown timeout: stopping the job workers mid-job");
+            for w in &workers {
+                w.abort();
+            }
         }
-        self.state.store.close().await;
+        if tokio::time::timeout(std::time::Duration::from_secs(1), self.state.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown timeout: database connections left open");
+        }
         tracing::info!("stopped");
         Ok(())
     }

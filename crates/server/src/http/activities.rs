@@ -4,6 +4,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::services::activities::{self, ActivityBody, EditBody};
+use crate::services::media;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -55,7 +56,8 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<ActivityBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let out = activities::log(&state, auth.player_id, body).await?;
+    let mut out = activities::log(&state, auth.player_id, body).await?;
+    media::sign_photos(&state, auth.player_id, &mut out).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -73,7 +75,9 @@ pub async fn list(State(state): S, auth: Auth, Query(page): Query<Page>) -> ApiR
         None
     };
     let items: Vec<Value> = rows.iter().map(activities::activity_json).collect();
-    Ok(Json(json!({ "items": items, "next_before": next })))
+    let mut out = json!({ "items": items, "next_before": next });
+    media::sign_photos(&state, auth.player_id, &mut out).await?;
+    Ok(Json(out))
 }
 
 fn parse_id(s: &str) -> ApiResult<i64> {
@@ -89,9 +93,10 @@ pub async fn show(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiRes
         .activity(auth.player_id, parse_id(&id)?)
         .await?
         .ok_or_else(|| ApiError::not_found("activity"))?;
-    Ok(Json(
-        json!({ "activity": activities::activity_json(&a), "award": activities::award_of(&a) }),
-    ))
+    let mut out =
+        json!({ "activity": activities::activity_json(&a), "award": activities::award_of(&a) });
+    media::sign_photos(&state, auth.player_id, &mut out).await?;
+    Ok(Json(out))
 }
 
 #[utoipa::path(patch, path = "/api/v1/activities/{id}", tag = "activities", request_body = EditBody,
@@ -104,7 +109,7 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EditBody>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?,
-    ))
+    let mut out = activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?;
+    media::sign_photos(&state, auth.player_id, &mut out).await?;
+    Ok(Json(out))
 }

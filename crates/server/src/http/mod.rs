@@ -5,25 +5,27 @@
 pub mod accounts;
 pub mod activities;
 pub mod boss;
+pub mod client;
 pub mod duels;
+pub mod guard;
 pub mod idempotency;
 pub mod leaderboard;
 pub mod media;
 pub mod ops;
 pub mod progress;
 pub mod ratelimit;
+pub mod text;
 pub mod web;
 pub mod ws;
 
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -69,6 +71,9 @@ fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenAp
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    // The web pages' policy, worked out once. Images and replays may come from the
+    // object store's own origin (S3 presigned links): it is allowed when so.
+    let csp: Arc<str> = web::content_security_policy(state.objects.link_origin().as_deref()).into();
     let (api, doc) = api(&state);
     let doc = Arc::new(doc);
     Router::new()
@@ -80,6 +85,8 @@ pub fn router(state: Arc<AppState>) -> Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
+        // Signed links to photos and replays (the signature is the permission).
+        .route("/api/v1/files/{*key}", get(media::get_file))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -92,6 +99,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             idempotency::layer,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        // Bad text in the path or query → 422 before any handler (bodies: ApiJson).
+        .layer(middleware::from_fn(text::reject_invalid_text))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn(track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -101,10 +111,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .with_state(state.clone())
         // gRPC shares the port: requests for its service paths go to tonic.
-        .merge(crate::grpc::router(state))
+        .merge(crate::grpc::router(state.clone()))
         // Set after the merge, replacing tonic's own fallback: anything else is the
-        // web UI.
-        .fallback(web::serve)
+        // web UI, whose pages carry the Content-Security-Policy.
+        .fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+                web::serve(csp.clone(), uri, headers)
+            },
+        )
+        // Outermost, so it covers every response above (API, errors, ops, gRPC and
+        // the web UI): `nosniff` and a Referrer-Policy.
+        .layer(middleware::from_fn(web::security_headers))
 }
 
 async fn api_not_found() -> ApiError {
@@ -129,18 +146,15 @@ async fn track(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Per-IP and per-token request budgets.
+/// Per-client-address and per-token request budgets.
 async fn rate_limit(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client::ClientIp(ip): client::ClientIp,
     req: Request,
     next: Next,
 ) -> Response {
     let per_minute = state.config.rate_limit_per_minute;
-    if let Err(e) = state
-        .limiter
-        .check(&format!("ip:{}", addr.ip()), per_minute)
-    {
+    if let Err(e) = state.limiter.check(&format!("ip:{ip}"), per_minute) {
         return e.into_response();
     }
     if let Some(token) = bearer_token(req.headers())

@@ -53,13 +53,16 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
             b
         }
     };
+    // Photo links are signed per read (never cached: they expire).
+    let mut recent = parts.recent;
+    crate::services::media::sign_photos(&state, p.id, &mut recent).await?;
     Ok(Json(json!({
         "streak": player["streak"],
         "buffs": player["buffs"],
         "player": player,
         "weekly": parts.weekly,
         "boss": boss_json,
-        "recent": parts.recent,
+        "recent": recent,
     })))
 }
 

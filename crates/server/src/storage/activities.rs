@@ -59,6 +59,8 @@ pub struct NewActivity {
     pub stat: String,
     pub award_json: String,
     pub now: i64,
+    /// The request's `Idempotency-Key`, kept with the activity (see migration 0014).
+    pub idem_key: Option<String>,
 }
 
 impl NewActivity {
@@ -96,6 +98,7 @@ pub struct DayUsage {
     pub run_km: f64,
     pub study_min: f64,
     pub martial_arts_sessions: u32,
+    pub strength_sessions: u32,
     pub woke: bool,
     /// Training kinds in the order of each kind's first activity of the day.
     pub training_kinds: Vec<String>,
@@ -113,6 +116,9 @@ impl DayUsage {
                 "study" => usage.study_min = r.duration_min,
                 "martial_arts" => {
                     usage.martial_arts_sessions = u32::try_from(r.sessions).unwrap_or(u32::MAX)
+                }
+                "strength" => {
+                    usage.strength_sessions = u32::try_from(r.sessions).unwrap_or(u32::MAX)
                 }
                 "wake_up" => usage.woke = r.sessions > 0,
                 _ => {}
@@ -178,6 +184,22 @@ impl Store {
     }
 
     /// Newest first; `before` is an activity id cursor.
+    /// The activity `player_id` logged with `Idempotency-Key` `key`, if any.
+    pub async fn activity_by_idem_key(
+        &self,
+        player_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<ActivityRow>> {
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE player_id = $1 AND idem_key = $2"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(player_id)
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     pub async fn activities(
         &self,
         player_id: i64,
@@ -218,9 +240,9 @@ impl Tx {
         let sql = format!(
             "INSERT INTO activities (player_id, kind, occurred_at, local_date, training, \
              duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
-             sessions_last_7d, xp, stat, award_json, created_at, updated_at) VALUES ($1, $2, \
-             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
-             RETURNING {ACTIVITY_COLUMNS}"
+             sessions_last_7d, xp, stat, award_json, created_at, updated_at, idem_key) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, \
+             $18) RETURNING {ACTIVITY_COLUMNS}"
         );
         let row: ActivityRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(a.player_id)
@@ -240,6 +262,7 @@ impl Tx {
             .bind(a.stat)
             .bind(a.award_json)
             .bind(a.now)
+            .bind(a.idem_key)
             .fetch_one(self.conn())
             .await?;
         sqlx::query(
@@ -329,7 +352,8 @@ impl Tx {
             .await?)
     }
 
-    /// Strength sessions completed in `[from, to)` (microseconds).
+    /// Strength sessions completed in `[from, to)` (microseconds) that earned XP: one
+    /// past the day's cap (§2) does not make the next sessions worth more.
     pub async fn strength_sessions_between(
         &mut self,
         player_id: i64,
@@ -338,7 +362,7 @@ impl Tx {
     ) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM activities WHERE player_id = $1 AND kind = 'strength' \
-             AND occurred_at >= $2 AND occurred_at < $3",
+             AND occurred_at >= $2 AND occurred_at < $3 AND xp > 0",
         )
         .bind(player_id)
         .bind(from)
@@ -448,7 +472,8 @@ impl Store {
         };
         let sql = format!(
             "SELECT {PLAYER_COLUMNS}, (SELECT {concat} FROM activities a WHERE \
-             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2) \
+             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2 \
+             AND a.xp > 0) \
              AS strength_times FROM players WHERE id = $1"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))

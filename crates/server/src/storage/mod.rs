@@ -8,6 +8,8 @@ mod activities;
 mod batch;
 mod boss;
 mod duels;
+mod fair_play;
+mod health;
 mod jobs;
 mod leaderboard;
 mod ledger;
@@ -21,10 +23,11 @@ pub use activities::{
 };
 pub use boss::{BadgeRow, BattleRow, NewBattle, PendingCutscene, VillainRow};
 pub use duels::{DuelResult, DuelRow, JobState, NewDuel};
+pub use health::{Health, PING_TIMEOUT, unavailable};
 pub use jobs::{JobRow, NewJob};
 pub use leaderboard::{BoardRow, BoardScope, PlayerCard};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
-pub use players::{NewPlayer, PlayerRow, SettingsUpdate};
+pub use players::{NewPlayer, PlayerRow};
 pub use state::IdempotentResponse;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -71,6 +74,10 @@ pub struct Store {
     batcher: Option<Arc<batch::Batcher>>,
     /// SQLite: the writer that group-commits concurrent activity writes.
     sqlite_group: Option<Arc<sqlite_writer::SqliteWriter>>,
+    /// Whether the database answers and whether writes succeed (see `health`).
+    health: Arc<Health>,
+    options: AnyConnectOptions,
+    timeouts: crate::config::Timeouts,
 }
 
 /// Read connections on SQLite (each is a thread in sqlx's driver).
@@ -87,12 +94,27 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
     Ok(())
 }
 
+/// A COMMIT that failed (a full disk) can leave a SQLite connection inside a
+/// transaction SQLite already ended; such a connection is closed, never handed out
+/// again. The ping runs after any queued rollback, so the depth read afterwards is
+/// current.
+async fn sqlite_release_check(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    sqlx::Connection::ping(&mut *conn).await?;
+    Ok(!sqlx::Connection::is_in_transaction(&*conn))
+}
+
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Store {
-    /// Connects without running migrations.
+    /// Connects without running migrations, with the default timeouts.
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        Store::connect_with(url, &crate::config::Timeouts::default()).await
+    }
+
+    /// Connects without running migrations. `timeouts` bounds waiting for a
+    /// connection and (PostgreSQL) every statement.
+    pub async fn connect_with(url: &str, timeouts: &crate::config::Timeouts) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Dialect::Postgres
@@ -105,12 +127,30 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(url)?;
         let sqlite_writer = Arc::new(Mutex::new(()));
+        let health = Arc::new(Health::default());
         let (pool, write_pool, batcher, sqlite_group) = match dialect {
             Dialect::Postgres => {
+                let statement_ms = timeouts.db_statement.as_millis();
                 let pool = AnyPoolOptions::new()
-                    .max_connections(32)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
+                    .max_connections(timeouts.db_max_connections)
+                    .acquire_timeout(timeouts.db_acquire)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            // The server cancels any statement running longer (a lock
+                            // wait included), so a request never waits on it for ever.
+                            conn.execute(sqlx::AssertSqlSafe(format!(
+                                "SET statement_timeout = {statement_ms}"
+                            )))
+                            .await?;
+                            conn.execute(sqlx::AssertSqlSafe(format!(
+                                "SET idle_in_transaction_session_timeout = {}",
+                                statement_ms.saturating_mul(2)
+                            )))
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options.clone())
                     .await?;
                 let batcher = Arc::new(batch::Batcher::start(pool.clone()));
                 (pool.clone(), pool, Some(batcher), None)
@@ -125,16 +165,21 @@ impl Store {
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .after_connect(|conn, _| Box::pin(sqlite_pragmas(conn)))
+                    .after_release(|conn, _| Box::pin(sqlite_release_check(conn)))
                     .connect_with(options.clone())
                     .await?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(SQLITE_READERS)
                     .acquire_timeout(Duration::from_secs(10))
                     .after_connect(|conn, _| Box::pin(sqlite_pragmas(conn)))
-                    .connect_with(options)
+                    .after_release(|conn, _| Box::pin(sqlite_release_check(conn)))
+                    .connect_with(options.clone())
                     .await?;
-                let group =
-                    sqlite_writer::SqliteWriter::start(write_pool.clone(), sqlite_writer.clone());
+                let group = sqlite_writer::SqliteWriter::start(
+                    write_pool.clone(),
+                    sqlite_writer.clone(),
+                    health.clone(),
+                );
                 (pool, write_pool, None, Some(Arc::new(group)))
             }
         };
@@ -145,6 +190,9 @@ impl Store {
             sqlite_writer,
             batcher,
             sqlite_group,
+            health,
+            options,
+            timeouts: timeouts.clone(),
         })
     }
 
@@ -191,12 +239,14 @@ impl Store {
         // first fails with SQLITE_BUSY (no waiting) when another connection or
         // process wrote in between; IMMEDIATE waits for the lock instead.
         let tx = match self.dialect {
-            Dialect::Sqlite => self.write_pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => self.pool.begin().await?,
+            Dialect::Sqlite => self.write_pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
         };
+        let tx = tx.inspect_err(|e| self.health.write_failed(e))?;
         Ok(Tx {
             tx,
             dialect: self.dialect,
+            health: self.health.clone(),
             _guard: guard,
         })
     }
@@ -213,13 +263,22 @@ fn for_update(dialect: Dialect) -> &'static str {
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     dialect: Dialect,
+    health: Arc<Health>,
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await?;
-        Ok(())
+        match self.tx.commit().await {
+            Ok(()) => {
+                self.health.write_succeeded();
+                Ok(())
+            }
+            Err(e) => {
+                self.health.write_failed(&e);
+                Err(e.into())
+            }
+        }
     }
 
     fn conn(&mut self) -> &mut sqlx::AnyConnection {

@@ -18,7 +18,7 @@
 //! edits) simply queue between two groups.
 
 use super::activities::{ActivityWrite, WrittenActivity};
-use super::{Dialect, StoreError, StoreResult, Tx};
+use super::{Dialect, Health, StoreError, StoreResult, Tx};
 use sqlx::AnyPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,11 +50,13 @@ struct Stats {
 
 impl SqliteWriter {
     /// Starts the writer task (needs a Tokio runtime). `pool` is the writer
-    /// connection; `lock` is the store's SQLite write lock.
-    pub(super) fn start(pool: AnyPool, lock: Arc<Mutex<()>>) -> SqliteWriter {
+    /// connection; `lock` is the store's SQLite write lock; `health` learns of every
+    /// commit and failed write, as with `Store::begin`.
+    pub(super) fn start(pool: AnyPool, lock: Arc<Mutex<()>>, health: Arc<Health>) -> SqliteWriter {
         let (queue, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(Stats::default());
-        tokio::spawn(writer(pool, lock, rx, stats.clone()));
+        let conn = Writer { pool, health };
+        tokio::spawn(writer(conn, lock, rx, stats.clone()));
         SqliteWriter { queue, stats }
     }
 
@@ -101,8 +103,14 @@ impl SqliteWriter {
     }
 }
 
-async fn writer(
+/// The writer connection and the store's health, which every commit reports to.
+struct Writer {
     pool: AnyPool,
+    health: Arc<Health>,
+}
+
+async fn writer(
+    pool: Writer,
     lock: Arc<Mutex<()>>,
     mut rx: mpsc::UnboundedReceiver<Job>,
     stats: Arc<Stats>,
@@ -139,7 +147,7 @@ enum GroupFailure {
     Whole(StoreError),
 }
 
-async fn commit_group(pool: &AnyPool, mut jobs: Vec<Job>, stats: &Stats) {
+async fn commit_group(pool: &Writer, mut jobs: Vec<Job>, stats: &Stats) {
     metrics::counter!("shonen_activity_write_statements_total").increment(1);
     metrics::counter!("shonen_activity_write_rows_total").increment(jobs.len() as u64);
     let mut alone: Vec<Job> = Vec::new();
@@ -182,16 +190,20 @@ async fn commit_group(pool: &AnyPool, mut jobs: Vec<Job>, stats: &Stats) {
 /// `None` when its player had moved on (nothing of it written). On error nothing
 /// is written (the transaction is rolled back when `tx` drops).
 async fn write_group(
-    pool: &AnyPool,
+    w: &Writer,
     writes: &[&ActivityWrite],
 ) -> Result<Vec<Option<WrittenActivity>>, GroupFailure> {
-    let tx = pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(|e| GroupFailure::Whole(e.into()))?;
+    let tx = match w.pool.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => {
+            w.health.write_failed(&e);
+            return Err(GroupFailure::Whole(e.into()));
+        }
+    };
     let mut tx = Tx {
         tx,
         dialect: Dialect::Sqlite,
+        health: w.health.clone(),
         _guard: None,
     };
     let mut results = Vec::with_capacity(writes.len());
