@@ -209,10 +209,12 @@ pub async fn invalidate_dashboard(state: &AppState, id: i64) {
     }
 }
 
-/// The cached boss slot of the player, if the bosses feature has set one.
-pub async fn boss(state: &AppState, id: i64) -> Option<serde_json::Value> {
+/// The cached boss slot of the player, if one is set for the local week starting on
+/// `week_start` (a boss cached last week is not this week's, whatever its TTL says).
+pub async fn boss(state: &AppState, id: i64, week_start: &str) -> Option<serde_json::Value> {
     let json = state.cache.get(&boss_key(id)).await.ok()??;
-    serde_json::from_str(&json).ok()
+    let boss: serde_json::Value = serde_json::from_str(&json).ok()?;
+    (boss["week_start"].as_str() == Some(week_start)).then_some(boss)
 }
 
 /// Caches this week's boss state (the `boss` object of the contract).
