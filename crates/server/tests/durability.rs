@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 both_backends!(
     sigkill_during_writes_loses_nothing,
+    sigkill_during_many_players_burst_loses_nothing,
     crashed_backlog_catches_up_once
 );
 
@@ -173,6 +174,102 @@ async fn sigkill_during_writes_loses_nothing(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Many players writing at once, so that the writers group their activities (one
+/// transaction per group on SQLite), killed mid-burst: every acknowledged activity
+/// survives with its award, and every player's totals equal their ledger.
+async fn sigkill_during_many_players_burst_loses_nothing(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(b, dir.path()).await;
+    let mut server = Server::start(&url, dir.path()).await;
+    let client = Client::new();
+    let players = 16;
+    let mut tokens = Vec::new();
+    for i in 0..players {
+        tokens.push(register(&client, &server.base, &format!("crowd{i}")).await);
+    }
+
+    // (player, activity id, xp) of every acknowledged write.
+    let acked: Arc<Mutex<Vec<(usize, i64, i64)>>> = Arc::default();
+    let mut writers = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        for _ in 0..2 {
+            let (client, base, token, acked) = (
+                Client::new(),
+                server.base.clone(),
+                token.clone(),
+                acked.clone(),
+            );
+            writers.push(tokio::spawn(async move {
+                loop {
+                    let r = client
+                        .post(format!("{base}/api/v1/activities"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "run", "distance_km": 0.1, "duration_min": 1}))
+                        .timeout(Duration::from_secs(5))
+                        .send()
+                        .await;
+                    let Ok(r) = r else { return };
+                    assert_eq!(r.status(), StatusCode::CREATED);
+                    let Ok(v) = r.json::<Value>().await else {
+                        return;
+                    };
+                    acked.lock().unwrap().push((
+                        i,
+                        v["activity"]["id"].as_i64().unwrap(),
+                        v["award"]["final"].as_i64().unwrap(),
+                    ));
+                }
+            }));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.lock().unwrap().len() < 200 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.kill();
+    for w in writers {
+        let _ = w.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 32,
+        "the burst acknowledged writes before the kill"
+    );
+
+    let _server = Server::start(&url, dir.path()).await;
+    let store = Store::open(&url).await.unwrap();
+    for i in 0..players {
+        let player = store
+            .player_by_username(&format!("crowd{i}"))
+            .await
+            .unwrap()
+            .unwrap();
+        let stored: std::collections::HashMap<i64, i64> = store
+            .activities(player.id, None, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.id, a.xp))
+            .collect();
+        for (_, id, xp) in acked.iter().filter(|(p, _, _)| *p == i) {
+            assert_eq!(
+                stored.get(id),
+                Some(xp),
+                "acknowledged activity {id} of player {i}"
+            );
+        }
+        let ledger_sum = store.ledger_sum(player.id).await.unwrap();
+        assert_eq!(player.total_xp, ledger_sum, "player {i}: totals = ledger");
+        assert_eq!(
+            stored.values().sum::<i64>(),
+            ledger_sum,
+            "player {i}: every stored activity has exactly its ledger entry"
+        );
+        assert_eq!(player.xp_agility, ledger_sum, "player {i}: per stat");
+    }
+    assert!(store.audit_day_kinds().await.unwrap().is_empty());
 }
 
 async fn crashed_backlog_catches_up_once(b: Backend) {

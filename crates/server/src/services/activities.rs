@@ -1,6 +1,8 @@
 //! Logging training: one activity, its award and the player's updated totals,
-//! fatigue and streak are written in one transaction with the player's row locked,
-//! so concurrent requests for one player are applied one after the other.
+//! fatigue and streak are written together, applied only if the player is still at
+//! the version they were computed from (or with the player's row locked), so
+//! concurrent requests for one player are applied one after the other
+//! (see docs/activities.md).
 
 use crate::app::AppState;
 use crate::clock::from_micros;
@@ -556,21 +558,20 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     Ok(json!({ "activity": activity_json(&logged.activity), "award": logged.award_value }))
 }
 
-/// The common case on PostgreSQL, without a transaction or a lock: compute from the
-/// player's snapshot (this instance's last known state, else read: the player first,
-/// with its version, then the week's aggregates and boss fight) and write everything
-/// in one statement that applies only if the player is still at the snapshot's
-/// version. `None` sends the request to the locked path: a day to close, a boss fight
-/// to create or finish, or a player that kept changing underneath.
+/// The common case, on both databases, without a lock of the player's row: compute
+/// from the player's snapshot (this instance's last known state, else read: the
+/// player first, with its version, then the week's aggregates and boss fight) and
+/// hand the write to the store's grouped writers (one statement per group on
+/// PostgreSQL, one transaction per group on SQLite), where it applies only if the
+/// player is still at the snapshot's version. `None` sends the request to the locked
+/// path: a day to close, a boss fight to create or finish, or a player that kept
+/// changing underneath.
 async fn log_unlocked(
     state: &AppState,
     player_id: i64,
     req: &mut Request,
     shard: &mut Shard,
 ) -> ApiResult<Option<Logged>> {
-    if state.store.dialect() != crate::storage::Dialect::Postgres {
-        return Ok(None);
-    }
     let mut known = shard.remove(&player_id);
     let mut reads = 0;
     loop {

@@ -496,24 +496,14 @@ impl Store {
         Ok(Some((player, times)))
     }
 
-    /// `Tx::write_activity` without a lock or an explicit transaction: on PostgreSQL
-    /// one statement that writes everything only if the player is still at
-    /// `w.expected_version` (else `None`, nothing written); on SQLite the same inside
-    /// a write transaction. Also returns the player's XP of the ledger entry's week.
+    /// `Tx::write_activity` without a lock or an explicit transaction, grouped with
+    /// other requests' writes: on PostgreSQL one statement that writes everything only
+    /// if the player is still at `w.expected_version` (else `None`, nothing written);
+    /// on SQLite the same checks in the writer's group transaction. Returns once the
+    /// write is committed, with the player's XP of the ledger entry's week.
     pub async fn write_activity(&self, w: &ActivityWrite) -> StoreResult<Option<WrittenActivity>> {
-        if self.dialect == super::Dialect::Sqlite {
-            let mut tx = self.begin().await?;
-            let Some(activity) = tx.write_activity(w).await? else {
-                return Ok(None);
-            };
-            let week_xp = super::leaderboard::week_xp_query(w.player.id, &w.ledger.week_start)
-                .fetch_one(tx.conn())
-                .await?;
-            tx.commit().await?;
-            return Ok(Some(WrittenActivity {
-                activity,
-                week_xp: week_xp.unwrap_or(0),
-            }));
+        if let Some(group) = &self.sqlite_group {
+            return group.write(w.clone()).await;
         }
         match &self.batcher {
             Some(batcher) => batcher.write(w.clone()).await,
@@ -521,9 +511,16 @@ impl Store {
         }
     }
 
+    /// SQLite: (transactions the activity writer committed, activities written in
+    /// them) since the store was opened; `None` on PostgreSQL.
+    pub fn sqlite_write_stats(&self) -> Option<(u64, u64)> {
+        self.sqlite_group.as_ref().map(|g| g.stats())
+    }
+
     /// Writes of distinct players as one group, as the writers do with concurrent
-    /// requests: on PostgreSQL one statement, on SQLite one after the other. Each is
-    /// `None` when its player had moved on (nothing of that one written).
+    /// requests: on PostgreSQL one statement, on SQLite queued together for the
+    /// writer's next transaction. Each is `None` when its player had moved on
+    /// (nothing of that one written).
     pub async fn write_activity_group(
         &self,
         writes: &[ActivityWrite],
@@ -534,15 +531,11 @@ impl Store {
                 "a group holds one write per player".into(),
             ));
         }
-        if self.dialect == super::Dialect::Postgres {
-            let refs: Vec<&ActivityWrite> = writes.iter().collect();
-            return super::batch::write_batch(&self.pool, &refs).await;
+        if let Some(group) = &self.sqlite_group {
+            return group.write_all(writes).await?.into_iter().collect();
         }
-        let mut out = Vec::with_capacity(writes.len());
-        for w in writes {
-            out.push(self.write_activity(w).await?);
-        }
-        Ok(out)
+        let refs: Vec<&ActivityWrite> = writes.iter().collect();
+        super::batch::write_batch(&self.pool, &refs).await
     }
 }
 

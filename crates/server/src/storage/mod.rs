@@ -14,6 +14,7 @@ mod jobs;
 mod leaderboard;
 mod ledger;
 mod players;
+mod sqlite_writer;
 mod state;
 mod tokens;
 
@@ -59,17 +60,47 @@ pub enum Dialect {
 /// The handle every service uses. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
+    /// Reads (and the few autocommit writes). On SQLite: read connections beside
+    /// the writer (WAL).
     pool: AnyPool,
+    /// SQLite: the writer connection, the only one that runs write transactions
+    /// (`begin`, the activity group commits) and migrations. PostgreSQL: `pool`.
+    write_pool: AnyPool,
     dialect: Dialect,
     /// SQLite has one writer at a time; taking this lock before a write transaction
     /// avoids `SQLITE_BUSY` upgrades. PostgreSQL uses row locks instead.
     sqlite_writer: Arc<Mutex<()>>,
     /// PostgreSQL: the writers that group concurrent activity writes.
     batcher: Option<Arc<batch::Batcher>>,
+    /// SQLite: the writer that group-commits concurrent activity writes.
+    sqlite_group: Option<Arc<sqlite_writer::SqliteWriter>>,
     /// Whether the database answers and whether writes succeed (see `health`).
     health: Arc<Health>,
     options: AnyConnectOptions,
     timeouts: crate::config::Timeouts,
+}
+
+/// Read connections on SQLite (each is a thread in sqlx's driver).
+const SQLITE_READERS: u32 = 6;
+
+/// Every SQLite connection: WAL lets the readers run beside the writer; `FULL`
+/// syncs the WAL at every commit, so an acknowledged write survives a power loss
+/// too, not only a crash of the process (`NORMAL` can lose the last commits).
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    Ok(())
+}
+
+/// A COMMIT that failed (a full disk) can leave a SQLite connection inside a
+/// transaction SQLite already ended; such a connection is closed, never handed out
+/// again. The ping runs after any queued rollback, so the depth read afterwards is
+/// current.
+async fn sqlite_release_check(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    sqlx::Connection::ping(&mut *conn).await?;
+    Ok(!sqlx::Connection::is_in_transaction(&*conn))
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -95,10 +126,12 @@ impl Store {
             )));
         };
         let options = AnyConnectOptions::from_str(url)?;
-        let pool = match dialect {
+        let sqlite_writer = Arc::new(Mutex::new(()));
+        let health = Arc::new(Health::default());
+        let (pool, write_pool, batcher, sqlite_group) = match dialect {
             Dialect::Postgres => {
                 let statement_ms = timeouts.db_statement.as_millis();
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(timeouts.db_max_connections)
                     .acquire_timeout(timeouts.db_acquire)
                     .after_connect(move |conn, _| {
@@ -118,47 +151,46 @@ impl Store {
                         })
                     })
                     .connect_with(options.clone())
-                    .await?
+                    .await?;
+                let batcher = Arc::new(batch::Batcher::start(pool.clone()));
+                (pool.clone(), pool, Some(batcher), None)
             }
             Dialect::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(8)
+                // The writer first: it creates the file (`mode=rwc`) and switches it
+                // to WAL before any reader opens it.
+                let write_pool = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the writer; NORMAL is durable
-                            // across a process crash (the case we guard against).
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            conn.execute("PRAGMA foreign_keys = ON").await?;
-                            Ok(())
-                        })
-                    })
-                    // A COMMIT that failed (a full disk) can leave the connection
-                    // inside a transaction SQLite already ended; such a connection is
-                    // closed, never handed out again. The ping runs after any queued
-                    // rollback, so the depth read afterwards is current.
-                    .after_release(|conn, _| {
-                        Box::pin(async move {
-                            sqlx::Connection::ping(&mut *conn).await?;
-                            Ok(!sqlx::Connection::is_in_transaction(&*conn))
-                        })
-                    })
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .after_connect(|conn, _| Box::pin(sqlite_pragmas(conn)))
+                    .after_release(|conn, _| Box::pin(sqlite_release_check(conn)))
                     .connect_with(options.clone())
-                    .await?
+                    .await?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(SQLITE_READERS)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _| Box::pin(sqlite_pragmas(conn)))
+                    .after_release(|conn, _| Box::pin(sqlite_release_check(conn)))
+                    .connect_with(options.clone())
+                    .await?;
+                let group = sqlite_writer::SqliteWriter::start(
+                    write_pool.clone(),
+                    sqlite_writer.clone(),
+                    health.clone(),
+                );
+                (pool, write_pool, None, Some(Arc::new(group)))
             }
-        };
-        let batcher = match dialect {
-            Dialect::Postgres => Some(Arc::new(batch::Batcher::start(pool.clone()))),
-            Dialect::Sqlite => None,
         };
         Ok(Store {
             pool,
+            write_pool,
             dialect,
-            sqlite_writer: Arc::new(Mutex::new(())),
+            sqlite_writer,
             batcher,
-            health: Arc::new(Health::default()),
+            sqlite_group,
+            health,
             options,
             timeouts: timeouts.clone(),
         })
@@ -177,7 +209,7 @@ impl Store {
             Dialect::Sqlite => &MIGRATE_SQLITE,
         };
         migrator
-            .run(&self.pool)
+            .run(&self.write_pool)
             .await
             .map_err(|e| StoreError::Db(e.into()))
     }
@@ -193,6 +225,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.write_pool.close().await;
     }
 
     /// Starts a write transaction. On SQLite the process-wide writer lock is held
@@ -206,7 +239,7 @@ impl Store {
         // first fails with SQLITE_BUSY (no waiting) when another connection or
         // process wrote in between; IMMEDIATE waits for the lock instead.
         let tx = match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Sqlite => self.write_pool.begin_with("BEGIN IMMEDIATE").await,
             Dialect::Postgres => self.pool.begin().await,
         };
         let tx = tx.inspect_err(|e| self.health.write_failed(e))?;
