@@ -96,10 +96,7 @@ impl Config {
             database_url,
             data_dir,
             secret: var("SHONEN_SECRET"),
-            dev_clock: matches!(
-                var("SHONEN_DEV_CLOCK").as_deref(),
-                Some("1" | "true" | "yes")
-            ),
+            dev_clock: dev_clock_from_env(),
             workers: parse_num("SHONEN_WORKERS", 8)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
@@ -139,6 +136,14 @@ impl Config {
             self.database_url.clone()
         }
     }
+}
+
+/// `SHONEN_DEV_CLOCK=1` (or `true`, `yes`): the development clock is on.
+pub fn dev_clock_from_env() -> bool {
+    matches!(
+        std::env::var("SHONEN_DEV_CLOCK").as_deref(),
+        Ok("1" | "true" | "yes")
+    )
 }
 
 #[cfg(test)]

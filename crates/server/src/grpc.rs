@@ -89,6 +89,11 @@ fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<ApiJson<T>, Sta
         .map_err(status)
 }
 
+/// A typed result as JSON, for the field readers below.
+fn json_of<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
 fn s(v: &Value, k: &str) -> String {
     v.get(k)
         .and_then(Value::as_str)
@@ -245,6 +250,7 @@ impl Shonen for GrpcApi {
         let (_, axum::Json(v)) = accounts::register(self.state(), from_json(body)?)
             .await
             .map_err(status)?;
+        let v = json_of(&v);
         Ok(Response::new(proto::AuthReply {
             token: s(&v, "token"),
             player: v.get("player").map(player),
@@ -267,6 +273,7 @@ impl Shonen for GrpcApi {
         )
         .await
         .map_err(status)?;
+        let v = json_of(&v);
         Ok(Response::new(proto::AuthReply {
             token: s(&v, "token"),
             player: v.get("player").map(player),
@@ -279,7 +286,7 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::Player>, Status> {
         let auth = self.auth(&req).await?;
         let axum::Json(v) = accounts::me(self.state(), auth).await.map_err(status)?;
-        Ok(Response::new(player(&v)))
+        Ok(Response::new(player(&json_of(&v))))
     }
 
     async fn log_activity(
@@ -302,7 +309,7 @@ impl Shonen for GrpcApi {
         let (_, axum::Json(v)) = activities::create(self.state(), auth, from_json(body)?)
             .await
             .map_err(status)?;
-        Ok(Response::new(activity_reply(&v)))
+        Ok(Response::new(activity_reply(&json_of(&v))))
     }
 
     async fn get_activity(
@@ -314,7 +321,7 @@ impl Shonen for GrpcApi {
         let axum::Json(v) = activities::show(self.state(), auth, Path(id))
             .await
             .map_err(status)?;
-        Ok(Response::new(activity_reply(&v)))
+        Ok(Response::new(activity_reply(&json_of(&v))))
     }
 
     async fn list_activities(
@@ -330,6 +337,7 @@ impl Shonen for GrpcApi {
         let axum::Json(v) = activities::list(self.state(), auth, Query(page))
             .await
             .map_err(status)?;
+        let v = json_of(&v);
         Ok(Response::new(proto::ActivityPage {
             items: arr(&v, "items").map(activity).collect(),
             next_before: v
@@ -347,6 +355,7 @@ impl Shonen for GrpcApi {
         let axum::Json(v) = progress::dashboard(self.state(), auth)
             .await
             .map_err(status)?;
+        let v = json_of(&v);
         let boss = v.get("boss").filter(|b| !b.is_null());
         Ok(Response::new(proto::Dashboard {
             player: v.get("player").map(player),

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod grpc;
 pub mod http;
 pub mod jobs;
+pub mod model;
 pub mod objects;
 pub mod services;
 pub mod storage;

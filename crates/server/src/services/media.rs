@@ -4,6 +4,7 @@
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::model::{AvatarUrl, PhotoUrl};
 use crate::objects;
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -42,7 +43,7 @@ fn check_image(bytes: &[u8]) -> ApiResult<&'static str> {
     })
 }
 
-pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiResult<Value> {
+pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiResult<AvatarUrl> {
     check_image(&body)?;
     let p = state
         .store
@@ -58,7 +59,9 @@ pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiRes
     state.store.set_avatar(player_id, &key).await?;
     // The cached player carries avatar_url: drop it.
     crate::services::hot::invalidate(state, &p).await;
-    Ok(json!({ "avatar_url": format!("/api/v1/players/{}/avatar", p.username) }))
+    Ok(AvatarUrl {
+        avatar_url: format!("/api/v1/players/{}/avatar", p.username),
+    })
 }
 
 /// A player's avatar bytes and content type.
@@ -91,7 +94,7 @@ pub async fn add_photo(
     player_id: i64,
     activity_id: i64,
     body: Bytes,
-) -> ApiResult<Value> {
+) -> ApiResult<PhotoUrl> {
     check_image(&body)?;
     if state
         .store
@@ -125,7 +128,7 @@ pub async fn add_photo(
     tx.commit().await?;
     // The dashboard's recent activities show photos.
     crate::services::hot::invalidate_dashboard(state, player_id).await;
-    Ok(json!({ "photo_url": url }))
+    Ok(PhotoUrl { photo_url: url })
 }
 
 /// One photo of the player's own activity.
