@@ -49,7 +49,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// errors 422 naming the field's path (`sets[2].reps`; a missing field by its name)
 /// in plain words.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let at = if e.line() > 0 {
             format!(" (line {}, column {})", e.line(), e.column())
         } else {
@@ -63,11 +63,63 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the body must be a JSON object",
         ));
     }
+    integral_numbers(&mut value);
+    if let Some(field) = text_with_nul(&value, "") {
+        return Err(ApiError::validation(
+            &field,
+            "invalid_text",
+            format!("{field} may not contain NUL characters"),
+        ));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let (field, message) = describe(&path, &e.into_inner().to_string());
         ApiError::validation(&field, "invalid_field", message)
     })
+}
+
+/// JSON does not tell `5` from `5.0`: a number with no fraction is an integer (as JSON
+/// Schema says), so integer fields accept `5.0`; number fields take either.
+fn integral_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // |f| < 2^53: exact as an integer.
+                *v = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
+/// The path of the first string (or key) containing a NUL character: no text stored
+/// or looked up may hold one (PostgreSQL refuses it), on any backend.
+fn text_with_nul(v: &serde_json::Value, path: &str) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path.to_string()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| text_with_nul(item, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                text_with_nul(item, &here)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// The field and a human message for a deserialization error at `path` (serde's

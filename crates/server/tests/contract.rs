@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 both_backends!(
     missing_and_mistyped_fields_are_named,
     bodies_that_are_not_objects_are_refused,
+    integral_numbers_are_integers,
     unknown_paths_and_wrong_methods_answer_in_the_envelope,
     taken_username_and_email_name_the_username,
     openapi_document_is_complete,
@@ -116,9 +117,64 @@ async fn missing_and_mistyped_fields_are_named(b: Backend) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["error"]["details"]["field"], "goals.strength");
     assert_plain_words(&e);
+    // NUL characters in any text are refused (PostgreSQL would fail on them).
+    for (path, body, field) in [
+        ("/api/v1/duels", json!({"opponent": "ra\0oh"}), "opponent"),
+        (
+            "/api/v1/me/reclassify",
+            json!({"goals": {"strength": 1, "agility": 1, "intelligence": 1}, "x\0": 1}),
+            "x\0",
+        ),
+    ] {
+        let (s, e) = app.post(path, &token, body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {e}");
+        assert_eq!(e["error"]["code"], "invalid_text", "{path}: {e}");
+        assert_eq!(e["error"]["details"]["field"], field, "{path}: {e}");
+    }
+    let (s, e) = app.get("/api/v1/players/ra%00oh", &token).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
+    // Query parameters: an empty or out-of-range value is refused, not ignored.
+    for (q, field) in [
+        ("/api/v1/activities?before=0", "before"),
+        ("/api/v1/activities?before=-4", "before"),
+        ("/api/v1/activities?before=", "before"),
+        ("/api/v1/ledger?before=0", "before"),
+        ("/api/v1/ledger?limit=", "limit"),
+        ("/api/v1/leaderboard?class=", "class"),
+        ("/api/v1/leaderboard?limit=", "limit"),
+        ("/api/v1/duels?status=", "status"),
+    ] {
+        let (s, e) = app.get(q, &token).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {e}");
+        assert_eq!(e["error"]["details"]["field"], field, "{q}: {e}");
+    }
     // Nothing was written by any of them.
     let (_, page) = app.get("/api/v1/activities", &token).await;
     assert_eq!(page["items"], json!([]));
+}
+
+async fn integral_numbers_are_integers(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (token, _) = app.register("kenshiro", [5, 5, 5]).await;
+    // JSON Schema's integers include 9.0; the API takes them as integers.
+    let (s, p) = app
+        .post(
+            "/api/v1/me/reclassify",
+            &token,
+            json!({"goals": {"strength": 9.0, "agility": 1.0, "intelligence": 0}}),
+        )
+        .await;
+    assert!(s == StatusCode::OK || s == StatusCode::CONFLICT, "{s}: {p}");
+    let mut body = strength(2, 60.0, 5, 30.0);
+    body["sets"][0]["reps"] = json!(5.0);
+    let (s, e) = app.post("/api/v1/activities", &token, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    // A fraction is still refused.
+    let mut body = strength(2, 60.0, 5, 30.0);
+    body["sets"][0]["reps"] = json!(5.5);
+    let (s, e) = app.post("/api/v1/activities", &token, body).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["details"]["field"], "sets[0].reps");
 }
 
 async fn bodies_that_are_not_objects_are_refused(b: Backend) {

@@ -38,8 +38,7 @@ impl Page {
         };
         let before = match &self.before {
             None => None,
-            Some(s) if s.is_empty() => None,
-            Some(s) => Some(s.parse::<i64>().map_err(|_| {
+            Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
                 ApiError::validation(
                     "before",
                     "invalid_cursor",

@@ -54,8 +54,9 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<DuelList>> {
-    let status = q.status.as_deref().filter(|s| !s.is_empty());
-    Ok(Json(duels::list(&state, auth.player_id, status).await?))
+    Ok(Json(
+        duels::list(&state, auth.player_id, q.status.as_deref()).await?,
+    ))
 }
 
 #[utoipa::path(operation_id = "show_duel", get, path = "/api/v1/duels/{id}", tag = "duels",

@@ -155,12 +155,14 @@ fn complete_operation(method: &str, op: &mut Map<String, Value>) {
     let has_path = params.iter().any(|p| p["in"] == "path");
     let has_query = params.iter().any(|p| p["in"] == "query");
     let mut json_body = false;
+    let mut image_body = false;
     if let Some(Value::Object(content)) =
         op.get_mut("requestBody").and_then(|b| b.get_mut("content"))
     {
         for (media, entry) in content.iter_mut() {
             if media.starts_with("image/") {
                 entry["schema"] = binary();
+                image_body = true;
             } else {
                 json_body = true;
             }
@@ -196,7 +198,7 @@ fn complete_operation(method: &str, op: &mut Map<String, Value>) {
     if has_path {
         statuses.push("404");
     }
-    if has_query || json_body {
+    if has_query || json_body || image_body {
         statuses.extend(["400", "422"]);
     }
     if has_body {

@@ -26,6 +26,8 @@ use std::collections::HashMap;
 pub struct ActivityBody {
     #[schema(value_type = model::ActivityKindName)]
     pub kind: String,
+    /// RFC 3339; defaults to now.
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")]
     pub occurred_at: Option<DateTime<Utc>>,
     pub duration_min: Option<f64>,
     pub distance_km: Option<f64>,
