@@ -42,6 +42,8 @@ pub const STUDY_CAP_MIN: f64 = 480.0;
 pub const CHECKMATE_STUDY_CAP_MIN: f64 = 600.0;
 /// Martial arts sessions a day that earn XP.
 pub const MARTIAL_ARTS_CAP_SESSIONS: u32 = 2;
+/// Strength sessions a day that earn XP (§2, §10: splitting never pays).
+pub const STRENGTH_CAP_SESSIONS: u32 = 2;
 /// Combo: +5% per streak day after the first, at most +50%.
 pub const COMBO_STEP: f64 = 0.05;
 pub const COMBO_MAX_STEPS: u32 = 10;
@@ -139,6 +141,9 @@ pub struct TodayUsage {
     pub martial_arts_sessions: u32,
     /// Whether a wake-up was already logged today.
     pub woke_today: bool,
+    /// Strength sessions already logged today (capped ones included).
+    #[serde(default)]
+    pub strength_sessions: u32,
     /// Distinct training kinds already logged today, in the order of their first
     /// activity of the day (drives Full Cowl).
     pub training_kinds: Vec<ActivityKind>,
@@ -160,6 +165,10 @@ pub struct AwardContext {
     pub behind_schedule: bool,
     /// The player's local wake target.
     pub wake_target: NaiveTime,
+    /// The player's local time now, when the activity is on today's local date: a
+    /// wake-up may not be later than it (§2). `None` for an earlier date.
+    #[serde(default)]
+    pub local_time_now: Option<NaiveTime>,
     pub today: TodayUsage,
     /// Strength sessions completed in the 7×24 h before this one.
     pub strength_sessions_last_7d: u32,
@@ -178,6 +187,7 @@ impl Default for AwardContext {
             training_arc_buff: false,
             behind_schedule: false,
             wake_target: activity::default_wake_target(),
+            local_time_now: None,
             today: TodayUsage::default(),
             strength_sessions_last_7d: 0,
             edited: false,
@@ -299,9 +309,18 @@ pub fn award(input: &ActivityInput, ctx: &AwardContext) -> Result<Award, RuleErr
                 },
             )?;
             base_factors = strength_base_factors(&session, limit_breaker);
+            // A capped session still trained the body: its fatigue counts.
             fatigue_gain = fatigue::gain(kind, session.session_xp, 0.0);
-            let base = session.session_xp as f64;
-            let message = session.message.clone();
+            capped = ctx.today.strength_sessions >= STRENGTH_CAP_SESSIONS;
+            let mut message = session.message.clone();
+            let base = if capped {
+                message = format!(
+                    "Daily cap reached: only {STRENGTH_CAP_SESSIONS} strength sessions a day earn XP; this one earns none."
+                );
+                0.0
+            } else {
+                session.session_xp as f64
+            };
             strength_breakdown = Some(session);
             (base, message)
         }
@@ -354,6 +373,19 @@ pub fn award(input: &ActivityInput, ctx: &AwardContext) -> Result<Award, RuleErr
                 ));
             }
             let woke = activity::parse_hhmm("woke_at", woke_at)?;
+            if let Some(now) = ctx.local_time_now
+                && woke > now
+            {
+                return Err(RuleError::new(
+                    ErrorCode::WakeInFuture,
+                    "woke_at",
+                    format!(
+                        "woke_at {} is later than your local time now ({})",
+                        woke.format("%H:%M"),
+                        now.format("%H:%M")
+                    ),
+                ));
+            }
             if woke > ctx.wake_target {
                 return Err(RuleError::new(
                     ErrorCode::WakeAfterTarget,
@@ -528,7 +560,13 @@ pub fn edit_correction(
             .filter(|f| f.stage == FactorStage::Stack)
             .copied(),
     );
-    let base = session.session_xp as f64;
+    // A session past the day's strength cap stays capped whatever its sets become.
+    let capped = original.capped;
+    let base = if capped {
+        0.0
+    } else {
+        session.session_xp as f64
+    };
     let final_xp = round_half_away(base * stack_product(&factors));
     let award = Award {
         kind: ActivityKind::Strength,
@@ -536,8 +574,12 @@ pub fn edit_correction(
         base,
         final_xp,
         factors,
-        capped: false,
-        message: session.message.clone(),
+        capped,
+        message: if capped {
+            original.message.clone()
+        } else {
+            session.message.clone()
+        },
         fatigue_after: original.fatigue_after,
         strength: Some(session),
     };
@@ -735,6 +777,84 @@ mod tests {
         assert_eq!(value(&tired, FactorName::Fatigue), None);
         assert_eq!(tired.final_xp, 50);
         assert_eq!(tired.fatigue_after, 90);
+    }
+
+    #[test]
+    fn strength_two_sessions_a_day() {
+        let mut c = ctx(Class::Brawler, 1);
+        let heavy = ActivityInput::Strength {
+            sets: sets(12, 100.0, 5),
+            duration_min: 70.0,
+        };
+        c.today.strength_sessions = 1;
+        let second = award(&heavy, &c).unwrap();
+        assert!(!second.capped);
+        assert!(second.final_xp > 0);
+        c.today.strength_sessions = 2;
+        let third = award(&heavy, &c).unwrap();
+        assert!(third.capped);
+        assert_eq!(third.final_xp, 0);
+        assert_eq!(third.base, 0.0);
+        assert!(third.message.contains("only 2 strength sessions a day"));
+        // It still trained the body.
+        assert_eq!(third.fatigue_after, second.fatigue_after);
+        // An edit keeps it capped.
+        let edited = edit_correction(&third, sets(12, 100.0, 5), 60.0).unwrap();
+        assert!(edited.award.capped);
+        assert_eq!(edited.award.final_xp, 0);
+        assert_eq!(edited.delta, 0);
+    }
+
+    proptest::proptest! {
+        /// §10: however a workout is split into sessions on one day, at most two of
+        /// them pay, so the day never earns more than two best sessions would.
+        #[test]
+        fn splitting_a_session_never_earns_more_than_the_days_allowance(
+            parts in proptest::collection::vec((1usize..12, 0.5f64..200.0, 1u32..30, 20.0f64..90.0), 1..30),
+            level in 1u32..40,
+            streak in 1u32..15,
+        ) {
+            let mut c = ctx(Class::Brawler, level);
+            c.streak = streak;
+            let best = award(
+                &ActivityInput::Strength { sets: sets(1, 1.0, 1), duration_min: 20.0 },
+                &c,
+            ).unwrap();
+            // The most one session can earn with this context: the ceiling through the stack.
+            let ceiling = best.strength.as_ref().unwrap().ceiling as f64;
+            let one_max = round_half_away(ceiling * best.stack_product());
+            let mut total = 0;
+            let mut paid = 0;
+            for (n, kg, reps, minutes) in parts {
+                let a = award(
+                    &ActivityInput::Strength { sets: sets(n, kg, reps), duration_min: minutes },
+                    &c,
+                ).unwrap();
+                if a.final_xp > 0 { paid += 1; }
+                total += a.final_xp;
+                c.today.strength_sessions += 1;
+            }
+            proptest::prop_assert!(paid <= STRENGTH_CAP_SESSIONS);
+            proptest::prop_assert!(total <= 2 * one_max, "{total} > 2 × {one_max}");
+        }
+    }
+
+    #[test]
+    fn a_wake_up_from_the_future_is_refused() {
+        let mut c = ctx(Class::Balanced, 1);
+        let wake = ActivityInput::WakeUp {
+            woke_at: "06:00".into(),
+        };
+        // The attack: at 00:53 local, "woke at 06:00".
+        c.local_time_now = NaiveTime::from_hms_opt(0, 53, 0);
+        let e = award(&wake, &c).unwrap_err();
+        assert_eq!(e.code, ErrorCode::WakeInFuture);
+        assert_eq!(e.field.as_deref(), Some("woke_at"));
+        c.local_time_now = NaiveTime::from_hms_opt(6, 0, 0);
+        assert_eq!(award(&wake, &c).unwrap().final_xp, 10);
+        // A wake-up on an earlier date is not judged by the time now.
+        c.local_time_now = None;
+        assert!(award(&wake, &c).is_ok());
     }
 
     #[test]

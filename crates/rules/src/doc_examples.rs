@@ -240,3 +240,81 @@ fn boss_example() {
     assert_eq!(villain::DEFEAT_XP, 150);
     assert_eq!(villain::ESCAPE_PENALTY, 75);
 }
+
+#[test]
+fn fair_play_examples() {
+    use crate::calendar::{Calendar, Change, Settings};
+    use chrono::{DateTime, Utc};
+    // Splitting: the heavy compound (98) as 12 one-set sessions of 20 min.
+    let one_set = strength_xp(sets(1, 100.0, 5), 20.0, 0).unwrap();
+    assert_eq!(one_set, 28);
+    let mut ctx = AwardContext {
+        class: Class::Brawler,
+        ..AwardContext::default()
+    };
+    let split = ActivityInput::Strength {
+        sets: sets(1, 100.0, 5),
+        duration_min: 20.0,
+    };
+    let mut earned = Vec::new();
+    for n in 0..12 {
+        ctx.today = TodayUsage {
+            strength_sessions: n,
+            ..TodayUsage::default()
+        };
+        earned.push(award(&split, &ctx).unwrap().final_xp);
+    }
+    assert_eq!(&earned[..3], &[35, 35, 0]); // 28 × 1.25 = 35
+    assert_eq!(earned.iter().sum::<i64>(), 70);
+    // One 0.5 kg rep in 20 min: the 20-XP floor, twice a day.
+    assert_eq!(strength_xp(sets(1, 0.5, 1), 20.0, 0).unwrap(), 20);
+    assert!(RULES_MD.contains("**35** each"));
+
+    // The hop east and the hop west.
+    let s = |tz: &str| Settings {
+        timezone: tz.into(),
+        training_days: "mon,tue,thu,fri".into(),
+        weekly_goal: 4,
+        wake_target: "06:30".into(),
+    };
+    let at = |x: &str| x.parse::<DateTime<Utc>>().unwrap();
+    let d = |x: &str| x.parse::<NaiveDate>().unwrap();
+    let hop = |tz: &str| Change {
+        timezone: Some(tz.into()),
+        ..Change::default()
+    };
+    let utc = Calendar::new(s("UTC"), at("2026-03-02T08:00:00Z"), d("2026-03-02"))
+        .change(at("2026-03-04T12:00:00Z"), &hop("Pacific/Kiritimati"));
+    assert_eq!(
+        utc.pending(at("2026-03-04T12:00:00Z"))
+            .unwrap()
+            .effective_at,
+        at("2026-03-05T00:00:00Z")
+    );
+    assert_eq!(utc.date_at(at("2026-03-05T09:59:00Z")), d("2026-03-05"));
+    assert_eq!(utc.date_at(at("2026-03-05T10:00:00Z")), d("2026-03-06"));
+    let kiri = Calendar::new(
+        s("Pacific/Kiritimati"),
+        at("2026-03-01T00:00:00Z"),
+        d("2026-03-01"),
+    )
+    .change(at("2026-03-03T22:00:00Z"), &hop("Pacific/Pago_Pago"));
+    assert_eq!(kiri.start_of(d("2026-03-05")), at("2026-03-04T10:00:00Z"));
+    assert_eq!(kiri.start_of(d("2026-03-06")), at("2026-03-06T11:00:00Z"));
+    assert!(RULES_MD.contains("lasts **49 hours**"));
+
+    // Weekly goal on a Wednesday: next Monday.
+    let wed = Calendar::new(s("UTC"), at("2026-03-02T08:00:00Z"), d("2026-03-02")).change(
+        at("2026-03-04T12:00:00Z"),
+        &Change {
+            weekly_goal: Some(7),
+            ..Change::default()
+        },
+    );
+    assert_eq!(
+        wed.pending(at("2026-03-04T12:00:00Z"))
+            .unwrap()
+            .effective_at,
+        at("2026-03-09T00:00:00Z")
+    );
+}

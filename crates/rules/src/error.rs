@@ -25,6 +25,8 @@ pub enum ErrorCode {
     WakeAfterTarget,
     /// A second wake-up on the same local day.
     AlreadyWokeToday,
+    /// `woke_at` later than the player's local time now.
+    WakeInFuture,
     /// Editing a strength session more than 24 h after it was completed.
     EditWindowClosed,
     /// Only strength sessions can be edited.
@@ -43,6 +45,7 @@ impl ErrorCode {
             ErrorCode::OccurredTooOld => "occurred_too_old",
             ErrorCode::WakeAfterTarget => "wake_after_target",
             ErrorCode::AlreadyWokeToday => "already_woke_today",
+            ErrorCode::WakeInFuture => "wake_in_future",
             ErrorCode::EditWindowClosed => "edit_window_closed",
             ErrorCode::NotEditable => "not_editable",
         }

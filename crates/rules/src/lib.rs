@@ -13,6 +13,7 @@ pub mod activity;
 pub mod award;
 pub mod battle;
 pub mod calculator;
+pub mod calendar;
 pub mod class;
 pub mod duel;
 pub mod error;
@@ -37,8 +38,9 @@ pub use award::{
     edit_correction, edit_window_open,
 };
 pub use battle::{Battle, Fighter, Rewards, Round, Side, power, seed_from_duel_id, simulate};
+pub use calendar::{Calendar, Change, Era, Pending, Settings};
 pub use class::{Class, Goals, affinity, classify};
-pub use duel::{DuelInput, fight};
+pub use duel::{DuelInput, Friendly, PAID_WINS_PER_DAY, fight, friendly};
 pub use error::{ErrorCode, RuleError};
 pub use level::{
     LevelUp, level_for_xp, level_up, title, xp_at_level, xp_for_next_level, xp_into_level,

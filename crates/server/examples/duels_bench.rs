@@ -49,6 +49,8 @@ async fn main() -> anyhow::Result<()> {
         workers,
         rate_limit_per_minute: 1_000_000,
         login_attempts_per_minute: 10,
+        // Tests and benchmarks register many players from 127.0.0.1.
+        registrations_per_hour: 1_000_000,
         object_store_url: String::new(),
         s3: Default::default(),
         battle_executor: String::new(),
@@ -57,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         villain_llm: None,
         redis_url: None,
         redis_prefix: format!("shonen-bench-{db}:"),
+        trusted_proxies: Vec::new(),
     };
     let app = Application::build(config).await?;
     let state = app.state();

@@ -46,24 +46,38 @@ pub struct Application {
     state: Arc<AppState>,
 }
 
-/// The token-hashing secret: `SHONEN_SECRET`, else one generated once and kept in the
-/// data dir.
-fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+/// The `service_state` row that holds the generated secret.
+const SECRET_STATE: &str = "token_secret";
+
+/// The token-hashing secret: `SHONEN_SECRET`, else the one kept in the database, so
+/// every instance on one database agrees with no configuration. The first start
+/// stores it: the secret file an older version kept in the data dir when there is
+/// one (so tokens issued before keep working), else a fresh random one. Instances
+/// starting at once race on one insert; all of them read back the winner's value.
+async fn load_secret(config: &Config, store: &Store) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = &config.secret {
         return Ok(s.as_bytes().to_vec());
     }
-    let path = config.data_dir.join("secret");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        let s = s.trim();
-        if s.len() >= 32 {
-            return Ok(s.as_bytes().to_vec());
-        }
+    if let Some(s) = store.state(SECRET_STATE).await? {
+        return Ok(s.into_bytes());
     }
-    let mut bytes = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-    let secret = hex::encode(bytes);
-    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
-    Ok(secret.into_bytes())
+    let legacy = config.data_dir.join("secret");
+    let candidate = match std::fs::read_to_string(&legacy) {
+        Ok(s) if s.trim().len() >= 32 => {
+            tracing::info!(file = %legacy.display(), "moving the generated secret into the database");
+            s.trim().to_string()
+        }
+        _ => {
+            let mut bytes = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            hex::encode(bytes)
+        }
+    };
+    let kept = store
+        .state_or_init(SECRET_STATE, &candidate)
+        .await
+        .context("storing the generated secret")?;
+    Ok(kept.into_bytes())
 }
 
 /// Replays cache writes missed during a Redis outage once the cache answers again
@@ -97,9 +111,10 @@ impl Application {
                 clock.set_offset_micros(offset.parse().unwrap_or(0));
             }
         }
-        let secret = load_secret(&config)?;
-        let objects =
+        let secret = load_secret(&config, &store).await?;
+        let mut objects =
             crate::objects::Objects::open(&config.object_store_url, &config.data_dir, &config.s3)?;
+        objects.enable_links(&secret).await?;
         let battles = crate::battles::Executor::from_config(&config).await?;
         tracing::info!(objects = %objects.location, battles = battles.name(), "duel backends");
         let listener = TcpListener::bind(config.addr)

@@ -17,6 +17,9 @@ pub struct Config {
     /// Per-player and per-IP request budgets per minute; login attempts have their own.
     pub rate_limit_per_minute: u32,
     pub login_attempts_per_minute: u32,
+    /// `SHONEN_REGISTRATIONS_PER_HOUR`: accepted registrations per client address in
+    /// any hour (game rules §10).
+    pub registrations_per_hour: u32,
     /// The optional text-generation villain (`SHONEN_VILLAIN_LLM_URL`); `None` keeps
     /// the procedural one.
     pub villain_llm: Option<crate::services::villains::LlmSettings>,
@@ -36,6 +39,9 @@ pub struct Config {
     /// `SHONEN_REDIS_PREFIX`: prefix of every key and channel (several apps can share
     /// one Redis); instances of one deployment must use the same prefix.
     pub redis_prefix: String,
+    /// `SHONEN_TRUSTED_PROXIES`: peers (CIDRs) whose `X-Forwarded-For` is believed
+    /// when working out the client address. Empty (the default): only the peer counts.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for Config {
@@ -55,6 +61,7 @@ impl std::fmt::Debug for Config {
             .field("lambda_endpoint", &self.lambda_endpoint)
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("redis_prefix", &self.redis_prefix)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -100,6 +107,7 @@ impl Config {
             workers: parse_num("SHONEN_WORKERS", 8)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
+            registrations_per_hour: parse_num("SHONEN_REGISTRATIONS_PER_HOUR", 5)?,
             villain_llm: match var("SHONEN_VILLAIN_LLM_URL") {
                 Some(url) => Some(crate::services::villains::LlmSettings {
                     url,
@@ -122,6 +130,12 @@ impl Config {
             lambda_endpoint: var("SHONEN_LAMBDA_ENDPOINT"),
             redis_url: var("SHONEN_REDIS_URL"),
             redis_prefix: var("SHONEN_REDIS_PREFIX").unwrap_or_else(|| "shonen:".into()),
+            trusted_proxies: match var("SHONEN_TRUSTED_PROXIES") {
+                Some(v) => {
+                    parse_cidrs(&v).map_err(|e| anyhow::anyhow!("SHONEN_TRUSTED_PROXIES: {e}"))?
+                }
+                None => Vec::new(),
+            },
         })
     }
 
@@ -146,9 +160,32 @@ pub fn dev_clock_from_env() -> bool {
     )
 }
 
+/// Comma-separated CIDRs (`10.0.0.0/8, ::1`); a bare address is a single host.
+pub fn parse_cidrs(s: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{p:?} is not an address or CIDR"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxy_lists() {
+        let nets = parse_cidrs(" 10.0.0.0/8, 127.0.0.1 ,::1,").unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert!(parse_cidrs("10.0.0.0/33").is_err());
+        assert!(parse_cidrs("proxy.example").is_err());
+        assert!(parse_cidrs("").unwrap().is_empty());
+    }
 
     #[test]
     fn passwords_are_redacted() {

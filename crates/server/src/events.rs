@@ -13,6 +13,10 @@
 //!
 //! When Redis is unreachable, events are delivered to this instance's connections
 //! directly (with `id` 0: not replayable) and the failure is logged.
+//!
+//! Logging out closes the connections opened with that token on every instance: the
+//! token's keyed hash (never the token) goes out on the `revoked` channel and each
+//! instance signals its own connections registered under that hash.
 
 use crate::cache::Cache;
 use crate::services::progress::Applied;
@@ -30,6 +34,7 @@ pub const REPLAY_LOG: usize = 100;
 /// Messages buffered per connection before it counts as too slow and is dropped.
 pub const CONNECTION_BUFFER: usize = 256;
 const CHANNEL: &str = "events";
+const REVOKED_CHANNEL: &str = "revoked";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
@@ -51,10 +56,13 @@ pub struct Delivery {
 
 type Connections = HashMap<i64, Vec<(u64, mpsc::Sender<Delivery>)>>;
 type Registry = Mutex<Connections>;
+/// Connections by the keyed hash of the token they were opened with.
+type ByToken = HashMap<String, Vec<(u64, Arc<tokio::sync::Notify>)>>;
 
 struct Inner {
     cache: Arc<Cache>,
     connections: Registry,
+    by_token: Mutex<ByToken>,
     next_conn: AtomicU64,
 }
 
@@ -70,18 +78,32 @@ pub struct Events {
 /// A registered connection; unregisters itself when dropped.
 pub struct Subscription {
     pub rx: mpsc::Receiver<Delivery>,
+    /// Signalled when the token the connection was opened with is revoked.
+    pub revoked: Arc<tokio::sync::Notify>,
     player_id: i64,
     conn_id: u64,
+    token_hash: Option<String>,
     inner: Arc<Inner>,
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        let mut map = self.inner.lock();
-        if let Some(list) = map.get_mut(&self.player_id) {
-            list.retain(|(id, _)| *id != self.conn_id);
-            if list.is_empty() {
-                map.remove(&self.player_id);
+        {
+            let mut map = self.inner.lock();
+            if let Some(list) = map.get_mut(&self.player_id) {
+                list.retain(|(id, _)| *id != self.conn_id);
+                if list.is_empty() {
+                    map.remove(&self.player_id);
+                }
+            }
+        }
+        if let Some(hash) = &self.token_hash {
+            let mut map = self.inner.lock_tokens();
+            if let Some(list) = map.get_mut(hash) {
+                list.retain(|(id, _)| *id != self.conn_id);
+                if list.is_empty() {
+                    map.remove(hash);
+                }
             }
         }
     }
@@ -90,6 +112,20 @@ impl Drop for Subscription {
 impl Inner {
     fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_tokens(&self) -> std::sync::MutexGuard<'_, ByToken> {
+        self.by_token.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Signals this instance's connections opened with the token of this hash.
+    fn close_token(&self, token_hash: &str) {
+        if let Some(list) = self.lock_tokens().get(token_hash) {
+            for (_, n) in list {
+                // A stored permit: a connection between two waits still sees it.
+                n.notify_one();
+            }
+        }
     }
 
     /// Hands an event to this instance's connections of the player; full buffers
@@ -124,6 +160,7 @@ impl Events {
         let inner = Arc::new(Inner {
             cache,
             connections: Mutex::new(HashMap::new()),
+            by_token: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
         });
         let (queue, rx) = mpsc::channel(65_536);
@@ -142,8 +179,22 @@ impl Events {
 
     /// Registers a connection of `player_id`.
     pub fn connect(&self, player_id: i64) -> Subscription {
+        self.connect_with(player_id, None)
+    }
+
+    /// Registers a connection of `player_id` opened with the token whose keyed hash
+    /// is `token_hash`: revoking that token signals `Subscription::revoked`.
+    pub fn connect_with(&self, player_id: i64, token_hash: Option<String>) -> Subscription {
         let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
         let conn_id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        let revoked = Arc::new(tokio::sync::Notify::new());
+        if let Some(hash) = &token_hash {
+            self.inner
+                .lock_tokens()
+                .entry(hash.clone())
+                .or_default()
+                .push((conn_id, revoked.clone()));
+        }
         self.inner
             .lock()
             .entry(player_id)
@@ -151,9 +202,20 @@ impl Events {
             .push((conn_id, tx));
         Subscription {
             rx,
+            revoked,
             player_id,
             conn_id,
+            token_hash,
             inner: self.inner.clone(),
+        }
+    }
+
+    /// Closes the connections opened with a revoked token, on every instance (this
+    /// one directly when the cache cannot carry the message).
+    pub async fn token_revoked(&self, token_hash: &str) {
+        if let Err(e) = self.inner.cache.publish(REVOKED_CHANNEL, token_hash).await {
+            tracing::warn!(error = %e, "revocation not broadcast; closing this instance's sockets only");
+            self.inner.close_token(token_hash);
         }
     }
 
@@ -311,7 +373,12 @@ async fn subscriber(
         let cache = i.cache.clone();
         tokio::spawn(async move {
             let mut delay = std::time::Duration::from_millis(100);
-            while let Err(e) = cache.subscribe(CHANNEL).await {
+            while let Err(e) = async {
+                cache.subscribe(CHANNEL).await?;
+                cache.subscribe(REVOKED_CHANNEL).await
+            }
+            .await
+            {
                 tracing::warn!(error = %e, "subscribing to events; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(std::time::Duration::from_secs(2));
@@ -328,6 +395,10 @@ async fn subscriber(
                 if let Some((player, d)) = parse_message(&m.payload) {
                     inner.deliver(player, d);
                 }
+            }
+            Ok(m) if m.channel == REVOKED_CHANNEL => {
+                let Some(inner) = inner.upgrade() else { return };
+                inner.close_token(&m.payload);
             }
             Ok(_) => {}
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {

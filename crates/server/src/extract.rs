@@ -64,13 +64,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     integral_numbers(&mut value);
-    if let Some(field) = text_with_nul(&value, "") {
-        return Err(ApiError::validation(
-            &field,
-            "invalid_text",
-            format!("{field} may not contain NUL characters"),
-        ));
-    }
+    // Every body passes here (REST and gRPC alike): one text check for all fields.
+    crate::validate::json_text(&value)?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let (field, message) = describe(&path, &e.into_inner().to_string());
@@ -94,31 +89,6 @@ fn integral_numbers(v: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
         serde_json::Value::Object(map) => map.values_mut().for_each(integral_numbers),
         _ => {}
-    }
-}
-
-/// The path of the first string (or key) containing a NUL character: no text stored
-/// or looked up may hold one (PostgreSQL refuses it), on any backend.
-fn text_with_nul(v: &serde_json::Value, path: &str) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) if s.contains('\0') => Some(path.to_string()),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| text_with_nul(item, &format!("{path}[{i}]"))),
-        serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
-            let here = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            if k.contains('\0') {
-                Some(here)
-            } else {
-                text_with_nul(item, &here)
-            }
-        }),
-        _ => None,
     }
 }
 

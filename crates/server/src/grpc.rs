@@ -240,6 +240,9 @@ impl Shonen for GrpcApi {
         &self,
         req: Request<proto::RegisterRequest>,
     ) -> Result<Response<proto::AuthReply>, Status> {
+        let ip = req
+            .remote_addr()
+            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
         let r = req.into_inner();
         let goals = r.goals.unwrap_or_default();
         let body = serde_json::json!({
@@ -247,9 +250,13 @@ impl Shonen for GrpcApi {
             "timezone": r.timezone,
             "goals": {"strength": goals.strength, "agility": goals.agility, "intelligence": goals.intelligence},
         });
-        let (_, axum::Json(v)) = accounts::register(self.state(), from_json(body)?)
-            .await
-            .map_err(status)?;
+        let (_, axum::Json(v)) = accounts::register(
+            self.state(),
+            crate::http::client::ClientIp(ip.ip()),
+            from_json(body)?,
+        )
+        .await
+        .map_err(status)?;
         let v = json_of(&v);
         Ok(Response::new(proto::AuthReply {
             token: s(&v, "token"),
@@ -268,7 +275,7 @@ impl Shonen for GrpcApi {
         let body = serde_json::json!({"username": r.username, "password": r.password});
         let axum::Json(v) = accounts::login(
             self.state(),
-            axum::extract::ConnectInfo(ip),
+            crate::http::client::ClientIp(ip.ip()),
             from_json(body)?,
         )
         .await

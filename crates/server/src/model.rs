@@ -69,6 +69,10 @@ pub struct Pending {
     pub wake_target: Option<String>,
     #[schema(format = DateTime)]
     pub effective_at: String,
+    /// When a weekly goal change applies, if not at `effective_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub weekly_goal_effective_at: Option<String>,
 }
 
 /// The contract's `player`.
@@ -102,7 +106,8 @@ pub struct Player {
     pub avatar_url: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Settings changed by `PATCH /me` that are not in force yet; `null` when none.
+    #[schema(required)]
     pub pending: Option<Pending>,
 }
 

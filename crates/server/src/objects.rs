@@ -6,6 +6,10 @@
 //! - `replays/<duel id>.json` — a resolved duel's battle, as JSON
 //! - `avatars/<player id>` — the player's avatar image
 //! - `photos/<player id>/<activity id>/<photo id>` — an activity photo
+//!
+//! Photos and replays are read through signed, expiring links (`link`): our own
+//! HMAC-signed `/api/v1/files/...` path for the directory store, a presigned GET
+//! for S3 (see `crate::links`).
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -42,6 +46,12 @@ pub struct Objects {
     store: Arc<dyn ObjectStore>,
     /// Where it points, for logs (`file:///…` or `s3://bucket/prefix`).
     pub location: String,
+    /// S3 only: presigns GET links.
+    signer: Option<Arc<dyn object_store::signer::Signer>>,
+    /// The directory store's link signer (set by `enable_links`).
+    local_links: Option<crate::links::LocalLinks>,
+    /// S3 only: the origin presigned links point at (for the page policy).
+    origin: Option<String>,
 }
 
 pub fn replay_key(duel_id: i64) -> String {
@@ -90,17 +100,23 @@ impl Objects {
                 b = b.with_secret_access_key(s.clone());
             }
             let s3_store = b.build().context("configuring S3 object storage")?;
-            let store: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
-                Arc::new(s3_store)
-            } else {
-                Arc::new(object_store::prefix::PrefixStore::new(
-                    s3_store,
-                    prefix.trim_matches('/'),
-                ))
-            };
+            let (store, signer): (Arc<dyn ObjectStore>, Arc<dyn object_store::signer::Signer>) =
+                if prefix.trim_matches('/').is_empty() {
+                    let s = Arc::new(s3_store);
+                    (s.clone(), s)
+                } else {
+                    let s = Arc::new(object_store::prefix::PrefixStore::new(
+                        s3_store,
+                        prefix.trim_matches('/'),
+                    ));
+                    (s.clone(), s)
+                };
             return Ok(Objects {
                 store,
                 location: url.to_string(),
+                signer: Some(signer),
+                local_links: None,
+                origin: None,
             });
         }
         let dir = if url.is_empty() {
@@ -115,7 +131,70 @@ impl Objects {
         Ok(Objects {
             store: Arc::new(local),
             location: format!("file://{}", dir.display()),
+            signer: None,
+            local_links: None,
+            origin: None,
         })
+    }
+
+    /// Prepares signed links: the directory store signs with a key derived from
+    /// `secret`; S3 presigns, and one probe link tells the origin it points at.
+    pub async fn enable_links(&mut self, secret: &[u8]) -> anyhow::Result<()> {
+        match &self.signer {
+            None => self.local_links = Some(crate::links::LocalLinks::new(secret)),
+            Some(signer) => {
+                let probe = signer
+                    .signed_url(
+                        object_store::signer::Method::GET,
+                        &Path::from("probe"),
+                        std::time::Duration::from_secs(60),
+                    )
+                    .await
+                    .context("presigning an S3 link")?;
+                self.origin = Some(probe.origin().ascii_serialization());
+            }
+        }
+        Ok(())
+    }
+
+    /// The origin of links when it is not this service's (S3), for the page policy.
+    pub fn link_origin(&self) -> Option<String> {
+        self.origin.clone()
+    }
+
+    /// A signed, expiring link to read `key` without credentials, valid from `now`
+    /// (unix seconds on the service clock; S3 links use the wall clock).
+    pub async fn link(&self, key: &str, now: i64) -> anyhow::Result<String> {
+        if let Some(signer) = &self.signer {
+            let lifetime = crate::links::LocalLinks::expiry(now) - now;
+            let url = signer
+                .signed_url(
+                    object_store::signer::Method::GET,
+                    &Path::from(key),
+                    std::time::Duration::from_secs(lifetime.max(1) as u64),
+                )
+                .await
+                .with_context(|| format!("presigning {key}"))?;
+            return Ok(url.to_string());
+        }
+        match &self.local_links {
+            Some(l) => Ok(l.link(key, now)),
+            None => anyhow::bail!("object links are not enabled"),
+        }
+    }
+
+    /// Checks a local link's signature and expiry (`None` links: S3 checks its own).
+    pub fn verify_link(
+        &self,
+        key: &str,
+        expires: Option<&str>,
+        sig: Option<&str>,
+        now: i64,
+    ) -> Result<(), crate::links::LinkError> {
+        match &self.local_links {
+            Some(l) => l.verify(key, expires, sig, now),
+            None => Err(crate::links::LinkError::BadSignature),
+        }
     }
 
     pub async fn put(&self, key: &str, bytes: Bytes) -> anyhow::Result<()> {

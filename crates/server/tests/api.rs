@@ -169,22 +169,28 @@ async fn settings_and_reclassify(b: Backend) {
     let patch = |v: Value| app.call(Method::PATCH, "/api/v1/me", Some(&token), Some(v));
     let (s, p) = patch(json!({"timezone": "Asia/Tokyo", "training_days": ["sat", "mon"], "weekly_goal": 5, "wake_target": "05:45"})).await;
     assert_eq!(s, StatusCode::OK, "{p}");
-    assert_eq!(p["timezone"], "Asia/Tokyo");
-    assert_eq!(p["training_days"], json!(["mon", "sat"]));
-    assert_eq!(p["weekly_goal"], 5);
-    assert_eq!(p["wake_target"], "05:45");
+    // Settings take effect later (§10): the old ones stay in force, the new ones wait.
+    assert_eq!(p["timezone"], "UTC");
+    assert_eq!(p["weekly_goal"], 4);
+    let pending = &p["pending"];
+    assert_eq!(pending["timezone"], "Asia/Tokyo");
+    assert_eq!(pending["training_days"], json!(["mon", "sat"]));
+    assert_eq!(pending["weekly_goal"], 5);
+    assert_eq!(pending["wake_target"], "05:45");
+    assert!(pending["effective_at"].is_string(), "{p}");
     for (body, field) in [
         (json!({"timezone": "Nowhere/City"}), "timezone"),
         (json!({"training_days": ["someday"]}), "training_days"),
         (json!({"weekly_goal": 8}), "weekly_goal"),
         (json!({"wake_target": "5:45"}), "wake_target"),
+        (json!({"wake_target": "03:30"}), "wake_target"),
     ] {
         let (s, e) = patch(body).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["error"]["details"]["field"], field);
     }
     assert_eq!(
-        app.me(&token).await["weekly_goal"],
+        app.me(&token).await["pending"]["weekly_goal"],
         5,
         "a rejected patch changes nothing"
     );
@@ -274,6 +280,7 @@ async fn strength_seed_scenarios(b: Backend) {
 
 async fn rejected_activities_change_nothing(b: Backend) {
     let app = TestApp::spawn(b).await;
+    app.not_before_hour(7).await;
     let (t, _) = app.register("asta", [9, 0, 0]).await;
     let now = app.now().await;
     let cases = [
@@ -767,6 +774,7 @@ async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
     let mut cfg = common::config(&a.database_url, &a.data_dir);
     cfg.redis_prefix = common::unique_prefix();
     let second = std::sync::Arc::new(TestApp::start(cfg, b).await);
+    a.not_before_hour(6).await;
     let (t, me) = a.register("rivalry", [5, 3, 2]).await;
     let player_id = me["id"].as_i64().unwrap();
     let mut tasks = Vec::new();
@@ -866,11 +874,23 @@ async fn another_instances_writes_are_seen_by_the_next_post(b: Backend) {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(stored.sessions_last_7d, i as i64, "strength session {i}");
+        // Two sessions a day earn XP (§2); only those count for consistency. The
+        // cap holds whichever instance wrote the sessions before.
+        assert_eq!(
+            stored.sessions_last_7d,
+            i.min(2) as i64,
+            "strength session {i}"
+        );
+        assert_eq!(
+            body["award"]["capped"],
+            i >= 2,
+            "strength session {i}: {body}"
+        );
     }
 
     // A settings change (a write that is not an activity) on the second instance:
-    // the first instance's next award follows the new wake target.
+    // once it takes effect (the next local midnight, §10), the first instance's next
+    // award follows the new wake target.
     let (s, body) = second
         .call(
             Method::PATCH,
@@ -880,6 +900,14 @@ async fn another_instances_writes_are_seen_by_the_next_post(b: Backend) {
         )
         .await;
     assert!(s.is_success(), "{s} {body}");
+    let effective: chrono::DateTime<chrono::Utc> = body["pending"]["effective_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let wait = (effective - a.now().await).num_seconds() + 6 * 3600;
+    a.advance(wait).await;
+    second.advance(wait).await;
     let (s, body) = a
         .post(
             "/api/v1/activities",
@@ -900,7 +928,7 @@ async fn another_instances_writes_are_seen_by_the_next_post(b: Backend) {
 
     let store = &a.state.store;
     let p = store.player(player_id).await.unwrap().unwrap();
-    assert_eq!(p.wake_target, "05:00");
+    assert_eq!(a.me(&t).await["wake_target"], "05:00");
     assert_eq!(p.total_xp, store.ledger_sum(player_id).await.unwrap());
     let audit = store.audit_day_kinds().await.unwrap();
     assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");

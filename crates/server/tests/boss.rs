@@ -134,7 +134,7 @@ async fn beat(app: &TestApp, t: &str, boss: &Value) {
                         .await;
                     }
                 }
-                "Wake" => log(app, t, json!({"kind": "wake_up", "woke_at": "06:00"})).await,
+                "Wake" => log(app, t, json!({"kind": "wake_up", "woke_at": "00:00"})).await,
                 "Train" => {
                     log(app, t, json!({"kind": "study", "duration_min": 20})).await;
                 }

@@ -148,8 +148,13 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
     assert!(duel_ledger(&app, lose_token).await.is_empty());
 
     // Both duellists read the replay from object storage; nobody else can.
-    let url = done["replay_url"].as_str().unwrap().to_string();
-    assert_eq!(url, format!("/api/v1/duels/{id}/replay"));
+    // (`replay_url` is a signed link; the bearer route stays for the players.)
+    let signed = done["replay_url"].as_str().unwrap();
+    assert!(
+        signed.starts_with(&format!("/api/v1/files/replays/{id}.json?")),
+        "{signed}"
+    );
+    let url = format!("/api/v1/duels/{id}/replay");
     for t in [&kenji, &rin] {
         let (status, replay) = app.get(&url, t).await;
         assert_eq!(status, StatusCode::OK, "{replay}");

@@ -40,6 +40,7 @@ impl Server {
             .env("SHONEN_DATA_DIR", data_dir)
             .env("SHONEN_DEV_CLOCK", "1")
             .env("SHONEN_RATE_LIMIT_PER_MINUTE", "1000000")
+            .env("SHONEN_REGISTRATIONS_PER_HOUR", "1000000")
             .env("SHONEN_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

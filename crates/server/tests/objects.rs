@@ -100,8 +100,48 @@ async fn put_get_round_trip(w: Where) {
     assert!(o.get("avatars/2").await.unwrap().is_none());
 }
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake png body";
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+/// A real image of `w`×`h` (noise, so it does not compress), PNG or JPEG.
+fn image_bytes(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let mut seed = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        image::Rgb([seed as u8, (seed >> 8) as u8, (seed >> 16) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+fn png() -> Vec<u8> {
+    image_bytes(32, 24, image::ImageFormat::Png)
+}
+
+fn jpeg() -> Vec<u8> {
+    image_bytes(32, 24, image::ImageFormat::Jpeg)
+}
+
+/// GET without any credentials, as an `<img src>` or `fetch` would.
+async fn get_public(
+    app: &TestApp,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let url = if url.starts_with("http") {
+        url.to_string()
+    } else {
+        format!("{}{}", app.base, url)
+    };
+    let mut req = app.client.get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let h = resp.headers().clone();
+    (status, h, resp.bytes().await.unwrap().to_vec())
+}
 
 async fn put_body(
     app: &TestApp,
@@ -179,6 +219,16 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
         assert_eq!(replay["battle"]["rounds"], done["rounds"]);
         assert_eq!(replay["battle"]["winner_username"], done["winner"]);
     }
+    // replay_url is a signed link that needs no token.
+    let replay_url = done["replay_url"].as_str().unwrap().to_string();
+    let (status, h, bytes) = get_public(&app, &replay_url, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{replay_url}");
+    let replay: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(replay["battle"]["rounds"], done["rounds"]);
+    if matches!(w, Where::Local) {
+        assert_eq!(h["content-type"], "application/json");
+    }
+    check_link_lifetime(w, &replay_url);
     let raw = app
         .state
         .objects
@@ -188,36 +238,42 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
         .expect("replay under replays/<id>.json");
     assert!(raw.starts_with(b"{"));
 
-    // Avatars: PNG/JPEG/WebP by magic bytes, 5 MiB at most, served with their type.
-    let (status, body) = put_body(
-        &app,
-        reqwest::Method::PUT,
-        "/api/v1/me/avatar",
-        &a,
-        PNG.to_vec(),
-    )
-    .await;
+    // Avatars: decoded and re-encoded (opaque → JPEG), public, with an ETag.
+    let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, png()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["avatar_url"], "/api/v1/players/ichigo/avatar");
     assert_eq!(
         app.me(&a).await["avatar_url"],
         "/api/v1/players/ichigo/avatar"
     );
-    let (status, ct, bytes) = get_raw(&app, "/api/v1/players/ichigo/avatar", &b).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(ct, "image/png");
-    assert_eq!(bytes, PNG);
-    let (status, _) = put_body(
+    let (status, h, bytes) = get_public(&app, "/api/v1/players/ichigo/avatar", &[]).await;
+    assert_eq!(status, StatusCode::OK, "no token needed");
+    assert_eq!(h["content-type"], "image/jpeg");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h["cache-control"].to_str().unwrap().contains("public"));
+    let first = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((first.width(), first.height()), (32, 24));
+    let etag = h["etag"].to_str().unwrap().to_string();
+    let (status, h, bytes) = get_public(
         &app,
-        reqwest::Method::PUT,
-        "/api/v1/me/avatar",
-        &a,
-        JPEG.to_vec(),
+        "/api/v1/players/ichigo/avatar",
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert_eq!(h["etag"].to_str().unwrap(), etag);
+    assert!(bytes.is_empty());
+    // A new avatar: the old validator no longer matches.
+    let (status, _) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, jpeg()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, h, _) = get_public(
+        &app,
+        "/api/v1/players/ichigo/avatar",
+        &[("if-none-match", &etag)],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, ct, _) = get_raw(&app, "/api/v1/players/ichigo/avatar", &b).await;
-    assert_eq!(ct, "image/jpeg");
+    assert_ne!(h["etag"].to_str().unwrap(), etag);
     let (status, body) = put_body(
         &app,
         reqwest::Method::PUT,
@@ -232,19 +288,24 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
         put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, vec![]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     // Bigger than the 1 MiB JSON limit is fine for images; bigger than 5 MiB is not.
-    let mut big = PNG.to_vec();
-    big.resize(4 * 1024 * 1024, 7);
+    let big = image_bytes(900, 800, image::ImageFormat::Png);
+    assert!(big.len() > 1024 * 1024);
     let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, big).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let mut huge = PNG.to_vec();
+    let (_, _, bytes) = get_public(&app, "/api/v1/players/ichigo/avatar", &[]).await;
+    let thumb = image::load_from_memory(&bytes).unwrap();
+    assert_eq!(thumb.width(), 256, "a thumbnail");
+    assert!((227..=228).contains(&thumb.height()), "{}", thumb.height());
+    let mut huge = png();
     huge.resize(5 * 1024 * 1024 + 1, 7);
     let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, huge).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["error"]["code"], "image_too_large");
-    let (status, _, _) = get_raw(&app, "/api/v1/players/rukia/avatar", &a).await;
+    let (status, _, _) = get_public(&app, "/api/v1/players/rukia/avatar", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "no avatar yet");
 
-    // Photos: own activities only, appended to the activity, readable by the owner.
+    // Photos: own activities only, appended to the activity, read through signed
+    // links that need no token.
     let (status, logged) = app
         .post("/api/v1/activities", &a, common::strength(3, 60.0, 5, 30.0))
         .await;
@@ -254,31 +315,100 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
     let (_, dash) = app.get("/api/v1/dashboard", &a).await;
     assert_eq!(dash["recent"][0]["photos"], json!([]));
     let path = format!("/api/v1/activities/{act}/photos");
-    let (status, body) = put_body(&app, reqwest::Method::POST, &path, &b, JPEG.to_vec()).await;
+    let (status, body) = put_body(&app, reqwest::Method::POST, &path, &b, jpeg()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, body) = put_body(&app, reqwest::Method::POST, &path, &a, b"text".to_vec()).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
     let mut urls = vec![];
-    for img in [JPEG, PNG] {
-        let (status, body) = put_body(&app, reqwest::Method::POST, &path, &a, img.to_vec()).await;
+    for img in [jpeg(), png()] {
+        let (status, body) = put_body(&app, reqwest::Method::POST, &path, &a, img).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         urls.push(body["photo_url"].as_str().unwrap().to_string());
     }
+    for url in &urls {
+        let (status, h, bytes) = get_public(&app, url, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        if matches!(w, Where::Local) {
+            assert_eq!(h["content-type"], "image/jpeg");
+        }
+        assert!(image::load_from_memory(&bytes).is_ok());
+        check_link_lifetime(w, url);
+    }
     let (_, shown) = app.get(&format!("/api/v1/activities/{act}"), &a).await;
-    assert_eq!(shown["activity"]["photos"], json!(urls));
+    let shown = shown["activity"]["photos"].as_array().unwrap().clone();
+    assert_eq!(shown.len(), 2);
     let (_, dash) = app.get("/api/v1/dashboard", &a).await;
-    assert_eq!(
-        dash["recent"][0]["photos"],
-        json!(urls),
-        "the dashboard shows new photos"
-    );
-    let (status, ct, bytes) = get_raw(&app, &urls[0], &a).await;
+    let recent = dash["recent"][0]["photos"].as_array().unwrap().clone();
+    assert_eq!(recent.len(), 2, "the dashboard shows new photos");
+    for url in shown.iter().chain(&recent) {
+        let (status, _, _) = get_public(&app, url.as_str().unwrap(), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+    }
+    // The bearer route still serves the owner, and nobody else.
+    let photo_id = |u: &str| {
+        let key = u.split("/photos/").nth(1).unwrap();
+        key.split(['?', '/']).next_back().unwrap().to_string()
+    };
+    let own = format!("{path}/{}", photo_id(urls[0].split('?').next().unwrap()));
+    let (status, ct, _) = get_raw(&app, &own, &a).await;
     assert_eq!((status, ct.as_str()), (StatusCode::OK, "image/jpeg"));
-    assert_eq!(bytes, JPEG);
-    let (status, _, _) = get_raw(&app, &urls[1], &b).await;
+    let (status, _, _) = get_raw(&app, &own, &b).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "photos are the owner's");
     let (status, _, _) = get_raw(&app, &format!("{path}/0000"), &a).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    if matches!(w, Where::Local) {
+        // Tampered links are refused: another key, another expiry, another signature.
+        let url = &urls[0];
+        let (head, query) = url.split_once('?').unwrap();
+        let other_key = head.replace(&format!("/{act}/"), &format!("/{}/", act + 1));
+        let expires: i64 = query.split('&').next().unwrap()[8..].parse().unwrap();
+        let sig = query.split("sig=").nth(1).unwrap();
+        for bad in [
+            format!("{other_key}?{query}"),
+            format!("{head}?expires={}&sig={sig}", expires + 3600),
+            format!("{head}?expires={expires}&sig={}0", &sig[..sig.len() - 1]),
+            head.to_string(),
+            format!("/api/v1/files/avatars/1?expires={expires}&sig={sig}"),
+        ] {
+            let (status, _, body) = get_public(&app, &bad, &[]).await;
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(status, StatusCode::FORBIDDEN, "{bad}: {body}");
+            assert_eq!(body["error"]["code"], "invalid_signature");
+        }
+        // Expired links are refused; a fresh read gives a working one.
+        app.advance(25 * 3600).await;
+        let (status, _, body) = get_public(&app, url, &[]).await;
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "link_expired");
+        let (_, shown) = app.get(&format!("/api/v1/activities/{act}"), &a).await;
+        let fresh = shown["activity"]["photos"][0].as_str().unwrap().to_string();
+        assert_ne!(&fresh, url);
+        let (status, _, _) = get_public(&app, &fresh, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+/// Links live at most 24 h: ours say so in `expires`, S3's in `X-Amz-Expires`.
+fn check_link_lifetime(w: Where, url: &str) {
+    match w {
+        Where::Local => {
+            assert!(url.starts_with("/api/v1/files/"), "{url}");
+            assert!(url.contains("expires=") && url.contains("&sig="), "{url}");
+        }
+        Where::S3 => {
+            assert!(url.starts_with("http"), "a presigned URL: {url}");
+            let secs: u64 = url
+                .split("X-Amz-Expires=")
+                .nth(1)
+                .and_then(|s| s.split('&').next())
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("X-Amz-Expires in {url}"));
+            assert!(secs > 0 && secs <= 24 * 3600, "{url}");
+            assert!(url.contains("X-Amz-Signature="), "{url}");
+        }
+    }
 }
 
 mod local {

@@ -3,6 +3,7 @@
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
+use crate::http::client::ClientIp;
 use crate::model::{Player, TokenResponse};
 use crate::services::accounts::{GoalsInput, LoginInput, RegisterInput, SettingsInput};
 use crate::services::{hot, leaderboard, progress};
@@ -51,12 +52,18 @@ async fn refresh(state: &AppState, id: i64, old_class: Option<&str>) -> ApiResul
     request_body = RegisterInput,
     responses((status = 201, description = "registered", body = TokenResponse),
               (status = 409, description = "username or email taken"),
+              (status = 429, description = "too many registrations from this address"),
               (status = 422, description = "invalid field")))]
 pub async fn register(
     State(state): S,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    let (token, p) = state.accounts.register(input).await?;
+    let address = ip.to_string();
+    let (token, p) = state
+        .accounts
+        .register(input, &address, state.config.registrations_per_hour)
+        .await?;
     // On the leaderboards from the start (at 0 XP), like the database says.
     progress::after_commit(&state, &p).await;
     let player = player_view(&state, p.id).await?;
@@ -70,17 +77,19 @@ pub async fn register(
               (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(state): S,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Json<TokenResponse>> {
     let per_minute = state.config.login_attempts_per_minute;
     state
         .limiter
-        .check(&format!("login-ip:{}", addr.ip()), per_minute * 5)?;
-    state.limiter.check(
-        &format!("login-user:{}", input.username.trim().to_lowercase()),
-        per_minute,
-    )?;
+        .check(&format!("login-ip:{ip}"), per_minute * 5)?;
+    // One budget per account, whichever name (username or email, any case) is used.
+    let budget = state.accounts.login_budget_name(&input.username).await?;
+    state
+        .accounts
+        .count_login_attempt(&budget, per_minute)
+        .await?;
     let (token, p) = state.accounts.login(input).await?;
     let player = player_view(&state, p.id).await?;
     Ok(Json(TokenResponse { token, player }))
@@ -92,6 +101,11 @@ pub async fn logout(State(state): S, _auth: Auth, headers: HeaderMap) -> ApiResu
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
     state.accounts.logout(token).await?;
     hot::forget_token(&state, token).await;
+    // Sockets opened with this token close too, whichever instance holds them.
+    state
+        .events
+        .token_revoked(&state.accounts.token_hash(token))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

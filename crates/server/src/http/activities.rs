@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::model::{ActivityAward, ActivityPage};
 use crate::services::activities::{self, ActivityBody, EditBody};
+use crate::services::media;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -58,7 +59,8 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<ActivityBody>,
 ) -> ApiResult<(StatusCode, Json<ActivityAward>)> {
-    let out = activities::log(&state, auth.player_id, body).await?;
+    let mut out = activities::log(&state, auth.player_id, body).await?;
+    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -79,7 +81,10 @@ pub async fn list(
     } else {
         None
     };
-    let items = rows.iter().map(activities::activity_view).collect();
+    let mut items: Vec<_> = rows.iter().map(activities::activity_view).collect();
+    for a in &mut items {
+        media::sign_activity(&state, auth.player_id, a).await?;
+    }
     Ok(Json(ActivityPage {
         items,
         next_before: next,
@@ -103,10 +108,12 @@ pub async fn show(
         .activity(auth.player_id, parse_id(&id)?)
         .await?
         .ok_or_else(|| ApiError::not_found("activity"))?;
-    Ok(Json(ActivityAward {
+    let mut out = ActivityAward {
         award: activities::award_of(&a)?,
         activity: activities::activity_view(&a),
-    }))
+    };
+    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
+    Ok(Json(out))
 }
 
 #[utoipa::path(operation_id = "edit_activity", patch, path = "/api/v1/activities/{id}", tag = "activities", request_body = EditBody,
@@ -119,7 +126,7 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EditBody>,
 ) -> ApiResult<Json<ActivityAward>> {
-    Ok(Json(
-        activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?,
-    ))
+    let mut out = activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?;
+    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
+    Ok(Json(out))
 }

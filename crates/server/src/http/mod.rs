@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod boss;
+pub mod client;
 pub mod duels;
 pub mod idempotency;
 pub mod leaderboard;
@@ -13,6 +14,7 @@ pub mod openapi;
 pub mod ops;
 pub mod progress;
 pub mod ratelimit;
+pub mod text;
 pub mod web;
 pub mod ws;
 
@@ -20,13 +22,12 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use bytes::Bytes;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -96,6 +97,9 @@ pub fn openapi_document(dev_clock: bool) -> serde_json::Value {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    // The web pages' policy, worked out once. Images and replays may come from the
+    // object store's own origin (S3 presigned links): it is allowed when so.
+    let csp: Arc<str> = web::content_security_policy(state.objects.link_origin().as_deref()).into();
     let (api, doc) = api(state.config.dev_clock);
     let doc: Bytes = serde_json::to_vec(&openapi::complete(doc))
         .unwrap_or_default()
@@ -110,6 +114,8 @@ pub fn router(state: Arc<AppState>) -> Router {
                 async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
             }),
         )
+        // Signed links to photos and replays (the signature is the permission).
+        .route("/api/v1/files/{*key}", get(media::get_file))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -119,6 +125,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             idempotency::layer,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        // Bad text in the path or query → 422 before any handler (bodies: ApiJson).
+        .layer(middleware::from_fn(text::reject_invalid_text))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn(track))
         .layer(middleware::from_fn(envelope))
@@ -129,10 +137,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .with_state(state.clone())
         // gRPC shares the port: requests for its service paths go to tonic.
-        .merge(crate::grpc::router(state))
+        .merge(crate::grpc::router(state.clone()))
         // Set after the merge, replacing tonic's own fallback: anything else is the
-        // web UI.
-        .fallback(web::serve)
+        // web UI, whose pages carry the Content-Security-Policy.
+        .fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+                web::serve(csp.clone(), uri, headers)
+            },
+        )
+        // Outermost, so it covers every response above (API, errors, ops, gRPC and
+        // the web UI): `nosniff` and a Referrer-Policy.
+        .layer(middleware::from_fn(web::security_headers))
 }
 
 async fn api_not_found() -> ApiError {
@@ -199,18 +214,15 @@ async fn track(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Per-IP and per-token request budgets.
+/// Per-client-address and per-token request budgets.
 async fn rate_limit(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client::ClientIp(ip): client::ClientIp,
     req: Request,
     next: Next,
 ) -> Response {
     let per_minute = state.config.rate_limit_per_minute;
-    if let Err(e) = state
-        .limiter
-        .check(&format!("ip:{}", addr.ip()), per_minute)
-    {
+    if let Err(e) = state.limiter.check(&format!("ip:{ip}"), per_minute) {
         return e.into_response();
     }
     if let Some(token) = bearer_token(req.headers())

@@ -46,13 +46,15 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Dashboard>
             b
         }
     };
+    // Photo links are signed per read (never cached: they expire).
+    let recent = crate::services::media::sign_recent(&state, p.id, parts.recent).await?;
     Ok(Json(Dashboard {
         streak: player.streak,
         buffs: player.buffs.clone(),
         player,
         weekly: parts.weekly,
         boss,
-        recent: parts.recent,
+        recent,
     }))
 }
 

@@ -8,7 +8,8 @@
 //! that reconnects passes `?since=<last id seen>` and first receives the logged
 //! events after it (the last `events::REPLAY_LOG` per player), then live ones, with
 //! no duplicates. The server pings every `PING_EVERY`; a connection silent for
-//! `IDLE_LIMIT`, or too slow to drain its buffer, is closed.
+//! `IDLE_LIMIT`, or too slow to drain its buffer, is closed. So is one whose token
+//! is logged out (on any instance) or expires: close code 1008.
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -79,8 +80,8 @@ pub async fn connect(
     let Some(token) = token else {
         return ApiError::unauthorized().into_response();
     };
-    let player_id = match hot::token_player(&state, &token).await {
-        Ok(Some(id)) => id,
+    let (player_id, expires_at) = match hot::token_player_until(&state, &token).await {
+        Ok(Some(found)) => found,
         Ok(None) => return ApiError::unauthorized().into_response(),
         Err(e) => return e.into_response(),
     };
@@ -103,7 +104,11 @@ pub async fn connect(
         Some(p) => ws.protocols([p]),
         None => ws,
     };
-    ws.on_upgrade(move |socket| serve(state, socket, player_id, since))
+    let token = Token {
+        hash: state.accounts.token_hash(&token),
+        expires_at,
+    };
+    ws.on_upgrade(move |socket| serve(state, socket, player_id, since, token))
 }
 
 async fn send(socket: &mut WebSocket, d: &Delivery) -> bool {
@@ -117,11 +122,41 @@ async fn send(socket: &mut WebSocket, d: &Delivery) -> bool {
     )
 }
 
-async fn serve(state: Arc<AppState>, mut socket: WebSocket, player_id: i64, since: Option<i64>) {
+/// The token a connection was opened with: its keyed hash (to hear of its
+/// revocation) and its expiry on the service clock.
+struct Token {
+    hash: String,
+    expires_at: i64,
+}
+
+/// Closes the socket with 1008 (policy violation): the token no longer holds.
+async fn close_for_token(socket: &mut WebSocket, reason: &'static str) {
+    let frame = axum::extract::ws::CloseFrame {
+        code: 1008,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+}
+
+async fn serve(
+    state: Arc<AppState>,
+    mut socket: WebSocket,
+    player_id: i64,
+    since: Option<i64>,
+    token: Token,
+) {
     metrics::gauge!("shonen_ws_connections").increment(1.0);
     // Register before reading the log, so nothing falls between the two; live
     // events already replayed are skipped by id.
-    let mut sub = state.events.connect(player_id);
+    let mut sub = state
+        .events
+        .connect_with(player_id, Some(token.hash.clone()));
+    let expired = |state: &AppState| state.clock.now_micros() >= token.expires_at;
+    // Wall time left until expiry; the (development) clock can also jump, which
+    // the check before every send catches.
+    let left = u64::try_from(token.expires_at - state.clock.now_micros()).unwrap_or(0);
+    let expiry = tokio::time::sleep(Duration::from_micros(left));
+    tokio::pin!(expiry);
     let mut last_id = 0;
     if let Some(since) = since {
         for d in state.events.replay(player_id, since).await {
@@ -137,10 +172,22 @@ async fn serve(state: Arc<AppState>, mut socket: WebSocket, player_id: i64, sinc
     let mut last_heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
+            _ = sub.revoked.notified() => {
+                close_for_token(&mut socket, "token revoked").await;
+                break;
+            }
+            _ = &mut expiry => {
+                close_for_token(&mut socket, "token expired").await;
+                break;
+            }
             d = sub.rx.recv() => match d {
                 Some(d) => {
                     if d.id != 0 && d.id <= last_id {
                         continue;
+                    }
+                    if expired(&state) {
+                        close_for_token(&mut socket, "token expired").await;
+                        break;
                     }
                     if !send(&mut socket, &d).await {
                         break;
@@ -161,6 +208,10 @@ async fn serve(state: Arc<AppState>, mut socket: WebSocket, player_id: i64, sinc
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {
+                    break;
+                }
+                if expired(&state) {
+                    close_for_token(&mut socket, "token expired").await;
                     break;
                 }
                 let ok = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Default::default()))).await;

@@ -3,7 +3,7 @@
 
 use super::{Job, Outcome};
 use crate::app::AppState;
-use crate::services::{local, progress};
+use crate::services::progress;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -29,6 +29,13 @@ impl Job for DayClose {
         };
         let events = progress::close_days(&mut tx, &mut player, now).await?;
         tx.save_progress(&player).await?;
+        // Settings whose midnight has come are written down (reads apply them anyway).
+        if progress::settle(&mut player, now) {
+            let mut cal = progress::calendar(&player);
+            cal.prune(now);
+            progress::set_calendar(&mut player, &cal);
+            tx.save_settings(&player).await?;
+        }
         tx.commit().await?;
         if !events.is_empty() {
             tracing::info!(
@@ -41,9 +48,8 @@ impl Job for DayClose {
             progress::after_commit(state, &player).await;
         }
         state.events.after_penalties(&player, &events);
-        Ok(Outcome::RunAgainAt(local::next_midnight(
-            now,
-            local::tz(&player.timezone),
-        )))
+        Ok(Outcome::RunAgainAt(
+            progress::calendar(&player).next_midnight(now),
+        ))
     }
 }

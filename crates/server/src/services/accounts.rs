@@ -4,8 +4,8 @@
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, BossWeek, DayClose};
-use crate::services::local;
-use crate::storage::{NewPlayer, PlayerRow, SettingsUpdate, Store, StoreError};
+use crate::services::{local, progress};
+use crate::storage::{NewPlayer, PlayerRow, Store, StoreError};
 use crate::validate;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::http::StatusCode;
@@ -13,7 +13,7 @@ use chrono::Duration;
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shonen_rules::{ChainState, Goals, classify};
+use shonen_rules::{ChainState, Change, Goals, classify};
 use std::sync::Arc;
 
 pub const TOKEN_LIFETIME_DAYS: i64 = 30;
@@ -126,7 +126,19 @@ impl Accounts {
         Ok(self.store.revoke_token(&self.token_hash(token)).await?)
     }
 
-    pub async fn register(&self, input: RegisterInput) -> ApiResult<(String, PlayerRow)> {
+    /// Registers a player from client `address`, at most `per_hour` accepted
+    /// registrations per address in any hour (§10).
+    pub async fn register(
+        &self,
+        input: RegisterInput,
+        address: &str,
+        per_hour: u32,
+    ) -> ApiResult<(String, PlayerRow)> {
+        let hour_ago = (self.clock.now() - Duration::hours(1)).timestamp_micros();
+        // A cheap look first, so a flood costs no password hashing.
+        if self.store.registrations_from(address, hour_ago).await? >= i64::from(per_hour) {
+            return Err(too_many_registrations(per_hour, 3600));
+        }
         let username = validate::username(&input.username)?;
         let email = validate::email(&input.email)?;
         validate::password(&input.password)?;
@@ -138,6 +150,16 @@ impl Accounts {
         let now = self.clock.now();
         let today = local::date(now, tz);
         let mut tx = self.store.begin().await?;
+        let since = (now - Duration::hours(1)).timestamp_micros();
+        let (recent, oldest) = tx
+            .registrations_since(address, since, now.timestamp_micros())
+            .await?;
+        if recent >= i64::from(per_hour) {
+            let frees_at =
+                oldest.unwrap_or(since) + Duration::hours(1).num_microseconds().unwrap_or(0);
+            let secs = (frees_at - now.timestamp_micros()) / 1_000_000 + 1;
+            return Err(too_many_registrations(per_hour, secs.max(1) as u64));
+        }
         let player = tx
             .insert_player(NewPlayer {
                 username: username.clone(),
@@ -178,6 +200,8 @@ impl Accounts {
             }
             Err(other) => return Err(other.into()),
         };
+        tx.record_registration(address, now.timestamp_micros(), player.id)
+            .await?;
         jobs::enqueue_in(
             &mut tx,
             &DayClose {
@@ -226,8 +250,11 @@ impl Accounts {
         }
     }
 
+    /// Schedules a settings change (§10): `timezone`, `training_days` and
+    /// `wake_target` take effect at the player's next local midnight, `weekly_goal` at
+    /// the start of the next ISO week; until then they are the player's `pending`.
     pub async fn update_settings(&self, player_id: i64, input: SettingsInput) -> ApiResult<()> {
-        let update = SettingsUpdate {
+        let change = Change {
             timezone: match input.timezone {
                 Some(t) => Some(validate::timezone(&t)?.name().to_string()),
                 None => None,
@@ -237,7 +264,7 @@ impl Accounts {
                 None => None,
             },
             weekly_goal: match input.weekly_goal {
-                Some(g) => Some(validate::weekly_goal(g)?),
+                Some(g) => Some(u8::try_from(validate::weekly_goal(g)?).unwrap_or(4)),
                 None => None,
             },
             wake_target: match input.wake_target {
@@ -245,7 +272,42 @@ impl Accounts {
                 None => None,
             },
         };
-        Ok(self.store.update_settings(player_id, update).await?)
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut p = tx.lock_player(player_id).await?;
+        let cal = progress::calendar(&p).change(now, &change);
+        progress::set_calendar(&mut p, &cal);
+        progress::settle(&mut p, now);
+        tx.save_settings(&p).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// The name login attempts are counted under (§10): the account when the login
+    /// names one (by username or email, any case, spaces trimmed), else the name.
+    pub async fn login_budget_name(&self, login: &str) -> ApiResult<String> {
+        let name = login.trim().to_lowercase();
+        Ok(match self.store.player_by_login(&name).await? {
+            Some(p) => format!("login-account:{}", p.id),
+            None => format!("login-name:{name}"),
+        })
+    }
+
+    /// Counts one login attempt against the account's budget of `per_minute` in any
+    /// minute, on every instance (the count is in the database); 429 past it. The
+    /// minute slides: this minute's attempts plus the last minute's, weighted by how
+    /// much of it still lies within the last 60 seconds.
+    pub async fn count_login_attempt(&self, budget: &str, per_minute: u32) -> ApiResult<()> {
+        const WINDOW: i64 = 60;
+        let now = self.clock.now().timestamp();
+        let start = now - now.rem_euclid(WINDOW);
+        let (used, before) = self.store.use_budget(budget, start, WINDOW).await?;
+        let overlap = (WINDOW - (now - start)) as f64 / WINDOW as f64;
+        let estimate = used as f64 + before as f64 * overlap;
+        if estimate > f64::from(per_minute) {
+            metrics::counter!("shonen_rate_limited_total").increment(1);
+            return Err(ApiError::too_many((start + WINDOW - now).max(1) as u64));
+        }
+        Ok(())
     }
 
     pub async fn reclassify(&self, player_id: i64, input: GoalsInput) -> ApiResult<()> {
@@ -277,6 +339,17 @@ impl Accounts {
         .await?;
         Ok(tx.commit().await?)
     }
+}
+
+fn too_many_registrations(per_hour: u32, retry_after: u64) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "registration_limit",
+        format!("at most {per_hour} registrations per address per hour; try again later"),
+    )
+    .with_details(serde_json::json!({ "limit": per_hour, "retry_after_seconds": retry_after }));
+    e.retry_after = Some(retry_after);
+    e
 }
 
 /// A real argon2id hash of a random password, made once, verified against when the

@@ -241,7 +241,7 @@ struct Needs {
 
 impl Needs {
     fn of(p: &PlayerRow, req: &Request) -> Needs {
-        let date = local::date(req.occurred_at, local::tz(&p.timezone));
+        let date = progress::date_at(p, req.occurred_at);
         let (from, to) = fact_dates(date);
         let (week, week_from, week_to) = boss::current_week(p, req.now);
         Needs {
@@ -265,11 +265,12 @@ impl Snapshot {
     /// `Store::player_for_activity` for why that order is safe).
     async fn load(state: &AppState, player_id: i64, req: &Request) -> ApiResult<Snapshot> {
         let since = strength_since(req);
-        let (player, strength_times) = state
+        let (mut player, strength_times) = state
             .store
             .player_for_activity(player_id, since)
             .await?
             .ok_or_else(|| ApiError::not_found("player"))?;
+        progress::settle(&mut player, req.now);
         let needs = Needs::of(&player, req);
         let (days, battle) = tokio::try_join!(
             state
@@ -336,7 +337,7 @@ impl Snapshot {
                 }
             }
         }
-        if a.kind == "strength" && a.occurred_at >= self.strength_since {
+        if a.kind == "strength" && a.xp > 0 && a.occurred_at >= self.strength_since {
             self.strength_times.push(a.occurred_at);
         }
         if let (Some(b), Some(write)) = (self.battle.as_mut(), w.battle.as_ref())
@@ -391,9 +392,13 @@ fn fact_dates(date: NaiveDate) -> (String, String) {
 /// Applies the rules to one state of the player: the award and everything it writes.
 fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
     let now = req.now;
-    let tz = local::tz(&p.timezone);
-    let date = local::date(req.occurred_at, tz);
+    let cal = progress::calendar(p);
+    // The activity's date by the player's calendar (§10), and the settings that
+    // date began with: its wake target and its week's goal.
+    let date = cal.date_at(req.occurred_at);
     let date_s = date.to_string();
+    let today = cal.date_at(now);
+    let settings = cal.settings_of_date(date);
     let kind = req.input.kind();
     let usage = DayUsage::of(facts.days, &date_s);
     let week_start = local::week_start(date);
@@ -406,7 +411,7 @@ fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
         .map(|d| d.local_date.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let wake_target = shonen_rules::parse_hhmm("wake_target", &p.wake_target)
+    let wake_target = shonen_rules::parse_hhmm("wake_target", &settings.wake_target)
         .unwrap_or_else(|_| shonen_rules::activity::default_wake_target());
     let ctx = AwardContext {
         class: progress::class(p),
@@ -415,15 +420,18 @@ fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
         streak: shonen_rules::streak::streak_for_activity(&progress::chain(p), date),
         training_arc_buff: progress::buff_active(p, now),
         behind_schedule: behind_schedule(
-            WeeklyGoal::new(p.weekly_goal).unwrap_or_default(),
+            WeeklyGoal::new(i64::from(settings.weekly_goal)).unwrap_or_default(),
             date.weekday().number_from_monday(),
             u32::try_from(trained_days_before).unwrap_or(u32::MAX),
         ),
         wake_target,
+        // A wake-up today may not be later than the local time now (§2).
+        local_time_now: (date >= today).then(|| cal.time_at(now)),
         today: TodayUsage {
             run_km: usage.run_km,
             study_min: usage.study_min,
             martial_arts_sessions: usage.martial_arts_sessions,
+            strength_sessions: usage.strength_sessions,
             woke_today: usage.woke,
             training_kinds: usage
                 .training_kinds
@@ -485,7 +493,7 @@ fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
         reason: format!("{} logged", kind.as_str()),
         activity_id: None,
         rule_key: None,
-        week_start: local::week_start(local::date(now, tz)).to_string(),
+        week_start: local::week_start(today).to_string(),
     };
     Ok(Planned {
         write: ActivityWrite {
@@ -587,7 +595,9 @@ async fn log_unlocked(
     let mut reads = 0;
     loop {
         req.stamp(state.clock.now());
-        let cached = known.take().and_then(|s| {
+        let cached = known.take().and_then(|mut s| {
+            // A pending setting whose moment has come applies to a kept snapshot too.
+            progress::settle(&mut s.player, req.now);
             let needs = Needs::of(&s.player, req);
             s.covers(&needs).then_some((s, needs))
         });
@@ -648,8 +658,7 @@ async fn compute(
     req: &Request,
 ) -> ApiResult<Option<Computed>> {
     let p = &snap.player;
-    let tz = local::tz(&p.timezone);
-    let today = local::date(req.now, tz);
+    let today = progress::date_at(p, req.now);
     let registered = local::parse_date(&p.registered_on).unwrap_or(today);
     if !shonen_rules::streak::days_to_close(&progress::chain(p), registered, today).is_empty() {
         return Ok(None);
@@ -701,9 +710,10 @@ async fn log_locked(state: &AppState, player_id: i64, req: &mut Request) -> ApiR
     let mut p = tx.lock_player(player_id).await?;
     req.stamp(state.clock.now());
     let now = req.now;
+    progress::settle(&mut p, now);
     // Close any day that ended before this activity, so the streak is current.
     let closed = progress::close_days(&mut tx, &mut p, now).await?;
-    let date = local::date(req.occurred_at, local::tz(&p.timezone));
+    let date = progress::date_at(&p, req.occurred_at);
     let (from, to) = fact_dates(date);
     let days = tx.day_kinds(p.id, &from, &to).await?;
     let strength_sessions_7d = if req.input.kind() == ActivityKind::Strength {

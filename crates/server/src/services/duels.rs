@@ -72,10 +72,12 @@ pub async fn challenge(state: &AppState, challenger_id: i64, opponent: &str) -> 
     let mut tx = state.store.begin().await?;
     // Locking the challenger serializes their challenges, so the daily count holds.
     let me = tx.lock_player(challenger_id).await?;
-    let tz = local::tz(&me.timezone);
-    let today = local::date(now, tz).to_string();
+    // Counted per local date of the player's calendar, which never begins a date
+    // twice (§10): changing timezone cannot restart the count.
+    let calendar = progress::calendar(&me);
+    let today = calendar.date_at(now).to_string();
     if tx.challenges_sent_on(me.id, &today).await? >= DAILY_CHALLENGES {
-        let retry = (local::next_midnight(now, tz) - now).num_seconds().max(1) as u64;
+        let retry = (calendar.next_midnight(now) - now).num_seconds().max(1) as u64;
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "daily_challenge_limit",
@@ -304,27 +306,46 @@ async fn view_of(
             .and_then(|j| serde_json::from_str::<Battle>(j).ok())
     {
         let r = &battle.rewards;
-        v.rewards = Some(DuelRewards {
-            winner: Some(battle.winner_username.clone()),
-            fighting_xp: Some(r.winner_fighting_xp),
-            // `xp` and `description` are what the web UI's reward label reads.
-            xp: Some(r.winner_fighting_xp),
-            description: Some(format!(
-                "{} earns {} Fighting XP{}; {} gets the Training Arc Buff (x{} for {} h)",
-                battle.winner_username,
-                r.winner_fighting_xp,
-                if battle.upset { " (upset!)" } else { "" },
-                battle.loser_username,
-                r.loser_buff_multiplier,
-                r.loser_buff_hours,
-            )),
-            loser: Some(battle.loser_username.clone()),
-            buff: Some(DuelBuff {
-                name: "Training Arc Buff".into(),
-                multiplier: r.loser_buff_multiplier,
-                hours: r.loser_buff_hours,
-            }),
-            friendly: None,
+        v.rewards = Some(match d.friendly.as_deref() {
+            Some(why) => DuelRewards {
+                friendly: Some(why.to_string()),
+                winner: Some(battle.winner_username.clone()),
+                loser: Some(battle.loser_username.clone()),
+                fighting_xp: Some(0),
+                xp: Some(0),
+                description: Some(format!(
+                    "A friendly: {} wins, but no XP and no buff are paid ({}).",
+                    battle.winner_username,
+                    if why == "weekly_pair_limit" {
+                        "you two already fought a duel that counted this week"
+                    } else {
+                        "the winner was already paid for 3 duel wins today"
+                    }
+                )),
+                buff: None,
+            },
+            None => DuelRewards {
+                winner: Some(battle.winner_username.clone()),
+                fighting_xp: Some(r.winner_fighting_xp),
+                // `xp` and `description` are what the web UI's reward label reads.
+                xp: Some(r.winner_fighting_xp),
+                description: Some(format!(
+                    "{} earns {} Fighting XP{}; {} gets the Training Arc Buff (x{} for {} h)",
+                    battle.winner_username,
+                    r.winner_fighting_xp,
+                    if battle.upset { " (upset!)" } else { "" },
+                    battle.loser_username,
+                    r.loser_buff_multiplier,
+                    r.loser_buff_hours,
+                )),
+                loser: Some(battle.loser_username.clone()),
+                buff: Some(DuelBuff {
+                    name: "Training Arc Buff".into(),
+                    multiplier: r.loser_buff_multiplier,
+                    hours: r.loser_buff_hours,
+                }),
+                friendly: None,
+            },
         });
         v.winner = Some(battle.winner_username);
         v.upset = Some(battle.upset);
@@ -342,7 +363,10 @@ async fn view_of(
         );
         v.challenger_power = Some(battle.challenger_power.round());
         v.opponent_power = Some(battle.opponent_power.round());
-        v.replay_url = Some(format!("/api/v1/duels/{}/replay", d.id));
+        // A signed link (no token needed), fresh on every read.
+        if let Some(key) = &d.replay_key {
+            v.replay_url = Some(crate::services::media::link(state, key).await?);
+        }
     }
     if d.status == "queued" {
         // Where the battle job is: waiting, running, retrying after an error, or
@@ -415,29 +439,42 @@ pub async fn resolve(state: &Arc<AppState>, duel_id: i64) -> anyhow::Result<()> 
     } else {
         (p_hi, p_lo)
     };
-    let reason = if battle.upset {
-        format!("upset win in a duel against {}", loser.username)
-    } else {
-        format!("won a duel against {}", loser.username)
-    };
-    progress::post(
-        &mut tx,
-        &mut winner,
-        progress::Entry {
-            at: now,
-            stat: Some(Stat::Fighting),
-            amount: battle.rewards.winner_fighting_xp,
-            reason: &reason,
-            activity_id: None,
-            rule_key: Some(win_rule_key(d.id)),
-        },
-    )
-    .await?;
-    // A new loss restarts the 72 h; the buff never stacks.
-    loser.buff_expires_at =
-        Some((now + Duration::hours(battle.rewards.loser_buff_hours)).timestamp_micros());
-    tx.save_progress(&winner).await?;
-    tx.save_progress(&loser).await?;
+    // §8: only the pair's first resolved duel of the (UTC) ISO week pays, and a
+    // winner is paid for at most 3 wins per local date. Both players are locked, so
+    // these counts cannot race another resolution of either of them.
+    let pair_week = local::week_start(now.date_naive()).to_string();
+    let pair_before = tx.pair_duels_in_week(lo, hi, &pair_week).await?;
+    let win_date = progress::date_at(&winner, now).to_string();
+    let paid_today = tx.paid_wins_on(winner.id, &win_date).await?;
+    let friendly = shonen_rules::friendly(
+        u32::try_from(pair_before).unwrap_or(u32::MAX),
+        u32::try_from(paid_today).unwrap_or(u32::MAX),
+    );
+    if friendly.is_none() {
+        let reason = if battle.upset {
+            format!("upset win in a duel against {}", loser.username)
+        } else {
+            format!("won a duel against {}", loser.username)
+        };
+        progress::post(
+            &mut tx,
+            &mut winner,
+            progress::Entry {
+                at: now,
+                stat: Some(Stat::Fighting),
+                amount: battle.rewards.winner_fighting_xp,
+                reason: &reason,
+                activity_id: None,
+                rule_key: Some(win_rule_key(d.id)),
+            },
+        )
+        .await?;
+        // A new loss restarts the 72 h; the buff never stacks.
+        loser.buff_expires_at =
+            Some((now + Duration::hours(battle.rewards.loser_buff_hours)).timestamp_micros());
+        tx.save_progress(&winner).await?;
+        tx.save_progress(&loser).await?;
+    }
     tx.resolve_duel(
         d.id,
         DuelResult {
@@ -447,6 +484,13 @@ pub async fn resolve(state: &Arc<AppState>, duel_id: i64) -> anyhow::Result<()> 
             replay_key: key,
             now: now.timestamp_micros(),
         },
+    )
+    .await?;
+    tx.set_duel_fair_play(
+        d.id,
+        &pair_week,
+        friendly.is_none().then_some(win_date.as_str()),
+        friendly.map(|f| f.as_str()),
     )
     .await?;
     tx.commit().await?;

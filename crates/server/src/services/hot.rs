@@ -235,6 +235,11 @@ pub async fn invalidate_boss(state: &AppState, id: i64) {
 /// token → player, cached for at most `TOKEN_TTL` (and never past the token's
 /// expiry on the service clock, which the cached value carries).
 pub async fn token_player(state: &AppState, token: &str) -> ApiResult<Option<i64>> {
+    Ok(token_player_until(state, token).await?.map(|(id, _)| id))
+}
+
+/// Like `token_player`, with the token's expiry (microseconds on the service clock).
+pub async fn token_player_until(state: &AppState, token: &str) -> ApiResult<Option<(i64, i64)>> {
     let hash = state.accounts.token_hash(token);
     let key = token_key(&hash);
     let now = state.clock.now_micros();
@@ -243,7 +248,7 @@ pub async fn token_player(state: &AppState, token: &str) -> ApiResult<Option<i64
         && let (Ok(id), Ok(until)) = (id.parse::<i64>(), until.parse::<i64>())
         && until > now
     {
-        return Ok(Some(id));
+        return Ok(Some((id, until)));
     }
     let Some((id, until)) = state.store.token_player_until(&hash, now).await? else {
         return Ok(None);
@@ -252,7 +257,7 @@ pub async fn token_player(state: &AppState, token: &str) -> ApiResult<Option<i64
         .cache
         .set(&key, &format!("{id}:{until}"), Some(TOKEN_TTL))
         .await;
-    Ok(Some(id))
+    Ok(Some((id, until)))
 }
 
 /// Forgets a revoked token everywhere (all instances share the cache).

@@ -2,14 +2,64 @@
 //! (skips, Plot Armor, streak breaks), and the player's derived view.
 
 use crate::clock::from_micros;
-use crate::model::{Buff, Player, SkillState, Stats};
+use crate::model::{Buff, Pending, Player, SkillState, Stats};
 use crate::services::local;
 use crate::storage::{NewLedgerEntry, PlayerRow, StoreResult, Tx};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use shonen_rules::{
-    ChainState, Class, DayEvent, DayFacts, Stat, TrainingDays, apply_penalty, close_day,
-    level_for_xp, skills_for, title, xp_for_next_level, xp_into_level,
+    Calendar, ChainState, Class, DayEvent, DayFacts, Settings, Stat, TrainingDays, apply_penalty,
+    close_day, level_for_xp, skills_for, title, xp_for_next_level, xp_into_level,
 };
+
+/// The settings columns of a player row.
+fn settings_of(p: &PlayerRow) -> Settings {
+    Settings {
+        timezone: p.timezone.clone(),
+        training_days: p.training_days.clone(),
+        weekly_goal: u8::try_from(p.weekly_goal.clamp(1, 7)).unwrap_or(4),
+        wake_target: p.wake_target.clone(),
+    }
+}
+
+/// The player's calendar (§10). A player who never changed a setting has one era:
+/// the settings columns since registration.
+pub fn calendar(p: &PlayerRow) -> Calendar {
+    p.calendar_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<Vec<shonen_rules::Era>>(j).ok())
+        .and_then(Calendar::from_eras)
+        .unwrap_or_else(|| {
+            let registered = local::parse_date(&p.registered_on)
+                .unwrap_or_else(|| from_micros(p.created_at).date_naive());
+            Calendar::new(settings_of(p), from_micros(p.created_at), registered)
+        })
+}
+
+pub fn set_calendar(p: &mut PlayerRow, c: &Calendar) {
+    // Serializing plain strings, numbers and dates cannot fail.
+    p.calendar_json = serde_json::to_string(c.eras()).ok();
+}
+
+/// Brings the row's settings columns to the settings in force at `now`: a pending
+/// change whose moment has come applies on every read, whether or not the day-close
+/// job has written it yet. Returns whether anything changed.
+pub fn settle(p: &mut PlayerRow, now: DateTime<Utc>) -> bool {
+    let Some(_) = p.calendar_json else {
+        return false;
+    };
+    let s = calendar(p).in_force(now).clone();
+    let changed = settings_of(p) != s;
+    p.timezone = s.timezone;
+    p.training_days = s.training_days;
+    p.weekly_goal = i64::from(s.weekly_goal);
+    p.wake_target = s.wake_target;
+    changed
+}
+
+/// The player's local date at `at`, by the calendar (§10: dates never begin twice).
+pub fn date_at(p: &PlayerRow, at: DateTime<Utc>) -> NaiveDate {
+    calendar(p).date_at(at)
+}
 
 pub fn chain(p: &PlayerRow) -> ChainState {
     serde_json::from_str(&p.chain_json).unwrap_or_default()
@@ -25,8 +75,11 @@ pub fn class(p: &PlayerRow) -> Class {
 }
 
 pub fn training_days(p: &PlayerRow) -> TrainingDays {
-    let days: Vec<_> = p
-        .training_days
+    schedule_of(&p.training_days)
+}
+
+fn schedule_of(text: &str) -> TrainingDays {
+    let days: Vec<_> = text
         .split(',')
         .filter_map(crate::validate::parse_weekday)
         .collect();
@@ -63,7 +116,7 @@ pub async fn post(tx: &mut Tx, p: &mut PlayerRow, e: Entry<'_>) -> StoreResult<O
     } else {
         e.amount
     };
-    let week = local::week_start(local::date(e.at, local::tz(&p.timezone)));
+    let week = local::week_start(date_at(p, e.at));
     let inserted = tx
         .insert_ledger(NewLedgerEntry {
             player_id: p.id,
@@ -107,8 +160,8 @@ pub async fn close_days(
     p: &mut PlayerRow,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Applied>> {
-    let tz = local::tz(&p.timezone);
-    let today = local::date(now, tz);
+    let cal = calendar(p);
+    let today = cal.date_at(now);
     let registered = local::parse_date(&p.registered_on).unwrap_or(today);
     let mut state = chain(p);
     let days = shonen_rules::streak::days_to_close(&state, registered, today);
@@ -118,9 +171,10 @@ pub async fn close_days(
     let trained: Vec<String> = tx
         .training_dates_between(p.id, &first.to_string(), &last.to_string())
         .await?;
-    let schedule = training_days(p);
     let mut applied = Vec::new();
     for day in days {
+        // Each date is judged by the schedule it began with (§10).
+        let schedule = schedule_of(&cal.settings_of_date(day).training_days);
         let facts = DayFacts {
             trained: trained.iter().any(|d| *d == day.to_string()),
             scheduled: schedule.contains(shonen_rules::Weekday::from_chrono(day.weekday())),
@@ -128,7 +182,7 @@ pub async fn close_days(
         };
         let (next, events) = close_day(state, day, facts, level_for_xp(p.total_xp));
         state = next;
-        let at = local::start_of_day(day.succ_opt().unwrap_or(day), tz).min(now);
+        let at = cal.start_of(day.succ_opt().unwrap_or(day)).min(now);
         for event in events {
             let amount = post(
                 tx,
@@ -202,7 +256,7 @@ pub fn stats_of(p: &PlayerRow) -> Stats {
 }
 
 pub fn today(p: &PlayerRow, now: DateTime<Utc>) -> NaiveDate {
-    local::date(now, local::tz(&p.timezone))
+    date_at(p, now)
 }
 
 /// The contract's `player` object.
@@ -212,6 +266,10 @@ pub fn player_of(
     trained_today: bool,
     avatar_url: Option<String>,
 ) -> Player {
+    let pending = calendar(p).pending(now);
+    let mut settled = p.clone();
+    settle(&mut settled, now);
+    let p = &settled;
     let level = level_for_xp(p.total_xp);
     let class = class(p);
     let buffs = if buff_active(p, now) {
@@ -257,6 +315,24 @@ pub fn player_of(
         wake_target: p.wake_target.clone(),
         avatar_url,
         created_at: from_micros(p.created_at).to_rfc3339(),
-        pending: None,
+        pending: pending.map(|w| pending_view(&w)),
+    }
+}
+
+/// The contract's `player.pending`: the waiting settings in their API forms.
+fn pending_view(w: &shonen_rules::Pending) -> Pending {
+    Pending {
+        timezone: w.timezone.clone(),
+        training_days: w.training_days.as_ref().map(|days| {
+            schedule_of(days)
+                .days()
+                .iter()
+                .map(|d| d.as_str().to_string())
+                .collect()
+        }),
+        weekly_goal: w.weekly_goal.map(i64::from),
+        wake_target: w.wake_target.clone(),
+        effective_at: w.effective_at.to_rfc3339(),
+        weekly_goal_effective_at: w.weekly_goal_effective_at.map(|t| t.to_rfc3339()),
     }
 }

@@ -96,6 +96,7 @@ pub struct DayUsage {
     pub run_km: f64,
     pub study_min: f64,
     pub martial_arts_sessions: u32,
+    pub strength_sessions: u32,
     pub woke: bool,
     /// Training kinds in the order of each kind's first activity of the day.
     pub training_kinds: Vec<String>,
@@ -113,6 +114,9 @@ impl DayUsage {
                 "study" => usage.study_min = r.duration_min,
                 "martial_arts" => {
                     usage.martial_arts_sessions = u32::try_from(r.sessions).unwrap_or(u32::MAX)
+                }
+                "strength" => {
+                    usage.strength_sessions = u32::try_from(r.sessions).unwrap_or(u32::MAX)
                 }
                 "wake_up" => usage.woke = r.sessions > 0,
                 _ => {}
@@ -329,7 +333,8 @@ impl Tx {
             .await?)
     }
 
-    /// Strength sessions completed in `[from, to)` (microseconds).
+    /// Strength sessions completed in `[from, to)` (microseconds) that earned XP: one
+    /// past the day's cap (§2) does not make the next sessions worth more.
     pub async fn strength_sessions_between(
         &mut self,
         player_id: i64,
@@ -338,7 +343,7 @@ impl Tx {
     ) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM activities WHERE player_id = $1 AND kind = 'strength' \
-             AND occurred_at >= $2 AND occurred_at < $3",
+             AND occurred_at >= $2 AND occurred_at < $3 AND xp > 0",
         )
         .bind(player_id)
         .bind(from)
@@ -448,7 +453,8 @@ impl Store {
         };
         let sql = format!(
             "SELECT {PLAYER_COLUMNS}, (SELECT {concat} FROM activities a WHERE \
-             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2) \
+             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2 \
+             AND a.xp > 0) \
              AS strength_times FROM players WHERE id = $1"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -6,7 +6,7 @@ use super::{Store, StoreError, StoreResult, Tx, for_update, unique_violation};
 
 const DUEL_COLUMNS: &str = "id, challenger_id, opponent_id, status, challenger_date, \
     created_at, expires_at, accepted_at, declined_at, resolved_at, challenger_json, \
-    opponent_json, winner_id, upset, result_json, replay_key";
+    opponent_json, winner_id, upset, result_json, replay_key, friendly";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DuelRow {
@@ -28,6 +28,8 @@ pub struct DuelRow {
     pub upset: i64,
     pub result_json: Option<String>,
     pub replay_key: Option<String>,
+    /// Why a resolved duel paid nothing (`weekly_pair_limit`, `daily_win_limit`).
+    pub friendly: Option<String>,
 }
 
 impl DuelRow {

@@ -8,6 +8,7 @@ mod activities;
 mod batch;
 mod boss;
 mod duels;
+mod fair_play;
 mod jobs;
 mod leaderboard;
 mod ledger;
@@ -23,7 +24,7 @@ pub use duels::{DuelResult, DuelRow, JobState, NewDuel};
 pub use jobs::{JobRow, NewJob};
 pub use leaderboard::{BoardRow, BoardScope, PlayerCard};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
-pub use players::{NewPlayer, PlayerRow, SettingsUpdate};
+pub use players::{NewPlayer, PlayerRow};
 pub use state::IdempotentResponse;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

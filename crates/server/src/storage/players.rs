@@ -6,7 +6,7 @@ pub(super) const PLAYER_COLUMNS: &str = "id, username, email, password_hash, cla
     goal_agility, goal_intelligence, classified_at, timezone, training_days, weekly_goal, \
     wake_target, avatar_key, created_at, registered_on, total_xp, xp_strength, xp_agility, \
     xp_intelligence, xp_fighting, xp_discipline, fatigue, fatigue_at, chain_json, \
-    buff_expires_at, version";
+    buff_expires_at, version, calendar_json";
 
 /// Serializable for the hot-state cache, which never holds the password hash.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -41,6 +41,10 @@ pub struct PlayerRow {
     /// Bumped by every transaction that locks the player (see `lock_player`).
     #[serde(default)]
     pub version: i64,
+    /// The player's calendar (`shonen_rules::Calendar`); `None` until the first
+    /// settings change (see `services::progress::calendar`).
+    #[serde(default)]
+    pub calendar_json: Option<String>,
 }
 
 pub struct NewPlayer {
@@ -56,14 +60,6 @@ pub struct NewPlayer {
     pub now: i64,
     pub registered_on: String,
     pub chain_json: String,
-}
-
-#[derive(Default)]
-pub struct SettingsUpdate {
-    pub timezone: Option<String>,
-    pub training_days: Option<String>,
-    pub weekly_goal: Option<i64>,
-    pub wake_target: Option<String>,
 }
 
 impl Store {
@@ -94,28 +90,6 @@ impl Store {
             .bind(login.to_lowercase())
             .fetch_optional(&self.pool)
             .await?)
-    }
-
-    pub async fn update_settings(&self, id: i64, s: SettingsUpdate) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        tx.lock_player(id).await?;
-        if let Some(v) = s.timezone {
-            tx.set_player_text(id, "timezone", v).await?;
-        }
-        if let Some(v) = s.training_days {
-            tx.set_player_text(id, "training_days", v).await?;
-        }
-        if let Some(v) = s.wake_target {
-            tx.set_player_text(id, "wake_target", v).await?;
-        }
-        if let Some(v) = s.weekly_goal {
-            sqlx::query("UPDATE players SET weekly_goal = $1 WHERE id = $2")
-                .bind(v)
-                .bind(id)
-                .execute(tx.conn())
-                .await?;
-        }
-        tx.commit().await
     }
 
     pub async fn set_avatar(&self, id: i64, key: &str) -> StoreResult<()> {
@@ -185,14 +159,21 @@ impl Tx {
             .ok_or(StoreError::NotFound)
     }
 
-    async fn set_player_text(&mut self, id: i64, column: &str, value: String) -> StoreResult<()> {
-        // `column` is one of a fixed set of names chosen by this module, never input.
-        let sql = format!("UPDATE players SET {column} = $1 WHERE id = $2");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(value)
-            .bind(id)
-            .execute(self.conn())
-            .await?;
+    /// Writes a locked player's settings in force and calendar (pending settings
+    /// included).
+    pub async fn save_settings(&mut self, p: &PlayerRow) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE players SET timezone = $1, training_days = $2, weekly_goal = $3, \
+             wake_target = $4, calendar_json = $5 WHERE id = $6",
+        )
+        .bind(p.timezone.clone())
+        .bind(p.training_days.clone())
+        .bind(p.weekly_goal)
+        .bind(p.wake_target.clone())
+        .bind(p.calendar_json.clone())
+        .bind(p.id)
+        .execute(self.conn())
+        .await?;
         Ok(())
     }
 

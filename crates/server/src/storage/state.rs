@@ -31,6 +31,22 @@ impl Store {
         Ok(())
     }
 
+    /// Stores `value` under `name` unless a value is already there, and returns the
+    /// value that is kept. One statement, so instances racing on an empty table all
+    /// end up with the first writer's value.
+    pub async fn state_or_init(&self, name: &str, value: &str) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO service_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name.to_string())
+        .bind(value.to_string())
+        .execute(&self.pool)
+        .await?;
+        self.state(name)
+            .await?
+            .ok_or_else(|| super::StoreError::Corrupt(format!("service_state {name} vanished")))
+    }
+
     pub async fn idempotent_response(
         &self,
         owner: &str,

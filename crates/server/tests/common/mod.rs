@@ -123,6 +123,8 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         workers: 1,
         rate_limit_per_minute: 100_000,
         login_attempts_per_minute: 10,
+        // Tests and benchmarks register many players from 127.0.0.1.
+        registrations_per_hour: 1_000_000,
         villain_llm: None,
         object_store_url: String::new(),
         s3: Default::default(),
@@ -132,6 +134,7 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         // Apps use Redis when the suite has one (CI), each under its own prefix.
         redis_url: redis_url(),
         redis_prefix: unique_prefix(),
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -276,6 +279,22 @@ impl TestApp {
         let (status, body) = self.get("/api/v1/me", token).await;
         assert_eq!(status, StatusCode::OK, "me: {body}");
         body
+    }
+
+    /// Moves the clock to `hour`:00 UTC today if it is earlier than that, so that a
+    /// wake-up at an earlier local time is not in the future (game rules §2).
+    pub async fn not_before_hour(&self, hour: u32) {
+        use chrono::Timelike;
+        let now = self.now().await;
+        if now.hour() < hour {
+            let target = now
+                .with_hour(hour)
+                .and_then(|t| t.with_minute(0))
+                .and_then(|t| t.with_second(0))
+                .and_then(|t| t.with_nanosecond(0))
+                .unwrap();
+            self.advance((target - now).num_seconds() + 1).await;
+        }
     }
 
     /// The service's current time.
