@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod links;
 pub mod model;
 pub mod objects;
+pub mod serve;
 pub mod services;
 pub mod storage;
 pub mod validate;

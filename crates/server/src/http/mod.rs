@@ -7,6 +7,7 @@ pub mod activities;
 pub mod boss;
 pub mod client;
 pub mod duels;
+pub mod guard;
 pub mod idempotency;
 pub mod leaderboard;
 pub mod media;
@@ -127,6 +128,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         // Bad text in the path or query → 422 before any handler (bodies: ApiJson).
         .layer(middleware::from_fn(text::reject_invalid_text))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn(track))
         .layer(middleware::from_fn(envelope))

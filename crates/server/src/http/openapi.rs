@@ -196,7 +196,9 @@ fn complete_operation(method: &str, op: &mut Map<String, Value>) {
         statuses.push("401");
     }
     if has_path {
-        statuses.push("404");
+        // Unknown ids are 404; text that cannot be valid (NUL, control
+        // characters) is refused as 422 before the handler.
+        statuses.extend(["404", "422"]);
     }
     if has_query || json_body || image_body {
         statuses.extend(["400", "422"]);
