@@ -112,7 +112,7 @@ async fn run(state: &Arc<AppState>, n: usize, workers: usize) -> anyhow::Result<
         let d = duels::challenge(state, ids[2 * i], &format!("b{}", 2 * i + 1))
             .await
             .map_err(|e| anyhow::anyhow!("challenge: {}", e.message))?;
-        duel_ids.push(d["id"].as_i64().unwrap_or_default());
+        duel_ids.push(d.id);
     }
     eprintln!(
         "setup: {n} duels between {} players in {:?}",

@@ -149,10 +149,7 @@ impl Config {
             database_url,
             data_dir,
             secret: var("SHONEN_SECRET"),
-            dev_clock: matches!(
-                var("SHONEN_DEV_CLOCK").as_deref(),
-                Some("1" | "true" | "yes")
-            ),
+            dev_clock: dev_clock_from_env(),
             workers: parse_num("SHONEN_WORKERS", 8)? as usize,
             rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
@@ -227,6 +224,14 @@ impl Config {
             self.database_url.clone()
         }
     }
+}
+
+/// `SHONEN_DEV_CLOCK=1` (or `true`, `yes`): the development clock is on.
+pub fn dev_clock_from_env() -> bool {
+    matches!(
+        std::env::var("SHONEN_DEV_CLOCK").as_deref(),
+        Ok("1" | "true" | "yes")
+    )
 }
 
 /// Comma-separated CIDRs (`10.0.0.0/8, ::1`); a bare address is a single host.

@@ -326,19 +326,17 @@ impl Events {
         }
     }
 
-    pub fn after_award(&self, p: &PlayerRow, award: &Value) {
+    pub fn after_award(&self, p: &PlayerRow, award: &crate::model::Award) {
         self.publish(
             p.id,
             "xp_awarded",
             json!({ "award": award, "total_xp": p.total_xp }),
         );
-        if let Some(level_up) = award.get("level_up") {
-            self.publish(p.id, "level_up", level_up.clone());
+        if let Some(level_up) = &award.level_up {
+            self.publish(p.id, "level_up", json!(level_up));
         }
-        if let Some(skills) = award.get("skills_unlocked").and_then(Value::as_array) {
-            for s in skills {
-                self.publish(p.id, "skill_unlocked", json!({ "name": s }));
-            }
+        for s in &award.skills_unlocked {
+            self.publish(p.id, "skill_unlocked", json!({ "name": s }));
         }
     }
 

@@ -15,6 +15,7 @@ pub mod http;
 pub mod images;
 pub mod jobs;
 pub mod links;
+pub mod model;
 pub mod objects;
 pub mod serve;
 pub mod services;

@@ -1,4 +1,5 @@
-//! The `shonen` binary: `serve` (the default), `migrate`, and the `xp` calculator.
+//! The `shonen` binary: `serve` (the default), `migrate`, the `xp` calculator and
+//! `openapi` (the API document).
 
 use clap::{Parser, Subcommand};
 use shonen_server::{Application, Config};
@@ -23,6 +24,10 @@ enum Command {
     Migrate,
     /// Read one strength session as JSON on stdin and print its XP breakdown.
     Xp,
+    /// Print the OpenAPI 3.1 document of the REST API: the one a server started with
+    /// the same environment serves at `/api/openapi.json` (the dev clock route only
+    /// with `SHONEN_DEV_CLOCK=1`). Needs no database or network.
+    Openapi,
 }
 
 /// Each argon2id hash allocates a 19 MiB block. glibc raises its mmap threshold
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Xp => xp(),
+        Command::Openapi => openapi(),
         Command::Migrate => runtime(migrate()),
         Command::Serve => runtime(serve()),
     }
@@ -67,6 +73,20 @@ fn xp() -> ExitCode {
         Err(err) => {
             println!("{}", err.to_json());
             ExitCode::from(1)
+        }
+    }
+}
+
+fn openapi() -> ExitCode {
+    let doc = shonen_server::http::openapi_document(shonen_server::config::dev_clock_from_env());
+    match serde_json::to_string_pretty(&doc) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("could not write the document: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -4,6 +4,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
 use crate::http::client::ClientIp;
+use crate::model::{Player, TokenResponse};
 use crate::services::accounts::{GoalsInput, LoginInput, RegisterInput, SettingsInput};
 use crate::services::{hot, leaderboard, progress};
 use crate::storage::PlayerRow;
@@ -11,13 +12,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
 
 /// The `player` object for the player with `id`, as of now.
-pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Value> {
+pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Player> {
     let p = hot::player(state, id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
@@ -25,7 +25,7 @@ pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Value> {
 }
 
 /// `player_view` of a row already loaded.
-pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Value> {
+pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Player> {
     let now = state.clock.now();
     let today = progress::today(p, now).to_string();
     let trained_today = hot::trained_on(state, p.id, &today).await?;
@@ -33,7 +33,7 @@ pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Value>
         .avatar_key
         .as_ref()
         .map(|_| format!("/api/v1/players/{}/avatar", p.username));
-    Ok(progress::player_json(p, now, trained_today, avatar))
+    Ok(progress::player_of(p, now, trained_today, avatar))
 }
 
 /// After a committed change to a player outside the XP ledger (settings, class):
@@ -50,7 +50,7 @@ async fn refresh(state: &AppState, id: i64, old_class: Option<&str>) -> ApiResul
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts",
     request_body = RegisterInput,
-    responses((status = 201, description = "registered: {token, player}"),
+    responses((status = 201, description = "registered", body = TokenResponse),
               (status = 409, description = "username or email taken"),
               (status = 429, description = "too many registrations from this address"),
               (status = 422, description = "invalid field")))]
@@ -58,7 +58,7 @@ pub async fn register(
     State(state): S,
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<RegisterInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     let address = ip.to_string();
     let (token, p) = state
         .accounts
@@ -67,22 +67,19 @@ pub async fn register(
     // On the leaderboards from the start (at 0 XP), like the database says.
     progress::after_commit(&state, &p).await;
     let player = player_view(&state, p.id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "token": token, "player": player })),
-    ))
+    Ok((StatusCode::CREATED, Json(TokenResponse { token, player })))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts",
     request_body = LoginInput,
-    responses((status = 200, description = "{token, player}"),
+    responses((status = 200, description = "logged in", body = TokenResponse),
               (status = 401, description = "wrong username or password"),
               (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(state): S,
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<LoginInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TokenResponse>> {
     let per_minute = state.config.login_attempts_per_minute;
     state
         .limiter
@@ -95,7 +92,7 @@ pub async fn login(
         .await?;
     let (token, p) = state.accounts.login(input).await?;
     let player = player_view(&state, p.id).await?;
-    Ok(Json(json!({ "token": token, "player": player })))
+    Ok(Json(TokenResponse { token, player }))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
@@ -113,18 +110,18 @@ pub async fn logout(State(state): S, _auth: Auth, headers: HeaderMap) -> ApiResu
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
-    responses((status = 200, description = "player"), (status = 401, description = "no token")))]
-pub async fn me(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
+    responses((status = 200, description = "the player", body = Player), (status = 401, description = "no token")))]
+pub async fn me(State(state): S, auth: Auth) -> ApiResult<Json<Player>> {
     Ok(Json(player_view(&state, auth.player_id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = SettingsInput,
-    responses((status = 200, description = "player"), (status = 422, description = "invalid field")))]
+    responses((status = 200, description = "the player", body = Player), (status = 422, description = "invalid field")))]
 pub async fn update_me(
     State(state): S,
     auth: Auth,
     ApiJson(input): ApiJson<SettingsInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Player>> {
     state
         .accounts
         .update_settings(auth.player_id, input)
@@ -139,12 +136,12 @@ pub struct ReclassifyInput {
 }
 
 #[utoipa::path(post, path = "/api/v1/me/reclassify", tag = "accounts", request_body = ReclassifyInput,
-    responses((status = 200, description = "player"), (status = 409, description = "30-day cooldown")))]
+    responses((status = 200, description = "the player", body = Player), (status = 409, description = "30-day cooldown")))]
 pub async fn reclassify(
     State(state): S,
     auth: Auth,
     ApiJson(input): ApiJson<ReclassifyInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Player>> {
     let old_class = state
         .store
         .player(auth.player_id)

@@ -3,20 +3,24 @@
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
+use crate::model::{ActivityAward, ActivityPage};
 use crate::services::activities::{self, ActivityBody, EditBody};
 use crate::services::media;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct Page {
+    /// Items per page, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    /// The `next_before` of the previous page.
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub before: Option<String>,
 }
 
@@ -35,8 +39,7 @@ impl Page {
         };
         let before = match &self.before {
             None => None,
-            Some(s) if s.is_empty() => None,
-            Some(s) => Some(s.parse::<i64>().map_err(|_| {
+            Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
                 ApiError::validation(
                     "before",
                     "invalid_cursor",
@@ -48,22 +51,26 @@ impl Page {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/activities", tag = "activities", request_body = ActivityBody,
-    responses((status = 201, description = "{activity, award}"),
+#[utoipa::path(operation_id = "log_activity", post, path = "/api/v1/activities", tag = "activities", request_body = ActivityBody,
+    responses((status = 201, description = "logged", body = ActivityAward),
               (status = 422, description = "invalid or rejected activity")))]
 pub async fn create(
     State(state): S,
     auth: Auth,
     ApiJson(body): ApiJson<ActivityBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ActivityAward>)> {
     let mut out = activities::log(&state, auth.player_id, body).await?;
-    media::sign_photos(&state, auth.player_id, &mut out).await?;
+    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
-#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(Page),
-    responses((status = 200, description = "{items, next_before}")))]
-pub async fn list(State(state): S, auth: Auth, Query(page): Query<Page>) -> ApiResult<Json<Value>> {
+#[utoipa::path(operation_id = "list_activities", get, path = "/api/v1/activities", tag = "activities", params(Page),
+    responses((status = 200, description = "newest first", body = ActivityPage)))]
+pub async fn list(
+    State(state): S,
+    auth: Auth,
+    Query(page): Query<Page>,
+) -> ApiResult<Json<ActivityPage>> {
     let (limit, before) = page.parse()?;
     let rows = state
         .store
@@ -74,42 +81,52 @@ pub async fn list(State(state): S, auth: Auth, Query(page): Query<Page>) -> ApiR
     } else {
         None
     };
-    let items: Vec<Value> = rows.iter().map(activities::activity_json).collect();
-    let mut out = json!({ "items": items, "next_before": next });
-    media::sign_photos(&state, auth.player_id, &mut out).await?;
-    Ok(Json(out))
+    let mut items: Vec<_> = rows.iter().map(activities::activity_view).collect();
+    for a in &mut items {
+        media::sign_activity(&state, auth.player_id, a).await?;
+    }
+    Ok(Json(ActivityPage {
+        items,
+        next_before: next,
+    }))
 }
 
 fn parse_id(s: &str) -> ApiResult<i64> {
     s.parse().map_err(|_| ApiError::not_found("activity"))
 }
 
-#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities",
-    params(("id" = String, Path, description = "activity id")),
-    responses((status = 200, description = "{activity, award}"), (status = 404, description = "not yours or missing")))]
-pub async fn show(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+#[utoipa::path(operation_id = "show_activity", get, path = "/api/v1/activities/{id}", tag = "activities",
+    params(("id" = i64, Path, description = "activity id")),
+    responses((status = 200, description = "the activity and its award", body = ActivityAward), (status = 404, description = "not yours or missing")))]
+pub async fn show(
+    State(state): S,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ActivityAward>> {
     let a = state
         .store
         .activity(auth.player_id, parse_id(&id)?)
         .await?
         .ok_or_else(|| ApiError::not_found("activity"))?;
-    let mut out =
-        json!({ "activity": activities::activity_json(&a), "award": activities::award_of(&a) });
-    media::sign_photos(&state, auth.player_id, &mut out).await?;
+    let mut out = ActivityAward {
+        award: activities::award_of(&a)?,
+        activity: activities::activity_view(&a),
+    };
+    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
     Ok(Json(out))
 }
 
-#[utoipa::path(patch, path = "/api/v1/activities/{id}", tag = "activities", request_body = EditBody,
-    params(("id" = String, Path, description = "activity id")),
-    responses((status = 200, description = "{activity, award} recomputed with the edit penalty"),
+#[utoipa::path(operation_id = "edit_activity", patch, path = "/api/v1/activities/{id}", tag = "activities", request_body = EditBody,
+    params(("id" = i64, Path, description = "activity id")),
+    responses((status = 200, description = "recomputed with the edit penalty", body = ActivityAward),
               (status = 409, description = "edit window closed"), (status = 422, description = "invalid")))]
 pub async fn edit(
     State(state): S,
     auth: Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EditBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ActivityAward>> {
     let mut out = activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?;
-    media::sign_photos(&state, auth.player_id, &mut out).await?;
+    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
     Ok(Json(out))
 }

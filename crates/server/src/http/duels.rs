@@ -4,13 +4,13 @@
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
+use crate::model::{Duel, DuelList};
 use crate::services::duels;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
@@ -23,7 +23,8 @@ pub struct ChallengeInput {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
-    /// pending | declined | expired | queued | resolved
+    /// Only duels in this status.
+    #[param(value_type = Option<crate::model::DuelStatus>)]
     pub status: Option<String>,
 }
 
@@ -31,8 +32,8 @@ fn parse_id(s: &str) -> ApiResult<i64> {
     s.parse().map_err(|_| ApiError::not_found("duel"))
 }
 
-#[utoipa::path(post, path = "/api/v1/duels", tag = "duels", request_body = ChallengeInput,
-    responses((status = 201, description = "duel (pending)"),
+#[utoipa::path(operation_id = "create_duel", post, path = "/api/v1/duels", tag = "duels", request_body = ChallengeInput,
+    responses((status = 201, description = "duel (pending)", body = Duel),
               (status = 409, description = "duel_already_open"),
               (status = 422, description = "self_duel, unknown_opponent"),
               (status = 429, description = "daily_challenge_limit (5 a local day)")))]
@@ -40,36 +41,37 @@ pub async fn challenge(
     State(state): S,
     auth: Auth,
     ApiJson(input): ApiJson<ChallengeInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Duel>)> {
     let duel = duels::challenge(&state, auth.player_id, &input.opponent).await?;
     Ok((StatusCode::CREATED, Json(duel)))
 }
 
-#[utoipa::path(get, path = "/api/v1/duels", tag = "duels", params(ListQuery),
-    responses((status = 200, description = "{items: [duel]} newest first"),
+#[utoipa::path(operation_id = "list_duels", get, path = "/api/v1/duels", tag = "duels", params(ListQuery),
+    responses((status = 200, description = "newest first", body = DuelList),
               (status = 422, description = "invalid_status")))]
 pub async fn list(
     State(state): S,
     auth: Auth,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
-    let status = q.status.as_deref().filter(|s| !s.is_empty());
-    Ok(Json(duels::list(&state, auth.player_id, status).await?))
+) -> ApiResult<Json<DuelList>> {
+    Ok(Json(
+        duels::list(&state, auth.player_id, q.status.as_deref()).await?,
+    ))
 }
 
-#[utoipa::path(get, path = "/api/v1/duels/{id}", tag = "duels",
-    params(("id" = String, Path, description = "duel id")),
-    responses((status = 200, description = "duel; a queued one carries job_status"),
+#[utoipa::path(operation_id = "show_duel", get, path = "/api/v1/duels/{id}", tag = "duels",
+    params(("id" = i64, Path, description = "duel id")),
+    responses((status = 200, description = "duel; a queued one carries job_status", body = Duel),
               (status = 404, description = "not one of its players, or missing")))]
-pub async fn show(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn show(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Duel>> {
     Ok(Json(
         duels::view(&state, auth.player_id, parse_id(&id)?).await?,
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/duels/{id}/accept", tag = "duels",
-    params(("id" = String, Path, description = "duel id")),
-    responses((status = 202, description = "duel (queued): the battle runs in the background"),
+#[utoipa::path(operation_id = "accept_duel", post, path = "/api/v1/duels/{id}/accept", tag = "duels",
+    params(("id" = i64, Path, description = "duel id")),
+    responses((status = 202, description = "duel (queued): the battle runs in the background", body = Duel),
               (status = 403, description = "challenger_cannot_answer"),
               (status = 404, description = "not one of its players"),
               (status = 409, description = "duel_expired, duel_declined, duel_already_accepted")))]
@@ -77,30 +79,26 @@ pub async fn accept(
     State(state): S,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Duel>)> {
     let duel = duels::accept(&state, auth.player_id, parse_id(&id)?).await?;
     Ok((StatusCode::ACCEPTED, Json(duel)))
 }
 
-#[utoipa::path(post, path = "/api/v1/duels/{id}/decline", tag = "duels",
-    params(("id" = String, Path, description = "duel id")),
-    responses((status = 200, description = "duel (declined)"),
+#[utoipa::path(operation_id = "decline_duel", post, path = "/api/v1/duels/{id}/decline", tag = "duels",
+    params(("id" = i64, Path, description = "duel id")),
+    responses((status = 200, description = "duel (declined)", body = Duel),
               (status = 403, description = "challenger_cannot_answer"),
               (status = 404, description = "not one of its players"),
               (status = 409, description = "duel_expired, duel_declined, duel_already_accepted")))]
-pub async fn decline(
-    State(state): S,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+pub async fn decline(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Duel>> {
     Ok(Json(
         duels::decline(&state, auth.player_id, parse_id(&id)?).await?,
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/duels/{id}/replay", tag = "duels",
-    params(("id" = String, Path, description = "duel id")),
-    responses((status = 200, description = "{duel_id, challenger, opponent, battle} from object storage"),
+#[utoipa::path(operation_id = "duel_replay", get, path = "/api/v1/duels/{id}/replay", tag = "duels",
+    params(("id" = i64, Path, description = "duel id")),
+    responses((status = 200, description = "the replay, from object storage", body = crate::model::Replay),
               (status = 404, description = "not one of its players, or not resolved yet")))]
 pub async fn replay(
     State(state): S,

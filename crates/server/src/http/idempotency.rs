@@ -21,7 +21,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -243,11 +243,18 @@ async fn replay_activity(scope: &Scope<'_>) -> Option<Response> {
         Ok(found) => found?,
         Err(e) => return Some(ApiError::from(e).into_response()),
     };
-    let body = json!({
-        "activity": crate::services::activities::activity_json(&a),
-        "award": crate::services::activities::award_of(&a),
-    })
-    .to_string();
+    let award = match crate::services::activities::award_of(&a) {
+        Ok(award) => award,
+        Err(e) => return Some(e.into_response()),
+    };
+    let out = crate::model::ActivityAward {
+        activity: crate::services::activities::activity_view(&a),
+        award,
+    };
+    let body = match serde_json::to_string(&out) {
+        Ok(body) => body,
+        Err(e) => return Some(ApiError::internal(e).into_response()),
+    };
     if let Err(e) = state
         .store
         .complete_idempotency(&scope.owner, &scope.key, 201, &body)

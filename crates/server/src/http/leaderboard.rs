@@ -14,15 +14,18 @@ use std::sync::Arc;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct BoardQuery {
     /// `global` (default), `weekly` or `class`.
+    #[param(value_type = Option<crate::model::BoardScope>)]
     pub scope: Option<String>,
-    /// Required with `scope=class`: brawler, speedster, strategist or balanced.
+    /// Required with `scope=class`, refused without it.
+    #[param(value_type = Option<crate::model::ClassName>)]
     pub class: Option<String>,
     /// 1–100, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/leaderboard", tag = "progress", params(BoardQuery),
-    responses((status = 200, description = "{entries: [{rank, username, class, level, xp}], me: {rank, xp}}"),
+    responses((status = 200, description = "the top of the board and the caller's rank", body = crate::model::LeaderboardPage),
               (status = 422, description = "bad scope, class or limit")))]
 pub async fn leaderboard(
     State(state): State<Arc<AppState>>,

@@ -6,13 +6,13 @@
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
+use crate::model::{AvatarUrl, PhotoUrl};
 use crate::services::media::{self, MAX_IMAGE_BYTES};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
@@ -36,11 +36,12 @@ fn parse_id(s: &str) -> ApiResult<i64> {
 }
 
 #[utoipa::path(put, path = "/api/v1/me/avatar", tag = "accounts",
-    request_body(content = Vec<u8>, description = "PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded as a thumbnail", content_type = "image/png"),
-    responses((status = 200, description = "{avatar_url}"),
+    request_body(description = "PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded as a thumbnail",
+        content(("image/png"), ("image/jpeg"), ("image/webp"))),
+    responses((status = 200, description = "the avatar's public link", body = AvatarUrl),
               (status = 413, description = "image_too_large"),
               (status = 415, description = "unsupported_image_type or invalid_image")))]
-pub async fn put_avatar(State(state): S, auth: Auth, body: Body) -> ApiResult<Json<Value>> {
+pub async fn put_avatar(State(state): S, auth: Auth, body: Body) -> ApiResult<Json<AvatarUrl>> {
     let bytes = read_image(body).await?;
     Ok(Json(
         media::set_avatar(&state, auth.player_id, bytes).await?,
@@ -51,7 +52,8 @@ pub async fn put_avatar(State(state): S, auth: Auth, body: Body) -> ApiResult<Js
 /// a strong ETag, so an unchanged avatar costs a 304.
 #[utoipa::path(get, path = "/api/v1/players/{username}/avatar", tag = "progress",
     params(("username" = String, Path, description = "username")),
-    responses((status = 200, description = "the image, with its content type and ETag"),
+    responses((status = 200, description = "the image, with its content type and ETag",
+               content(("image/png"), ("image/jpeg"), ("image/webp"))),
               (status = 304, description = "If-None-Match matched"),
               (status = 404, description = "no such player or no avatar")))]
 pub async fn get_avatar(
@@ -93,9 +95,10 @@ pub async fn get_avatar(
 }
 
 #[utoipa::path(post, path = "/api/v1/activities/{id}/photos", tag = "activities",
-    params(("id" = String, Path, description = "activity id")),
-    request_body(content = Vec<u8>, description = "PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded without metadata", content_type = "image/jpeg"),
-    responses((status = 201, description = "{photo_url}: a signed link, valid for hours"),
+    params(("id" = i64, Path, description = "activity id")),
+    request_body(description = "PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded without metadata",
+        content(("image/png"), ("image/jpeg"), ("image/webp"))),
+    responses((status = 201, description = "a signed link to the photo, valid for hours", body = PhotoUrl),
               (status = 404, description = "not your activity"),
               (status = 413, description = "image_too_large"),
               (status = 415, description = "unsupported_image_type or invalid_image")))]
@@ -104,7 +107,7 @@ pub async fn add_photo(
     auth: Auth,
     Path(id): Path<String>,
     body: Body,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<PhotoUrl>)> {
     let id = parse_id(&id)?;
     let bytes = read_image(body).await?;
     let out = media::add_photo(&state, auth.player_id, id, bytes).await?;
@@ -112,8 +115,9 @@ pub async fn add_photo(
 }
 
 #[utoipa::path(get, path = "/api/v1/activities/{id}/photos/{photo}", tag = "activities",
-    params(("id" = String, Path, description = "activity id"), ("photo" = String, Path, description = "photo id")),
-    responses((status = 200, description = "the image, with its content type"),
+    params(("id" = i64, Path, description = "activity id"), ("photo" = String, Path, description = "photo id")),
+    responses((status = 200, description = "the image, with its content type",
+               content(("image/png"), ("image/jpeg"), ("image/webp"))),
               (status = 404, description = "not your activity, or no such photo")))]
 pub async fn get_photo(
     State(state): S,

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod idempotency;
 pub mod leaderboard;
 pub mod media;
+pub mod openapi;
 pub mod ops;
 pub mod progress;
 pub mod ratelimit;
@@ -21,26 +22,44 @@ pub mod ws;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{any, get};
+use bytes::Bytes;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "Shonen Training Tracker API",
-    description = "Train like Goku. Grind like Asta. Level up like an MC."
-))]
+#[openapi(
+    info(
+        title = "Shonen Training Tracker API",
+        description = "Train like Goku. Grind like Asta. Level up like an MC."
+    ),
+    components(schemas(
+        crate::model::ErrorBody,
+        crate::model::ClassName,
+        crate::model::WeekdayName,
+        crate::model::StatName,
+        crate::model::ActivityKindName,
+        crate::model::FactorNameValue,
+        crate::model::DuelStatus,
+        crate::model::BossStatus,
+        crate::model::JobStatus,
+        crate::model::FriendlyReason,
+        crate::model::BoardScope,
+    ))
+)]
 struct ApiDoc;
 
-/// The API routes with their OpenAPI description.
-fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
-    let mut r = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The API routes with their OpenAPI description. The WebSocket upgrade is routed
+/// beside them and left out of the document (OpenAPI cannot describe its messages).
+fn api(dev_clock: bool) -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    let r = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::logout))
@@ -62,12 +81,20 @@ fn api(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenAp
         .routes(routes!(media::get_avatar))
         .routes(routes!(media::add_photo))
         .routes(routes!(media::get_photo))
-        .routes(routes!(leaderboard::leaderboard))
-        .routes(routes!(ws::connect));
-    if state.config.dev_clock {
-        r = r.routes(routes!(ops::advance_clock));
-    }
+        .routes(routes!(leaderboard::leaderboard));
+    // Only a server with the development clock has (and documents) it.
+    let r = if dev_clock {
+        r.routes(routes!(ops::advance_clock))
+    } else {
+        r
+    };
     r.split_for_parts()
+}
+
+/// The OpenAPI document as served at `/api/openapi.json` (by a server with or
+/// without the development clock) and printed by `shonen openapi`.
+pub fn openapi_document(dev_clock: bool) -> serde_json::Value {
+    openapi::complete(api(dev_clock).1)
 }
 
 /// The whole service on one port. REST and gRPC go through ONE middleware stack
@@ -91,15 +118,18 @@ pub fn router(state: Arc<AppState>) -> Router {
     // The web pages' policy, worked out once. Images and replays may come from the
     // object store's own origin (S3 presigned links): it is allowed when so.
     let csp: Arc<str> = web::content_security_policy(state.objects.link_origin().as_deref()).into();
-    let (api, doc) = api(&state);
-    let doc = Arc::new(doc);
+    let (api, doc) = api(state.config.dev_clock);
+    let doc: Bytes = serde_json::to_vec(&openapi::complete(doc))
+        .unwrap_or_default()
+        .into();
     let rest = Router::new()
         .merge(api)
+        .route("/api/v1/ws", get(ws::connect))
         .route(
             "/api/openapi.json",
             get(move || {
                 let doc = doc.clone();
-                async move { Json(doc.as_ref().clone()) }
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
             }),
         )
         // Signed links to photos and replays (the signature is the permission).
@@ -107,10 +137,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route(
-            "/api/{*rest}",
-            get(api_not_found).post(api_not_found).put(api_not_found),
-        )
+        .route("/api/{*rest}", any(api_not_found))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
@@ -120,6 +147,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn(text::reject_invalid_text))
         // Early 413 on a declared oversize body; 503 at once while the database is down.
         .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
+        .layer(middleware::from_fn(envelope))
         .with_state(state.clone());
     rest
         // gRPC shares the port: requests for its service paths go to tonic.
@@ -227,6 +255,48 @@ async fn authenticate(
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("route")
+}
+
+/// Error responses under `/api/` that `ApiError` did not build (the router's 405, the
+/// path and query extractors' rejections) get the contract's error body; their other
+/// headers (such as `Allow`) stay.
+async fn envelope(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json {
+        return resp;
+    }
+    let (code, message) = match status.as_u16() {
+        400 => ("bad_request", "the request is malformed"),
+        404 => ("not_found", "route not found"),
+        405 => (
+            "method_not_allowed",
+            "this path does not support this method",
+        ),
+        413 => ("body_too_large", "the request body is too large"),
+        415 => (
+            "unsupported_media_type",
+            "the body's content type is not accepted here",
+        ),
+        422 => ("invalid_field", "the request is invalid"),
+        s if s >= 500 => ("internal", "something went wrong on our side"),
+        _ => ("bad_request", "the request cannot be served"),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    for (name, value) in resp.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// Request counts and latencies: REST by route, gRPC by method (`/shonen.v1.Shonen/

@@ -113,11 +113,11 @@ pub struct ClockInput {
 }
 
 #[utoipa::path(post, path = "/api/v1/dev/clock", tag = "dev", request_body = ClockInput,
-    responses((status = 200, description = "{now}; due jobs have run"), (status = 404, description = "dev clock off")))]
+    responses((status = 200, description = "the new time; due jobs have run", body = crate::model::ClockNow), (status = 404, description = "dev clock off")))]
 pub async fn advance_clock(
     State(state): S,
     ApiJson(input): ApiJson<ClockInput>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<crate::model::ClockNow>> {
     if !state.config.dev_clock {
         return Err(ApiError::not_found("route"));
     }
@@ -147,5 +147,7 @@ pub async fn advance_clock(
     crate::jobs::drain(&state)
         .await
         .map_err(|e| ApiError::internal(format!("jobs: {e:#}")))?;
-    Ok(Json(json!({ "now": now.to_rfc3339() })))
+    Ok(Json(crate::model::ClockNow {
+        now: now.to_rfc3339(),
+    }))
 }

@@ -6,28 +6,21 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::http::accounts::player_view_of;
 use crate::http::activities::Page;
+use crate::model::{Dashboard, LedgerEntry, LedgerPage, Profile, Stats, WeekPoint};
 use crate::services::hot::HotDashboard;
 use crate::services::{activities, boss, hot, local, progress};
-use crate::storage::{NO_STAT, PlayerRow};
+use crate::storage::PlayerRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::Duration;
-use serde_json::{Map, Value, json};
+use serde_json::value::RawValue;
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
 
-const STATS: [&str; 5] = [
-    "strength",
-    "agility",
-    "intelligence",
-    "fighting",
-    "discipline",
-];
-
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "progress",
-    responses((status = 200, description = "{player, weekly, streak, buffs, boss, recent}")))]
-pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
+    responses((status = 200, description = "the player's dashboard", body = Dashboard)))]
+pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Dashboard>> {
     let p = hot::player(&state, auth.player_id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
@@ -47,7 +40,7 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
     // The boss is read through the cache; a miss computes and caches it. A cached
     // boss of another week (the week turned since it was cached, and a fight that had
     // already ended mid-week leaves nothing for the rollover to clear) is a miss.
-    let boss_json = match hot::boss(&state, p.id, &this_week.to_string()).await {
+    let boss = match hot::boss(&state, p.id, &this_week.to_string()).await {
         Some(b) => b,
         None => {
             let b = boss::current(&state, p.id).await?;
@@ -56,16 +49,15 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Value>> {
         }
     };
     // Photo links are signed per read (never cached: they expire).
-    let mut recent = parts.recent;
-    crate::services::media::sign_photos(&state, p.id, &mut recent).await?;
-    Ok(Json(json!({
-        "streak": player["streak"],
-        "buffs": player["buffs"],
-        "player": player,
-        "weekly": parts.weekly,
-        "boss": boss_json,
-        "recent": recent,
-    })))
+    let recent = crate::services::media::sign_recent(&state, p.id, parts.recent).await?;
+    Ok(Json(Dashboard {
+        streak: player.streak,
+        buffs: player.buffs.clone(),
+        player,
+        weekly: parts.weekly,
+        boss,
+        recent,
+    }))
 }
 
 /// The 12 weekly points from the Monday `first` and the 5 most recent activities,
@@ -77,39 +69,54 @@ async fn dashboard_parts(state: &AppState, p: &PlayerRow, first: &str) -> ApiRes
         state.store.activities(id, None, 5),
     )?;
     let monday = local::parse_date(first).ok_or_else(|| ApiError::internal("bad week start"))?;
-    let weekly: Vec<Value> = (0..12)
+    let weekly: Vec<WeekPoint> = (0..12)
         .map(|i| {
             let week = (monday + Duration::weeks(i)).to_string();
-            let mut by_stat = Map::new();
-            for s in STATS {
-                by_stat.insert(s.to_string(), json!(0));
-            }
+            let mut by_stat = Stats {
+                strength: 0,
+                agility: 0,
+                intelligence: 0,
+                fighting: 0,
+                discipline: 0,
+            };
             let mut xp = 0;
             for r in rows.iter().filter(|r| r.week_start == week) {
                 xp += r.xp;
-                if r.stat != NO_STAT {
-                    by_stat.insert(r.stat.clone(), json!(r.xp));
-                }
+                let slot = match r.stat.as_str() {
+                    "strength" => &mut by_stat.strength,
+                    "agility" => &mut by_stat.agility,
+                    "intelligence" => &mut by_stat.intelligence,
+                    "fighting" => &mut by_stat.fighting,
+                    "discipline" => &mut by_stat.discipline,
+                    // NO_STAT rows (penalties) count in the week's total only.
+                    _ => continue,
+                };
+                *slot = r.xp;
             }
-            json!({ "week_start": week, "xp": xp, "by_stat": by_stat })
+            WeekPoint {
+                week_start: week,
+                xp,
+                by_stat,
+            }
         })
         .collect();
-    let recent: Vec<Value> = recent.iter().map(activities::activity_json).collect();
+    let recent: Vec<_> = recent.iter().map(activities::activity_view).collect();
+    let raw = |text: String| RawValue::from_string(text).map_err(ApiError::internal);
     Ok(HotDashboard {
         version: p.version,
         first_week: first.to_string(),
-        weekly: Value::Array(weekly),
-        recent: Value::Array(recent),
+        weekly: raw(serde_json::to_string(&weekly).map_err(ApiError::internal)?)?,
+        recent: raw(serde_json::to_string(&recent).map_err(ApiError::internal)?)?,
     })
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger", tag = "progress", params(Page),
-    responses((status = 200, description = "{items, next_before}")))]
+    responses((status = 200, description = "XP entries, newest first", body = LedgerPage)))]
 pub async fn ledger(
     State(state): S,
     auth: Auth,
     Query(page): Query<Page>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LedgerPage>> {
     let (limit, before) = page.parse()?;
     let rows = state.store.ledger(auth.player_id, before, limit).await?;
     let next = if rows.len() as i64 == limit {
@@ -117,30 +124,31 @@ pub async fn ledger(
     } else {
         None
     };
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|e| {
-            json!({
-                "id": e.id,
-                "at": from_micros(e.at).to_rfc3339(),
-                "stat": e.stat,
-                "amount": e.amount,
-                "reason": e.reason,
-                "activity_id": e.activity_id,
-            })
+    let items = rows
+        .into_iter()
+        .map(|e| LedgerEntry {
+            id: e.id,
+            at: from_micros(e.at).to_rfc3339(),
+            stat: e.stat,
+            amount: e.amount,
+            reason: e.reason,
+            activity_id: e.activity_id,
         })
         .collect();
-    Ok(Json(json!({ "items": items, "next_before": next })))
+    Ok(Json(LedgerPage {
+        items,
+        next_before: next,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/players/{username}", tag = "progress",
     params(("username" = String, Path, description = "username")),
-    responses((status = 200, description = "public profile"), (status = 404, description = "no such player")))]
+    responses((status = 200, description = "public profile", body = Profile), (status = 404, description = "no such player")))]
 pub async fn profile(
     State(state): S,
     _auth: Auth,
     Path(username): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Profile>> {
     let p = state
         .store
         .player_by_username(&username)
@@ -150,16 +158,19 @@ pub async fn profile(
     let today = progress::today(&p, now).to_string();
     let trained = state.store.trained_on(p.id, &today).await?;
     let level = shonen_rules::level_for_xp(p.total_xp);
-    Ok(Json(json!({
-        "username": p.username,
-        "class": p.class,
-        "level": level,
-        "title": shonen_rules::title(level),
-        "total_xp": p.total_xp,
-        "stats": progress::stats_json(&p),
-        "streak": progress::display_streak(&p, trained),
-        "badges": boss::badges(&state, p.id).await?,
+    Ok(Json(Profile {
+        stats: progress::stats_of(&p),
+        streak: progress::display_streak(&p, trained),
+        badges: boss::badges(&state, p.id).await?,
         // Public, like the profile: an `<img src>` needs no token.
-        "avatar_url": p.avatar_key.as_ref().map(|_| crate::services::media::avatar_path(&p.username)),
-    })))
+        avatar_url: p
+            .avatar_key
+            .as_ref()
+            .map(|_| crate::services::media::avatar_path(&p.username)),
+        username: p.username,
+        class: p.class,
+        level,
+        title: shonen_rules::title(level).to_string(),
+        total_xp: p.total_xp,
+    }))
 }

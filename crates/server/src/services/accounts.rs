@@ -21,16 +21,25 @@ pub const RECLASSIFY_COOLDOWN_DAYS: i64 = 30;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct GoalsInput {
+    #[schema(minimum = 0, maximum = 10)]
     pub strength: i64,
+    #[schema(minimum = 0, maximum = 10)]
     pub agility: i64,
+    #[schema(minimum = 0, maximum = 10)]
     pub intelligence: i64,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterInput {
+    /// 3–20 characters of a–z, 0–9 and `_`.
+    #[schema(pattern = "^[a-z0-9_]{3,20}$")]
     pub username: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// At least 10 characters (at most 1024 bytes).
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
+    /// An IANA time zone name such as `Europe/Berlin` (default `UTC`).
     pub timezone: Option<String>,
     pub goals: GoalsInput,
 }
@@ -43,9 +52,14 @@ pub struct LoginInput {
 
 #[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct SettingsInput {
+    /// An IANA time zone name such as `Europe/Berlin`.
     pub timezone: Option<String>,
+    #[schema(value_type = Option<Vec<crate::model::WeekdayName>>)]
     pub training_days: Option<Vec<String>>,
+    #[schema(minimum = 1, maximum = 7)]
     pub weekly_goal: Option<i64>,
+    /// Local `HH:MM` from 04:00 to 09:00.
+    #[schema(pattern = "^(0[4-8]:[0-5][0-9]|09:00)$")]
     pub wake_target: Option<String>,
 }
 
@@ -148,7 +162,7 @@ impl Accounts {
         }
         let player = tx
             .insert_player(NewPlayer {
-                username,
+                username: username.clone(),
                 email,
                 password_hash: hash,
                 class: class.as_str().to_string(),
@@ -166,15 +180,26 @@ impl Accounts {
                 chain_json: serde_json::to_string(&ChainState::default())
                     .map_err(ApiError::internal)?,
             })
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(what) => ApiError::conflict(
+            .await;
+        let player = match player {
+            Ok(p) => p,
+            Err(StoreError::Conflict(_)) => {
+                drop(tx);
+                // Which unique index a backend reports first differs: when both are
+                // taken the username is named, on every backend.
+                let what = if self.store.player_by_username(&username).await?.is_some() {
+                    "username"
+                } else {
+                    "email"
+                };
+                return Err(ApiError::conflict(
                     &format!("{what}_taken"),
                     format!("that {what} is already registered"),
                 )
-                .with_details(serde_json::json!({ "field": what })),
-                other => other.into(),
-            })?;
+                .with_details(serde_json::json!({ "field": what })));
+            }
+            Err(other) => return Err(other.into()),
+        };
         tx.record_registration(address, now.timestamp_micros(), player.id)
             .await?;
         jobs::enqueue_in(

@@ -7,6 +7,7 @@
 use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
+use crate::model;
 use crate::services::progress::{self, Entry};
 use crate::services::{boss, local};
 use crate::storage::{
@@ -14,9 +15,8 @@ use crate::storage::{
     PlayerRow,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use shonen_rules::award::{TodayUsage, edit_window_open};
+use serde::{Deserialize, Serialize};
+use shonen_rules::award::{FactorStage, TodayUsage, edit_window_open};
 use shonen_rules::{
     ActivityInput, ActivityKind, Award, AwardContext, Set, WeeklyGoal, behind_schedule,
     check_occurred_at, level_for_xp, moves_unlocked_between, skills_unlocked_between, title,
@@ -26,11 +26,14 @@ use std::collections::HashMap;
 /// The activity body of the contract. Kind-specific fields are checked per kind.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ActivityBody {
+    #[schema(value_type = model::ActivityKindName)]
     pub kind: String,
+    /// RFC 3339; defaults to now.
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")]
     pub occurred_at: Option<DateTime<Utc>>,
     pub duration_min: Option<f64>,
     pub distance_km: Option<f64>,
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<model::SetView>>)]
     pub sets: Option<Vec<Set>>,
     pub style: Option<String>,
     pub woke_at: Option<String>,
@@ -39,7 +42,7 @@ pub struct ActivityBody {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditBody {
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<model::SetView>>)]
     pub sets: Option<Vec<Set>>,
     pub duration_min: Option<f64>,
 }
@@ -84,75 +87,98 @@ struct Before {
     fighting: i64,
 }
 
-fn award_json(award: &Award, before: &Before, p: &PlayerRow) -> Value {
+fn award_view(award: &Award, before: &Before, p: &PlayerRow) -> model::Award {
     let class = progress::class(p);
     let level = level_for_xp(p.total_xp);
-    let factors: Vec<Value> = award
+    let factors = award
         .factors
         .iter()
-        .map(|f| json!({ "name": f.name.as_str(), "value": f.value, "stage": f.stage }))
+        .map(|f| model::Factor {
+            name: f.name.as_str().to_string(),
+            value: f.value,
+            stage: Some(
+                match f.stage {
+                    FactorStage::Base => "base",
+                    FactorStage::Stack => "stack",
+                }
+                .to_string(),
+            ),
+        })
         .collect();
-    let skills: Vec<&str> = skills_unlocked_between(class, before.level, level)
+    let skills_unlocked = skills_unlocked_between(class, before.level, level)
         .into_iter()
-        .map(|s| s.name())
+        .map(|s| s.name().to_string())
         .collect();
-    let moves: Vec<String> = moves_unlocked_between(before.fighting, p.xp_fighting)
+    let moves_unlocked = moves_unlocked_between(before.fighting, p.xp_fighting)
         .into_iter()
         .map(|m| m.name)
         .collect();
-    let mut v = json!({
-        "stat": award.stat,
-        "base": award.base,
-        "final": award.final_xp,
-        "factors": factors,
-        "capped": award.capped,
-        "message": award.message,
-        "skills_unlocked": skills,
-        "moves_unlocked": moves,
-    });
-    if level > before.level {
-        v["level_up"] = json!({ "from": before.level, "to": level, "title": title(level) });
+    model::Award {
+        stat: award.stat.as_str().to_string(),
+        base: award.base,
+        final_xp: award.final_xp,
+        factors,
+        capped: award.capped,
+        message: award.message.clone(),
+        level_up: (level > before.level).then(|| model::LevelUp {
+            from: before.level,
+            to: level,
+            title: title(level).to_string(),
+        }),
+        skills_unlocked,
+        moves_unlocked,
+        strength: award
+            .strength
+            .as_ref()
+            .and_then(|s| serde_json::to_value(s).ok()),
     }
-    if let Some(s) = &award.strength {
-        v["strength"] = json!(s);
-    }
-    v
 }
 
-pub fn activity_json(a: &ActivityRow) -> Value {
-    let mut v = json!({
-        "id": a.id,
-        "kind": a.kind,
-        "occurred_at": from_micros(a.occurred_at).to_rfc3339(),
-        "local_date": a.local_date,
-        "xp": a.xp,
-        "stat": a.stat,
-        "edited": a.edited != 0,
-        "note": a.note,
-        "created_at": from_micros(a.created_at).to_rfc3339(),
-        "photos": serde_json::from_str::<Value>(&a.photos_json).unwrap_or(json!([])),
-    });
-    if a.kind != "wake_up" {
-        v["duration_min"] = json!(a.duration_min);
-    }
-    if a.kind == "run" {
-        v["distance_km"] = json!(a.distance_km);
-    }
-    if let Some(s) = &a.sets_json {
-        v["sets"] = serde_json::from_str(s).unwrap_or(json!([]));
-    }
-    if let Some(s) = &a.style {
-        v["style"] = json!(s);
-    }
-    if let Some(w) = &a.woke_at {
-        v["woke_at"] = json!(w);
-    }
-    v
+/// What an activity row keeps of its award: the contract's view and the rules'
+/// working (which an edit recomputes from).
+#[derive(Serialize)]
+struct StoredAward<'a> {
+    award: &'a model::Award,
+    rules: &'a Award,
 }
 
-/// The stored award of an activity, as shown by GET.
-pub fn stored_award(a: &ActivityRow) -> Value {
-    serde_json::from_str(&a.award_json).unwrap_or(json!({}))
+fn stored_award_json(award: &model::Award, rules: &Award) -> ApiResult<String> {
+    serde_json::to_string(&StoredAward { award, rules }).map_err(ApiError::internal)
+}
+
+#[derive(Deserialize)]
+struct StoredAwardRead {
+    award: model::Award,
+    rules: Option<Award>,
+}
+
+fn read_stored_award(a: &ActivityRow) -> ApiResult<StoredAwardRead> {
+    serde_json::from_str(&a.award_json)
+        .map_err(|e| ApiError::internal(format!("stored award of activity {}: {e}", a.id)))
+}
+
+/// The contract's `activity` of a stored row.
+pub fn activity_view(a: &ActivityRow) -> model::Activity {
+    model::Activity {
+        id: a.id,
+        kind: a.kind.clone(),
+        occurred_at: from_micros(a.occurred_at).to_rfc3339(),
+        local_date: a.local_date.clone(),
+        xp: a.xp,
+        stat: a.stat.clone(),
+        edited: a.edited != 0,
+        note: a.note.clone(),
+        created_at: from_micros(a.created_at).to_rfc3339(),
+        photos: serde_json::from_str(&a.photos_json).unwrap_or_default(),
+        duration_min: (a.kind != "wake_up").then_some(a.duration_min),
+        distance_km: (a.kind == "run").then_some(a.distance_km),
+        sets: a
+            .sets_json
+            .as_deref()
+            .map(|s| serde_json::from_str(s).unwrap_or_default()),
+        style: a.style.clone(),
+        woke_at: a.woke_at.clone(),
+    }
 }
 
 /// Per-player gates of this instance, sharded by player id: two requests of one
@@ -358,7 +384,7 @@ struct Facts<'a> {
 struct Planned {
     write: ActivityWrite,
     award: Award,
-    award_value: Value,
+    award_value: model::Award,
     before: Before,
 }
 
@@ -432,8 +458,8 @@ fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
         after.fatigue = i64::from(award.fatigue_after);
         after.fatigue_at = now.timestamp_micros();
     }
-    let award_value = award_json(&award, &before, &after);
-    let stored = json!({ "award": award_value, "rules": award });
+    let award_value = award_view(&award, &before, &after);
+    let stored = stored_award_json(&award_value, &award)?;
     let (sets_json, style, woke_at) = match &req.input {
         ActivityInput::Strength { sets, .. } => (
             Some(serde_json::to_string(sets).map_err(ApiError::internal)?),
@@ -460,7 +486,7 @@ fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
         sessions_last_7d: facts.strength_sessions_7d,
         xp: award.final_xp,
         stat: award.stat.as_str().to_string(),
-        award_json: stored.to_string(),
+        award_json: stored,
         now: now.timestamp_micros(),
         idem_key: req.idem_key.clone(),
     };
@@ -491,7 +517,7 @@ fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
 struct Logged {
     player: PlayerRow,
     activity: ActivityRow,
-    award_value: Value,
+    award_value: model::Award,
     final_xp: i64,
     closed: Vec<progress::Applied>,
     boss_news: boss::BossNews,
@@ -508,7 +534,11 @@ tokio::task_local! {
     pub static IDEMPOTENCY_KEY: String;
 }
 
-pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiResult<Value> {
+pub async fn log(
+    state: &AppState,
+    player_id: i64,
+    body: ActivityBody,
+) -> ApiResult<model::ActivityAward> {
     let idem_key = IDEMPOTENCY_KEY.try_with(Clone::clone).ok();
     let input = to_input(&body)?;
     if let Some(note) = &body.note
@@ -555,7 +585,10 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     state.events.after_penalties(p, &logged.closed);
     state.events.after_award(p, &logged.award_value);
     boss::announce(state, p.id, &logged.boss_news);
-    Ok(json!({ "activity": activity_json(&logged.activity), "award": logged.award_value }))
+    Ok(model::ActivityAward {
+        activity: activity_view(&logged.activity),
+        award: logged.award_value,
+    })
 }
 
 /// The common case, on both databases, without a lock of the player's row: compute
@@ -625,7 +658,7 @@ async fn log_unlocked(
 /// An activity computed from a snapshot, ready to be written.
 struct Computed {
     write: ActivityWrite,
-    award_value: Value,
+    award_value: model::Award,
     final_xp: i64,
     boss_news: boss::BossNews,
 }
@@ -723,11 +756,10 @@ async fn log_locked(state: &AppState, player_id: i64, req: &mut Request) -> ApiR
     if boss_news.xp_changed() {
         // A defeat paid out: the award's level-up news includes it.
         tx.save_progress(&p).await?;
-        award_value = award_json(&planned.award, &planned.before, &p);
-        let stored = json!({ "award": award_value, "rules": planned.award });
-        tx.set_activity_award(activity.id, &stored.to_string())
-            .await?;
-        activity.award_json = stored.to_string();
+        award_value = award_view(&planned.award, &planned.before, &p);
+        let stored = stored_award_json(&award_value, &planned.award)?;
+        tx.set_activity_award(activity.id, &stored).await?;
+        activity.award_json = stored;
     }
     tx.commit().await?;
     Ok(Logged {
@@ -742,11 +774,16 @@ async fn log_locked(state: &AppState, player_id: i64, req: &mut Request) -> ApiR
 }
 
 /// The award part of a stored activity.
-pub fn award_of(a: &ActivityRow) -> Value {
-    stored_award(a).get("award").cloned().unwrap_or(json!({}))
+pub fn award_of(a: &ActivityRow) -> ApiResult<model::Award> {
+    Ok(read_stored_award(a)?.award)
 }
 
-pub async fn edit(state: &AppState, player_id: i64, id: i64, body: EditBody) -> ApiResult<Value> {
+pub async fn edit(
+    state: &AppState,
+    player_id: i64,
+    id: i64,
+    body: EditBody,
+) -> ApiResult<model::ActivityAward> {
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
     let mut p = tx.lock_player(player_id).await?;
@@ -767,9 +804,9 @@ pub async fn edit(state: &AppState, player_id: i64, id: i64, body: EditBody) -> 
             "a strength session can be edited only within 24 hours of completion",
         ));
     }
-    let stored = stored_award(&a);
-    let original: Award = serde_json::from_value(stored["rules"].clone())
-        .map_err(|e| ApiError::internal(format!("stored award: {e}")))?;
+    let original: Award = read_stored_award(&a)?
+        .rules
+        .ok_or_else(|| ApiError::internal("stored award without its rules"))?;
     let old_sets: Vec<Set> = a
         .sets_json
         .as_deref()
@@ -798,15 +835,15 @@ pub async fn edit(state: &AppState, player_id: i64, id: i64, body: EditBody) -> 
         .await?;
     }
     tx.save_progress(&p).await?;
-    let award_value = award_json(&correction.award, &before, &p);
-    let new_stored = json!({ "award": award_value, "rules": correction.award });
+    let award_value = award_view(&correction.award, &before, &p);
+    let new_stored = stored_award_json(&award_value, &correction.award)?;
     let sets_json = serde_json::to_string(&sets).map_err(ApiError::internal)?;
     tx.update_strength_activity(
         a.id,
         duration,
         &sets_json,
         correction.award.final_xp,
-        &new_stored.to_string(),
+        &new_stored,
         now.timestamp_micros(),
     )
     .await?;
@@ -818,5 +855,8 @@ pub async fn edit(state: &AppState, player_id: i64, id: i64, body: EditBody) -> 
         .ok_or_else(|| ApiError::not_found("activity"))?;
     progress::after_commit(state, &p).await;
     state.events.after_award(&p, &award_value);
-    Ok(json!({ "activity": activity_json(&updated), "award": award_value }))
+    Ok(model::ActivityAward {
+        activity: activity_view(&updated),
+        award: award_value,
+    })
 }

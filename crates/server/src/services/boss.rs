@@ -13,6 +13,7 @@
 use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::jobs::{self, BossWeek};
+use crate::model;
 use crate::services::local;
 use crate::services::progress::{self, Entry};
 use crate::storage::{
@@ -590,41 +591,39 @@ pub async fn roll_over(state: &AppState, player_id: i64) -> StoreResult<Option<D
     Ok(Some(next_rollover(now, tz)))
 }
 
-fn boss_json(v: &VillainRow, b: &BattleRow, tz: Tz) -> Value {
-    let objectives: Value = serde_json::from_str(&b.progress_json).unwrap_or(json!([]));
+fn boss_view(v: &VillainRow, b: &BattleRow, tz: Tz) -> model::Boss {
     let ends_at = local::parse_date(&b.week_start).map(|m| week_end(m, tz).to_rfc3339());
-    let mut out = json!({
-        "week": b.week,
-        "week_start": b.week_start,
-        "ends_at": ends_at,
-        "name": v.name,
-        "epithet": v.epithet,
-        "taunt": v.taunt,
-        "weakness": v.weakness,
-        "level": b.level,
-        "hp": b.hp,
-        "hp_max": b.hp_max,
-        "objectives": objectives,
-        "status": b.status,
-        "reward": { "xp": DEFEAT_XP, "stat": v.weakness, "badge": v.badge },
-    });
-    match b.status.as_str() {
-        "defeated" => out["badge"] = json!(v.badge),
-        "escaped" => {
-            out["cutscene"] = json!(b.cutscene.clone().unwrap_or_else(|| v.cutscene.clone()));
-            out["penalty"] = json!(b.penalty);
-        }
-        _ => {}
+    let status = b.status.as_str();
+    model::Boss {
+        week: b.week.clone(),
+        week_start: b.week_start.clone(),
+        ends_at,
+        name: v.name.clone(),
+        epithet: v.epithet.clone(),
+        taunt: v.taunt.clone(),
+        weakness: v.weakness.clone(),
+        level: b.level,
+        hp: b.hp,
+        hp_max: b.hp_max,
+        objectives: serde_json::from_str(&b.progress_json).unwrap_or_default(),
+        status: b.status.clone(),
+        reward: model::BossReward {
+            xp: DEFEAT_XP,
+            stat: v.weakness.clone(),
+            badge: v.badge.clone(),
+        },
+        badge: (status == "defeated").then(|| v.badge.clone()),
+        cutscene: (status == "escaped")
+            .then(|| b.cutscene.clone().unwrap_or_else(|| v.cutscene.clone())),
+        penalty: (status == "escaped").then_some(b.penalty),
+        resolved_at: b.resolved_at.map(|t| from_micros(t).to_rfc3339()),
+        pending_cutscene: None,
     }
-    if let Some(t) = b.resolved_at {
-        out["resolved_at"] = json!(from_micros(t).to_rfc3339());
-    }
-    out
 }
 
 /// THE read of a player's boss this week (the one place a cache may sit in front of):
 /// the villain, HP, objectives with progress, status and reward.
-pub async fn current(state: &AppState, player_id: i64) -> StoreResult<Value> {
+pub async fn current(state: &AppState, player_id: i64) -> StoreResult<model::Boss> {
     let now = state.clock.now();
     let p = state
         .store
@@ -643,11 +642,11 @@ pub async fn current(state: &AppState, player_id: i64) -> StoreResult<Value> {
             b
         }
     };
-    Ok(boss_json(&villain, &battle, local::tz(&p.timezone)))
+    Ok(boss_view(&villain, &battle, local::tz(&p.timezone)))
 }
 
 /// Past weeks' bosses, newest first.
-pub async fn history(state: &AppState, player_id: i64) -> StoreResult<Vec<Value>> {
+pub async fn history(state: &AppState, player_id: i64) -> StoreResult<Vec<model::Boss>> {
     let now = state.clock.now();
     let p = state
         .store
@@ -672,7 +671,7 @@ pub async fn history(state: &AppState, player_id: i64) -> StoreResult<Vec<Value>
             villains.insert(b.week.clone(), v);
         }
         if let Some(v) = villains.get(&b.week) {
-            items.push(boss_json(v, b, tz));
+            items.push(boss_view(v, b, tz));
         }
     }
     Ok(items)
@@ -680,7 +679,10 @@ pub async fn history(state: &AppState, player_id: i64) -> StoreResult<Vec<Value>
 
 /// The newest escape cutscene the player has not seen yet, marked seen as it is
 /// returned (so it is shown once; history keeps it).
-pub async fn take_pending_cutscene(state: &AppState, player_id: i64) -> StoreResult<Option<Value>> {
+pub async fn take_pending_cutscene(
+    state: &AppState,
+    player_id: i64,
+) -> StoreResult<Option<model::PendingCutscene>> {
     if !state.store.has_unseen_cutscene(player_id).await? {
         return Ok(None);
     }
@@ -694,22 +696,26 @@ pub async fn take_pending_cutscene(state: &AppState, player_id: i64) -> StoreRes
         .await?
         .map(|v| v.name)
         .unwrap_or_default();
-    Ok(Some(json!({
-        "week": newest.week,
-        "name": name,
-        "cutscene": newest.cutscene,
-        "also_unseen": unseen[1..].iter().map(|c| c.week.clone()).collect::<Vec<_>>(),
-    })))
+    Ok(Some(model::PendingCutscene {
+        week: newest.week.clone(),
+        name,
+        cutscene: newest.cutscene.clone(),
+        also_unseen: unseen[1..].iter().map(|c| c.week.clone()).collect(),
+    }))
 }
 
 /// The player's boss badges, oldest first.
-pub async fn badges(state: &AppState, player_id: i64) -> StoreResult<Vec<Value>> {
+pub async fn badges(state: &AppState, player_id: i64) -> StoreResult<Vec<model::Badge>> {
     Ok(state
         .store
         .badges(player_id)
         .await?
         .into_iter()
-        .map(|b| json!({ "name": b.name, "week": b.week, "earned_at": from_micros(b.earned_at).to_rfc3339() }))
+        .map(|b| model::Badge {
+            name: b.name,
+            week: b.week,
+            earned_at: from_micros(b.earned_at).to_rfc3339(),
+        })
         .collect())
 }
 

@@ -16,12 +16,13 @@ use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, DuelBattle, DuelExpiry};
+use crate::model::{Duel, DuelBuff, DuelList, DuelRewards, Round};
 use crate::objects;
 use crate::services::{local, progress};
 use crate::storage::{DuelResult, DuelRow, NewDuel, PlayerRow, StoreError, Tx};
 use axum::http::StatusCode;
 use chrono::Duration;
-use serde_json::{Value, json};
+use serde_json::json;
 use shonen_rules::{Battle, DuelInput, Fighter, Side, Stat, level_for_xp, moves_for};
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ fn forbidden(code: &str, message: &str) -> ApiError {
 }
 
 /// Sends a challenge to the player named `opponent`.
-pub async fn challenge(state: &AppState, challenger_id: i64, opponent: &str) -> ApiResult<Value> {
+pub async fn challenge(state: &AppState, challenger_id: i64, opponent: &str) -> ApiResult<Duel> {
     let name = opponent.trim().to_lowercase();
     if name.is_empty() {
         return Err(ApiError::validation(
@@ -109,7 +110,7 @@ pub async fn challenge(state: &AppState, challenger_id: i64, opponent: &str) -> 
     tx.commit().await?;
     let view = view_of(state, &duel, &me, &rival).await?;
     for id in [me.id, rival.id] {
-        state.events.publish(id, "duel_challenged", view.clone());
+        state.events.publish(id, "duel_challenged", json!(view));
     }
     Ok(view)
 }
@@ -188,7 +189,7 @@ async fn snapshot(
 }
 
 /// The opponent accepts: both snapshots are taken and the battle is queued.
-pub async fn accept(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult<Value> {
+pub async fn accept(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult<Duel> {
     let now = state.clock.now();
     let mut begun = state.store.begin().await?;
     let d = lock_party_duel(&mut begun, player_id, duel_id).await?;
@@ -222,7 +223,7 @@ pub async fn accept(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult
 }
 
 /// The opponent declines.
-pub async fn decline(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult<Value> {
+pub async fn decline(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult<Duel> {
     let now = state.clock.now();
     let mut begun = state.store.begin().await?;
     let d = lock_party_duel(&mut begun, player_id, duel_id).await?;
@@ -233,18 +234,18 @@ pub async fn decline(state: &AppState, player_id: i64, duel_id: i64) -> ApiResul
 }
 
 /// One duel as the contract's `duel`, for one of its players.
-pub async fn view(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult<Value> {
+pub async fn view(state: &AppState, player_id: i64, duel_id: i64) -> ApiResult<Duel> {
     let d = state
         .store
         .duel(duel_id)
         .await?
         .filter(|d| d.is_party(player_id))
         .ok_or_else(|| ApiError::not_found("duel"))?;
-    duel_json(state, &d).await
+    duel_view(state, &d).await
 }
 
 /// The player's duels, newest first (at most 100), optionally of one status.
-pub async fn list(state: &AppState, player_id: i64, status: Option<&str>) -> ApiResult<Value> {
+pub async fn list(state: &AppState, player_id: i64, status: Option<&str>) -> ApiResult<DuelList> {
     if let Some(s) = status
         && !STATUSES.contains(&s)
     {
@@ -257,12 +258,12 @@ pub async fn list(state: &AppState, player_id: i64, status: Option<&str>) -> Api
     let rows = state.store.duels_of(player_id, status, 100).await?;
     let mut items = Vec::with_capacity(rows.len());
     for d in &rows {
-        items.push(duel_json(state, d).await?);
+        items.push(duel_view(state, d).await?);
     }
-    Ok(json!({ "items": items }))
+    Ok(DuelList { items })
 }
 
-async fn duel_json(state: &AppState, d: &DuelRow) -> ApiResult<Value> {
+async fn duel_view(state: &AppState, d: &DuelRow) -> ApiResult<Duel> {
     let c = state.store.player(d.challenger_id).await?;
     let o = state.store.player(d.opponent_id).await?;
     let (Some(c), Some(o)) = (c, o) else {
@@ -276,41 +277,43 @@ async fn view_of(
     d: &DuelRow,
     challenger: &PlayerRow,
     opponent: &PlayerRow,
-) -> ApiResult<Value> {
+) -> ApiResult<Duel> {
     let t = |m: Option<i64>| m.map(|m| from_micros(m).to_rfc3339());
-    let mut v = json!({
-        "id": d.id,
-        "challenger": challenger.username,
-        "opponent": opponent.username,
-        "status": d.status,
-        "created_at": from_micros(d.created_at).to_rfc3339(),
-        "expires_at": from_micros(d.expires_at).to_rfc3339(),
-        "accepted_at": t(d.accepted_at),
-        "resolved_at": t(d.resolved_at),
-    });
+    let mut v = Duel {
+        id: d.id,
+        challenger: challenger.username.clone(),
+        opponent: opponent.username.clone(),
+        status: d.status.clone(),
+        created_at: from_micros(d.created_at).to_rfc3339(),
+        expires_at: from_micros(d.expires_at).to_rfc3339(),
+        accepted_at: t(d.accepted_at),
+        resolved_at: t(d.resolved_at),
+        winner: None,
+        upset: None,
+        rounds: None,
+        challenger_power: None,
+        opponent_power: None,
+        replay_url: None,
+        rewards: None,
+        job_status: None,
+        job_attempts: None,
+        job_error: None,
+    };
     if d.status == "resolved"
         && let Some(battle) = d
             .result_json
             .as_deref()
             .and_then(|j| serde_json::from_str::<Battle>(j).ok())
     {
-        v["winner"] = json!(battle.winner_username);
-        v["upset"] = json!(battle.upset);
-        v["rounds"] = json!(battle.rounds);
-        v["challenger_power"] = json!(battle.challenger_power.round());
-        v["opponent_power"] = json!(battle.opponent_power.round());
-        // A signed link (no token needed), fresh on every read.
-        if let Some(key) = &d.replay_key {
-            v["replay_url"] = json!(crate::services::media::link(state, key).await?);
-        }
-        v["rewards"] = match d.friendly.as_deref() {
-            Some(why) => json!({
-                "friendly": why,
-                "winner": battle.winner_username,
-                "loser": battle.loser_username,
-                "fighting_xp": 0,
-                "xp": 0,
-                "description": format!(
+        let r = &battle.rewards;
+        v.rewards = Some(match d.friendly.as_deref() {
+            Some(why) => DuelRewards {
+                friendly: Some(why.to_string()),
+                winner: Some(battle.winner_username.clone()),
+                loser: Some(battle.loser_username.clone()),
+                fighting_xp: Some(0),
+                xp: Some(0),
+                description: Some(format!(
                     "A friendly: {} wins, but no XP and no buff are paid ({}).",
                     battle.winner_username,
                     if why == "weekly_pair_limit" {
@@ -318,46 +321,66 @@ async fn view_of(
                     } else {
                         "the winner was already paid for 3 duel wins today"
                     }
-                ),
-            }),
-            None => json!({
-            "winner": battle.winner_username,
-            "fighting_xp": battle.rewards.winner_fighting_xp,
-            // `xp` and `description` are what the web UI's reward label reads.
-            "xp": battle.rewards.winner_fighting_xp,
-            "description": format!(
-                "{} earns {} Fighting XP{}; {} gets the Training Arc Buff (x{} for {} h)",
-                battle.winner_username,
-                battle.rewards.winner_fighting_xp,
-                if battle.upset { " (upset!)" } else { "" },
-                battle.loser_username,
-                battle.rewards.loser_buff_multiplier,
-                battle.rewards.loser_buff_hours,
-            ),
-            "loser": battle.loser_username,
-            "buff": {
-                "name": "Training Arc Buff",
-                "multiplier": battle.rewards.loser_buff_multiplier,
-                "hours": battle.rewards.loser_buff_hours,
+                )),
+                buff: None,
             },
-            }),
-        };
+            None => DuelRewards {
+                winner: Some(battle.winner_username.clone()),
+                fighting_xp: Some(r.winner_fighting_xp),
+                // `xp` and `description` are what the web UI's reward label reads.
+                xp: Some(r.winner_fighting_xp),
+                description: Some(format!(
+                    "{} earns {} Fighting XP{}; {} gets the Training Arc Buff (x{} for {} h)",
+                    battle.winner_username,
+                    r.winner_fighting_xp,
+                    if battle.upset { " (upset!)" } else { "" },
+                    battle.loser_username,
+                    r.loser_buff_multiplier,
+                    r.loser_buff_hours,
+                )),
+                loser: Some(battle.loser_username.clone()),
+                buff: Some(DuelBuff {
+                    name: "Training Arc Buff".into(),
+                    multiplier: r.loser_buff_multiplier,
+                    hours: r.loser_buff_hours,
+                }),
+                friendly: None,
+            },
+        });
+        v.winner = Some(battle.winner_username);
+        v.upset = Some(battle.upset);
+        v.rounds = Some(
+            battle
+                .rounds
+                .into_iter()
+                .map(|r| Round {
+                    n: r.n,
+                    lines: r.lines,
+                    challenger_hp: r.challenger_hp,
+                    opponent_hp: r.opponent_hp,
+                })
+                .collect(),
+        );
+        v.challenger_power = Some(battle.challenger_power.round());
+        v.opponent_power = Some(battle.opponent_power.round());
+        // A signed link (no token needed), fresh on every read.
+        if let Some(key) = &d.replay_key {
+            v.replay_url = Some(crate::services::media::link(state, key).await?);
+        }
     }
     if d.status == "queued" {
         // Where the battle job is: waiting, running, retrying after an error, or
         // failed for good (kept visible, never silently dropped).
         let job = state.store.job_state(&battle_job_key(d.id)).await?;
-        v["job_status"] = match &job {
-            Some(j) if j.status == "failed" => json!("failed"),
-            Some(j) if j.status == "queued" && j.attempts > 0 => json!("retrying"),
-            Some(j) => json!(j.status),
-            None => json!("running"),
-        };
+        v.job_status = Some(match &job {
+            Some(j) if j.status == "failed" => "failed".to_string(),
+            Some(j) if j.status == "queued" && j.attempts > 0 => "retrying".to_string(),
+            Some(j) => j.status.clone(),
+            None => "running".to_string(),
+        });
         if let Some(j) = job {
-            v["job_attempts"] = json!(j.attempts);
-            if let Some(err) = j.last_error {
-                v["job_error"] = json!(err);
-            }
+            v.job_attempts = Some(j.attempts);
+            v.job_error = j.last_error;
         }
     }
     Ok(v)
@@ -484,7 +507,7 @@ pub async fn resolve(state: &Arc<AppState>, duel_id: i64) -> anyhow::Result<()> 
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     for id in [winner.id, loser.id] {
-        state.events.publish(id, "duel_resolved", view.clone());
+        state.events.publish(id, "duel_resolved", json!(view));
     }
     Ok(())
 }

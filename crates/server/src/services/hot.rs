@@ -172,8 +172,10 @@ pub struct HotDashboard {
     /// The player's version these parts were read at (or after).
     pub version: i64,
     pub first_week: String,
-    pub weekly: serde_json::Value,
-    pub recent: serde_json::Value,
+    /// JSON text of `[WeekPoint]`, spliced into the response unparsed.
+    pub weekly: Box<serde_json::value::RawValue>,
+    /// JSON text of `[Activity]`.
+    pub recent: Box<serde_json::value::RawValue>,
 }
 
 /// The cached dashboard parts, if they were computed for the 12 weeks from
@@ -211,18 +213,18 @@ pub async fn invalidate_dashboard(state: &AppState, id: i64) {
 
 /// The cached boss slot of the player, if one is set for the local week starting on
 /// `week_start` (a boss cached last week is not this week's, whatever its TTL says).
-pub async fn boss(state: &AppState, id: i64, week_start: &str) -> Option<serde_json::Value> {
+pub async fn boss(state: &AppState, id: i64, week_start: &str) -> Option<crate::model::Boss> {
     let json = state.cache.get(&boss_key(id)).await.ok()??;
-    let boss: serde_json::Value = serde_json::from_str(&json).ok()?;
-    (boss["week_start"].as_str() == Some(week_start)).then_some(boss)
+    let boss: crate::model::Boss = serde_json::from_str(&json).ok()?;
+    (boss.week_start == week_start).then_some(boss)
 }
 
 /// Caches this week's boss state (the `boss` object of the contract).
-pub async fn set_boss(state: &AppState, id: i64, boss: &serde_json::Value) {
-    let _ = state
-        .cache
-        .set(&boss_key(id), &boss.to_string(), Some(BOSS_TTL))
-        .await;
+pub async fn set_boss(state: &AppState, id: i64, boss: &crate::model::Boss) {
+    let Ok(json) = serde_json::to_string(boss) else {
+        return;
+    };
+    let _ = state.cache.set(&boss_key(id), &json, Some(BOSS_TTL)).await;
 }
 
 /// Clears the cached boss (a weekly rollover changes it without an XP change).

@@ -219,7 +219,6 @@ pub enum Scope {
 impl Scope {
     /// Validates `scope`, `class` (required for, and only with, `scope=class`).
     pub fn parse(scope: Option<&str>, class: Option<&str>) -> ApiResult<Scope> {
-        let class = class.filter(|c| !c.is_empty());
         let bad_class = || {
             ApiError::validation(
                 "class",
@@ -249,7 +248,7 @@ impl Scope {
 
 pub fn parse_limit(limit: Option<&str>) -> ApiResult<usize> {
     match limit {
-        None | Some("") => Ok(DEFAULT_LIMIT),
+        None => Ok(DEFAULT_LIMIT),
         Some(s) => s
             .parse::<usize>()
             .ok()

@@ -7,6 +7,7 @@
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::images::{self, ImageError, Purpose};
+use crate::model::{Activity, AvatarUrl, PhotoUrl};
 use crate::objects;
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -55,7 +56,7 @@ pub fn avatar_path(username: &str) -> String {
     format!("/api/v1/players/{username}/avatar")
 }
 
-pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiResult<Value> {
+pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiResult<AvatarUrl> {
     let image = images::process_blocking(body, Purpose::Avatar).await?;
     let p = state
         .store
@@ -71,7 +72,9 @@ pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiRes
     state.store.set_avatar(player_id, &key).await?;
     // The cached player carries avatar_url: drop it.
     crate::services::hot::invalidate(state, &p).await;
-    Ok(json!({ "avatar_url": avatar_path(&p.username) }))
+    Ok(AvatarUrl {
+        avatar_url: avatar_path(&p.username),
+    })
 }
 
 /// A stored image with what a reader needs to cache it.
@@ -111,7 +114,7 @@ pub async fn add_photo(
     player_id: i64,
     activity_id: i64,
     body: Bytes,
-) -> ApiResult<Value> {
+) -> ApiResult<PhotoUrl> {
     if state
         .store
         .activity(player_id, activity_id)
@@ -146,7 +149,9 @@ pub async fn add_photo(
     tx.commit().await?;
     // The dashboard's recent activities show photos.
     crate::services::hot::invalidate_dashboard(state, player_id).await;
-    Ok(json!({ "photo_url": link(state, &key).await? }))
+    Ok(PhotoUrl {
+        photo_url: link(state, &key).await?,
+    })
 }
 
 /// One photo of the player's own activity (the bearer-authenticated route).
@@ -213,6 +218,35 @@ pub async fn sign_photos(state: &AppState, player_id: i64, v: &mut Value) -> Api
         }
     }
     Ok(())
+}
+
+/// `sign_photos` for a typed activity.
+pub async fn sign_activity(state: &AppState, player_id: i64, a: &mut Activity) -> ApiResult<()> {
+    for p in a.photos.iter_mut() {
+        if let Some(key) = photo_key_of(player_id, p) {
+            *p = link(state, &key).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The dashboard's recent activities (cached JSON text) with fresh photo links; the
+/// text passes through unparsed when no activity has a photo.
+pub async fn sign_recent(
+    state: &AppState,
+    player_id: i64,
+    recent: Box<serde_json::value::RawValue>,
+) -> ApiResult<Box<serde_json::value::RawValue>> {
+    if !recent.get().contains("/photos/") {
+        return Ok(recent);
+    }
+    let mut items: Vec<Activity> =
+        serde_json::from_str(recent.get()).map_err(ApiError::internal)?;
+    for a in &mut items {
+        sign_activity(state, player_id, a).await?;
+    }
+    let text = serde_json::to_string(&items).map_err(ApiError::internal)?;
+    serde_json::value::RawValue::from_string(text).map_err(ApiError::internal)
 }
 
 /// The object key of a stored photo path of `player_id`'s activity.

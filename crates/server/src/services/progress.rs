@@ -2,10 +2,10 @@
 //! (skips, Plot Armor, streak breaks), and the player's derived view.
 
 use crate::clock::from_micros;
+use crate::model::{Buff, Pending, Player, SkillState, Stats};
 use crate::services::local;
 use crate::storage::{NewLedgerEntry, PlayerRow, StoreResult, Tx};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde_json::{Value, json};
 use shonen_rules::{
     Calendar, ChainState, Class, DayEvent, DayFacts, Settings, Stat, TrainingDays, apply_penalty,
     close_day, level_for_xp, skills_for, title, xp_for_next_level, xp_into_level,
@@ -245,14 +245,14 @@ pub fn display_streak(p: &PlayerRow, trained_today: bool) -> u32 {
     shonen_rules::streak::current_streak(&chain(p), trained_today)
 }
 
-pub fn stats_json(p: &PlayerRow) -> Value {
-    json!({
-        "strength": p.xp_strength,
-        "agility": p.xp_agility,
-        "intelligence": p.xp_intelligence,
-        "fighting": p.xp_fighting,
-        "discipline": p.xp_discipline,
-    })
+pub fn stats_of(p: &PlayerRow) -> Stats {
+    Stats {
+        strength: p.xp_strength,
+        agility: p.xp_agility,
+        intelligence: p.xp_intelligence,
+        fighting: p.xp_fighting,
+        discipline: p.xp_discipline,
+    }
 }
 
 pub fn today(p: &PlayerRow, now: DateTime<Utc>) -> NaiveDate {
@@ -260,79 +260,79 @@ pub fn today(p: &PlayerRow, now: DateTime<Utc>) -> NaiveDate {
 }
 
 /// The contract's `player` object.
-pub fn player_json(
+pub fn player_of(
     p: &PlayerRow,
     now: DateTime<Utc>,
     trained_today: bool,
     avatar_url: Option<String>,
-) -> Value {
+) -> Player {
     let pending = calendar(p).pending(now);
     let mut settled = p.clone();
     settle(&mut settled, now);
     let p = &settled;
     let level = level_for_xp(p.total_xp);
     let class = class(p);
-    let buffs: Vec<Value> = if buff_active(p, now) {
-        vec![json!({
-            "name": "Training Arc Buff",
-            "multiplier": shonen_rules::award::TRAINING_ARC_BUFF,
-            "expires_at": p.buff_expires_at.map(|t| from_micros(t).to_rfc3339()),
-        })]
+    let buffs = if buff_active(p, now) {
+        vec![Buff {
+            name: "Training Arc Buff".into(),
+            multiplier: shonen_rules::award::TRAINING_ARC_BUFF,
+            expires_at: p.buff_expires_at.map(|t| from_micros(t).to_rfc3339()),
+        }]
     } else {
         Vec::new()
     };
-    let skills: Vec<Value> = skills_for(class, level)
+    let skills = skills_for(class, level)
         .into_iter()
-        .map(|s| json!({ "name": s.name, "level": s.level, "active": s.active }))
+        .map(|s| SkillState {
+            name: s.name,
+            level: s.level,
+            active: s.active,
+        })
         .collect();
-    let days: Vec<&str> = training_days(p).days().iter().map(|d| d.as_str()).collect();
-    json!({
-        "id": p.id,
-        "username": p.username,
-        "class": p.class,
-        "level": level,
-        "title": title(level),
-        "total_xp": p.total_xp,
-        "xp_into_level": xp_into_level(p.total_xp),
-        "xp_for_next_level": xp_for_next_level(p.total_xp),
-        "stats": stats_json(p),
-        "fatigue": fatigue_now(p, now),
-        "streak": display_streak(p, trained_today),
-        "buffs": buffs,
-        "skills": skills,
-        "plot_armor_charges": chain(p).plot_armor_charges(today(p, now), level),
-        "timezone": p.timezone,
-        "training_days": days,
-        "weekly_goal": p.weekly_goal,
-        "wake_target": p.wake_target,
-        "avatar_url": avatar_url,
-        "created_at": from_micros(p.created_at).to_rfc3339(),
-        "pending": pending.map(|w| pending_json(&w)),
-    })
+    let days = training_days(p)
+        .days()
+        .iter()
+        .map(|d| d.as_str().to_string())
+        .collect();
+    Player {
+        id: p.id,
+        username: p.username.clone(),
+        class: p.class.clone(),
+        level,
+        title: title(level).to_string(),
+        total_xp: p.total_xp,
+        xp_into_level: xp_into_level(p.total_xp),
+        xp_for_next_level: xp_for_next_level(p.total_xp),
+        stats: stats_of(p),
+        fatigue: fatigue_now(p, now),
+        streak: display_streak(p, trained_today),
+        buffs,
+        skills,
+        plot_armor_charges: chain(p).plot_armor_charges(today(p, now), level),
+        timezone: p.timezone.clone(),
+        training_days: days,
+        weekly_goal: p.weekly_goal,
+        wake_target: p.wake_target.clone(),
+        avatar_url,
+        created_at: from_micros(p.created_at).to_rfc3339(),
+        pending: pending.map(|w| pending_view(&w)),
+    }
 }
 
 /// The contract's `player.pending`: the waiting settings in their API forms.
-fn pending_json(w: &shonen_rules::Pending) -> Value {
-    let mut v = json!({ "effective_at": w.effective_at.to_rfc3339() });
-    if let Some(tz) = &w.timezone {
-        v["timezone"] = json!(tz);
+fn pending_view(w: &shonen_rules::Pending) -> Pending {
+    Pending {
+        timezone: w.timezone.clone(),
+        training_days: w.training_days.as_ref().map(|days| {
+            schedule_of(days)
+                .days()
+                .iter()
+                .map(|d| d.as_str().to_string())
+                .collect()
+        }),
+        weekly_goal: w.weekly_goal.map(i64::from),
+        wake_target: w.wake_target.clone(),
+        effective_at: w.effective_at.to_rfc3339(),
+        weekly_goal_effective_at: w.weekly_goal_effective_at.map(|t| t.to_rfc3339()),
     }
-    if let Some(days) = &w.training_days {
-        let days: Vec<&str> = schedule_of(days)
-            .days()
-            .iter()
-            .map(|d| d.as_str())
-            .collect();
-        v["training_days"] = json!(days);
-    }
-    if let Some(goal) = w.weekly_goal {
-        v["weekly_goal"] = json!(goal);
-    }
-    if let Some(t) = &w.wake_target {
-        v["wake_target"] = json!(t);
-    }
-    if let Some(at) = w.weekly_goal_effective_at {
-        v["weekly_goal_effective_at"] = json!(at.to_rfc3339());
-    }
-    v
 }

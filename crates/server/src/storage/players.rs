@@ -72,6 +72,10 @@ impl Store {
     }
 
     pub async fn player_by_username(&self, username: &str) -> StoreResult<Option<PlayerRow>> {
+        // No username holds a NUL (and PostgreSQL refuses one in a query).
+        if username.contains('\0') {
+            return Ok(None);
+        }
         let sql = format!("SELECT {PLAYER_COLUMNS} FROM players WHERE username = $1");
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(username.to_string())
