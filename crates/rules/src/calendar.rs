@@ -515,5 +515,34 @@ mod tests {
                 .collect();
             prop_assert!(dates.len() <= 3, "{dates:?}");
         }
+
+        /// A month of hopping: a wake-up tried every hour, a timezone change every
+        /// few hours. Daily things are counted per calendar date, so the month pays
+        /// at most as many wake-ups (and caps, and streak days) as it has UTC days,
+        /// plus the two the calendar may lead or lag by.
+        #[test]
+        fn a_month_of_hopping_pays_at_most_two_extra_days(
+            zones in prop::collection::vec((1i64..30, 0usize..ZONES.len()), 1..200)
+        ) {
+            let start = at("2026-03-01T05:00:00Z");
+            let mut cal = Calendar::new(settings("UTC"), start, d("2026-03-01"));
+            let mut next_change = zones.iter().cycle();
+            let mut change_at = start;
+            let mut woke: std::collections::BTreeSet<NaiveDate> = Default::default();
+            let hours = 30 * 24;
+            for h in 0..hours {
+                let now = start + Duration::hours(h);
+                if now >= change_at
+                    && let Some((gap, zone)) = next_change.next()
+                {
+                    cal = cal.change(now, &tz_change(ZONES[*zone]));
+                    change_at = now + Duration::hours(*gap);
+                }
+                woke.insert(cal.date_at(now));
+            }
+            let end = start + Duration::hours(hours - 1);
+            let utc_days = (end.date_naive() - start.date_naive()).num_days() + 1;
+            prop_assert!(woke.len() as i64 <= utc_days + 2, "{} dates in {utc_days} UTC days", woke.len());
+        }
     }
 }

@@ -265,6 +265,13 @@ fn fair_play_examples() {
         earned.push(award(&split, &ctx).unwrap().final_xp);
     }
     assert_eq!(&earned[..3], &[35, 35, 0]); // 28 × 1.25 = 35
+    ctx.today = TodayUsage::default();
+    let whole = ActivityInput::Strength {
+        sets: sets(12, 100.0, 5),
+        duration_min: 70.0,
+    };
+    assert_eq!(award(&whole, &ctx).unwrap().final_xp, 123);
+    assert!(RULES_MD.contains("earns 98 × 1.25 = **123**"));
     assert_eq!(earned.iter().sum::<i64>(), 70);
     // One 0.5 kg rep in 20 min: the 20-XP floor, twice a day.
     assert_eq!(strength_xp(sets(1, 0.5, 1), 20.0, 0).unwrap(), 20);

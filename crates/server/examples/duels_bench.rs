@@ -60,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         redis_url: None,
         redis_prefix: format!("shonen-bench-{db}:"),
         trusted_proxies: Vec::new(),
+        timeouts: Default::default(),
     };
     let app = Application::build(config).await?;
     let state = app.state();

@@ -99,9 +99,11 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
-        let store = Store::open(&config.effective_database_url())
+        let store = Store::connect_with(&config.effective_database_url(), &config.timeouts)
             .await
             .context("opening the database")?;
+        store.migrate().await.context("migrating the database")?;
+        store.start_watchdog();
         let clock = Arc::new(Clock::default());
         if config.dev_clock {
             tracing::warn!(
@@ -131,7 +133,12 @@ impl Application {
         let cache = Arc::new(match &config.redis_url {
             Some(url) => {
                 tracing::info!("using Redis for caches, leaderboards and events");
-                crate::cache::Cache::redis(url, &config.redis_prefix).context("SHONEN_REDIS_URL")?
+                crate::cache::Cache::redis_with_timeout(
+                    url,
+                    &config.redis_prefix,
+                    config.timeouts.redis_command,
+                )
+                .context("SHONEN_REDIS_URL")?
             }
             None => crate::cache::Cache::memory(&config.redis_prefix),
         });
@@ -153,6 +160,9 @@ impl Application {
             store,
             clock,
         });
+        if let Err(e) = state.cache.check_generation().await {
+            tracing::warn!(error = %e, "redis not checked at start-up; the watchdog will");
+        }
         spawn_cache_repair(&state);
         Ok(Application { listener, state })
     }
@@ -182,18 +192,37 @@ impl Application {
             )));
         }
         let router = crate::http::router(self.state.clone());
+        // Compress the embedded web UI before the first visitor asks for it.
+        crate::http::web::warm_up();
         tracing::info!(addr = %self.local_addr(), "serving");
-        axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        let timeouts = self.state.config.timeouts.clone();
+        let started = std::time::Instant::now();
+        crate::serve::serve(self.listener, router, timeouts.clone(), shutdown).await;
+        // Connections are done (or were dropped at the deadline): the workers finish
+        // the job in hand, within what is left of the shutdown budget.
         let _ = stop_tx.send(true);
-        for w in workers {
-            let _ = w.await;
+        let left = timeouts
+            .shutdown
+            .saturating_sub(started.elapsed().min(timeouts.shutdown))
+            .max(std::time::Duration::from_secs(1));
+        let workers_done = tokio::time::timeout(left, async {
+            for w in workers.iter_mut() {
+                let _ = w.await;
+            }
+        })
+        .await;
+        if workers_done.is_err() {
+            tracing::warn!("shutdown timeout: stopping the job workers mid-job");
+            for w in &workers {
+                w.abort();
+            }
         }
-        self.state.store.close().await;
+        if tokio::time::timeout(std::time::Duration::from_secs(1), self.state.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown timeout: database connections left open");
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_micros: AtomicI64,
+    /// Held while a new offset is saved and applied, so two moves never interleave.
+    pub moving: tokio::sync::Mutex<()>,
 }
 
 impl Clock {

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything the service needs to start. Secrets never appear in `Debug` output.
 #[derive(Clone)]
@@ -42,6 +43,50 @@ pub struct Config {
     /// `SHONEN_TRUSTED_PROXIES`: peers (CIDRs) whose `X-Forwarded-For` is believed
     /// when working out the client address. Empty (the default): only the peer counts.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Timeouts and leases for running through faults (`SHONEN_DB_*`, `SHONEN_HTTP_*`,
+    /// `SHONEN_REDIS_*`, `SHONEN_IDEMPOTENCY_LEASE_MS`); see docs/operations.md.
+    pub timeouts: Timeouts,
+}
+
+/// How long the service waits on each outside party before giving up.
+#[derive(Clone, Debug)]
+pub struct Timeouts {
+    /// `SHONEN_DB_ACQUIRE_TIMEOUT_MS`: waiting for a pooled connection (or opening one).
+    pub db_acquire: Duration,
+    /// `SHONEN_DB_STATEMENT_TIMEOUT_MS`: PostgreSQL's `statement_timeout` for every
+    /// statement, and the longest a request waits on a database that stopped answering.
+    pub db_statement: Duration,
+    /// `SHONEN_DB_MAX_CONNECTIONS`: pool size (PostgreSQL; SQLite keeps its own).
+    pub db_max_connections: u32,
+    /// `SHONEN_REDIS_COMMAND_TIMEOUT_MS`: one Redis command, connection included.
+    pub redis_command: Duration,
+    /// `SHONEN_HTTP_HEADER_TIMEOUT_MS`: receiving a request's headers.
+    pub http_header: Duration,
+    /// `SHONEN_HTTP_BODY_TIMEOUT_MS`: the longest pause while receiving a body.
+    pub http_body: Duration,
+    /// `SHONEN_HTTP_IDLE_TIMEOUT_MS`: an idle keep-alive connection is closed after it.
+    pub http_idle: Duration,
+    /// `SHONEN_SHUTDOWN_TIMEOUT_MS`: graceful shutdown closes whatever is left after it.
+    pub shutdown: Duration,
+    /// `SHONEN_IDEMPOTENCY_LEASE_MS`: an unfinished `Idempotency-Key` reservation older
+    /// than this belongs to a request that died; a retry runs again.
+    pub idempotency_lease: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            db_acquire: Duration::from_millis(1000),
+            db_statement: Duration::from_millis(5000),
+            db_max_connections: 32,
+            redis_command: Duration::from_millis(500),
+            http_header: Duration::from_millis(10_000),
+            http_body: Duration::from_millis(10_000),
+            http_idle: Duration::from_millis(60_000),
+            shutdown: Duration::from_millis(8_000),
+            idempotency_lease: Duration::from_millis(10_000),
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -62,6 +107,7 @@ impl std::fmt::Debug for Config {
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("redis_prefix", &self.redis_prefix)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("timeouts", &self.timeouts)
             .finish()
     }
 }
@@ -138,6 +184,34 @@ impl Config {
                     parse_cidrs(&v).map_err(|e| anyhow::anyhow!("SHONEN_TRUSTED_PROXIES: {e}"))?
                 }
                 None => Vec::new(),
+            },
+            timeouts: {
+                let d = Timeouts::default();
+                let ms = |name: &str, default: Duration| -> anyhow::Result<Duration> {
+                    let n =
+                        parse_num(name, u32::try_from(default.as_millis()).unwrap_or(u32::MAX))?;
+                    if n == 0 {
+                        anyhow::bail!("{name} must be at least 1 (milliseconds)");
+                    }
+                    Ok(Duration::from_millis(u64::from(n)))
+                };
+                Timeouts {
+                    db_acquire: ms("SHONEN_DB_ACQUIRE_TIMEOUT_MS", d.db_acquire)?,
+                    db_statement: ms("SHONEN_DB_STATEMENT_TIMEOUT_MS", d.db_statement)?,
+                    db_max_connections: match parse_num(
+                        "SHONEN_DB_MAX_CONNECTIONS",
+                        d.db_max_connections,
+                    )? {
+                        0 => anyhow::bail!("SHONEN_DB_MAX_CONNECTIONS must be at least 1"),
+                        n => n,
+                    },
+                    redis_command: ms("SHONEN_REDIS_COMMAND_TIMEOUT_MS", d.redis_command)?,
+                    http_header: ms("SHONEN_HTTP_HEADER_TIMEOUT_MS", d.http_header)?,
+                    http_body: ms("SHONEN_HTTP_BODY_TIMEOUT_MS", d.http_body)?,
+                    http_idle: ms("SHONEN_HTTP_IDLE_TIMEOUT_MS", d.http_idle)?,
+                    shutdown: ms("SHONEN_SHUTDOWN_TIMEOUT_MS", d.shutdown)?,
+                    idempotency_lease: ms("SHONEN_IDEMPOTENCY_LEASE_MS", d.idempotency_lease)?,
+                }
             },
         })
     }

@@ -71,6 +71,18 @@ impl ApiError {
         e
     }
 
+    /// 503: the database cannot serve right now; the client may retry shortly.
+    pub fn database_unavailable() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is unavailable; retry shortly",
+        )
+        .with_details(json!({ "retry_after_seconds": 1 }));
+        e.retry_after = Some(1);
+        e
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         // The detail goes to the log, never to the client.
         tracing::error!(error = %err, "internal error");
@@ -100,6 +112,10 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::storage::unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            return ApiError::database_unavailable();
+        }
         ApiError::internal(format!("database: {e}"))
     }
 }
@@ -113,7 +129,7 @@ impl From<crate::storage::StoreError> for ApiError {
                 format!("that {what} is already taken"),
             ),
             StoreError::NotFound => ApiError::not_found("resource"),
-            StoreError::Db(e) => ApiError::internal(format!("database: {e}")),
+            StoreError::Db(e) => ApiError::from(e),
             StoreError::Corrupt(m) => ApiError::internal(format!("corrupt row: {m}")),
         }
     }

@@ -16,6 +16,7 @@ pub mod images;
 pub mod jobs;
 pub mod links;
 pub mod objects;
+pub mod serve;
 pub mod services;
 pub mod storage;
 pub mod validate;

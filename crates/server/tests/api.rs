@@ -827,11 +827,18 @@ async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
         .map(|a| a.sessions_last_7d)
         .collect();
     seen.sort();
+    // Each session saw the paid ones before it; two a day pay (§2), so exactly two
+    // of the eight racing sessions earned XP, whichever instances wrote them.
     assert_eq!(
         seen,
-        (0..8).collect::<Vec<i64>>(),
-        "each session saw the ones before"
+        vec![0, 1, 2, 2, 2, 2, 2, 2],
+        "each session saw the paid ones before"
     );
+    let paid = acts
+        .iter()
+        .filter(|a| a.kind == "strength" && a.xp > 0)
+        .count();
+    assert_eq!(paid, 2, "two strength sessions a day earn XP");
     let audit = store.audit_day_kinds().await.unwrap();
     assert!(audit.is_empty(), "day aggregates drifted: {audit:?}");
     // Both instances show the same, settled state.

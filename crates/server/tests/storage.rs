@@ -330,6 +330,7 @@ fn study_write(store_player: shonen_server::storage::PlayerRow, xp: i64) -> Acti
             stat: "intelligence".into(),
             award_json: "{}".into(),
             now: 2_000,
+            idem_key: None,
         },
         ledger: NewLedgerEntry {
             player_id: player.id,

@@ -67,8 +67,13 @@ impl Cache {
     /// server at start-up is not fatal (the API serves from the database meanwhile
     /// and `/readyz` reports it). Only a malformed URL is an error.
     pub fn redis(url: &str, prefix: &str) -> CacheResult<Cache> {
+        Cache::redis_with_timeout(url, prefix, Duration::from_millis(500))
+    }
+
+    /// `redis` with `timeout` for each command (and connecting).
+    pub fn redis_with_timeout(url: &str, prefix: &str, timeout: Duration) -> CacheResult<Cache> {
         let (messages, _) = broadcast::channel(16_384);
-        let backend = redis_backend::RedisCache::new(url, prefix, messages.clone())?;
+        let backend = redis_backend::RedisCache::new(url, prefix, messages.clone(), timeout)?;
         Ok(Cache {
             backend: Backend::Redis(backend),
             prefix: prefix.to_string(),
@@ -82,6 +87,32 @@ impl Cache {
 
     fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
+    }
+
+    /// False while the breaker is open (Redis known unreachable); true otherwise.
+    pub fn is_up(&self) -> bool {
+        match &self.backend {
+            Backend::Memory(_) => true,
+            Backend::Redis(r) => r.is_up(),
+        }
+    }
+
+    /// How many times the cached data was dropped after Redis restarted or was
+    /// flushed (0 for the in-process cache).
+    pub fn generation(&self) -> u64 {
+        match &self.backend {
+            Backend::Memory(_) => 0,
+            Backend::Redis(r) => r.generation(),
+        }
+    }
+
+    /// Drops cached data if Redis restarted or was flushed since it was last seen
+    /// (the watchdog does this every second; the service also does it at start-up).
+    pub async fn check_generation(&self) -> CacheResult<()> {
+        match &self.backend {
+            Backend::Memory(_) => Ok(()),
+            Backend::Redis(r) => r.check_generation().await,
+        }
     }
 
     pub async fn ping(&self) -> CacheResult<()> {

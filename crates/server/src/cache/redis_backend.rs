@@ -2,11 +2,23 @@
 //! second one, in RESP3 push mode, for pub/sub. Both reconnect on their own; a
 //! watchdog pings every second so a dead server is noticed (and the subscription
 //! renewed) even when nobody is issuing commands.
+//!
+//! Circuit breaker: while the watchdog (or a command that failed on the connection)
+//! says Redis is down, commands fail at once without touching the network, and the
+//! callers serve from the database; the watchdog closes the breaker when a ping
+//! answers again. Every command has a short timeout (`SHONEN_REDIS_COMMAND_TIMEOUT_MS`),
+//! so a frozen server costs a request at most that once.
+//!
+//! Restarts: a Redis that restarted (its `run_id` changed) may have come back from an
+//! older snapshot, and one that lost its generation key was flushed; either way
+//! every key under the prefix is dropped, so boards and caches are rebuilt from the
+//! database instead of serving old scores.
 
 use super::{CacheError, CacheResult, Message, ZPage};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, PushKind, Value};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -15,17 +27,33 @@ pub struct RedisCache {
     commands: ConnectionManager,
     pubsub: ConnectionManager,
     channels: Arc<Mutex<HashSet<String>>>,
+    /// The breaker: false while Redis is known to be unreachable.
+    up: Arc<AtomicBool>,
+    /// Times the prefix was dropped after a restart or flush was noticed.
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    /// The server's `run_id` when last checked.
+    run_id: Arc<Mutex<Option<String>>>,
+    prefix: String,
 }
 
 /// Short timeouts: a missing Redis must degrade to the database quickly, not hang
 /// requests.
-fn manager_config() -> ConnectionManagerConfig {
+fn manager_config(timeout: Duration) -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_millis(500)))
-        .set_response_timeout(Some(Duration::from_millis(1_000)))
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
         .set_number_of_retries(1)
         .set_max_delay(Duration::from_millis(500))
 }
+
+/// Errors that mean the server is unreachable (as opposed to a bad command).
+fn unreachable(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal()
+}
+
+/// The key whose absence means the data under the prefix was flushed or restored
+/// from before it was written.
+const GENERATION_KEY: &str = "generation";
 
 fn with_resp3(url: &str) -> String {
     if url.contains("protocol=") {
@@ -50,9 +78,12 @@ impl RedisCache {
         url: &str,
         prefix: &str,
         messages: broadcast::Sender<Message>,
+        timeout: Duration,
     ) -> CacheResult<RedisCache> {
         let client = redis::Client::open(with_resp3(url))?;
-        let commands = ConnectionManager::new_lazy_with_config(client.clone(), manager_config())?;
+        let commands =
+            ConnectionManager::new_lazy_with_config(client.clone(), manager_config(timeout))?;
+        let own_prefix = prefix.to_string();
         let prefix = prefix.to_string();
         let push = move |info: redis::PushInfo| {
             if info.kind == PushKind::Message
@@ -70,7 +101,7 @@ impl RedisCache {
         };
         let pubsub = ConnectionManager::new_lazy_with_config(
             client,
-            manager_config()
+            manager_config(timeout)
                 .set_push_sender(push)
                 .set_automatic_resubscription(),
         )?;
@@ -78,6 +109,10 @@ impl RedisCache {
             commands,
             pubsub,
             channels: Arc::new(Mutex::new(HashSet::new())),
+            up: Arc::new(AtomicBool::new(true)),
+            generation: Default::default(),
+            run_id: Default::default(),
+            prefix: own_prefix,
         };
         cache.spawn_watchdog();
         Ok(cache)
@@ -90,15 +125,28 @@ impl RedisCache {
         let mut commands = self.commands.clone();
         let mut pubsub = self.pubsub.clone();
         let channels = self.channels.clone();
+        let breaker = self.up.clone();
+        let generation = self.generation.clone();
+        let run_id = self.run_id.clone();
+        let prefix = self.prefix.clone();
         tokio::spawn(async move {
             let mut was_up = true;
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The first check runs at start-up (`check_generation`), before serving.
+            tick.tick().await;
             loop {
                 tick.tick().await;
                 let a: redis::RedisResult<()> = redis::cmd("PING").query_async(&mut commands).await;
                 let b: redis::RedisResult<()> = redis::cmd("PING").query_async(&mut pubsub).await;
                 let up = a.is_ok() && b.is_ok();
+                if up
+                    && let Err(e) =
+                        check_generation(&mut commands, &prefix, &run_id, &generation).await
+                {
+                    tracing::warn!(error = %e, "checking the redis generation");
+                }
+                breaker.store(up, Ordering::Relaxed);
                 metrics::gauge!("shonen_redis_up").set(if up { 1.0 } else { 0.0 });
                 if up && !was_up {
                     tracing::info!("redis is reachable again; renewing subscriptions");
@@ -123,24 +171,60 @@ impl RedisCache {
         });
     }
 
-    fn conn(&self) -> ConnectionManager {
-        self.commands.clone()
+    /// The command connection, unless the breaker is open.
+    fn conn(&self) -> CacheResult<ConnectionManager> {
+        if self.up.load(Ordering::Relaxed) {
+            Ok(self.commands.clone())
+        } else {
+            Err(CacheError::Other("redis unavailable (circuit open)".into()))
+        }
     }
 
+    /// Opens the breaker on an error that means Redis is unreachable.
+    fn trip(&self, e: redis::RedisError) -> CacheError {
+        if unreachable(&e) && self.up.swap(false, Ordering::Relaxed) {
+            tracing::warn!(error = %e, "redis unreachable; skipping it until it answers");
+        }
+        CacheError::Redis(e)
+    }
+
+    /// A real round trip, whatever the breaker says (for `/readyz`).
     pub async fn ping(&self) -> CacheResult<()> {
-        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await?;
+        let _: String = redis::cmd("PING")
+            .query_async(&mut self.commands.clone())
+            .await?;
         Ok(())
     }
 
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Relaxed)
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// The restart/flush check of the watchdog, run once at start-up.
+    pub async fn check_generation(&self) -> CacheResult<()> {
+        check_generation(
+            &mut self.commands.clone(),
+            &self.prefix,
+            &self.run_id,
+            &self.generation,
+        )
+        .await
+    }
+
     pub async fn get(&self, key: &str) -> CacheResult<Option<String>> {
-        Ok(self.conn().get(key).await?)
+        self.conn()?.get(key).await.map_err(|e| self.trip(e))
     }
 
     pub async fn get_many(&self, keys: &[String]) -> CacheResult<Vec<Option<String>>> {
-        Ok(redis::cmd("MGET")
+        redis::cmd("MGET")
             .arg(keys)
-            .query_async(&mut self.conn())
-            .await?)
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.trip(e))
     }
 
     pub async fn set(
@@ -158,7 +242,10 @@ impl RedisCache {
         if nx {
             cmd.arg("NX");
         }
-        let reply: Option<String> = cmd.query_async(&mut self.conn()).await?;
+        let reply: Option<String> = cmd
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(reply.is_some())
     }
 
@@ -166,7 +253,7 @@ impl RedisCache {
         if keys.is_empty() {
             return Ok(());
         }
-        let _: i64 = self.conn().del(keys).await?;
+        let _: i64 = self.conn()?.del(keys).await.map_err(|e| self.trip(e))?;
         Ok(())
     }
 
@@ -182,12 +269,19 @@ impl RedisCache {
         for (m, s) in members {
             cmd.arg(*s).arg(m);
         }
-        let _: i64 = cmd.query_async(&mut self.conn()).await?;
+        let _: i64 = cmd
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(())
     }
 
     pub async fn zrem(&self, key: &str, member: &str) -> CacheResult<()> {
-        let _: i64 = self.conn().zrem(key, member).await?;
+        let _: i64 = self
+            .conn()?
+            .zrem(key, member)
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(())
     }
 
@@ -196,9 +290,10 @@ impl RedisCache {
             return Ok(Vec::new());
         }
         let rows: Vec<(String, f64)> = self
-            .conn()
+            .conn()?
             .zrevrange_withscores(key, 0, limit as isize - 1)
-            .await?;
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(rows.into_iter().map(|(m, s)| (m, s as i64)).collect())
     }
 
@@ -206,8 +301,9 @@ impl RedisCache {
         let (rank, score): (Option<u64>, Option<f64>) = redis::pipe()
             .zrevrank(key, member)
             .zscore(key, member)
-            .query_async(&mut self.conn())
-            .await?;
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(match (rank, score) {
             (Some(r), Some(s)) => Some((r, s as i64)),
             _ => None,
@@ -230,7 +326,10 @@ impl RedisCache {
         if let Some(n) = top.filter(|n| *n > 0) {
             pipe.zrevrange_withscores(key, 0, isize::try_from(n).unwrap_or(isize::MAX) - 1);
         }
-        let mut reply: Vec<Value> = pipe.query_async(&mut self.conn()).await?;
+        let mut reply: Vec<Value> = pipe
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.trip(e))?;
         let listed: Option<Vec<(String, f64)>> = match top {
             Some(n) if n > 0 => Some(redis::from_redis_value(reply.pop().unwrap_or(Value::Nil))?),
             Some(_) => Some(Vec::new()),
@@ -252,7 +351,7 @@ impl RedisCache {
     }
 
     pub async fn incr(&self, key: &str) -> CacheResult<i64> {
-        Ok(self.conn().incr(key, 1).await?)
+        self.conn()?.incr(key, 1).await.map_err(|e| self.trip(e))
     }
 
     pub async fn push_and_publish(
@@ -271,17 +370,25 @@ impl RedisCache {
             .ignore()
             .publish(channel, message)
             .ignore()
-            .query_async(&mut self.conn())
-            .await?;
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(())
     }
 
     pub async fn list(&self, key: &str) -> CacheResult<Vec<String>> {
-        Ok(self.conn().lrange(key, 0, -1).await?)
+        self.conn()?
+            .lrange(key, 0, -1)
+            .await
+            .map_err(|e| self.trip(e))
     }
 
     pub async fn publish(&self, channel: &str, payload: &str) -> CacheResult<()> {
-        let _: i64 = self.conn().publish(channel, payload).await?;
+        let _: i64 = self
+            .conn()?
+            .publish(channel, payload)
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(())
     }
 
@@ -289,7 +396,83 @@ impl RedisCache {
         if let Ok(mut c) = self.channels.lock() {
             c.insert(channel.to_string());
         }
-        self.pubsub.clone().subscribe(channel).await?;
+        self.pubsub
+            .clone()
+            .subscribe(channel)
+            .await
+            .map_err(|e| self.trip(e))?;
         Ok(())
     }
+}
+
+/// Drops every key under the prefix when Redis restarted (its `run_id` changed: it
+/// may have loaded an older snapshot) or lost the generation key (flushed), then
+/// writes the key again. Boards and caches are rebuilt from the database on use.
+async fn check_generation(
+    conn: &mut ConnectionManager,
+    prefix: &str,
+    run_id: &Mutex<Option<String>>,
+    generation: &std::sync::atomic::AtomicU64,
+) -> CacheResult<()> {
+    let known = run_id.lock().ok().and_then(|r| r.clone());
+    let key = format!("{prefix}{GENERATION_KEY}");
+    let info: String = redis::cmd("INFO").arg("server").query_async(conn).await?;
+    let now_id = info
+        .lines()
+        .find_map(|l| l.strip_prefix("run_id:"))
+        .map(|s| s.trim().to_string());
+    let marker: Option<String> = conn.get(&key).await?;
+    let restarted = matches!((known.as_ref(), now_id.as_ref()), (Some(a), Some(b)) if a != b);
+    if restarted || marker.is_none() {
+        let mut cursor: u64 = 0;
+        let mut dropped = 0usize;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{}*", escape_glob(prefix)))
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(conn)
+                .await?;
+            if !keys.is_empty() {
+                dropped += keys.len();
+                let _: i64 = redis::cmd("UNLINK").arg(&keys).query_async(conn).await?;
+            }
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        let _: Option<String> = redis::cmd("SET")
+            .arg(&key)
+            .arg(now_id.clone().unwrap_or_default())
+            .arg("NX")
+            .query_async(conn)
+            .await?;
+        generation.fetch_add(1, Ordering::Relaxed);
+        if restarted || dropped > 0 {
+            tracing::warn!(
+                restarted,
+                dropped,
+                "redis restarted or was flushed: cached boards and state dropped, rebuilt from the database"
+            );
+        }
+    }
+    if let Ok(mut r) = run_id.lock() {
+        *r = now_id;
+    }
+    Ok(())
+}
+
+/// `prefix` as a literal SCAN pattern.
+fn escape_glob(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len());
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -1,6 +1,17 @@
-//! `Idempotency-Key` on creating POSTs: the first response for a key is stored and
-//! replayed for every retry; a retry never runs the request again. A key reused
-//! with a different request is refused, and one still running answers 409.
+//! `Idempotency-Key` on creating POSTs: the first response for a key is replayed for
+//! every retry; a retry never runs the request again. A key reused with a different
+//! request is refused (422), and one whose request is still running answers 409.
+//!
+//! Surviving crashes: the key is reserved before the request runs, with a lease
+//! (`SHONEN_IDEMPOTENCY_LEASE_MS`). A reservation whose request died (process killed,
+//! database lost before the response was recorded) is taken over by the first retry
+//! after the lease and runs again. Runs again safely: an activity keeps its key in
+//! its own row, written in the same transaction (a unique index refuses a second
+//! one), so a retry of a request that did commit finds the activity and replays its
+//! 201 with the same id, whether or not the response itself was recorded.
+//!
+//! No bearer token is ever stored: a recorded response keeps `"token": null`, and a
+//! replay of a register or login issues a fresh token for the player.
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -10,12 +21,25 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 // Large enough for an image upload (5 MiB); each route still applies its own limit.
 const MAX_BODY: usize = 5 * 1024 * 1024 + 1024;
 const MAX_RESPONSE: usize = 8 * 1024 * 1024;
+const ACTIVITIES: &str = "/api/v1/activities";
+
+/// Whose key it is, and what the request does.
+struct Scope<'a> {
+    state: &'a AppState,
+    owner: String,
+    player: Option<i64>,
+    key: String,
+    hash: String,
+    /// A POST /api/v1/activities: the activity carries the key.
+    activity: bool,
+}
 
 pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST {
@@ -38,13 +62,13 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
         .into_response();
     }
     // Keys are scoped to the caller: the player behind the token, or anonymous.
-    let owner = match bearer_token(req.headers()) {
+    let (owner, player) = match bearer_token(req.headers()) {
         Some(token) => match state.accounts.player_for_token(token).await {
-            Ok(Some(id)) => format!("player:{id}"),
+            Ok(Some(id)) => (format!("player:{id}"), Some(id)),
             Ok(None) => return next.run(req).await, // the handler answers 401
             Err(e) => return e.into_response(),
         },
-        None => "anonymous".to_string(),
+        None => ("anonymous".to_string(), None),
     };
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
@@ -62,69 +86,197 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     h.update(parts.uri.path().as_bytes());
     h.update(b"\n");
     h.update(&bytes);
-    let hash = hex::encode(h.finalize());
+    let scope = Scope {
+        state: &state,
+        activity: player.is_some() && parts.uri.path() == ACTIVITIES,
+        owner,
+        player,
+        key,
+        hash: hex::encode(h.finalize()),
+    };
     let now = state.clock.now_micros();
 
     match state
         .store
-        .reserve_idempotency(&owner, &key, &hash, now)
+        .reserve_idempotency(&scope.owner, &scope.key, &scope.hash, now)
         .await
     {
         Ok(true) => {}
-        Ok(false) => return replay(&state, &owner, &key, &hash).await,
+        Ok(false) => {
+            if let Some(answer) = known(&scope, now).await {
+                return answer;
+            }
+        }
         Err(e) => return ApiError::from(e).into_response(),
     }
-    let resp = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    // Ours to run. An activity already written with this key (its record released
+    // after an error, or lost) is replayed, never logged twice.
+    if let Some(replayed) = replay_activity(&scope).await {
+        return replayed;
+    }
+    let run = next.run(Request::from_parts(parts, Body::from(bytes)));
+    let resp = if scope.activity {
+        crate::services::activities::IDEMPOTENCY_KEY
+            .scope(scope.key.clone(), run)
+            .await
+    } else {
+        run.await
+    };
     let (rparts, rbody) = resp.into_parts();
     let rbytes = match to_bytes(rbody, MAX_RESPONSE).await {
         Ok(b) => b,
         Err(e) => {
-            let _ = state.store.release_idempotency(&owner, &key).await;
+            let _ = state
+                .store
+                .release_idempotency(&scope.owner, &scope.key)
+                .await;
             return ApiError::internal(format!("response body: {e}")).into_response();
         }
     };
-    let saved = if rparts.status.is_server_error() {
-        state.store.release_idempotency(&owner, &key).await
-    } else {
-        let text = String::from_utf8_lossy(&rbytes);
-        state
+    if rparts.status.is_server_error() {
+        // The write may have committed before the error (or another run of the key
+        // wrote it): then that activity is the answer.
+        if let Some(replayed) = replay_activity(&scope).await {
+            return replayed;
+        }
+        if let Err(e) = state
             .store
-            .complete_idempotency(&owner, &key, rparts.status.as_u16(), &text)
+            .release_idempotency(&scope.owner, &scope.key)
             .await
-    };
-    if let Err(e) = saved {
-        tracing::error!(error = %e, "could not record idempotent response");
+        {
+            tracing::warn!(error = %e, "could not release an idempotency reservation");
+        }
+    } else if let Err(e) = state
+        .store
+        .complete_idempotency(
+            &scope.owner,
+            &scope.key,
+            rparts.status.as_u16(),
+            &storable(&rbytes),
+        )
+        .await
+    {
+        // Not lost: an activity is found by its key; anything else runs again once
+        // the reservation's lease has run out.
+        tracing::warn!(error = %e, "could not record idempotent response");
     }
     Response::from_parts(rparts, Body::from(rbytes))
 }
 
-async fn replay(state: &AppState, owner: &str, key: &str, hash: &str) -> Response {
-    let saved = match state.store.idempotent_response(owner, key).await {
+/// The body as recorded: a bearer token is replaced by `null`.
+fn storable(body: &[u8]) -> String {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(mut map)) => {
+            if map.get("token").is_some_and(Value::is_string) {
+                map.insert("token".into(), Value::Null);
+            }
+            Value::Object(map).to_string()
+        }
+        _ => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+/// The answer for a key already reserved, or `None` when this request should run
+/// (it took over a reservation whose lease ran out).
+async fn known(scope: &Scope<'_>, now: i64) -> Option<Response> {
+    let state = scope.state;
+    let saved = match state
+        .store
+        .idempotent_response(&scope.owner, &scope.key)
+        .await
+    {
         Ok(Some(s)) => s,
         Ok(None) => {
-            return ApiError::conflict("idempotency_conflict", "retry the request").into_response();
+            return Some(
+                ApiError::conflict("idempotency_conflict", "retry the request").into_response(),
+            );
         }
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(e) => return Some(ApiError::from(e).into_response()),
     };
-    if saved.request_hash != hash {
-        return ApiError::validation(
-            "Idempotency-Key",
-            "idempotency_key_reused",
-            "this Idempotency-Key was used for a different request",
-        )
-        .into_response();
+    if saved.request_hash != scope.hash {
+        return Some(
+            ApiError::validation(
+                "Idempotency-Key",
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
+            )
+            .into_response(),
+        );
     }
-    if saved.status == 0 {
-        return ApiError::conflict(
+    if saved.status != 0 {
+        return Some(replay(state, saved.status, saved.body).await);
+    }
+    if let Some(replayed) = replay_activity(scope).await {
+        return Some(replayed);
+    }
+    let lease =
+        i64::try_from(state.config.timeouts.idempotency_lease.as_micros()).unwrap_or(i64::MAX);
+    if now.saturating_sub(saved.created_at) >= lease {
+        match state
+            .store
+            .take_over_idempotency(&scope.owner, &scope.key, saved.created_at, now)
+            .await
+        {
+            Ok(true) => {
+                tracing::warn!("idempotency reservation expired; running the request again");
+                return None;
+            }
+            Ok(false) => {}
+            Err(e) => return Some(ApiError::from(e).into_response()),
+        }
+    }
+    Some(
+        ApiError::conflict(
             "request_in_progress",
             "a request with this Idempotency-Key is still being processed",
         )
-        .into_response();
+        .into_response(),
+    )
+}
+
+/// For an activity request: the activity written with this key, as the 201 that
+/// created it (recorded for the next retry).
+async fn replay_activity(scope: &Scope<'_>) -> Option<Response> {
+    let player = scope.player.filter(|_| scope.activity)?;
+    let state = scope.state;
+    let a = match state.store.activity_by_idem_key(player, &scope.key).await {
+        Ok(found) => found?,
+        Err(e) => return Some(ApiError::from(e).into_response()),
+    };
+    let body = json!({
+        "activity": crate::services::activities::activity_json(&a),
+        "award": crate::services::activities::award_of(&a),
+    })
+    .to_string();
+    if let Err(e) = state
+        .store
+        .complete_idempotency(&scope.owner, &scope.key, 201, &body)
+        .await
+    {
+        tracing::warn!(error = %e, "could not record idempotent response");
     }
-    let status = StatusCode::from_u16(saved.status as u16).unwrap_or(StatusCode::OK);
-    let mut resp = (status, saved.body).into_response();
+    Some(replay(state, 201, body).await)
+}
+
+async fn replay(state: &AppState, status: i64, body: String) -> Response {
+    let status =
+        StatusCode::from_u16(u16::try_from(status).unwrap_or(200)).unwrap_or(StatusCode::OK);
+    let mut body = body;
+    // A recorded register or login keeps no token: the replay carries a fresh one.
+    if status.is_success()
+        && let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(&body)
+        && map.get("token").is_some_and(Value::is_null)
+        && let Some(player) = map.get("player").and_then(|p| p["id"].as_i64())
+    {
+        match state.accounts.issue_token(player).await {
+            Ok(token) => {
+                map.insert("token".into(), Value::String(token));
+                body = Value::Object(map).to_string();
+            }
+            Err(e) => return e.into_response(),
+        }
+    }
+    let mut resp = (status, body).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("application/json"),

@@ -7,6 +7,7 @@ pub mod activities;
 pub mod boss;
 pub mod client;
 pub mod duels;
+pub mod guard;
 pub mod idempotency;
 pub mod leaderboard;
 pub mod media;
@@ -117,6 +118,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Bad text in the path or query → 422 before any handler (bodies: ApiJson;
         // gRPC messages: `grpc::convert`).
         .layer(middleware::from_fn(text::reject_invalid_text))
+        // Declared bodies over the route's limit → 413 unread; 503 at once while the
+        // database is down (REST routes; gRPC messages are capped by the gRPC server).
+        .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
         .with_state(state.clone());
     rest
         // gRPC shares the port: requests for its service paths go to tonic.

@@ -34,23 +34,46 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers and, if Redis is configured, Redis too. The
-/// body names each part, so an operator sees which one failed.
+/// Ready when the database answers (and takes writes) and, if Redis is configured,
+/// Redis too. The body names each part, so an operator sees which one failed. Every
+/// check is bounded, so the answer comes within a second whatever is down.
 pub async fn readyz(State(state): S) -> impl IntoResponse {
-    let database = match state.store.ping().await {
-        Ok(()) => "ok",
-        Err(e) => {
-            tracing::warn!(error = %e, "database not reachable");
-            "unreachable"
+    let limit = crate::storage::PING_TIMEOUT * 2;
+    let store = &state.store;
+    let database = if store.health().is_down() {
+        "unreachable"
+    } else {
+        match tokio::time::timeout(limit, store.ping()).await {
+            Ok(Ok(())) => "ok",
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "database not reachable");
+                "unreachable"
+            }
+            Err(_) => "unreachable",
         }
     };
-    let redis = if state.cache.is_redis() {
-        match state.cache.ping().await {
-            Ok(()) => "ok",
-            Err(e) => {
+    // While commits fail (a full disk), try one small write: it clears the state as
+    // soon as writes work again, even if no request writes.
+    let database = if database == "ok" && store.health().write_failing() {
+        let now = state.clock.now_micros();
+        match tokio::time::timeout(limit, store.probe_write(now)).await {
+            Ok(Ok(())) => "ok",
+            _ => "writes_failing",
+        }
+    } else {
+        database
+    };
+    let redis = if state.cache.is_redis() && !state.cache.is_up() {
+        // The breaker is open: the watchdog's last ping failed.
+        "unreachable"
+    } else if state.cache.is_redis() {
+        match tokio::time::timeout(limit, state.cache.ping()).await {
+            Ok(Ok(())) => "ok",
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "redis not reachable");
                 "unreachable"
             }
+            Err(_) => "unreachable",
         }
     } else {
         "not_configured"
@@ -105,14 +128,21 @@ pub async fn advance_clock(
             "advance_seconds must be 0 to 31622400 (the clock only moves forward)",
         ));
     }
-    let now = state.clock.advance(input.advance_seconds);
+    // Saved first, then applied: a process killed in between restarts with the new
+    // offset (time jumps forward a little early), never with an older one than the
+    // clock already showed (time running backwards).
+    let moving = state.clock.moving.lock().await;
+    let offset = state
+        .clock
+        .offset_micros()
+        .saturating_add(input.advance_seconds.saturating_mul(1_000_000));
     state
         .store
-        .set_state(
-            "dev_clock_offset_micros",
-            &state.clock.offset_micros().to_string(),
-        )
+        .set_state("dev_clock_offset_micros", &offset.to_string())
         .await?;
+    state.clock.set_offset_micros(offset);
+    drop(moving);
+    let now = state.clock.now();
     // Run what became due before answering, so the caller sees its effects.
     crate::jobs::drain(&state)
         .await

@@ -157,5 +157,7 @@ pub async fn profile(
         "stats": progress::stats_json(&p),
         "streak": progress::display_streak(&p, trained),
         "badges": boss::badges(&state, p.id).await?,
+        // Public, like the profile: an `<img src>` needs no token.
+        "avatar_url": p.avatar_key.as_ref().map(|_| crate::services::media::avatar_path(&p.username)),
     })))
 }

@@ -84,7 +84,7 @@ impl Accounts {
         hex::encode(h.finalize())
     }
 
-    async fn issue_token(&self, player_id: i64) -> ApiResult<String> {
+    pub async fn issue_token(&self, player_id: i64) -> ApiResult<String> {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = hex::encode(bytes);

@@ -331,6 +331,8 @@ impl Snapshot {
 struct Request {
     input: ActivityInput,
     body: ActivityBody,
+    /// The `Idempotency-Key`, written with the activity.
+    idem_key: Option<String>,
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
 }
@@ -458,6 +460,7 @@ fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> ApiResult<Planned> {
         stat: award.stat.as_str().to_string(),
         award_json: stored.to_string(),
         now: now.timestamp_micros(),
+        idem_key: req.idem_key.clone(),
     };
     let ledger = NewLedgerEntry {
         player_id: p.id,
@@ -495,7 +498,16 @@ struct Logged {
     week: Option<(String, i64)>,
 }
 
+tokio::task_local! {
+    /// The `Idempotency-Key` of the request being served, set by the idempotency
+    /// layer around the handler: `log` writes it with the activity, in the same
+    /// transaction (a second write with the key fails on the unique index and the
+    /// layer replays the first).
+    pub static IDEMPOTENCY_KEY: String;
+}
+
 pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiResult<Value> {
+    let idem_key = IDEMPOTENCY_KEY.try_with(Clone::clone).ok();
     let input = to_input(&body)?;
     if let Some(note) = &body.note
         && note.chars().count() > 2000
@@ -522,6 +534,7 @@ pub async fn log(state: &AppState, player_id: i64, body: ActivityBody) -> ApiRes
     let mut req = Request {
         input,
         body,
+        idem_key,
         occurred_at,
         now,
     };

@@ -44,7 +44,8 @@ pub fn week_end(monday: NaiveDate, tz: Tz) -> DateTime<Utc> {
 
 /// The local Monday of the week containing `at` for the player.
 fn monday_of(p: &PlayerRow, at: DateTime<Utc>) -> NaiveDate {
-    local::week_start(local::date(at, local::tz(&p.timezone)))
+    // By the player's calendar (§10), like the dates of their activities.
+    local::week_start(crate::services::progress::date_at(p, at))
 }
 
 /// When the player's rollover job should next run: the end of their current week.

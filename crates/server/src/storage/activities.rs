@@ -59,6 +59,8 @@ pub struct NewActivity {
     pub stat: String,
     pub award_json: String,
     pub now: i64,
+    /// The request's `Idempotency-Key`, kept with the activity (see migration 0014).
+    pub idem_key: Option<String>,
 }
 
 impl NewActivity {
@@ -182,6 +184,22 @@ impl Store {
     }
 
     /// Newest first; `before` is an activity id cursor.
+    /// The activity `player_id` logged with `Idempotency-Key` `key`, if any.
+    pub async fn activity_by_idem_key(
+        &self,
+        player_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<ActivityRow>> {
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE player_id = $1 AND idem_key = $2"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(player_id)
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     pub async fn activities(
         &self,
         player_id: i64,
@@ -222,9 +240,9 @@ impl Tx {
         let sql = format!(
             "INSERT INTO activities (player_id, kind, occurred_at, local_date, training, \
              duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
-             sessions_last_7d, xp, stat, award_json, created_at, updated_at) VALUES ($1, $2, \
-             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
-             RETURNING {ACTIVITY_COLUMNS}"
+             sessions_last_7d, xp, stat, award_json, created_at, updated_at, idem_key) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, \
+             $18) RETURNING {ACTIVITY_COLUMNS}"
         );
         let row: ActivityRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(a.player_id)
@@ -244,6 +262,7 @@ impl Tx {
             .bind(a.stat)
             .bind(a.award_json)
             .bind(a.now)
+            .bind(a.idem_key)
             .fetch_one(self.conn())
             .await?;
         sqlx::query(

@@ -141,6 +141,7 @@ struct Row<'a> {
     stat: &'a str,
     award_json: &'a str,
     now: i64,
+    idem: Option<&'a str>,
     l_at: i64,
     l_stat: Option<&'a str>,
     l_amount: i64,
@@ -185,6 +186,7 @@ impl<'a> Row<'a> {
             stat: &a.stat,
             award_json: &a.award_json,
             now: a.now,
+            idem: a.idem_key.as_deref(),
             l_at: l.at,
             l_stat: l.stat.as_deref(),
             l_amount: l.amount,
@@ -205,7 +207,7 @@ const INPUT: &str = "x AS (SELECT * FROM json_to_recordset(CAST($1 AS JSON)) AS 
     occurred_at BIGINT, local_date TEXT, training BIGINT, duration_min DOUBLE PRECISION, \
     distance_km DOUBLE PRECISION, sets_json TEXT, style TEXT, woke_at TEXT, note TEXT, \
     fatigue_before BIGINT, sessions_7d BIGINT, xp BIGINT, stat TEXT, award_json TEXT, \
-    now BIGINT, l_at BIGINT, l_stat TEXT, l_amount BIGINT, l_reason TEXT, week_start TEXT, \
+    now BIGINT, idem TEXT, l_at BIGINT, l_stat TEXT, l_amount BIGINT, l_reason TEXT, week_start TEXT, \
     r_stat TEXT, b_week TEXT, b_hp BIGINT, b_progress TEXT, b_now BIGINT))";
 
 /// The players at their expected version are updated (version + 1); only their rows
@@ -218,10 +220,10 @@ const WRITES: &str = "p AS (UPDATE players SET total_xp = x.total_xp, xp_strengt
     WHERE players.id = x.pid AND players.version = x.ver RETURNING players.id), \
     a AS (INSERT INTO activities (player_id, kind, occurred_at, local_date, training, \
     duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
-    sessions_last_7d, xp, stat, award_json, created_at, updated_at) SELECT x.pid, x.kind, \
-    x.occurred_at, x.local_date, x.training, x.duration_min, x.distance_km, x.sets_json, \
-    x.style, x.woke_at, x.note, x.fatigue_before, x.sessions_7d, x.xp, x.stat, x.award_json, \
-    x.now, x.now FROM x JOIN p ON p.id = x.pid \
+    sessions_last_7d, xp, stat, award_json, created_at, updated_at, idem_key) SELECT x.pid, \
+    x.kind, x.occurred_at, x.local_date, x.training, x.duration_min, x.distance_km, \
+    x.sets_json, x.style, x.woke_at, x.note, x.fatigue_before, x.sessions_7d, x.xp, x.stat, \
+    x.award_json, x.now, x.now, x.idem FROM x JOIN p ON p.id = x.pid \
     RETURNING id, player_id, local_date, kind, training, distance_km, duration_min), \
     d AS (INSERT INTO day_kinds (player_id, local_date, kind, training, sessions, \
     distance_km, duration_min, first_id) SELECT player_id, local_date, kind, training, 1, \

@@ -9,6 +9,7 @@ mod batch;
 mod boss;
 mod duels;
 mod fair_play;
+mod health;
 mod jobs;
 mod leaderboard;
 mod ledger;
@@ -21,6 +22,7 @@ pub use activities::{
 };
 pub use boss::{BadgeRow, BattleRow, NewBattle, PendingCutscene, VillainRow};
 pub use duels::{DuelResult, DuelRow, JobState, NewDuel};
+pub use health::{Health, PING_TIMEOUT, unavailable};
 pub use jobs::{JobRow, NewJob};
 pub use leaderboard::{BoardRow, BoardScope, PlayerCard};
 pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
@@ -64,14 +66,24 @@ pub struct Store {
     sqlite_writer: Arc<Mutex<()>>,
     /// PostgreSQL: the writers that group concurrent activity writes.
     batcher: Option<Arc<batch::Batcher>>,
+    /// Whether the database answers and whether writes succeed (see `health`).
+    health: Arc<Health>,
+    options: AnyConnectOptions,
+    timeouts: crate::config::Timeouts,
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Store {
-    /// Connects without running migrations.
+    /// Connects without running migrations, with the default timeouts.
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        Store::connect_with(url, &crate::config::Timeouts::default()).await
+    }
+
+    /// Connects without running migrations. `timeouts` bounds waiting for a
+    /// connection and (PostgreSQL) every statement.
+    pub async fn connect_with(url: &str, timeouts: &crate::config::Timeouts) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Dialect::Postgres
@@ -85,10 +97,27 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)?;
         let pool = match dialect {
             Dialect::Postgres => {
+                let statement_ms = timeouts.db_statement.as_millis();
                 AnyPoolOptions::new()
-                    .max_connections(32)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
+                    .max_connections(timeouts.db_max_connections)
+                    .acquire_timeout(timeouts.db_acquire)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            // The server cancels any statement running longer (a lock
+                            // wait included), so a request never waits on it for ever.
+                            conn.execute(sqlx::AssertSqlSafe(format!(
+                                "SET statement_timeout = {statement_ms}"
+                            )))
+                            .await?;
+                            conn.execute(sqlx::AssertSqlSafe(format!(
+                                "SET idle_in_transaction_session_timeout = {}",
+                                statement_ms.saturating_mul(2)
+                            )))
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options.clone())
                     .await?
             }
             Dialect::Sqlite => {
@@ -106,7 +135,17 @@ impl Store {
                             Ok(())
                         })
                     })
-                    .connect_with(options)
+                    // A COMMIT that failed (a full disk) can leave the connection
+                    // inside a transaction SQLite already ended; such a connection is
+                    // closed, never handed out again. The ping runs after any queued
+                    // rollback, so the depth read afterwards is current.
+                    .after_release(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::Connection::ping(&mut *conn).await?;
+                            Ok(!sqlx::Connection::is_in_transaction(&*conn))
+                        })
+                    })
+                    .connect_with(options.clone())
                     .await?
             }
         };
@@ -119,6 +158,9 @@ impl Store {
             dialect,
             sqlite_writer: Arc::new(Mutex::new(())),
             batcher,
+            health: Arc::new(Health::default()),
+            options,
+            timeouts: timeouts.clone(),
         })
     }
 
@@ -164,12 +206,14 @@ impl Store {
         // first fails with SQLITE_BUSY (no waiting) when another connection or
         // process wrote in between; IMMEDIATE waits for the lock instead.
         let tx = match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => self.pool.begin().await?,
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
         };
+        let tx = tx.inspect_err(|e| self.health.write_failed(e))?;
         Ok(Tx {
             tx,
             dialect: self.dialect,
+            health: self.health.clone(),
             _guard: guard,
         })
     }
@@ -186,13 +230,22 @@ fn for_update(dialect: Dialect) -> &'static str {
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     dialect: Dialect,
+    health: Arc<Health>,
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await?;
-        Ok(())
+        match self.tx.commit().await {
+            Ok(()) => {
+                self.health.write_succeeded();
+                Ok(())
+            }
+            Err(e) => {
+                self.health.write_failed(&e);
+                Err(e.into())
+            }
+        }
     }
 
     fn conn(&mut self) -> &mut sqlx::AnyConnection {

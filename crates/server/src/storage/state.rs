@@ -5,8 +5,11 @@ use super::{Store, StoreResult};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IdempotentResponse {
     pub request_hash: String,
+    /// 0 while the request runs (a reservation).
     pub status: i64,
     pub body: String,
+    /// When the reservation was made or last taken over.
+    pub created_at: i64,
 }
 
 impl Store {
@@ -53,7 +56,7 @@ impl Store {
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
         Ok(sqlx::query_as(
-            "SELECT request_hash, status, body FROM idempotency WHERE player_key = $1 \
+            "SELECT request_hash, status, body, created_at FROM idempotency WHERE player_key = $1 \
              AND idem_key = $2",
         )
         .bind(owner.to_string())
@@ -101,6 +104,29 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Takes over a reservation left by a request that died (its lease, from
+    /// `created_at`, has run out). Only one retry wins; false means another did, or
+    /// the request finished meanwhile.
+    pub async fn take_over_idempotency(
+        &self,
+        owner: &str,
+        key: &str,
+        leased_at: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE idempotency SET created_at = $1 WHERE player_key = $2 AND idem_key = $3 \
+             AND status = 0 AND created_at = $4",
+        )
+        .bind(now)
+        .bind(owner.to_string())
+        .bind(key.to_string())
+        .bind(leased_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Forgets a reservation whose request failed on our side, so a retry can run.

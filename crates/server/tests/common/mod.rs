@@ -135,6 +135,7 @@ pub fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         redis_url: redis_url(),
         redis_prefix: unique_prefix(),
         trusted_proxies: Vec::new(),
+        timeouts: Default::default(),
     }
 }
 

@@ -1,0 +1,745 @@
+//! Fault tests with real parts: PostgreSQL behind a TCP proxy the test stops and
+//! freezes (never the shared server itself), a private `redis-server` frozen with
+//! SIGSTOP and restarted from an older snapshot, clients that stall mid-request,
+//! a SQLite database on a full tmpfs, an oversized `Content-Length`, and a dev-clock
+//! move whose save fails.
+
+mod common;
+
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+both_backends!(
+    oversized_content_length_is_refused_at_once,
+    dev_clock_saves_before_moving
+);
+
+// ---------------------------------------------------------------------------
+// A TCP proxy in front of PostgreSQL: forwarding, down (connections cut and new
+// ones refused) or partitioned (connections stay open, nothing goes through).
+
+const FORWARD: u8 = 0;
+const DOWN: u8 = 1;
+const PARTITION: u8 = 2;
+
+struct Proxy {
+    addr: SocketAddr,
+    mode: Arc<AtomicU8>,
+}
+
+impl Proxy {
+    async fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mode = Arc::new(AtomicU8::new(FORWARD));
+        let m = mode.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                let m = m.clone();
+                tokio::spawn(async move {
+                    if m.load(Ordering::SeqCst) == DOWN {
+                        return; // dropped: the client sees the connection closed
+                    }
+                    let Ok(server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    pipe(client, server, m).await;
+                });
+            }
+        });
+        Proxy { addr, mode }
+    }
+
+    fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+    }
+}
+
+/// Copies both ways while forwarding; holds (partition) or cuts (down) otherwise.
+async fn pipe(client: TcpStream, server: TcpStream, mode: Arc<AtomicU8>) {
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let m1 = mode.clone();
+    let up = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match cr.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            loop {
+                match m1.load(Ordering::SeqCst) {
+                    FORWARD => break,
+                    DOWN => return,
+                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+            if sw.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    let m2 = mode.clone();
+    let down = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match sr.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            loop {
+                match m2.load(Ordering::SeqCst) {
+                    FORWARD => break,
+                    DOWN => return,
+                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+            if cw.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    let watch = async move {
+        while mode.load(Ordering::SeqCst) != DOWN {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        () = up => {}
+        () = down => {}
+        () = watch => {}
+    }
+}
+
+async fn timed_get(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+) -> (StatusCode, Value, Duration) {
+    let started = Instant::now();
+    let mut req = app.client.get(format!("{}{path}", app.base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.timeout(Duration::from_secs(20)).send().await.unwrap();
+    let status = r.status();
+    let retry = r.headers().get("retry-after").cloned();
+    let mut v: Value = r.json().await.unwrap_or(Value::Null);
+    if let Some(h) = retry {
+        v["retry_after_header"] = json!(h.to_str().unwrap_or(""));
+    }
+    (status, v, started.elapsed())
+}
+
+async fn timed_post(app: &TestApp, token: &str) -> (StatusCode, Value, Duration) {
+    let started = Instant::now();
+    let r = app
+        .client
+        .post(format!("{}/api/v1/activities", app.base))
+        .bearer_auth(token)
+        .json(&json!({"kind": "study", "duration_min": 15}))
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let retry = r.headers().get("retry-after").cloned();
+    let mut v: Value = r.json().await.unwrap_or(Value::Null);
+    if let Some(h) = retry {
+        v["retry_after_header"] = json!(h.to_str().unwrap_or(""));
+    }
+    (status, v, started.elapsed())
+}
+
+/// Until a write succeeds again; returns how long that took.
+async fn until_writes_work(app: &TestApp, token: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (status, _, _) = timed_post(app, token).await;
+        if status == StatusCode::CREATED {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < limit,
+            "writes did not come back: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn assert_unavailable(what: &str, status: StatusCode, body: &Value, took: Duration) {
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {body}");
+    assert_eq!(
+        body["error"]["code"], "database_unavailable",
+        "{what}: {body}"
+    );
+    assert_eq!(body["retry_after_header"], "1", "{what}: {body}");
+    assert!(took < Duration::from_secs(2), "{what} took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_down_and_partitioned_fail_fast_and_recover() {
+    let Some(admin) = common::postgres_admin_url() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let direct = common::fresh_database(Backend::Postgres, dir.path()).await;
+    let host = admin
+        .split('@')
+        .nth(1)
+        .and_then(|h| h.split('/').next())
+        .unwrap_or("127.0.0.1:5432")
+        .to_string();
+    let upstream: SocketAddr = tokio::net::lookup_host(host).await.unwrap().next().unwrap();
+    let proxy = Proxy::start(upstream).await;
+    let via_proxy = direct.replacen(&upstream.to_string(), &proxy.addr.to_string(), 1);
+    assert_ne!(via_proxy, direct, "URL goes through the proxy");
+    let mut cfg = common::config(&via_proxy, dir.path());
+    cfg.redis_url = None;
+    let app = TestApp::start(cfg, Backend::Postgres).await;
+    let (token, _) = app.register("outage", [0, 0, 9]).await;
+    let (status, _, _) = timed_post(&app, &token).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    for (mode, name) in [(DOWN, "down"), (PARTITION, "partition")] {
+        // A request caught in flight when it starts.
+        let in_flight = {
+            let client = app.client.clone();
+            let url = format!("{}/api/v1/activities", app.base);
+            let token = token.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                let started = Instant::now();
+                let r = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"kind": "study", "duration_min": 15}))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), started.elapsed())
+            })
+        };
+        proxy.set(mode);
+        let (status, took) = in_flight.await.unwrap();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::SERVICE_UNAVAILABLE,
+            "{name}: in flight {status}"
+        );
+        assert!(
+            took < Duration::from_secs(3),
+            "{name}: in flight took {took:?}"
+        );
+        // Let the watchdog notice, then everything answers fast.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let (status, body, took) = timed_get(&app, "/readyz", None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{name}: {body}");
+        assert!(
+            took < Duration::from_secs(1),
+            "{name}: readyz took {took:?}"
+        );
+        eprintln!("{name}: /readyz answered 503 in {took:?}");
+        let (status, body, took) = timed_post(&app, &token).await;
+        assert_unavailable(name, status, &body, took);
+        eprintln!("{name}: POST failed with 503 in {took:?}");
+        let (status, body, took) = timed_get(&app, "/api/v1/me", Some(&token)).await;
+        assert!(
+            status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::OK,
+            "{name}: {body}"
+        );
+        assert!(took < Duration::from_secs(2), "{name}: GET took {took:?}");
+
+        proxy.set(FORWARD);
+        let back = until_writes_work(&app, &token, Duration::from_secs(10)).await;
+        eprintln!("{name}: serving again {back:?} after the database returned");
+        assert!(back < Duration::from_secs(2), "{name}: back after {back:?}");
+        let (status, _, _) = timed_get(&app, "/readyz", None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A private redis-server.
+
+struct PrivateRedis {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl PrivateRedis {
+    /// None when `redis-server` is not installed.
+    fn start() -> Option<PrivateRedis> {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut r = PrivateRedis {
+            child: Command::new("true").spawn().ok()?,
+            port,
+            dir,
+        };
+        r.child = r.spawn()?;
+        Some(r)
+    }
+
+    fn spawn(&self) -> Option<Child> {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(["--dbfilename", "dump.rdb"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.cli(&["PING"]).as_deref() != Some("PONG") {
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(child)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn cli(&self, args: &[&str]) -> Option<String> {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .ok()?;
+        Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        // SAFETY: a plain kill(2) on the child this test started.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, sig);
+        }
+    }
+
+    fn kill(&mut self) {
+        self.signal(libc::SIGCONT);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn app_with_redis(redis: &PrivateRedis) -> TestApp {
+    TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.redis_url = Some(redis.url());
+        c.redis_prefix = common::unique_prefix();
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_redis_is_skipped_quickly() {
+    let Some(redis) = PrivateRedis::start() else {
+        eprintln!("skipped: redis-server not installed");
+        return;
+    };
+    let app = app_with_redis(&redis).await;
+    let (token, _) = app.register("frozen", [9, 0, 0]).await;
+    for _ in 0..3 {
+        let (status, _, _) = timed_post(&app, &token).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    redis.signal(libc::SIGSTOP);
+    // The first requests may each wait out one command timeout, until the breaker
+    // opens (a command timed out, or the watchdog's ping did).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut worst = Duration::ZERO;
+    for _ in 0..10 {
+        let (status, body, took) = timed_post(&app, &token).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        worst = worst.max(took);
+        let (status, body, took) = timed_get(&app, "/api/v1/dashboard", Some(&token)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        worst = worst.max(took);
+        let (status, _, took) = timed_get(&app, "/api/v1/leaderboard", Some(&token)).await;
+        assert_eq!(status, StatusCode::OK);
+        worst = worst.max(took);
+    }
+    eprintln!("frozen redis: slowest request {worst:?}");
+    // Below one command timeout (500 ms): no request waited on the frozen Redis.
+    assert!(worst < Duration::from_millis(450), "slowest {worst:?}");
+    assert!(!app.state.cache.is_up());
+    let (status, body, took) = timed_get(&app, "/readyz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(took < Duration::from_secs(1));
+
+    redis.signal(libc::SIGCONT);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !app.state.cache.is_up() {
+        assert!(Instant::now() < deadline, "breaker closes again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, _, _) = timed_get(&app, "/readyz", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn board_xp(app: &TestApp, token: &str, username: &str) -> i64 {
+    let (status, body) = app.get("/api/v1/leaderboard", token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["entries"]
+        .as_array()
+        .or_else(|| body["items"].as_array())
+        .and_then(|rows| rows.iter().find(|r| r["username"] == username))
+        .and_then(|r| r["xp"].as_i64().or_else(|| r["total_xp"].as_i64()))
+        .unwrap_or_else(|| panic!("{username} on the board: {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restored_from_an_old_snapshot_is_rebuilt() {
+    let Some(mut redis) = PrivateRedis::start() else {
+        eprintln!("skipped: redis-server not installed");
+        return;
+    };
+    let app = app_with_redis(&redis).await;
+    let (token, _) = app.register("snapshot", [9, 0, 0]).await;
+    let (status, _, _) = timed_post(&app, &token).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let before = board_xp(&app, &token, "snapshot").await;
+    assert!(before > 0);
+    assert_eq!(redis.cli(&["SAVE"]).as_deref(), Some("OK"));
+    for _ in 0..3 {
+        let (status, _, _) = timed_post(&app, &token).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let after = board_xp(&app, &token, "snapshot").await;
+    assert!(after > before);
+    // Redis dies and comes back from the older snapshot.
+    let _ = redis.child.kill();
+    let _ = redis.child.wait();
+    redis.child = redis.spawn().expect("redis restarts");
+    let generation = app.state.cache.generation();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if app.state.cache.generation() > generation
+            && board_xp(&app, &token, "snapshot").await == after
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the board still shows the snapshot's score"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    redis.kill();
+}
+
+// ---------------------------------------------------------------------------
+// Slow and stalled clients.
+
+async fn read_all(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(limit, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Err(_) => panic!("connection still open after {limit:?}"),
+        }
+    }
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_requests_are_disconnected() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.timeouts.http_header = Duration::from_millis(400);
+        c.timeouts.http_body = Duration::from_millis(400);
+        c.timeouts.http_idle = Duration::from_millis(1500);
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    // Half the headers.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let (_, took) = read_all(&mut s, Duration::from_secs(5)).await;
+    assert!(
+        took < Duration::from_secs(2),
+        "header timeout took {took:?}"
+    );
+    // Headers, then half the body.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user",
+    )
+    .await
+    .unwrap();
+    let (answer, took) = read_all(&mut s, Duration::from_secs(5)).await;
+    assert!(took < Duration::from_secs(2), "body timeout took {took:?}");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+    // An idle keep-alive connection is closed after the idle timeout, not the
+    // header one.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, took) = read_all(&mut s, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        took > Duration::from_millis(1000) && took < Duration::from_secs(3),
+        "idle close after {took:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_is_bounded_with_stalled_clients() {
+    let mut app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.timeouts.shutdown = Duration::from_millis(1500);
+    })
+    .await;
+    let (token, _) = app.register("stalled", [0, 9, 0]).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut held = Vec::new();
+    for i in 0..300 {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        let half: &[u8] = match i % 3 {
+            0 => b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n",
+            1 => b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{",
+            _ => b"",
+        };
+        s.write_all(half).await.unwrap();
+        held.push(s);
+    }
+    // And open WebSockets.
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        s.write_all(
+            format!(
+                "GET /api/v1/ws?token={token} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("shutdown finished within 10 s");
+    let took = started.elapsed();
+    eprintln!("shutdown with {} stalled clients took {took:?}", held.len());
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}
+
+async fn oversized_content_length_is_refused_at_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (token, _) = app.register("hugebody", [0, 9, 0]).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    for (path, auth) in [
+        ("/api/v1/auth/register", String::new()),
+        (
+            "/api/v1/activities",
+            format!("Authorization: Bearer {token}\r\n"),
+        ),
+        (
+            "/api/v1/me/avatar",
+            format!("Authorization: Bearer {token}\r\n"),
+        ),
+    ] {
+        let method = if path.ends_with("avatar") {
+            "PUT"
+        } else {
+            "POST"
+        };
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        s.write_all(
+            format!(
+                "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Idempotency-Key: big-1\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{{}}"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let started = Instant::now();
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf))
+            .await
+            .expect("answered without waiting for the body")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&buf[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains("body_too_large"), "{path}: {answer}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}
+
+async fn dev_clock_saves_before_moving(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.advance(60).await;
+    let saved = app.state.clock.offset_micros();
+    // The save fails: the table is gone for a moment.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    sqlx::query("ALTER TABLE service_state RENAME TO service_state_away")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/dev/clock",
+            None,
+            Some(json!({"advance_seconds": 86_400})),
+        )
+        .await;
+    assert!(status.is_server_error(), "{status} {body}");
+    // Not moved in memory either: a restart (reading the saved offset) cannot go
+    // back in time.
+    assert_eq!(app.state.clock.offset_micros(), saved);
+    sqlx::query("ALTER TABLE service_state_away RENAME TO service_state")
+        .execute(&pool)
+        .await
+        .unwrap();
+    app.advance(86_400).await;
+    let stored: String = sqlx::query_scalar(
+        "SELECT value FROM service_state WHERE name = 'dev_clock_offset_micros'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored.parse::<i64>().unwrap(),
+        app.state.clock.offset_micros()
+    );
+    pool.close().await;
+}
+
+// ---------------------------------------------------------------------------
+// A full disk under SQLite (a small tmpfs; skipped where mounting is not allowed).
+
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<(tempfile::TempDir, Tmpfs)> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?
+            .success();
+        ok.then(|| {
+            let path = dir.path().to_path_buf();
+            (dir, Tmpfs(path))
+        })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system at `dir` until it refuses.
+fn fill(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    while f.write_all(&chunk).is_ok() {}
+    let small = [7u8; 512];
+    while f.write_all(&small).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_recovers_from_a_full_disk() {
+    let Some((_dir, fs)) = Tmpfs::mount("24m") else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let url = format!("sqlite://{}?mode=rwc", fs.0.join("test.db").display());
+    let mut cfg = common::config(&url, &fs.0);
+    cfg.redis_url = None;
+    let app = TestApp::start(cfg, Backend::Sqlite).await;
+    let (token, _) = app.register("fulldisk", [0, 0, 9]).await;
+    let (status, _, _) = timed_post(&app, &token).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let filler = fill(&fs.0);
+    let mut failed = 0;
+    for i in 0..200 {
+        // Notes make each write need fresh pages.
+        let r = app
+            .client
+            .post(format!("{}/api/v1/activities", app.base))
+            .bearer_auth(&token)
+            .json(&json!({"kind": "study", "duration_min": 15, "note": format!("{i}{}", "x".repeat(1900))}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() != StatusCode::CREATED {
+            let status = r.status();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+            assert_eq!(body["error"]["code"], "database_unavailable");
+            failed += 1;
+            if failed >= 3 {
+                break;
+            }
+        }
+    }
+    assert!(failed >= 3, "the full disk made writes fail");
+    let (status, body, _) = timed_get(&app, "/readyz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["database"], "writes_failing");
+
+    std::fs::remove_file(&filler).unwrap();
+    let back = until_writes_work(&app, &token, Duration::from_secs(10)).await;
+    eprintln!("full disk: writes back {back:?} after space was freed");
+    let (status, body, _) = timed_get(&app, "/readyz", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for _ in 0..5 {
+        let (status, body, _) = timed_post(&app, &token).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+}

@@ -1,0 +1,440 @@
+//! Idempotency under faults: a key whose request committed replays its first 201
+//! (same activity id) even when the response was never recorded; a reservation whose
+//! request died runs again after its lease; the real binary SIGKILLed mid-burst
+//! leaves no key stuck at 409 and no write counted twice; and no bearer token is ever
+//! stored in clear (every text column of every table, and the SQLite files).
+
+mod common;
+
+use common::{Backend, TestApp, fresh_database};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use shonen_server::storage::Store;
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+both_backends!(
+    committed_key_replays_without_a_recorded_response,
+    dead_reservation_runs_again_after_its_lease,
+    no_token_is_stored_in_clear,
+    sigkill_mid_burst_leaves_no_key_stuck,
+);
+
+async fn post_keyed(app: &TestApp, token: &str, key: &str, body: Value) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/activities", app.base))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn run() -> Value {
+    json!({"kind": "run", "distance_km": 3, "duration_min": 20})
+}
+
+async fn committed_key_replays_without_a_recorded_response(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (token, player) = app.register("keyed", [0, 9, 0]).await;
+    let pid = player["id"].as_i64().unwrap();
+    let (status, first) = post_keyed(&app, &token, "k-1", run()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let id = first["activity"]["id"].as_i64().unwrap();
+
+    let store = Store::open(&app.database_url).await.unwrap();
+    let now = app.state.clock.now_micros();
+    // The usual case: the same request hash, response not recorded.
+    store
+        .release_idempotency(&format!("player:{pid}"), "k-1")
+        .await
+        .unwrap();
+    let (status, replay) = post_keyed(&app, &token, "k-1", run()).await;
+    assert_eq!(status, StatusCode::CREATED, "{replay}");
+    assert_eq!(replay["activity"]["id"].as_i64(), Some(id));
+    assert_eq!(replay["award"], first["award"]);
+
+    // Reserved (as by the killed request) and never completed: still the same 201.
+    let (status, second) = post_keyed(&app, &token, "k-2", run()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id2 = second["activity"]["id"].as_i64().unwrap();
+    let hash: String = {
+        let saved = store
+            .idempotent_response(&format!("player:{pid}"), "k-2")
+            .await
+            .unwrap()
+            .unwrap();
+        saved.request_hash
+    };
+    store
+        .release_idempotency(&format!("player:{pid}"), "k-2")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .reserve_idempotency(&format!("player:{pid}"), "k-2", &hash, now)
+            .await
+            .unwrap()
+    );
+    let (status, replay) = post_keyed(&app, &token, "k-2", run()).await;
+    assert_eq!(status, StatusCode::CREATED, "{replay}");
+    assert_eq!(replay["activity"]["id"].as_i64(), Some(id2));
+
+    // Logged once each.
+    let (_, list) = app.get("/api/v1/activities", &token).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+}
+
+async fn dead_reservation_runs_again_after_its_lease(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| {
+        c.timeouts.idempotency_lease = Duration::from_millis(300);
+    })
+    .await;
+    let (token, player) = app.register("leased", [0, 9, 0]).await;
+    let pid = player["id"].as_i64().unwrap();
+    // A request that reserved its key and died before writing anything.
+    let (status, first) = post_keyed(&app, &token, "dead", run()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let store = Store::open(&app.database_url).await.unwrap();
+    let saved = store
+        .idempotent_response(&format!("player:{pid}"), "other")
+        .await
+        .unwrap();
+    assert!(saved.is_none());
+    // Same body as "dead" but a key whose reservation has no activity behind it.
+    let hash = store
+        .idempotent_response(&format!("player:{pid}"), "dead")
+        .await
+        .unwrap()
+        .unwrap()
+        .request_hash;
+    let now = app.state.clock.now_micros();
+    assert!(
+        store
+            .reserve_idempotency(&format!("player:{pid}"), "orphan", &hash, now)
+            .await
+            .unwrap()
+    );
+    // Within the lease: still in progress.
+    let (status, body) = post_keyed(&app, &token, "orphan", run()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "request_in_progress");
+    // After it: runs (once), and replays from then on.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, ran) = post_keyed(&app, &token, "orphan", run()).await;
+    assert_eq!(status, StatusCode::CREATED, "{ran}");
+    assert_ne!(ran["activity"]["id"], first["activity"]["id"]);
+    let (status, replay) = post_keyed(&app, &token, "orphan", run()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(replay["activity"]["id"], ran["activity"]["id"]);
+}
+
+/// Every text value of every table (cast to text), and on SQLite the raw files.
+async fn everything_stored(app: &TestApp) -> Vec<String> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let mut out = Vec::new();
+    let columns: Vec<(String, String)> = match app.backend {
+        Backend::Postgres => sqlx::query(
+            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM \
+             information_schema.columns WHERE table_schema = 'public'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect(),
+        Backend::Sqlite => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            let mut cols = Vec::new();
+            for t in tables {
+                let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT name FROM pragma_table_info('{t}')"
+                )))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                cols.extend(names.into_iter().map(|c| (t.clone(), c)));
+            }
+            cols
+        }
+    };
+    assert!(columns.len() > 20, "columns found: {columns:?}");
+    for (table, column) in columns {
+        // SQLite: as bytes (a column may hold binary data), read leniently.
+        let values: Vec<Option<String>> = match app.backend {
+            Backend::Postgres => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\""
+            )))
+            .fetch_all(&pool)
+            .await
+            .unwrap(),
+            Backend::Sqlite => sqlx::query_scalar::<_, Option<Vec<u8>>>(sqlx::AssertSqlSafe(
+                format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\""),
+            ))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+            .collect(),
+        };
+        out.extend(values.into_iter().flatten());
+    }
+    pool.close().await;
+    if app.backend == Backend::Sqlite {
+        for name in ["test.db", "test.db-wal"] {
+            if let Ok(bytes) = std::fs::read(app.data_dir.join(name)) {
+                out.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    out
+}
+
+async fn no_token_is_stored_in_clear(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let mut tokens = Vec::new();
+    let register = json!({
+        "username": "vault", "email": "vault@example.com",
+        "password": "correct horse battery", "goals": {"strength": 1, "agility": 1, "intelligence": 1},
+    });
+    let login = json!({"username": "vault", "password": "correct horse battery"});
+    for (path, body, key) in [
+        ("/api/v1/auth/register", &register, "reg-1"),
+        ("/api/v1/auth/register", &register, "reg-1"),
+        ("/api/v1/auth/login", &login, "login-1"),
+        ("/api/v1/auth/login", &login, "login-1"),
+        ("/api/v1/auth/login", &login, "login-2"),
+    ] {
+        let r = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        let v: Value = r.json().await.unwrap();
+        let token = v["token"]
+            .as_str()
+            .expect("a token in every answer")
+            .to_string();
+        // Each answer, replays included, carries a working token.
+        assert_eq!(app.me(&token).await["username"], "vault");
+        tokens.push(token);
+    }
+    let (token, _) = app.register("other", [0, 0, 9]).await;
+    tokens.push(token.clone());
+    let (status, _) = post_keyed(&app, &token, "act-1", run()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let stored = everything_stored(&app).await;
+    for token in &tokens {
+        for value in &stored {
+            assert!(
+                !value.contains(token.as_str()),
+                "a bearer token is stored in clear: {}",
+                &value[..value.len().min(300)]
+            );
+        }
+    }
+    // The scan does see what is stored (the idempotency records among it).
+    assert!(stored.iter().any(|v| v.contains("\"username\":\"vault\"")));
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    async fn start(database_url: &str, data_dir: &std::path::Path) -> Server {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_shonen"))
+            .arg("serve")
+            .env("SHONEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("SHONEN_DATABASE_URL", database_url)
+            .env("SHONEN_DATA_DIR", data_dir)
+            .env("SHONEN_RATE_LIMIT_PER_MINUTE", "1000000")
+            .env("SHONEN_IDEMPOTENCY_LEASE_MS", "500")
+            .env("SHONEN_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start shonen");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = Client::new().get(format!("{base}/readyz")).send().await
+                && r.status() == StatusCode::OK
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "server did not become ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { child, base }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What a burst of keyed writes produced: key → the activity id of its 201 (when
+/// acknowledged), for every key sent.
+type Sent = Arc<Mutex<HashMap<String, Option<i64>>>>;
+
+async fn burst(base: String, token: String, writer: usize, round: usize, sent: Sent) {
+    let client = Client::new();
+    for n in 0.. {
+        let key = format!("w{writer}-r{round}-{n}");
+        sent.lock().unwrap().insert(key.clone(), None);
+        let r = client
+            .post(format!("{base}/api/v1/activities"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", &key)
+            .json(&json!({"kind": "study", "duration_min": 15}))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        let Ok(r) = r else { return };
+        if r.status() != StatusCode::CREATED {
+            return;
+        }
+        let Ok(v) = r.json::<Value>().await else {
+            return;
+        };
+        let id = v["activity"]["id"].as_i64();
+        sent.lock().unwrap().insert(key, id);
+    }
+}
+
+async fn sigkill_mid_burst_leaves_no_key_stuck(b: Backend) {
+    const KILLS: usize = 3;
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(b, dir.path()).await;
+    let client = Client::new();
+    let sent: Sent = Arc::default();
+    let mut tokens = Vec::new();
+    for round in 0..KILLS {
+        let mut server = Server::start(&url, dir.path()).await;
+        if tokens.is_empty() {
+            for i in 0..3 {
+                let r = client
+                    .post(format!("{}/api/v1/auth/register", server.base))
+                    .json(&json!({"username": format!("burst{i}"), "email": format!("burst{i}@example.com"), "password": "correct horse battery", "goals": {"strength": 0, "agility": 0, "intelligence": 9}}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::CREATED);
+                let v: Value = r.json().await.unwrap();
+                tokens.push(v["token"].as_str().unwrap().to_string());
+            }
+        }
+        let writers: Vec<_> = tokens
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| [(i * 2, t.clone()), (i * 2 + 1, t.clone())])
+            .map(|(w, t)| tokio::spawn(burst(server.base.clone(), t, w, round, sent.clone())))
+            .collect();
+        let acked = |s: &Sent| s.lock().unwrap().values().filter(|v| v.is_some()).count();
+        let target = acked(&sent) + 30;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while acked(&sent) < target && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        server.kill();
+        for w in writers {
+            let _ = w.await;
+        }
+    }
+
+    // Restarted once more: every key answers, none stays "in progress" beyond the
+    // lease, and each acknowledged one replays its own activity.
+    let server = Server::start(&url, dir.path()).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let sent = sent.lock().unwrap().clone();
+    let mut stuck = 0;
+    let mut final_ids = HashMap::new();
+    for (key, acked) in &sent {
+        let writer: usize = key[1..key.find('-').unwrap()].parse().unwrap();
+        let token = &tokens[writer / 2];
+        let mut answer = None;
+        for _ in 0..3 {
+            let r = client
+                .post(format!("{}/api/v1/activities", server.base))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&json!({"kind": "study", "duration_min": 15}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let v: Value = r.json().await.unwrap();
+            if status == StatusCode::CONFLICT {
+                tokio::time::sleep(Duration::from_millis(600)).await;
+                continue;
+            }
+            assert_eq!(status, StatusCode::CREATED, "{key}: {v}");
+            answer = v["activity"]["id"].as_i64();
+            break;
+        }
+        match answer {
+            None => stuck += 1,
+            Some(id) => {
+                if let Some(first) = acked {
+                    assert_eq!(*first, id, "acknowledged key {key} replays its activity");
+                }
+                final_ids.insert(key.clone(), id);
+            }
+        }
+    }
+    assert_eq!(stuck, 0, "keys stuck at 409 request_in_progress");
+    // One activity per key, no more: nothing was logged twice.
+    let distinct: std::collections::HashSet<i64> = final_ids.values().copied().collect();
+    assert_eq!(distinct.len(), final_ids.len());
+    let store = Store::open(&url).await.unwrap();
+    let mut activities = 0;
+    for i in 0..tokens.len() {
+        let p = store
+            .player_by_username(&format!("burst{i}"))
+            .await
+            .unwrap()
+            .unwrap();
+        activities += store.activities(p.id, None, 10_000).await.unwrap().len();
+        let ledger = store.ledger_sum(p.id).await.unwrap();
+        assert_eq!(ledger, p.total_xp, "totals equal the ledger");
+    }
+    assert_eq!(activities, final_ids.len(), "one activity per key");
+    drop(server);
+}
