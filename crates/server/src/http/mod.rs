@@ -145,7 +145,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Bad text in the path or query → 422 before any handler (bodies: ApiJson;
         // gRPC messages: `grpc::convert`).
         .layer(middleware::from_fn(text::reject_invalid_text))
-        // Early 413 on a declared oversize body; 503 at once while the database is down.
+        // Declared bodies over the route's limit → 413 unread; 503 at once while the
+        // database is down (REST routes; gRPC messages are capped by the gRPC server).
         .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
         .layer(middleware::from_fn(envelope))
         .with_state(state.clone());
