@@ -1,5 +1,9 @@
 //! Compiles the gRPC `.proto` files with protox (pure Rust, no `protoc` needed) and
 //! keeps the encoded descriptor set for server reflection.
+//!
+//! The generated messages also derive serde with the REST JSON's field names, so a
+//! service result (the same value REST serializes) converts to its protobuf type in
+//! one step (see `grpc::convert`).
 
 use prost::Message;
 use std::path::PathBuf;
@@ -12,6 +16,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        .message_attribute(
+            ".shonen.v1",
+            "#[derive(serde::Serialize, serde::Deserialize)] #[serde(default)]",
+        )
+        // Oneofs (the event's `data`) read `{"<type>": {...}}`.
+        .enum_attribute(
+            ".shonen.v1",
+            "#[derive(serde::Serialize, serde::Deserialize)] #[serde(rename_all = \"snake_case\")]",
+        )
         .compile_fds(fds)?;
     Ok(())
 }

@@ -10,3 +10,13 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
+
+// The service worker keeps the app shell on the device (production builds only;
+// registered from the bundle, as the content security policy allows no inline script).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => {
+      // No service worker (private mode, old browser): the app still works online.
+    });
+  });
+}

@@ -192,6 +192,8 @@ impl Application {
             )));
         }
         let router = crate::http::router(self.state.clone());
+        // Compress the embedded web UI before the first visitor asks for it.
+        crate::http::web::warm_up();
         tracing::info!(addr = %self.local_addr(), "serving");
         let timeouts = self.state.config.timeouts.clone();
         let started = std::time::Instant::now();

@@ -14,6 +14,9 @@
 //! When Redis is unreachable, events are delivered to this instance's connections
 //! directly (with `id` 0: not replayable) and the failure is logged.
 //!
+//! `broadcast` sends an event to every connection of every player on every instance
+//! (`leaderboard`); such events carry no `id` and are not replayed.
+//!
 //! Logging out closes the connections opened with that token on every instance: the
 //! token's keyed hash (never the token) goes out on the `revoked` channel and each
 //! instance signals its own connections registered under that hash.
@@ -35,6 +38,17 @@ pub const REPLAY_LOG: usize = 100;
 pub const CONNECTION_BUFFER: usize = 256;
 const CHANNEL: &str = "events";
 const REVOKED_CHANNEL: &str = "revoked";
+/// Events for every connection (not numbered, not logged).
+const CHANNEL_ALL: &str = "events:all";
+
+/// The JSON of an event for everyone: `{type, at, data}`.
+#[derive(Serialize)]
+struct Broadcast<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    at: String,
+    data: &'a Value,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
@@ -147,6 +161,23 @@ impl Inner {
         if list.is_empty() {
             map.remove(&player_id);
         }
+    }
+
+    /// Hands an event to every connection of this instance (same slow-client rule).
+    fn deliver_all(&self, d: Delivery) {
+        let mut map = self.lock();
+        map.retain(|player_id, list| {
+            list.retain(|(_, tx)| match tx.try_send(d.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    metrics::counter!("shonen_ws_dropped_slow_total").increment(1);
+                    tracing::info!(player = *player_id, "dropping a slow WebSocket client");
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+            !list.is_empty()
+        });
     }
 }
 
@@ -266,6 +297,35 @@ impl Events {
         }
     }
 
+    /// Sends `{type, at, data}` to every connection on every instance (through the
+    /// cache's pub/sub; to this instance's connections only when that fails).
+    pub async fn broadcast(&self, kind: &'static str, data: Value) {
+        let at = now_rfc3339(self.clock.now());
+        let Ok(json) = serde_json::to_string(&Broadcast {
+            kind,
+            at: at.clone(),
+            data: &data,
+        }) else {
+            return;
+        };
+        if self.tap.receiver_count() > 0 {
+            let _ = self.tap.send(Arc::new(Event {
+                player_id: 0,
+                id: 0,
+                kind,
+                at,
+                data,
+            }));
+        }
+        if let Err(e) = self.inner.cache.publish(CHANNEL_ALL, &json).await {
+            tracing::warn!(error = %e, kind, "broadcast failed; delivering locally only");
+            self.inner.deliver_all(Delivery {
+                id: 0,
+                json: json.into(),
+            });
+        }
+    }
+
     pub fn after_award(&self, p: &PlayerRow, award: &crate::model::Award) {
         self.publish(
             p.id,
@@ -363,6 +423,12 @@ fn parse_message(payload: &str) -> Option<(i64, Delivery)> {
     ))
 }
 
+async fn subscribe_all(cache: &Cache) -> crate::cache::CacheResult<()> {
+    cache.subscribe(CHANNEL).await?;
+    cache.subscribe(REVOKED_CHANNEL).await?;
+    cache.subscribe(CHANNEL_ALL).await
+}
+
 /// Receives pub/sub messages (from every instance) and hands them to local
 /// connections. Keeps trying to subscribe until Redis answers.
 async fn subscriber(
@@ -373,12 +439,7 @@ async fn subscriber(
         let cache = i.cache.clone();
         tokio::spawn(async move {
             let mut delay = std::time::Duration::from_millis(100);
-            while let Err(e) = async {
-                cache.subscribe(CHANNEL).await?;
-                cache.subscribe(REVOKED_CHANNEL).await
-            }
-            .await
-            {
+            while let Err(e) = subscribe_all(&cache).await {
                 tracing::warn!(error = %e, "subscribing to events; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(std::time::Duration::from_secs(2));
@@ -395,6 +456,13 @@ async fn subscriber(
                 if let Some((player, d)) = parse_message(&m.payload) {
                     inner.deliver(player, d);
                 }
+            }
+            Ok(m) if m.channel == CHANNEL_ALL => {
+                let Some(inner) = inner.upgrade() else { return };
+                inner.deliver_all(Delivery {
+                    id: 0,
+                    json: m.payload.into(),
+                });
             }
             Ok(m) if m.channel == REVOKED_CHANNEL => {
                 let Some(inner) = inner.upgrade() else { return };

@@ -351,6 +351,9 @@ pub struct Profile {
     pub stats: Stats,
     pub streak: u32,
     pub badges: Vec<Badge>,
+    /// Public: needs no token.
+    #[schema(required)]
+    pub avatar_url: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -23,6 +23,7 @@ both_backends!(
     eight_weeks_eight_villains_each_beaten_once,
     boss_routes_need_a_token_and_are_documented,
     players_from_before_bosses_owe_nothing_for_past_weeks,
+    dashboard_boss_follows_the_week,
 );
 
 /// A test service whose jobs run only when the clock is advanced (no background
@@ -652,4 +653,26 @@ async fn players_from_before_bosses_owe_nothing_for_past_weeks(b: Backend) {
         .filter(|e| e["reason"].as_str().unwrap().ends_with(" escaped"))
         .count();
     assert_eq!(escapes, 1);
+}
+
+/// A boss beaten mid-week leaves nothing for Monday's rollover to close, so nothing
+/// clears the dashboard's cached boss: the dashboard must still show the new week's
+/// villain, as `/boss` does, and not last week's defeated one.
+async fn dashboard_boss_follows_the_week(b: Backend) {
+    let app = spawn(b).await;
+    let (t, _) = app.register("killua", [3, 3, 3]).await;
+    advance_to(&app, next_monday(app.now().await, Tz::UTC), 3600).await;
+    let fresh = boss(&app, &t).await;
+    beat(&app, &t, &fresh).await;
+    let (_, dash) = app.get("/api/v1/dashboard", &t).await;
+    assert_eq!(dash["boss"]["status"], "defeated", "{dash}");
+    assert_eq!(dash["boss"]["week"], fresh["week"]);
+
+    advance_to(&app, next_monday(app.now().await, Tz::UTC), 60).await;
+    let next = boss(&app, &t).await;
+    assert_ne!(next["week"], fresh["week"]);
+    let (_, dash) = app.get("/api/v1/dashboard", &t).await;
+    assert_eq!(dash["boss"]["week"], next["week"], "{dash}");
+    assert_eq!(dash["boss"]["name"], next["name"]);
+    assert_eq!(dash["boss"]["status"], "active");
 }

@@ -1,195 +1,1396 @@
-//! gRPC on the same port as REST: the same operations, errors as statuses, reflection.
+//! gRPC parity: every REST operation and its RPC give the same result, on both
+//! backends (table-driven: reads and failures run through both protocols and are
+//! compared; writes made through one protocol are read back through the other).
+//! Also: one middleware stack (shared rate limits, metrics, request ids), rich error
+//! details, UNIMPLEMENTED for unknown services, health, reflection v1 and v1alpha,
+//! gRPC-Web, and the `Subscribe` stream next to the WebSocket, across instances.
 
 mod common;
 
-use common::{Backend, TestApp};
-use shonen_server::grpc::proto::shonen_client::ShonenClient;
-use shonen_server::grpc::proto::{
-    GetActivityRequest, GetDashboardRequest, GetMeRequest, Goals, ListActivitiesRequest,
-    LogActivityRequest, LoginRequest, RegisterRequest, Set,
-};
-use tonic::Code;
+use ::shonen_server::grpc::proto::shonen_client::ShonenClient;
+use ::shonen_server::grpc::proto::*;
+use common::{Backend, TestApp, strength};
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
 use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
 
-both_backends!(grpc_matches_rest);
+type Client = ShonenClient<Channel>;
+
+both_backends!(
+    parity_reads_writes_and_errors,
+    subscribe_delivers_the_websocket_events,
+    one_middleware_stack_for_both_protocols
+);
+
+/// A real 1×1 PNG.
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90\x77\x53\xde\x00\x00\x00\x0c\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+async fn client(app: &TestApp) -> Client {
+    ShonenClient::connect(app.base.clone())
+        .await
+        .expect("gRPC on the REST port")
+        .max_decoding_message_size(16 * 1024 * 1024)
+        .max_encoding_message_size(16 * 1024 * 1024)
+}
 
 fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);
-    let value: MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-    req.metadata_mut().insert("authorization", value);
+    if !token.is_empty() {
+        let value: MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        req.metadata_mut().insert("authorization", value);
+    }
     req
 }
 
-async fn grpc_matches_rest(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    let mut client = ShonenClient::connect(app.base.clone())
-        .await
-        .expect("gRPC on the REST port");
+fn to_json<T: serde::Serialize>(msg: T) -> Value {
+    serde_json::to_value(msg).expect("messages serialize")
+}
 
-    let reply = client
-        .register(RegisterRequest {
-            username: "piccolo".into(),
-            email: "piccolo@example.com".into(),
-            password: "correct horse battery".into(),
-            timezone: Some("Europe/Berlin".into()),
-            goals: Some(Goals {
+/// Every field REST returned is in the gRPC reply with the same value (numbers
+/// compared as numbers; a page cursor may be a string in REST). Fields REST leaves
+/// null are unset in gRPC.
+fn assert_same(what: &str, path: &str, rest: &Value, grpc: &Value) {
+    match (rest, grpc) {
+        (Value::Null, _) => {}
+        (Value::Object(r), Value::Object(g)) => {
+            for (k, rv) in r {
+                let p = format!("{path}.{k}");
+                match g.get(k) {
+                    Some(gv) => assert_same(what, &p, rv, gv),
+                    None if rv.is_null() => {}
+                    None => panic!("{what}: {p} is in REST ({rv}) but not in the gRPC reply"),
+                }
+            }
+        }
+        (Value::Array(r), Value::Array(g)) => {
+            assert_eq!(r.len(), g.len(), "{what}: {path} lengths differ");
+            for (i, (rv, gv)) in r.iter().zip(g).enumerate() {
+                assert_same(what, &format!("{path}[{i}]"), rv, gv);
+            }
+        }
+        (Value::Number(r), Value::Number(g)) => {
+            assert_eq!(r.as_f64(), g.as_f64(), "{what}: {path} differs");
+        }
+        (Value::String(r), Value::Number(g)) if r.parse::<f64>().ok() == g.as_f64() => {}
+        _ => assert_eq!(rest, grpc, "{what}: {path} differs"),
+    }
+}
+
+/// The same failure in both protocols: the expected code, the REST error code as
+/// `ErrorInfo.reason`, and REST's `details.field` as the `BadRequest` field.
+fn assert_same_error(what: &str, rest: (StatusCode, &Value), grpc: &Status, code: Code) {
+    assert_eq!(
+        grpc.code(),
+        code,
+        "{what}: {grpc:?} (REST {} {})",
+        rest.0,
+        rest.1
+    );
+    assert!(
+        rest.0.is_client_error(),
+        "{what}: REST answered {} {}",
+        rest.0,
+        rest.1
+    );
+    let details = grpc.get_error_details();
+    let info = details.error_info().expect("ErrorInfo on every error");
+    assert_eq!(info.reason, rest.1["error"]["code"], "{what}: reason");
+    if let Some(field) = rest.1["error"]["details"]["field"].as_str()
+        && code != Code::InvalidArgument
+    {
+        assert_eq!(
+            info.metadata.get("field").map(String::as_str),
+            Some(field),
+            "{what}"
+        );
+    } else if let Some(field) = rest.1["error"]["details"]["field"].as_str() {
+        let bad = details
+            .bad_request()
+            .unwrap_or_else(|| panic!("{what}: no BadRequest in {grpc:?} (REST {})", rest.1));
+        assert_eq!(bad.field_violations[0].field, field, "{what}: field");
+    }
+}
+
+type Rpc = Box<dyn FnOnce(Client) -> BoxFuture<'static, Result<Value, Status>> + Send>;
+
+/// One RPC with a bearer token, its reply as JSON.
+macro_rules! rpc {
+    ($method:ident, $token:expr, $msg:expr) => {{
+        let token: String = $token.to_string();
+        let msg = $msg;
+        Box::new(
+            move |mut c: Client| -> BoxFuture<'static, Result<Value, Status>> {
+                Box::pin(async move {
+                    c.$method(authed(msg, &token))
+                        .await
+                        .map(|r| to_json(r.into_inner()))
+                })
+            },
+        ) as Rpc
+    }};
+}
+
+/// A row of the parity table: the REST request and its RPC.
+struct Case {
+    name: &'static str,
+    method: Method,
+    path: String,
+    token: String,
+    body: Option<Value>,
+    rpc: Rpc,
+    /// None: both succeed with the same result; Some(code): both fail alike.
+    fails: Option<Code>,
+}
+
+fn case(
+    name: &'static str,
+    method: Method,
+    path: impl Into<String>,
+    token: &str,
+    body: Option<Value>,
+    rpc: Rpc,
+    fails: Option<Code>,
+) -> Case {
+    Case {
+        name,
+        method,
+        path: path.into(),
+        token: token.to_string(),
+        body,
+        rpc,
+        fails,
+    }
+}
+
+async fn run_table(app: &TestApp, cases: Vec<Case>) {
+    for c in cases {
+        let token = (!c.token.is_empty()).then_some(c.token.as_str());
+        let (status, rest) = app.call(c.method, &c.path, token, c.body).await;
+        let grpc = (c.rpc)(client(app).await).await;
+        match (c.fails, grpc) {
+            (None, Ok(g)) => {
+                assert!(status.is_success(), "{}: REST {status} {rest}", c.name);
+                assert_same(c.name, "", &rest, &g);
+            }
+            (Some(code), Err(e)) => assert_same_error(c.name, (status, &rest), &e, code),
+            (_, other) => panic!("{}: gRPC {other:?}, REST {status} {rest}", c.name),
+        }
+    }
+}
+
+fn sets(n: usize, kg: f64, reps: u32) -> Vec<Set> {
+    (0..n)
+        .map(|_| Set {
+            exercise: "squat".into(),
+            weight_kg: kg,
+            reps,
+        })
+        .collect()
+}
+
+fn register_request(name: &str, goals: Option<Goals>) -> RegisterRequest {
+    RegisterRequest {
+        username: name.into(),
+        email: format!("{name}@example.com"),
+        password: "correct horse battery".into(),
+        timezone: Some("Europe/Berlin".into()),
+        goals,
+    }
+}
+
+async fn wait_resolved(app: &TestApp, token: &str, id: i64) {
+    for _ in 0..100 {
+        let (_, d) = app.get(&format!("/api/v1/duels/{id}"), token).await;
+        if d["status"] == "resolved" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("duel {id} not resolved in 10 s");
+}
+
+async fn parity_reads_writes_and_errors(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let mut c = client(&app).await;
+    let (goku, _) = app.register("goku", [9, 0, 0]).await;
+
+    // Writes through gRPC, read back through REST.
+    let reg = c
+        .register(register_request(
+            "vegeta",
+            Some(Goals {
                 strength: 0,
                 agility: 9,
                 intelligence: 0,
             }),
-        })
+        ))
         .await
         .unwrap()
         .into_inner();
-    let player = reply.player.unwrap();
-    assert_eq!(player.class, "speedster");
-    assert_eq!(player.timezone, "Europe/Berlin");
-    let token = reply.token;
+    let vegeta = reg.token.clone();
+    assert_same(
+        "register",
+        "",
+        &app.me(&vegeta).await,
+        &to_json(reg.player.unwrap()),
+    );
 
-    let err = client
-        .register(RegisterRequest {
-            username: "x".into(),
-            email: "bad".into(),
-            password: "short".into(),
-            timezone: None,
-            goals: Some(Goals::default()),
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::InvalidArgument);
-    assert!(err.message().contains("username"), "{}", err.message());
-
-    let login = client
-        .login(LoginRequest {
-            username: "piccolo".into(),
-            password: "correct horse battery".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(!login.token.is_empty());
-
-    let err = client.get_me(GetMeRequest {}).await.unwrap_err();
-    assert_eq!(err.code(), Code::Unauthenticated);
-    let me = client
-        .get_me(authed(GetMeRequest {}, &token))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(me.username, "piccolo");
-
-    let sets: Vec<Set> = (0..4)
-        .map(|_| Set {
-            exercise: "squat".into(),
-            weight_kg: 10.0,
-            reps: 15,
-        })
-        .collect();
-    let logged = client
+    let logged = c
         .log_activity(authed(
             LogActivityRequest {
                 kind: "strength".into(),
                 duration_min: Some(25.0),
-                sets,
+                sets: sets(4, 10.0, 15),
+                note: Some("leg day".into()),
                 ..Default::default()
             },
-            &token,
+            &goku,
         ))
         .await
         .unwrap()
         .into_inner();
-    let award = logged.award.unwrap();
-    assert_eq!(award.r#final, 23);
-    assert!(award.factors.iter().any(|f| f.name == "consistency"));
-    let id = logged.activity.unwrap().id;
+    let strength_id = logged.activity.as_ref().unwrap().id;
+    let (_, rest) = app
+        .get(&format!("/api/v1/activities/{strength_id}"), &goku)
+        .await;
+    assert_same("log activity", "", &rest, &to_json(&logged));
+    assert!(!logged.activity.as_ref().unwrap().created_at.is_empty());
 
-    let spam: Vec<Set> = (0..50)
-        .map(|_| Set {
-            exercise: "pushup".into(),
-            weight_kg: 0.0,
-            reps: 10,
+    let edited = c
+        .edit_activity(authed(
+            EditActivityRequest {
+                id: strength_id,
+                sets: sets(5, 10.0, 15),
+                duration_min: Some(30.0),
+            },
+            &goku,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let (_, rest) = app
+        .get(&format!("/api/v1/activities/{strength_id}"), &goku)
+        .await;
+    assert_same("edit activity", "", &rest, &to_json(&edited));
+    assert!(edited.activity.unwrap().edited);
+
+    let photo = c
+        .add_photo(authed(
+            AddPhotoRequest {
+                activity_id: strength_id,
+                image: PNG.to_vec(),
+            },
+            &goku,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let (_, rest) = app
+        .get(&format!("/api/v1/activities/{strength_id}"), &goku)
+        .await;
+    let photos = rest["activity"]["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 1, "{rest}");
+    assert!(!photo.photo_url.is_empty());
+
+    let avatar = c
+        .set_avatar(authed(
+            SetAvatarRequest {
+                image: PNG.to_vec(),
+            },
+            &goku,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(app.me(&goku).await["avatar_url"], avatar.avatar_url);
+
+    let settings = c
+        .update_settings(authed(
+            UpdateSettingsRequest {
+                weekly_goal: Some(4),
+                training_days: Some(TrainingDays {
+                    days: vec!["mon".into(), "wed".into(), "fri".into(), "sat".into()],
+                }),
+                ..Default::default()
+            },
+            &goku,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_same(
+        "update settings",
+        "",
+        &app.me(&goku).await,
+        &to_json(settings),
+    );
+
+    // Writes through REST, read through gRPC (the table's reads below).
+    let (s, run) = app
+        .post(
+            "/api/v1/activities",
+            &goku,
+            json!({"kind": "run", "distance_km": 5, "duration_min": 30}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    let run_id = run["activity"]["id"].as_i64().unwrap();
+
+    // Duels: challenge through gRPC, accept through gRPC, resolved by the job.
+    let duel = c
+        .create_duel(authed(
+            CreateDuelRequest {
+                opponent: "vegeta".into(),
+            },
+            &goku,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let (_, rest) = app.get(&format!("/api/v1/duels/{}", duel.id), &goku).await;
+    assert_same("create duel", "", &rest, &to_json(&duel));
+    let accepted = c
+        .accept_duel(authed(DuelRequest { id: duel.id }, &vegeta))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.status, "queued");
+    wait_resolved(&app, &goku, duel.id).await;
+    // A second one, challenged through REST and declined through gRPC.
+    let (s, second) = app
+        .post("/api/v1/duels", &vegeta, json!({"opponent": "goku"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    let second = second["id"].as_i64().unwrap();
+    let declined = c
+        .decline_duel(authed(DuelRequest { id: second }, &goku))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(declined.status, "declined");
+
+    let g = goku.as_str();
+    let v = vegeta.as_str();
+    let get = Method::GET;
+    let post = Method::POST;
+    let cases = vec![
+        // ---- the same reads through both protocols
+        case(
+            "me",
+            get.clone(),
+            "/api/v1/me",
+            g,
+            None,
+            rpc!(get_me, g, GetMeRequest {}),
+            None,
+        ),
+        case(
+            "dashboard",
+            get.clone(),
+            "/api/v1/dashboard",
+            g,
+            None,
+            rpc!(get_dashboard, g, GetDashboardRequest {}),
+            None,
+        ),
+        case(
+            "get activity",
+            get.clone(),
+            format!("/api/v1/activities/{run_id}"),
+            g,
+            None,
+            rpc!(get_activity, g, GetActivityRequest { id: run_id }),
+            None,
+        ),
+        case(
+            "list activities",
+            get.clone(),
+            "/api/v1/activities?limit=1",
+            g,
+            None,
+            rpc!(
+                list_activities,
+                g,
+                ListActivitiesRequest {
+                    limit: Some(1),
+                    before: None
+                }
+            ),
+            None,
+        ),
+        case(
+            "list activities page 2",
+            get.clone(),
+            format!("/api/v1/activities?limit=1&before={run_id}"),
+            g,
+            None,
+            rpc!(
+                list_activities,
+                g,
+                ListActivitiesRequest {
+                    limit: Some(1),
+                    before: Some(run_id)
+                }
+            ),
+            None,
+        ),
+        case(
+            "ledger",
+            get.clone(),
+            "/api/v1/ledger?limit=2",
+            g,
+            None,
+            rpc!(
+                get_ledger,
+                g,
+                GetLedgerRequest {
+                    limit: Some(2),
+                    before: None
+                }
+            ),
+            None,
+        ),
+        case(
+            "leaderboard",
+            get.clone(),
+            "/api/v1/leaderboard",
+            g,
+            None,
+            rpc!(get_leaderboard, g, GetLeaderboardRequest::default()),
+            None,
+        ),
+        case(
+            "weekly leaderboard",
+            get.clone(),
+            "/api/v1/leaderboard?scope=weekly&limit=5",
+            g,
+            None,
+            rpc!(
+                get_leaderboard,
+                g,
+                GetLeaderboardRequest {
+                    scope: Some("weekly".into()),
+                    class: None,
+                    limit: Some(5)
+                }
+            ),
+            None,
+        ),
+        case(
+            "class leaderboard",
+            get.clone(),
+            "/api/v1/leaderboard?scope=class&class=speedster",
+            v,
+            None,
+            rpc!(
+                get_leaderboard,
+                v,
+                GetLeaderboardRequest {
+                    scope: Some("class".into()),
+                    class: Some("speedster".into()),
+                    limit: None
+                }
+            ),
+            None,
+        ),
+        case(
+            "profile",
+            get.clone(),
+            "/api/v1/players/vegeta",
+            g,
+            None,
+            rpc!(
+                get_profile,
+                g,
+                GetProfileRequest {
+                    username: "vegeta".into()
+                }
+            ),
+            None,
+        ),
+        case(
+            "boss",
+            get.clone(),
+            "/api/v1/boss",
+            g,
+            None,
+            rpc!(get_boss, g, GetBossRequest {}),
+            None,
+        ),
+        case(
+            "boss history",
+            get.clone(),
+            "/api/v1/boss/history",
+            g,
+            None,
+            rpc!(get_boss_history, g, GetBossHistoryRequest {}),
+            None,
+        ),
+        case(
+            "duels",
+            get.clone(),
+            "/api/v1/duels",
+            g,
+            None,
+            rpc!(list_duels, g, ListDuelsRequest { status: None }),
+            None,
+        ),
+        case(
+            "resolved duels",
+            get.clone(),
+            "/api/v1/duels?status=resolved",
+            v,
+            None,
+            rpc!(
+                list_duels,
+                v,
+                ListDuelsRequest {
+                    status: Some("resolved".into())
+                }
+            ),
+            None,
+        ),
+        case(
+            "resolved duel",
+            get.clone(),
+            format!("/api/v1/duels/{}", duel.id),
+            g,
+            None,
+            rpc!(get_duel, g, DuelRequest { id: duel.id }),
+            None,
+        ),
+        case(
+            "replay",
+            get.clone(),
+            format!("/api/v1/duels/{}/replay", duel.id),
+            v,
+            None,
+            rpc!(get_duel_replay, v, DuelRequest { id: duel.id }),
+            None,
+        ),
+        // ---- the same failures through both protocols (nothing changes)
+        case(
+            "register without goals",
+            post.clone(),
+            "/api/v1/auth/register",
+            "",
+            Some(
+                json!({"username": "gohan", "email": "gohan@example.com", "password": "correct horse battery", "timezone": "Europe/Berlin"}),
+            ),
+            rpc!(register, "", register_request("gohan", None)),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "register taken",
+            post.clone(),
+            "/api/v1/auth/register",
+            "",
+            Some(
+                json!({"username": "vegeta", "email": "other@example.com", "password": "correct horse battery", "goals": {"strength": 1, "agility": 0, "intelligence": 0}}),
+            ),
+            rpc!(
+                register,
+                "",
+                RegisterRequest {
+                    email: "other@example.com".into(),
+                    timezone: None,
+                    ..register_request(
+                        "vegeta",
+                        Some(Goals {
+                            strength: 1,
+                            agility: 0,
+                            intelligence: 0
+                        })
+                    )
+                }
+            ),
+            Some(Code::AlreadyExists),
+        ),
+        case(
+            "register bad fields",
+            post.clone(),
+            "/api/v1/auth/register",
+            "",
+            Some(
+                json!({"username": "x", "email": "bad", "password": "short", "goals": {"strength": 0, "agility": 0, "intelligence": 0}}),
+            ),
+            rpc!(
+                register,
+                "",
+                RegisterRequest {
+                    username: "x".into(),
+                    email: "bad".into(),
+                    password: "short".into(),
+                    timezone: None,
+                    goals: Some(Goals::default())
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "login wrong password",
+            post.clone(),
+            "/api/v1/auth/login",
+            "",
+            Some(json!({"username": "goku", "password": "wrong password!"})),
+            rpc!(
+                login,
+                "",
+                LoginRequest {
+                    username: "goku".into(),
+                    password: "wrong password!".into()
+                }
+            ),
+            Some(Code::Unauthenticated),
+        ),
+        case(
+            "me without token",
+            get.clone(),
+            "/api/v1/me",
+            "",
+            None,
+            rpc!(get_me, "", GetMeRequest {}),
+            Some(Code::Unauthenticated),
+        ),
+        case(
+            "me with a bad token",
+            get.clone(),
+            "/api/v1/me",
+            "not-a-token",
+            None,
+            rpc!(get_me, "not-a-token", GetMeRequest {}),
+            Some(Code::Unauthenticated),
+        ),
+        case(
+            "volume zero",
+            post.clone(),
+            "/api/v1/activities",
+            g,
+            Some(
+                json!({"kind": "strength", "duration_min": 60, "sets": (0..50).map(|_| json!({"exercise": "pushup", "weight_kg": 0, "reps": 10})).collect::<Vec<_>>()}),
+            ),
+            rpc!(
+                log_activity,
+                g,
+                LogActivityRequest {
+                    kind: "strength".into(),
+                    duration_min: Some(60.0),
+                    sets: (0..50)
+                        .map(|_| Set {
+                            exercise: "pushup".into(),
+                            weight_kg: 0.0,
+                            reps: 10
+                        })
+                        .collect(),
+                    ..Default::default()
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "bad kind",
+            post.clone(),
+            "/api/v1/activities",
+            g,
+            Some(json!({"kind": "nap", "duration_min": 10})),
+            rpc!(
+                log_activity,
+                g,
+                LogActivityRequest {
+                    kind: "nap".into(),
+                    duration_min: Some(10.0),
+                    ..Default::default()
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "a set's field",
+            post.clone(),
+            "/api/v1/activities",
+            g,
+            Some(
+                json!({"kind": "strength", "duration_min": 10, "sets": [{"exercise": "squat", "weight_kg": 10, "reps": 5}, {"exercise": "squat", "weight_kg": -3, "reps": 5}]}),
+            ),
+            rpc!(
+                log_activity,
+                g,
+                LogActivityRequest {
+                    kind: "strength".into(),
+                    duration_min: Some(10.0),
+                    sets: vec![
+                        Set {
+                            exercise: "squat".into(),
+                            weight_kg: 10.0,
+                            reps: 5
+                        },
+                        Set {
+                            exercise: "squat".into(),
+                            weight_kg: -3.0,
+                            reps: 5
+                        }
+                    ],
+                    ..Default::default()
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "missing activity",
+            get.clone(),
+            "/api/v1/activities/999999",
+            g,
+            None,
+            rpc!(get_activity, g, GetActivityRequest { id: 999_999 }),
+            Some(Code::NotFound),
+        ),
+        case(
+            "another player's activity",
+            get.clone(),
+            format!("/api/v1/activities/{run_id}"),
+            v,
+            None,
+            rpc!(get_activity, v, GetActivityRequest { id: run_id }),
+            Some(Code::NotFound),
+        ),
+        case(
+            "bad limit",
+            get.clone(),
+            "/api/v1/activities?limit=0",
+            g,
+            None,
+            rpc!(
+                list_activities,
+                g,
+                ListActivitiesRequest {
+                    limit: Some(0),
+                    before: None
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "edit a run",
+            Method::PATCH,
+            format!("/api/v1/activities/{run_id}"),
+            g,
+            Some(json!({"duration_min": 20})),
+            rpc!(
+                edit_activity,
+                g,
+                EditActivityRequest {
+                    id: run_id,
+                    sets: vec![],
+                    duration_min: Some(20.0)
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "bad scope",
+            get.clone(),
+            "/api/v1/leaderboard?scope=galaxy",
+            g,
+            None,
+            rpc!(
+                get_leaderboard,
+                g,
+                GetLeaderboardRequest {
+                    scope: Some("galaxy".into()),
+                    class: None,
+                    limit: None
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "unknown player",
+            get.clone(),
+            "/api/v1/players/nobody",
+            g,
+            None,
+            rpc!(
+                get_profile,
+                g,
+                GetProfileRequest {
+                    username: "nobody".into()
+                }
+            ),
+            Some(Code::NotFound),
+        ),
+        case(
+            "bad weekly goal",
+            Method::PATCH,
+            "/api/v1/me",
+            g,
+            Some(json!({"weekly_goal": 9})),
+            rpc!(
+                update_settings,
+                g,
+                UpdateSettingsRequest {
+                    weekly_goal: Some(9),
+                    ..Default::default()
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "self duel",
+            post.clone(),
+            "/api/v1/duels",
+            g,
+            Some(json!({"opponent": "goku"})),
+            rpc!(
+                create_duel,
+                g,
+                CreateDuelRequest {
+                    opponent: "goku".into()
+                }
+            ),
+            Some(Code::InvalidArgument),
+        ),
+        case(
+            "challenger answers",
+            post.clone(),
+            format!("/api/v1/duels/{second}/accept"),
+            v,
+            None,
+            rpc!(accept_duel, v, DuelRequest { id: second }),
+            Some(Code::PermissionDenied),
+        ),
+        case(
+            "decline twice",
+            post.clone(),
+            format!("/api/v1/duels/{second}/decline"),
+            g,
+            None,
+            rpc!(decline_duel, g, DuelRequest { id: second }),
+            Some(Code::FailedPrecondition),
+        ),
+        case(
+            "replay of a declined duel",
+            get.clone(),
+            format!("/api/v1/duels/{second}/replay"),
+            g,
+            None,
+            rpc!(get_duel_replay, g, DuelRequest { id: second }),
+            Some(Code::NotFound),
+        ),
+    ];
+    run_table(&app, cases).await;
+
+    // Reclassify: the same 30-day cooldown (409 → FAILED_PRECONDITION) after one
+    // change, whichever protocol made it.
+    let goals = Goals {
+        strength: 0,
+        agility: 0,
+        intelligence: 9,
+    };
+    let first = c
+        .reclassify(authed(ReclassifyRequest { goals: Some(goals) }, &vegeta))
+        .await;
+    let (s, rest) = app
+        .post(
+            "/api/v1/me/reclassify",
+            &vegeta,
+            json!({"goals": {"strength": 0, "agility": 0, "intelligence": 9}}),
+        )
+        .await;
+    match first {
+        Ok(p) => {
+            assert_eq!(s, StatusCode::CONFLICT, "{rest}");
+            assert_eq!(p.into_inner().class, "strategist");
+        }
+        Err(e) => assert_same_error("reclassify", (s, &rest), &e, Code::FailedPrecondition),
+    }
+    let again = c
+        .reclassify(authed(ReclassifyRequest { goals: Some(goals) }, &vegeta))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
+
+    // Images: too large → RESOURCE_EXHAUSTED (REST 413); not an image → INVALID_ARGUMENT.
+    let big = c
+        .set_avatar(authed(
+            SetAvatarRequest {
+                image: vec![0u8; 5 * 1024 * 1024 + 1],
+            },
+            &goku,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(big.code(), Code::ResourceExhausted, "{big:?}");
+    let junk = c
+        .set_avatar(authed(
+            SetAvatarRequest {
+                image: b"<script>".to_vec(),
+            },
+            &goku,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(junk.code(), Code::InvalidArgument, "{junk:?}");
+
+    // NUL characters: INVALID_ARGUMENT naming the field, never INTERNAL.
+    let nul = c
+        .get_profile(authed(
+            GetProfileRequest {
+                username: "ab\0c".into(),
+            },
+            &goku,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(nul.code(), Code::InvalidArgument, "{nul:?}");
+    let nul = c
+        .login(LoginRequest {
+            username: "go\0ku".into(),
+            password: "x".into(),
         })
-        .collect();
-    let err = client
+        .await
+        .unwrap_err();
+    assert_eq!(nul.code(), Code::InvalidArgument, "{nul:?}");
+    let nul = c
         .log_activity(authed(
             LogActivityRequest {
                 kind: "strength".into(),
-                duration_min: Some(60.0),
-                sets: spam,
+                duration_min: Some(20.0),
+                sets: vec![Set {
+                    exercise: "sq\0uat".into(),
+                    weight_kg: 10.0,
+                    reps: 5,
+                }],
                 ..Default::default()
             },
-            &token,
+            &goku,
         ))
+        .await
+        .unwrap_err();
+    assert_eq!(nul.code(), Code::InvalidArgument);
+    let details = nul.get_error_details();
+    assert_eq!(
+        details.bad_request().unwrap().field_violations[0].field,
+        "sets[0].exercise"
+    );
+
+    // Logout through gRPC: the token is dead in both protocols.
+    c.logout(authed(LogoutRequest {}, &vegeta)).await.unwrap();
+    let err = c
+        .get_me(authed(GetMeRequest {}, &vegeta))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+    let (s, _) = app.get("/api/v1/me", &vegeta).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+/// Reads WebSocket events up to the first of type `kind`.
+async fn ws_until(ws: &mut common::Ws, kind: &str) -> Vec<Value> {
+    use tokio_tungstenite::tungstenite::Message;
+    let mut out: Vec<Value> = Vec::new();
+    let r = tokio::time::timeout(Duration::from_secs(10), async {
+        while out.last().is_none_or(|e| e["type"] != kind) {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => out.push(serde_json::from_str(&t).unwrap()),
+                Some(Ok(_)) => {}
+                _ => return,
+            }
+        }
+    })
+    .await;
+    assert!(r.is_ok(), "no {kind} on the WebSocket: {out:?}");
+    out
+}
+
+async fn grpc_events(stream: &mut tonic::Streaming<Event>, n: usize) -> Vec<Event> {
+    let mut out = Vec::new();
+    let r = tokio::time::timeout(Duration::from_secs(10), async {
+        while out.len() < n {
+            match stream.message().await {
+                Ok(Some(e)) => out.push(e),
+                other => panic!("stream ended: {other:?}"),
+            }
+        }
+    })
+    .await;
+    assert!(r.is_ok(), "only {} of {n} gRPC events: {out:?}", out.len());
+    out
+}
+
+/// The WebSocket's `{id, type, at, data}` and the stream's event are the same.
+fn assert_same_event(ws: &Value, e: &Event) {
+    assert_eq!(ws["id"], e.id);
+    assert_eq!(ws["type"], e.r#type);
+    assert_eq!(ws["at"], e.at);
+    let typed = to_json(e);
+    let data = &typed["data"][e.r#type.as_str()];
+    assert!(
+        !data.is_null(),
+        "event {} has no typed data: {typed}",
+        e.r#type
+    );
+    assert_same(&e.r#type, "data", &ws["data"], data);
+}
+
+async fn subscribe_delivers_the_websocket_events(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (goku, _) = app.register("goku", [9, 0, 0]).await;
+    let (vegeta, _) = app.register("vegeta", [9, 0, 0]).await;
+    let mut ws = common::ws_connect(&app, &format!("token={goku}")).await;
+    let mut c = client(&app).await;
+    let mut stream = c
+        .subscribe(authed(SubscribeRequest { since: None }, &goku))
+        .await
+        .unwrap()
+        .into_inner();
+    // An XP award with a level-up and a skill, then a duel challenge.
+    let (s, body) = app
+        .post("/api/v1/activities", &goku, strength(4, 10.0, 15, 25.0))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = app
+        .post("/api/v1/duels", &vegeta, json!({"opponent": "goku"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let from_ws = ws_until(&mut ws, "duel_challenged").await;
+    let n = from_ws.len();
+    let from_grpc = grpc_events(&mut stream, n).await;
+    for (w, g) in from_ws.iter().zip(&from_grpc) {
+        assert_same_event(w, g);
+    }
+    assert!(from_grpc.iter().any(|e| e.r#type == "xp_awarded"));
+    assert!(from_grpc.iter().any(|e| e.r#type == "duel_challenged"));
+
+    // With `since`, logged events come first, like `?since=` on the WebSocket.
+    let first = from_grpc[0].id;
+    let mut again = c
+        .subscribe(authed(
+            SubscribeRequest {
+                since: Some(first - 1),
+            },
+            &goku,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let replayed = grpc_events(&mut again, 2).await;
+    assert_eq!(replayed[0].id, first);
+    assert_eq!(replayed[1].id, from_grpc[1].id);
+
+    // Logging out (through REST) ends the token's stream, as it closes its sockets.
+    let (s, _) = app
+        .call(Method::POST, "/api/v1/auth/logout", Some(&goku), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let end = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("the stream ends after logout");
+    assert_eq!(end.unwrap_err().code(), Code::Unauthenticated);
+
+    // A bad `since`, no token and a logged-out token are refused.
+    let err = c
+        .subscribe(authed(SubscribeRequest { since: Some(-1) }, &vegeta))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    assert!(
-        err.message().starts_with("volume_zero"),
-        "{}",
-        err.message()
-    );
+    let err = c
+        .subscribe(authed(SubscribeRequest { since: None }, &goku))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+    let err = c
+        .subscribe(SubscribeRequest { since: None })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+}
 
-    let got = client
-        .get_activity(authed(GetActivityRequest { id }, &token))
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn subscribe_across_instances() {
+    let Some(redis) = common::redis_url() else {
+        eprintln!("skipping: SHONEN_TEST_REDIS_URL not set");
+        return;
+    };
+    let Some((a, b)) = common::two_instances(&redis).await else {
+        return;
+    };
+    let (goku, _) = a.register("goku", [9, 0, 0]).await;
+    let mut c = client(&a).await;
+    let mut stream = c
+        .subscribe(authed(SubscribeRequest { since: None }, &goku))
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(got.award.unwrap().r#final, 23);
-    let err = client
-        .get_activity(authed(GetActivityRequest { id: 999_999 }, &token))
+    // Logged on B, streamed from A.
+    let (s, body) = b
+        .post("/api/v1/activities", &goku, strength(4, 10.0, 15, 25.0))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let got = grpc_events(&mut stream, 1).await;
+    assert_eq!(got[0].r#type, "xp_awarded");
+    let Some(event::Data::XpAwarded(x)) = &got[0].data else {
+        panic!("untyped event {got:?}");
+    };
+    assert_eq!(x.total_xp, body["award"]["final"].as_i64().unwrap());
+    // And B replays it to a stream that starts there.
+    let mut cb = client(&b).await;
+    let mut replay = cb
+        .subscribe(authed(SubscribeRequest { since: Some(0) }, &goku))
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::NotFound);
-    let page = client
-        .list_activities(authed(
-            ListActivitiesRequest {
-                limit: Some(10),
-                before: None,
-            },
-            &token,
+        .unwrap()
+        .into_inner();
+    assert_eq!(grpc_events(&mut replay, 1).await[0].id, got[0].id);
+}
+
+/// gRPC-Web: a length-prefixed frame over HTTP/1.1, as a browser sends it.
+fn grpc_web_frame(msg: &impl prost::Message) -> Vec<u8> {
+    let body = msg.encode_to_vec();
+    let mut out = vec![0u8];
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+async fn one_middleware_stack_for_both_protocols(b: Backend) {
+    const LIMIT: u32 = 12;
+    let app = TestApp::spawn_with(b, |c| c.rate_limit_per_minute = LIMIT).await;
+    let mut c = client(&app).await;
+    // Keep the whole budget in one window: start early in a minute.
+    let now = app.now().await;
+    let into_minute = now.timestamp().rem_euclid(60);
+    if into_minute > 40 {
+        app.advance(61 - into_minute).await;
+    }
+    let reg = c
+        .register(register_request(
+            "piccolo",
+            Some(Goals {
+                strength: 0,
+                agility: 9,
+                intelligence: 0,
+            }),
         ))
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(page.items.len(), 1);
-    let dash = client
-        .get_dashboard(authed(GetDashboardRequest {}, &token))
+    let token = reg.token;
+    // Used so far from this address in this window: now (unless the clock moved on
+    // since), register.
+    let mut used = if into_minute > 40 { 1 } else { 2 };
+
+    // Request ids: given ones are echoed, else one is made, in both protocols.
+    let mut req = authed(GetMeRequest {}, &token);
+    req.metadata_mut()
+        .insert("x-request-id", "grpc-req-1".parse().unwrap());
+    let me = c.get_me(req).await.unwrap();
+    assert_eq!(me.metadata().get("x-request-id").unwrap(), "grpc-req-1");
+    let mut req = authed(GetActivityRequest { id: 42 }, &token);
+    req.metadata_mut()
+        .insert("x-request-id", "grpc-req-2".parse().unwrap());
+    let err = c.get_activity(req).await.unwrap_err();
+    assert_eq!(err.metadata().get("x-request-id").unwrap(), "grpc-req-2");
+    let resp = app
+        .client
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&token)
+        .header("x-request-id", "rest-req-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "rest-req-1");
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"].len(), 32);
+    used += 4;
+
+    // gRPC-Web from a browser: HTTP/1.1, base64-free binary framing.
+    let resp = app
+        .client
+        .post(format!("{}/shonen.v1.Shonen/GetMe", app.base))
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .bearer_auth(&token)
+        .body(grpc_web_frame(&GetMeRequest {}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/grpc-web")
+    );
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(bytes[0], 0, "a data frame first");
+    let len = u32::from_be_bytes(bytes[1..5].try_into().unwrap()) as usize;
+    let player = <Player as prost::Message>::decode(&bytes[5..5 + len]).unwrap();
+    assert_eq!(player.username, "piccolo");
+    assert!(String::from_utf8_lossy(&bytes[5 + len..]).contains("grpc-status:0"));
+    used += 1;
+
+    // One budget per address and token, whichever protocol spends it: calls
+    // alternate, and the budget runs out after LIMIT of them in all.
+    let mut calls = 0;
+    while used < LIMIT {
+        if calls % 2 == 0 {
+            let (s, body) = app.get("/api/v1/me", &token).await;
+            assert_eq!(s, StatusCode::OK, "call {used}: {body}");
+        } else if let Err(e) = c.get_me(authed(GetMeRequest {}, &token)).await {
+            panic!("call {used}: {e:?}");
+        }
+        used += 1;
+        calls += 1;
+    }
+    let limited = c.get_me(authed(GetMeRequest {}, &token)).await.unwrap_err();
+    assert_eq!(limited.code(), Code::ResourceExhausted, "{limited:?}");
+    let retry = limited
+        .get_error_details()
+        .retry_info()
+        .unwrap()
+        .retry_delay
+        .unwrap();
+    assert!(retry > Duration::ZERO && retry <= Duration::from_secs(60));
+    assert_eq!(
+        limited.get_error_details().error_info().unwrap().reason,
+        "rate_limited"
+    );
+    let err = c
+        .register(register_request(
+            "cell",
+            Some(Goals {
+                strength: 9,
+                agility: 0,
+                intelligence: 0,
+            }),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::ResourceExhausted,
+        "no token: the address's budget"
+    );
+    let (s, _) = app.get("/api/v1/me", &token).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+
+    // gRPC calls are in /metrics with their method and code (not rate limited: a
+    // fresh window after the clock moves on).
+    app.state.clock.advance(61);
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
         .await
         .unwrap()
-        .into_inner();
-    assert_eq!(dash.weekly.len(), 12);
-    assert_eq!(dash.player.unwrap().total_xp, 23);
+        .text()
+        .await
+        .unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("shonen_grpc_requests_total")
+                && l.contains("method=\"/shonen.v1.Shonen/GetMe\"")
+                && l.contains("code=\"ResourceExhausted\"")
+        })
+        .unwrap_or_else(|| panic!("no gRPC GetMe rate-limit series in:\n{text}"));
+    assert!(!line.ends_with(" 0"), "{line}");
+    assert!(text.contains("method=\"/shonen.v1.Shonen/Register\""));
 
-    // The REST API sees the same player.
-    assert_eq!(app.me(&token).await["total_xp"], 23);
-
-    // Server reflection lists the service.
-    use tonic_reflection::pb::v1::ServerReflectionRequest;
-    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
-    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
-    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-    let channel = tonic::transport::Channel::from_shared(app.base.clone())
+    // An unknown service or method is UNIMPLEMENTED, never the web UI.
+    let channel = Channel::from_shared(app.base.clone())
         .unwrap()
         .connect()
         .await
         .unwrap();
-    let mut reflection = ServerReflectionClient::new(channel);
-    let request = ServerReflectionRequest {
+    for path in ["/nope.v1.Nope/Call", "/shonen.v1.Shonen/Nope"] {
+        let mut raw = tonic::client::Grpc::new(channel.clone());
+        raw.ready().await.unwrap();
+        let err = raw
+            .unary(
+                tonic::Request::new(()),
+                tonic::codegen::http::uri::PathAndQuery::from_static(path),
+                tonic_prost::ProstCodec::<(), ()>::default(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unimplemented, "{path}: {err:?}");
+    }
+
+    // Health follows readiness; reflection answers in v1 and v1alpha.
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    let mut serving = false;
+    for _ in 0..50 {
+        let r = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: "shonen.v1.Shonen".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if r.status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(serving, "health never SERVING");
+
+    use tonic_reflection::pb::{v1, v1alpha};
+    let mut r1 = v1::server_reflection_client::ServerReflectionClient::new(channel.clone());
+    let req = v1::ServerReflectionRequest {
         host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
+        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+            String::new(),
+        )),
     };
-    let mut stream = reflection
-        .server_reflection_info(tokio_stream::iter(vec![request]))
+    let reply = r1
+        .server_reflection_info(tokio_stream::iter(vec![req]))
         .await
         .unwrap()
-        .into_inner();
-    let reply = stream.message().await.unwrap().unwrap();
-    let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
-        panic!("unexpected reflection reply");
+        .into_inner()
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        reply.message_response
+    else {
+        panic!("unexpected v1 reflection reply");
     };
-    assert!(
-        list.service.iter().any(|s| s.name == "shonen.v1.Shonen"),
-        "{:?}",
-        list.service
-    );
+    assert!(list.service.iter().any(|s| s.name == "shonen.v1.Shonen"));
+    let mut ra = v1alpha::server_reflection_client::ServerReflectionClient::new(channel);
+    let req = v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(
+            v1alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
+        ),
+    };
+    let reply = ra
+        .server_reflection_info(tokio_stream::iter(vec![req]))
+        .await
+        .unwrap()
+        .into_inner()
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(v1alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        reply.message_response
+    else {
+        panic!("unexpected v1alpha reflection reply");
+    };
+    let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"shonen.v1.Shonen"), "{names:?}");
+    assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
 }

@@ -186,11 +186,29 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
     let Some((url, s3)) = target(w, dir.path()).await else {
         return;
     };
+    let endpoint = s3.endpoint.clone();
     let app = TestApp::spawn_with(Backend::Sqlite, move |cfg| {
         cfg.object_store_url = url;
         cfg.s3 = s3;
     })
     .await;
+    // With S3, the page policy lets images and replays come from the bucket's origin.
+    let (_, h, _) = get_public(&app, "/", &[]).await;
+    let csp = h["content-security-policy"].to_str().unwrap();
+    match &endpoint {
+        Some(ep) => {
+            let origin = ep.trim_end_matches('/');
+            assert!(
+                csp.contains(&format!("img-src 'self' data: blob: {origin};")),
+                "{csp}"
+            );
+            assert!(
+                csp.contains(&format!("connect-src 'self' ws: wss: {origin};")),
+                "{csp}"
+            );
+        }
+        None => assert!(csp.contains("img-src 'self' data: blob:;"), "{csp}"),
+    }
     let (a, _) = app.register("ichigo", [8, 2, 2]).await;
     let (b, _) = app.register("rukia", [2, 8, 2]).await;
 
@@ -246,6 +264,10 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
         app.me(&a).await["avatar_url"],
         "/api/v1/players/ichigo/avatar"
     );
+    let (_, profile) = app.get("/api/v1/players/ichigo", &b).await;
+    assert_eq!(profile["avatar_url"], "/api/v1/players/ichigo/avatar");
+    let (_, profile) = app.get("/api/v1/players/rukia", &a).await;
+    assert_eq!(profile["avatar_url"], json!(null));
     let (status, h, bytes) = get_public(&app, "/api/v1/players/ichigo/avatar", &[]).await;
     assert_eq!(status, StatusCode::OK, "no token needed");
     assert_eq!(h["content-type"], "image/jpeg");
@@ -364,10 +386,14 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
         let other_key = head.replace(&format!("/{act}/"), &format!("/{}/", act + 1));
         let expires: i64 = query.split('&').next().unwrap()[8..].parse().unwrap();
         let sig = query.split("sig=").nth(1).unwrap();
+        let flipped = if sig.ends_with('0') { '1' } else { '0' };
         for bad in [
             format!("{other_key}?{query}"),
             format!("{head}?expires={}&sig={sig}", expires + 3600),
-            format!("{head}?expires={expires}&sig={}0", &sig[..sig.len() - 1]),
+            format!(
+                "{head}?expires={expires}&sig={}{flipped}",
+                &sig[..sig.len() - 1]
+            ),
             head.to_string(),
             format!("/api/v1/files/avatars/1?expires={expires}&sig={sig}"),
         ] {

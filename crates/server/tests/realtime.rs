@@ -401,6 +401,7 @@ async fn redis_outage_degrades_to_the_database_and_recovers() {
 }
 
 both_backends!(
+    leaderboard_changes_are_announced_to_everyone_once_a_second,
     reclassify_moves_the_player_between_class_boards,
     leaderboard_validates_and_ranks_in_process,
     websocket_auth_replay_and_keepalive,
@@ -569,4 +570,121 @@ async fn reclassify_moves_the_player_between_class_boards(be: Backend) {
 async fn brawl_class(app: &TestApp, t: &str) -> String {
     let (_, body) = app.get("/api/v1/leaderboard", t).await;
     body["entries"][0]["class"].as_str().unwrap().to_string()
+}
+
+/// `leaderboard` events (`{type, at, data: {scope, class?}}`, no `id`) seen on `ws`
+/// within `window`, with the time each arrived.
+async fn leaderboard_events(ws: &mut Ws, window: Duration) -> Vec<(std::time::Instant, Value)> {
+    let mut seen = Vec::new();
+    let _ = tokio::time::timeout(window, async {
+        while let Some(msg) = ws.next().await {
+            if let Ok(Message::Text(t)) = msg {
+                let v: Value = serde_json::from_str(&t).expect("event is JSON");
+                if v["type"] == "leaderboard" {
+                    seen.push((std::time::Instant::now(), v));
+                }
+            }
+        }
+    })
+    .await;
+    seen
+}
+
+fn scopes(events: &[(std::time::Instant, Value)]) -> Vec<String> {
+    let mut s: Vec<String> = events
+        .iter()
+        .map(|(_, e)| match e["data"]["class"].as_str() {
+            Some(c) => format!("{}:{c}", e["data"]["scope"].as_str().unwrap()),
+            None => e["data"]["scope"].as_str().unwrap().to_string(),
+        })
+        .collect();
+    s.sort();
+    s.dedup();
+    s
+}
+
+/// Another player's XP reaches every connection as `leaderboard` events of the
+/// boards it changed; a burst of changes is announced at most once a second per
+/// board, and its last change is announced too.
+async fn leaderboard_changes_are_announced_to_everyone_once_a_second(be: Backend) {
+    let app = TestApp::spawn_with(be, |c| c.redis_url = None).await;
+    let (watcher, _) = app.register("hinata", [0, 0, 9]).await;
+    let (t, _) = app.register("neji", [0, 9, 0]).await;
+    let class = app.me(&t).await["class"].as_str().unwrap().to_string();
+    // Let the registrations' announcements pass (the second one waits out the first's
+    // second).
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    let mut ws = ws_connect(&app, &format!("token={watcher}")).await;
+    run(&app, &t, 3).await;
+    let seen = leaderboard_events(&mut ws, Duration::from_millis(800)).await;
+    assert_eq!(
+        scopes(&seen),
+        vec![format!("class:{class}"), "global".into(), "weekly".into()],
+        "{seen:?}"
+    );
+    for (_, e) in &seen {
+        assert!(e.get("id").is_none() && e["at"].is_string(), "{e}");
+    }
+
+    // A burst: six changes within about a second. Times are the events' own `at`
+    // (the server's clock when announced; this test never moves it).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut before_last = chrono::Utc::now();
+    for km in 1..=6 {
+        before_last = chrono::Utc::now();
+        run(&app, &t, km).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let seen = leaderboard_events(&mut ws, Duration::from_millis(2500)).await;
+    let global: Vec<chrono::DateTime<chrono::Utc>> = seen
+        .iter()
+        .filter(|(_, e)| e["data"]["scope"] == "global")
+        .map(|(_, e)| {
+            chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        })
+        .collect();
+    assert!(
+        (1..=3).contains(&global.len()),
+        "a burst is announced at most once a second: {global:?}"
+    );
+    for pair in global.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= chrono::Duration::milliseconds(950),
+            "two announcements of one board within a second: {global:?}"
+        );
+    }
+    assert!(
+        global.iter().any(|at| *at >= before_last),
+        "the burst's last change is announced: {global:?} vs {before_last}"
+    );
+    // No change to the top, no announcement.
+    let quiet = leaderboard_events(&mut ws, Duration::from_millis(1200)).await;
+    assert!(quiet.is_empty(), "{quiet:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn leaderboard_announcements_cross_instances() {
+    let Some(redis) = common::redis_url() else {
+        eprintln!("skipping: SHONEN_TEST_REDIS_URL not set");
+        return;
+    };
+    let Some((a, b)) = two_instances(&redis).await else {
+        return;
+    };
+    let (t1, _) = a.register("chopper", [0, 0, 9]).await;
+    let (t2, _) = b.register("zoro", [9, 0, 0]).await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    let mut on_a = ws_connect(&a, &format!("token={t1}")).await;
+    let mut on_b = ws_connect(&b, &format!("token={t1}")).await;
+    run(&b, &t2, 4).await;
+    for ws in [&mut on_a, &mut on_b] {
+        let seen = leaderboard_events(ws, Duration::from_millis(1500)).await;
+        let global = seen
+            .iter()
+            .filter(|(_, e)| e["data"]["scope"] == "global")
+            .count();
+        assert_eq!(global, 1, "one announcement for both instances: {seen:?}");
+    }
 }

@@ -94,17 +94,26 @@ describe('App flows (mocked API)', () => {
     window.history.replaceState(null, '', '/');
   });
 
-  it('redirects to login without a token', async () => {
+  it('sends a first visit to sign-up and a returning one to log-in', async () => {
+    window.localStorage.removeItem('shonen.known');
+    window.history.replaceState(null, '', '/');
+    const first = render(<App />);
+    await screen.findByRole('button', { name: /create my hero/i }, { timeout: 5000 });
+    expect(window.location.pathname).toBe('/register');
+    first.unmount();
+
+    window.localStorage.setItem('shonen.known', '1');
     window.history.replaceState(null, '', '/');
     render(<App />);
-    await screen.findByRole('button', { name: /log in/i });
+    await screen.findByRole('button', { name: /log in/i }, { timeout: 5000 });
     expect(window.location.pathname).toBe('/login');
+    window.localStorage.removeItem('shonen.known');
   });
 
   it('registers, logs a strength session with a 422 first, and shows the award and XP', async () => {
     window.history.replaceState(null, '', '/register');
     render(<App />);
-    fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'deku' } });
+    fireEvent.change(await screen.findByLabelText('Username', {}, { timeout: 5000 }), { target: { value: 'deku' } });
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'deku@ua.jp' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'plus-ultra-123' } });
     fireEvent.change(screen.getByLabelText(/Strength/), { target: { value: '9' } });
@@ -113,14 +122,16 @@ describe('App flows (mocked API)', () => {
       fireEvent.click(screen.getByRole('button', { name: /create my hero/i }));
     });
 
-    await screen.findByTestId('total-xp');
-    expect(window.location.pathname).toBe('/');
+    // Episode 1: the class reveal, then the first log.
+    await screen.findByTestId('class-reveal', {}, { timeout: 5000 });
+    expect(window.location.pathname).toBe('/welcome');
     const reg = calls.find((c) => c.url === '/api/v1/auth/register');
     expect(reg?.body).toMatchObject({ username: 'deku', goals: { strength: 9, agility: 5, intelligence: 5 } });
     expect(tokenStore.get()).toBe('tok');
 
-    fireEvent.click(screen.getByRole('link', { name: 'Log' }));
-    await screen.findByRole('radiogroup', { name: /activity kind/i });
+    fireEvent.click(screen.getByRole('link', { name: /log your first training/i }));
+    await screen.findByRole('group', { name: /activity kind/i }, { timeout: 5000 });
+    expect((screen.getByRole('radio', { name: /strength/i }) as HTMLInputElement).checked).toBe(true);
     fireEvent.change(screen.getByLabelText('Set 1 weight (kg)'), { target: { value: '10' } });
     fireEvent.change(screen.getByLabelText('Set 1 reps'), { target: { value: '15' } });
     for (let i = 0; i < 3; i++) fireEvent.click(screen.getByRole('button', { name: /add set/i }));
@@ -128,13 +139,13 @@ describe('App flows (mocked API)', () => {
 
     fireEvent.change(screen.getByLabelText('Duration (minutes)'), { target: { value: '5' } });
     fireEvent.click(screen.getByRole('button', { name: /log it/i }));
-    const fieldErr = await screen.findByText('duration_min must be at least 20');
+    const fieldErr = await screen.findByText('Duration must be at least 20 minutes', {}, { timeout: 5000 });
     const duration = screen.getByLabelText('Duration (minutes)');
     expect(duration.getAttribute('aria-describedby')).toContain(fieldErr.id);
 
     fireEvent.change(duration, { target: { value: '25' } });
     fireEvent.click(screen.getByRole('button', { name: /log it/i }));
-    expect((await screen.findByTestId('award-final')).textContent).toBe('+25');
+    expect((await screen.findByTestId('award-final', {}, { timeout: 5000 })).textContent).toBe('+25');
     const posts = calls.filter((c) => c.url === '/api/v1/activities');
     expect(posts[1].body).toEqual({
       kind: 'strength',

@@ -1,58 +1,31 @@
 /**
- * A tiny history-API router: enough for a dozen routes without a router dependency.
- * The server answers index.html for unknown non-API paths, so deep links work.
+ * The app's routing helpers on top of React Router: a `Link` that marks the active
+ * section, and `navigate` for code outside components (after a mutation succeeds).
  */
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import type { AnchorHTMLAttributes } from 'react';
+import { Link as RouterLink, NavLink } from 'react-router';
 
-const listeners = new Set<() => void>();
+export { useLocation, useParams } from 'react-router';
 
-function subscribe(cb: () => void) {
-  listeners.add(cb);
-  window.addEventListener('popstate', cb);
-  return () => {
-    listeners.delete(cb);
-    window.removeEventListener('popstate', cb);
-  };
+type NavigateFn = (to: string, opts?: { replace?: boolean }) => void;
+let current: NavigateFn | null = null;
+
+/** Called once by the app with its router's navigate. */
+export function setNavigator(fn: NavigateFn | null) {
+  current = fn;
 }
 
 export function navigate(to: string, opts: { replace?: boolean } = {}) {
-  if (to === window.location.pathname + window.location.search) return;
-  if (opts.replace) window.history.replaceState(null, '', to);
-  else window.history.pushState(null, '', to);
-  window.scrollTo?.(0, 0);
-  listeners.forEach((l) => l());
+  if (current) current(to, opts);
+  else if (opts.replace) window.location.replace(to);
+  else window.location.assign(to);
 }
 
-export function useLocation(): { pathname: string; search: string } {
-  const pathname = useSyncExternalStore(subscribe, () => window.location.pathname);
-  const search = useSyncExternalStore(subscribe, () => window.location.search);
-  return { pathname, search };
-}
+type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string; activeClassName?: string; end?: boolean };
 
-/** Matches `/duels/:id` against `/duels/42` → `{id: '42'}`; null when it does not match. */
-export function matchPath(pattern: string, pathname: string): Record<string, string> | null {
-  const p = pattern.split('/').filter(Boolean);
-  const s = pathname.replace(/\/+$/, '').split('/').filter(Boolean);
-  if (p.length !== s.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < p.length; i++) {
-    if (p[i].startsWith(':')) params[p[i].slice(1)] = decodeURIComponent(s[i]);
-    else if (p[i] !== s[i]) return null;
+export function Link({ to, className, activeClassName, end, ...rest }: LinkProps) {
+  if (activeClassName) {
+    return <NavLink to={to} end={end} className={({ isActive }) => [className, isActive ? activeClassName : undefined].filter(Boolean).join(' ') || ''} {...rest} />;
   }
-  return params;
-}
-
-type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { to: string; activeClassName?: string; end?: boolean };
-
-export function Link({ to, onClick, className, activeClassName, end, ...rest }: LinkProps) {
-  const { pathname } = useLocation();
-  const active = activeClassName && (end ? pathname === to : pathname === to || pathname.startsWith(`${to}/`));
-  const handle = (e: MouseEvent<HTMLAnchorElement>) => {
-    onClick?.(e);
-    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    e.preventDefault();
-    navigate(to);
-  };
-  const cls = [className, active ? activeClassName : undefined].filter(Boolean).join(' ') || undefined;
-  return <a href={to} onClick={handle} className={cls} aria-current={active ? 'page' : undefined} {...rest} />;
+  return <RouterLink to={to} className={className} {...rest} />;
 }

@@ -1,46 +1,79 @@
-/** The route table: path patterns to screens, and which need a logged-in player. */
-import type { ReactNode } from 'react';
-import { ActivityDetailPage } from '../features/activities/components/ActivityDetailPage';
-import { HistoryPage } from '../features/activities/components/HistoryPage';
-import { LogActivityPage } from '../features/activities/components/LogActivityPage';
-import { LoginPage } from '../features/auth/components/LoginPage';
-import { RegisterPage } from '../features/auth/components/RegisterPage';
-import { BossPage } from '../features/boss/components/BossPage';
-import { DashboardPage } from '../features/dashboard/components/DashboardPage';
-import { LedgerPage } from '../features/dashboard/components/LedgerPage';
-import { DuelReplayPage } from '../features/duels/components/DuelReplayPage';
-import { DuelsPage } from '../features/duels/components/DuelsPage';
-import { LeaderboardPage } from '../features/leaderboard/components/LeaderboardPage';
-import { ProfilePage } from '../features/profile/components/ProfilePage';
-import { SettingsPage } from '../features/profile/components/SettingsPage';
-import { matchPath } from './router';
+/**
+ * The route table. Every screen is its own chunk, loaded when first visited, so the
+ * first page downloads only the shell and that screen.
+ */
+import type { RouteObject } from 'react-router';
+import { useParams } from 'react-router';
+import { NotFound, PublicOnly, RequireAuth, RootLayout, RouteLoading } from './guards';
 
-export interface RouteDef {
-  path: string;
-  auth: boolean;
-  render: (params: Record<string, string>) => ReactNode;
-}
+type Loader = () => Promise<{ Component: React.ComponentType }>;
 
-export const routes: RouteDef[] = [
-  { path: '/login', auth: false, render: () => <LoginPage /> },
-  { path: '/register', auth: false, render: () => <RegisterPage /> },
-  { path: '/', auth: true, render: () => <DashboardPage /> },
-  { path: '/log', auth: true, render: () => <LogActivityPage /> },
-  { path: '/activities', auth: true, render: () => <HistoryPage /> },
-  { path: '/activities/:id', auth: true, render: (p) => <ActivityDetailPage key={p.id} id={p.id} /> },
-  { path: '/ledger', auth: true, render: () => <LedgerPage /> },
-  { path: '/leaderboard', auth: true, render: () => <LeaderboardPage /> },
-  { path: '/duels', auth: true, render: () => <DuelsPage /> },
-  { path: '/duels/:id', auth: true, render: (p) => <DuelReplayPage key={p.id} id={p.id} /> },
-  { path: '/boss', auth: true, render: () => <BossPage /> },
-  { path: '/settings', auth: true, render: () => <SettingsPage /> },
-  { path: '/players/:username', auth: true, render: (p) => <ProfilePage key={p.username} username={p.username} /> },
+const page =
+  <M,>(load: () => Promise<M>, pick: (m: M) => React.ComponentType): Loader =>
+  async () => ({ Component: pick(await load()) });
+
+export const routes: RouteObject[] = [
+  {
+    element: <RootLayout />,
+    HydrateFallback: RouteLoading,
+    children: [
+      {
+        element: <PublicOnly />,
+        children: [
+          { path: '/login', lazy: page(() => import('../features/auth/components/LoginPage'), (m) => m.LoginPage) },
+          { path: '/register', lazy: page(() => import('../features/auth/components/RegisterPage'), (m) => m.RegisterPage) },
+        ],
+      },
+      {
+        element: <RequireAuth />,
+        children: [
+          { path: '/', lazy: page(() => import('../features/dashboard/components/DashboardPage'), (m) => m.DashboardPage) },
+          { path: '/welcome', lazy: page(() => import('../features/auth/components/ClassRevealPage'), (m) => m.ClassRevealPage) },
+          { path: '/log', lazy: page(() => import('../features/activities/components/LogActivityPage'), (m) => m.LogActivityPage) },
+          { path: '/activities', lazy: page(() => import('../features/activities/components/HistoryPage'), (m) => m.HistoryPage) },
+          {
+            path: '/activities/:id',
+            lazy: page(
+              () => import('../features/activities/components/ActivityDetailPage'),
+              (m) =>
+                function ActivityRoute() {
+                  const { id = '' } = useParams();
+                  return <m.ActivityDetailPage key={id} id={id} />;
+                },
+            ),
+          },
+          { path: '/progress', lazy: page(() => import('../features/progress/components/ProgressPage'), (m) => m.ProgressPage) },
+          { path: '/ledger', lazy: page(() => import('../features/dashboard/components/LedgerPage'), (m) => m.LedgerPage) },
+          { path: '/leaderboard', lazy: page(() => import('../features/leaderboard/components/LeaderboardPage'), (m) => m.LeaderboardPage) },
+          { path: '/duels', lazy: page(() => import('../features/duels/components/DuelsPage'), (m) => m.DuelsPage) },
+          {
+            path: '/duels/:id',
+            lazy: page(
+              () => import('../features/duels/components/DuelReplayPage'),
+              (m) =>
+                function DuelRoute() {
+                  const { id = '' } = useParams();
+                  return <m.DuelReplayPage key={id} id={id} />;
+                },
+            ),
+          },
+          { path: '/boss', lazy: page(() => import('../features/boss/components/BossPage'), (m) => m.BossPage) },
+          { path: '/more', lazy: page(() => import('./MorePage'), (m) => m.MorePage) },
+          { path: '/settings', lazy: page(() => import('../features/profile/components/SettingsPage'), (m) => m.SettingsPage) },
+          {
+            path: '/players/:username',
+            lazy: page(
+              () => import('../features/profile/components/ProfilePage'),
+              (m) =>
+                function ProfileRoute() {
+                  const { username = '' } = useParams();
+                  return <m.ProfilePage key={username} username={username} />;
+                },
+            ),
+          },
+        ],
+      },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
 ];
-
-export function resolveRoute(pathname: string): { route: RouteDef; params: Record<string, string> } | null {
-  for (const route of routes) {
-    const params = matchPath(route.path, pathname);
-    if (params) return { route, params };
-  }
-  return null;
-}

@@ -106,9 +106,19 @@ describe('useLiveEvents', () => {
     expect(sockets).toHaveLength(0);
   });
 
+  it('shows a level-up once, as a moment, not a toast', () => {
+    const { hook, sockets } = setup();
+    act(() => sockets[0].send({ type: 'xp_awarded', at: 't', data: { award: { final: 61, stat: 'strength', level_up: { from: 1, to: 2 } } } }));
+    act(() => sockets[0].send({ type: 'level_up', at: 't', data: { from: 1, to: 2, title: 'Side Character' } }));
+    expect(hook.result.current.toasts.map((t) => t.text)).toEqual(['+61 Strength XP']);
+    expect(hook.result.current.moment?.title).toBe('Level 2');
+    act(() => hook.result.current.momentDone(hook.result.current.moment!.id));
+    expect(hook.result.current.moment).toBeNull();
+  });
+
   it('auto-dismisses toasts', () => {
     const { hook, sockets } = setup();
-    act(() => sockets[0].send({ type: 'boss_defeated', at: 't', data: {} }));
+    act(() => sockets[0].send({ type: 'boss_damaged', at: 't', data: {} }));
     expect(hook.result.current.toasts).toHaveLength(1);
     act(() => vi.advanceTimersByTime(1000));
     expect(hook.result.current.toasts).toHaveLength(0);

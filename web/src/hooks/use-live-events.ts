@@ -29,10 +29,10 @@ export interface LiveEventsOptions {
 
 const defaultCreate = (url: string): SocketLike => new WebSocket(url);
 
-export function useLiveEvents(token: string | null, options: LiveEventsOptions = {}) {
+export function useLiveEvents(token: string | null, options: LiveEventsOptions = {}, viewer?: string) {
   const queryClient = useQueryClient();
   const [state, dispatch] = useReducer(liveReducer, initialLiveState);
-  const { createSocket = defaultCreate, random = Math.random, toastMs = 6000 } = options;
+  const { createSocket = defaultCreate, random = Math.random, toastMs = 3500 } = options;
   // Options may be fresh objects each render; keep the latest without reconnecting.
   const optsRef = useRef({ createSocket, random });
   useEffect(() => {
@@ -94,7 +94,12 @@ export function useLiveEvents(token: string | null, options: LiveEventsOptions =
     };
   }, [token, queryClient]);
 
+  useEffect(() => {
+    dispatch({ type: 'viewer', viewer: { username: viewer } });
+  }, [viewer]);
+
   const dismiss = useCallback((id: number) => dispatch({ type: 'dismiss', id }), []);
+  const momentDone = useCallback((id: number) => dispatch({ type: 'moment_done', id }), []);
 
   useEffect(() => {
     if (state.toasts.length === 0) return;
@@ -103,5 +108,5 @@ export function useLiveEvents(token: string | null, options: LiveEventsOptions =
     return () => clearTimeout(t);
   }, [state.toasts, dismiss, toastMs]);
 
-  return { status: state.status, attempt: state.attempt, toasts: state.toasts, dismiss };
+  return { status: state.status, attempt: state.attempt, toasts: state.toasts, dismiss, moment: state.moments[0] ?? null, momentDone };
 }

@@ -17,7 +17,7 @@ describe('parseErrorResponse', () => {
     expect(err.message).toBe('duration too short');
     expect(err.details).toEqual({ field: 'duration_min' });
     expect(err.isValidation).toBe(true);
-    expect(err.fieldErrors()).toEqual({ duration_min: 'duration too short' });
+    expect(err.fieldErrors()).toEqual({ duration_min: 'Duration too short' });
   });
 
   it('falls back when the body is not JSON', async () => {
@@ -135,5 +135,18 @@ describe('apiRequest', () => {
   it('returns undefined for 204', async () => {
     fetchMock.mockResolvedValue(new Response(null, { status: 204 }));
     await expect(apiRequest('/x')).resolves.toBeUndefined();
+  });
+});
+
+describe('humanizeMessage', () => {
+  it('speaks of rows as people count them, in words', async () => {
+    const { humanizeMessage } = await import('./api');
+    expect(humanizeMessage('sets[2].weight_kg must be between 0 and 500')).toBe('Set 3 weight must be between 0 and 500 kg');
+    expect(humanizeMessage('duration_min is required')).toBe('Duration is required');
+    expect(humanizeMessage('duration_min must be at least 20')).toBe('Duration must be at least 20 minutes');
+    expect(humanizeMessage('sets[0].reps must be 1-100')).toBe('Set 1 reps must be 1-100');
+    expect(humanizeMessage('username is taken')).toBe('Username is taken');
+    const e = new ApiError(422, 'validation_failed', 'reps must be between 1 and 100, got 0', { field: 'sets[2].reps' });
+    expect(e.fieldErrors()).toEqual({ 'sets.2.reps': 'Set 3 reps must be between 1 and 100 (you entered 0)' });
   });
 });

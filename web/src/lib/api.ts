@@ -28,9 +28,11 @@ export class ApiError extends Error {
     return this.status === 422;
   }
 
-  /** Field name → message, for showing 422 errors next to the named input. */
+  /** Field name → a human message, for showing 422 errors next to the named input. */
   fieldErrors(): Record<string, string> {
-    return fieldErrorsFromDetails(this.details, this.message);
+    const out = fieldErrorsFromDetails(this.details, this.message);
+    for (const k of Object.keys(out)) out[k] = humanizeMessage(rowMessage(k, out[k]));
+    return out;
   }
 }
 
@@ -210,9 +212,72 @@ export function newIdempotencyKey(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
 
+const FIELD_LABELS: Record<string, string> = {
+  duration_min: 'Duration',
+  distance_km: 'Distance',
+  weight_kg: 'weight',
+  reps: 'reps',
+  exercise: 'exercise',
+  sets: 'Sets',
+  woke_at: 'Wake-up time',
+  occurred_at: 'Time of training',
+  note: 'Note',
+  style: 'Style',
+  kind: 'Activity kind',
+  username: 'Username',
+  email: 'Email',
+  password: 'Password',
+  timezone: 'Time zone',
+  training_days: 'Training days',
+  weekly_goal: 'Weekly goal',
+  wake_target: 'Wake target',
+  opponent: 'Opponent',
+  goals: 'Goals',
+};
+
+const UNITS: Record<string, string> = { duration_min: ' minutes', distance_km: ' km', weight_kg: ' kg' };
+
+/**
+ * A message about `sets.N.field` that names only the field ("reps must be …") names
+ * the row as people count it ("sets[N].reps must be …", humanized to "Set N+1 reps").
+ */
+function rowMessage(key: string, message: string): string {
+  const m = /^sets\.(\d+)\.([a-z_]+)$/.exec(key);
+  if (!m || /\bsets[[./]/.test(message)) return message;
+  const [, n, field] = m;
+  if (message.startsWith(`${field} `)) return `sets[${n}].${message}`;
+  return `Set ${Number(n) + 1}: ${message}`;
+}
+
+/**
+ * Rewrites the API's developer wording for people: `sets[2].weight_kg must be between
+ * 0 and 500` → `Set 3 weight must be between 0 and 500 kg`, `duration_min is
+ * required` → `Duration is required`.
+ */
+export function humanizeMessage(message: string): string {
+  let unit = '';
+  let out = message.replace(/\bsets(?:\[(\d+)\]|\.(\d+)|\/(\d+))(?:\.|\/)?([a-z_]+)?/g, (_m, a, b, c, f) => {
+    const n = Number(a ?? b ?? c) + 1;
+    if (f && UNITS[f]) unit = UNITS[f];
+    return f ? `Set ${n} ${FIELD_LABELS[f] ?? f.replace(/_/g, ' ')}` : `Set ${n}`;
+  });
+  out = out.replace(/\b(goals)\.(strength|agility|intelligence)\b/g, (_m, _g, k: string) => `${k[0].toUpperCase()}${k.slice(1)} goal`);
+  out = out.replace(/\b([a-z]+_[a-z_]+|kind|sets|note|style|username|email|password|timezone|opponent)\b/g, (m: string) => {
+    if (!FIELD_LABELS[m]) return m;
+    if (UNITS[m]) unit = UNITS[m];
+    return FIELD_LABELS[m];
+  });
+  out = out.replace(/, got (.+)$/, ' (you entered $1)');
+  if (unit && /\d$/.test(out)) out += unit;
+  return out.charAt(0).toUpperCase() + out.slice(1);
+}
+
 /** A human sentence for any thrown error. */
 export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) return e.retryAfter ? `${e.message} (retry in ${e.retryAfter}s)` : e.message;
+  if (e instanceof ApiError) {
+    const m = e.status === 422 ? humanizeMessage(e.message) : e.message;
+    return e.retryAfter ? `${m} (retry in ${e.retryAfter}s)` : m;
+  }
   if (e instanceof Error) return e.message;
   return 'Something went wrong.';
 }

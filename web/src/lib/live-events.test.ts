@@ -67,14 +67,26 @@ describe('liveReducer', () => {
     expect(liveReducer(s, { type: 'stopped' }).status).toBe('idle');
   });
 
-  it('turns events into toasts, keeps the last four, and dismisses', () => {
+  it('turns events into toasts, keeps the last two, and dismisses', () => {
     let s = initialLiveState;
-    for (let i = 0; i < 6; i++) s = liveReducer(s, { type: 'event', event: ev('xp_awarded', { final: i, stat: 'agility' }) });
-    expect(s.toasts.map((t) => t.text)).toEqual(['+2 Agility XP', '+3 Agility XP', '+4 Agility XP', '+5 Agility XP']);
+    for (let i = 0; i < 6; i++) s = liveReducer(s, { type: 'event', event: ev('xp_awarded', { award: { final: i, stat: 'agility' }, total_xp: 100 }) });
+    expect(s.toasts.map((t) => t.text)).toEqual(['+4 Agility XP', '+5 Agility XP']);
     const first = s.toasts[0].id;
     s = liveReducer(s, { type: 'dismiss', id: first });
-    expect(s.toasts).toHaveLength(3);
+    expect(s.toasts).toHaveLength(1);
     expect(s.toasts.some((t) => t.id === first)).toBe(false);
+  });
+
+  it('queues big moments once each', () => {
+    let s = initialLiveState;
+    s = liveReducer(s, { type: 'event', event: ev('level_up', { from: 1, to: 2, title: 'Side Character' }) });
+    s = liveReducer(s, { type: 'event', event: ev('level_up', { from: 1, to: 2, title: 'Side Character' }) });
+    s = liveReducer(s, { type: 'event', event: ev('boss_escaped', { name: 'Gorrath', cutscene: 'He laughs.' }) });
+    expect(s.moments.map((m) => [m.kind, m.title])).toEqual([
+      ['level_up', 'Level 2'],
+      ['boss_escaped', 'Gorrath escaped…'],
+    ]);
+    expect(s.toasts).toEqual([]);
   });
 
   it('ignores silent events', () => {
@@ -85,9 +97,11 @@ describe('liveReducer', () => {
 
 describe('describeEvent', () => {
   it('writes shonen-flavoured lines', () => {
-    expect(describeEvent(ev('level_up', { from: 4, to: 5, title: 'Supporting Cast' }))).toBe('LEVEL UP! Lv 5 — Supporting Cast');
+    expect(describeEvent(ev('xp_awarded', { award: { final: 61, stat: 'strength' }, total_xp: 61 }))).toBe('+61 Strength XP');
+    expect(describeEvent(ev('level_up', { from: 4, to: 5, title: 'Supporting Cast' }))).toBeNull();
     expect(describeEvent(ev('penalty', { amount: -50, reason: 'You get weaker.' }))).toBe('You get weaker. (−50 XP)');
     expect(describeEvent(ev('duel_challenged', { challenger: 'vegeta' }))).toBe('vegeta challenges you to a duel!');
+    expect(describeEvent(ev('duel_challenged', { challenger: 'Goku', opponent: 'vegeta' }), { username: 'goku' })).toBeNull();
   });
 });
 

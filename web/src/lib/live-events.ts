@@ -86,34 +86,75 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-/** A one-line toast for an event, or null for events too chatty to announce. */
-export function describeEvent(e: LiveEvent): string | null {
+/** Who the viewer is, so events about the viewer's own actions read right. */
+export interface Viewer {
+  username?: string;
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** The XP amount of an `xp_awarded` event: `data.award.final` (older shapes too). */
+export function awardedXp(d: Record<string, unknown>): number | undefined {
+  const award = obj(d.award);
+  return num(award.final) ?? num(d.final) ?? num(d.amount) ?? num(d.xp);
+}
+
+/**
+ * A one-line toast for an event, or null for events shown another way (level-ups,
+ * unlocks and boss endings get their own animated moment) or too chatty to announce.
+ */
+export function describeEvent(e: LiveEvent, viewer: Viewer = {}): string | null {
   const d = e.data;
   switch (e.type) {
     case 'xp_awarded': {
-      const amount = num(d.final) ?? num(d.amount) ?? num(d.xp);
-      return amount !== undefined ? `+${formatXp(amount)} ${statLabel(str(d.stat))} XP` : 'XP awarded!';
+      const amount = awardedXp(d);
+      const stat = str(obj(d.award).stat) ?? str(d.stat);
+      return amount !== undefined ? `+${formatXp(amount)} ${statLabel(stat)} XP` : null;
     }
-    case 'level_up':
-      return `LEVEL UP! Lv ${str(d.to) ?? str(d.level) ?? '?'}${str(d.title) ? ` — ${str(d.title)}` : ''}`;
-    case 'skill_unlocked':
-      return `Skill unlocked: ${str(d.name) ?? str(d.skill) ?? 'new skill'}`;
     case 'penalty': {
       const amount = num(d.amount);
       return `${str(d.reason) ?? 'Penalty'}${amount !== undefined ? ` (${signedXp(-Math.abs(amount))} XP)` : ''}`;
     }
-    case 'streak':
-      return num(d.streak) !== undefined ? `Streak: ${num(d.streak)} days` : 'Streak updated';
-    case 'duel_challenged':
-      return `${str(d.challenger) ?? 'A rival'} challenges you to a duel!`;
-    case 'duel_resolved':
-      return str(d.winner) ? `Duel over — ${str(d.winner)} wins!` : 'A duel has been resolved.';
+    case 'duel_challenged': {
+      const challenger = str(d.challenger) ?? str(obj(d.duel).challenger);
+      // The challenger's own screen already says the challenge went out.
+      if (viewer.username && challenger && challenger.toLowerCase() === viewer.username.toLowerCase()) return null;
+      return `${challenger ?? 'A rival'} challenges you to a duel!`;
+    }
+    case 'duel_resolved': {
+      const winner = str(d.winner) ?? str(obj(d.duel).winner);
+      return winner ? `Duel over — ${winner} wins!` : 'A duel has been resolved.';
+    }
     case 'boss_damaged':
       return 'Direct hit on this week’s boss!';
+    default:
+      return null;
+  }
+}
+
+/** The big moments that get a full-screen animation instead of a toast. */
+export type MomentKind = 'level_up' | 'skill_unlocked' | 'boss_defeated' | 'boss_escaped';
+
+export interface Moment {
+  id: number;
+  kind: MomentKind;
+  title: string;
+  detail?: string;
+}
+
+export function momentFor(e: LiveEvent): Omit<Moment, 'id'> | null {
+  const d = e.data;
+  switch (e.type) {
+    case 'level_up':
+      return { kind: 'level_up', title: `Level ${str(d.to) ?? str(d.level) ?? '?'}`, detail: str(d.title) };
+    case 'skill_unlocked':
+      return { kind: 'skill_unlocked', title: str(d.name) ?? str(d.skill) ?? 'New skill', detail: 'Skill unlocked' };
     case 'boss_defeated':
-      return 'BOSS DEFEATED! 🏆';
+      return { kind: 'boss_defeated', title: `${str(d.name) ?? 'The boss'} defeated!`, detail: str(obj(d.reward).badge) ?? str(d.badge) };
     case 'boss_escaped':
-      return 'The boss escaped… watch the cutscene.';
+      return { kind: 'boss_escaped', title: `${str(d.name) ?? 'The boss'} escaped…`, detail: str(d.cutscene) };
     default:
       return null;
   }
@@ -132,7 +173,10 @@ export interface LiveState {
   /** Failed connection attempts since the last successful open. */
   attempt: number;
   toasts: Toast[];
+  /** Big moments waiting to be shown, oldest first (one at a time). */
+  moments: Moment[];
   nextId: number;
+  viewer: Viewer;
 }
 
 export type LiveAction =
@@ -141,11 +185,14 @@ export type LiveAction =
   | { type: 'closed' }
   | { type: 'stopped' }
   | { type: 'event'; event: LiveEvent }
-  | { type: 'dismiss'; id: number };
+  | { type: 'viewer'; viewer: Viewer }
+  | { type: 'dismiss'; id: number }
+  | { type: 'moment_done'; id: number };
 
-export const initialLiveState: LiveState = { status: 'idle', attempt: 0, toasts: [], nextId: 1 };
+export const initialLiveState: LiveState = { status: 'idle', attempt: 0, toasts: [], moments: [], nextId: 1, viewer: {} };
 
-const MAX_TOASTS = 4;
+/** At most this many toasts on screen; older ones make way. */
+export const MAX_TOASTS = 2;
 
 export function liveReducer(state: LiveState, action: LiveAction): LiveState {
   switch (action.type) {
@@ -158,13 +205,24 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
     case 'stopped':
       return { ...state, status: 'idle', attempt: 0 };
     case 'event': {
-      const text = describeEvent(action.event);
+      const moment = momentFor(action.event);
+      if (moment) {
+        // The same moment twice in a row (two tabs' worth of events, a replay) shows once.
+        const last = state.moments[state.moments.length - 1];
+        if (last && last.kind === moment.kind && last.title === moment.title) return state;
+        return { ...state, moments: [...state.moments, { ...moment, id: state.nextId }], nextId: state.nextId + 1 };
+      }
+      const text = describeEvent(action.event, state.viewer);
       if (!text) return state;
       const toast = { id: state.nextId, type: action.event.type, text };
       return { ...state, toasts: [...state.toasts, toast].slice(-MAX_TOASTS), nextId: state.nextId + 1 };
     }
+    case 'viewer':
+      return { ...state, viewer: action.viewer };
     case 'dismiss':
       return { ...state, toasts: state.toasts.filter((t) => t.id !== action.id) };
+    case 'moment_done':
+      return { ...state, moments: state.moments.filter((m) => m.id !== action.id) };
     default:
       return state;
   }

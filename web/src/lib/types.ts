@@ -1,4 +1,17 @@
-/** Shapes of the REST contract (spec/api.md). Servers may send more fields than listed. */
+/**
+ * Shapes of the REST contract (spec/api.md). Request bodies come from the types
+ * generated from the server's OpenAPI document (`api-types.ts`, made by
+ * scripts/gen-web-types); response shapes are written here until the document
+ * describes them, and should then be replaced by `Schemas[...]` the same way.
+ */
+import type { components } from './api-types';
+
+/** The generated schemas of the server's OpenAPI document. */
+export type Schemas = components['schemas'];
+export type RegisterInput = Schemas['RegisterInput'];
+export type LoginInput = Schemas['LoginInput'];
+export type SettingsInput = Schemas['SettingsInput'];
+export type ChallengeInput = Schemas['ChallengeInput'];
 
 export type Id = string | number;
 
@@ -9,11 +22,7 @@ export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const STAT_NAMES: StatName[] = ['strength', 'agility', 'intelligence', 'fighting', 'discipline'];
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-export interface Goals {
-  strength: number;
-  agility: number;
-  intelligence: number;
-}
+export type Goals = Schemas['GoalsInput'];
 
 export interface Buff {
   name: string;

@@ -1,6 +1,6 @@
 //! The HTTP surface: every route wired in one place, the OpenAPI document generated
 //! from the same annotated handlers (so it cannot drift), and the middleware stack
-//! (metrics, rate limits, body limit, idempotency, panics → 500 JSON).
+//! REST and gRPC share (see `router`).
 
 pub mod accounts;
 pub mod activities;
@@ -97,6 +97,23 @@ pub fn openapi_document(dev_clock: bool) -> serde_json::Value {
     openapi::complete(api(dev_clock).1)
 }
 
+/// The whole service on one port. REST and gRPC go through ONE middleware stack
+/// (outermost first):
+///
+/// 1. panics → 500;
+/// 2. request id: `x-request-id` accepted (or generated), recorded on the request's
+///    log span and echoed on every response, REST, gRPC and web UI alike;
+/// 3. unknown gRPC services → UNIMPLEMENTED (never the web UI);
+/// 4. metrics (`track`): REST by route, gRPC by method and status code;
+/// 5. rate limits per client address and per token, one budget for both protocols;
+/// 6. authentication: a bearer token (REST header or gRPC metadata, the same
+///    `authorization` entry) is resolved once into the request's `Auth`;
+/// 7. body limits: 1 MiB for REST JSON (images have their own 5 MiB limit); gRPC
+///    messages are capped by the gRPC server (`grpc::MAX_MESSAGE_BYTES`).
+///
+/// Around it all, the security headers (`nosniff`, Referrer-Policy). Inside, REST
+/// alone has idempotency (`Idempotency-Key`) and the path/query text check. Errors
+/// raised by the stack answer in the caller's protocol (`reject`).
 pub fn router(state: Arc<AppState>) -> Router {
     // The web pages' policy, worked out once. Images and replays may come from the
     // object store's own origin (S3 presigned links): it is allowed when so.
@@ -105,7 +122,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let doc: Bytes = serde_json::to_vec(&openapi::complete(doc))
         .unwrap_or_default()
         .into();
-    Router::new()
+    let rest = Router::new()
         .merge(api)
         .route("/api/v1/ws", get(ws::connect))
         .route(
@@ -125,31 +142,117 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             idempotency::layer,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
-        // Bad text in the path or query → 422 before any handler (bodies: ApiJson).
+        // Bad text in the path or query → 422 before any handler (bodies: ApiJson;
+        // gRPC messages: `grpc::convert`).
         .layer(middleware::from_fn(text::reject_invalid_text))
+        // Early 413 on a declared oversize body; 503 at once while the database is down.
         .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
-        .layer(DefaultBodyLimit::max(1024 * 1024))
-        .layer(middleware::from_fn(track))
+        // Errors the stack or the router built without a body (405, rejections) get
+        // the contract's error body.
         .layer(middleware::from_fn(envelope))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                ApiError::internal("handler panicked").into_response()
-            },
-        ))
-        .with_state(state.clone())
+        .with_state(state.clone());
+    rest
         // gRPC shares the port: requests for its service paths go to tonic.
         .merge(crate::grpc::router(state.clone()))
-        // Set after the merge, replacing tonic's own fallback: anything else is the
-        // web UI, whose pages carry the Content-Security-Policy.
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn(track))
+        // Set after the layers above, replacing tonic's own fallback: anything else
+        // is the web UI (not rate limited, not counted), whose pages carry the
+        // Content-Security-Policy.
         .fallback(
             move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
                 web::serve(csp.clone(), uri, headers)
             },
         )
+        .layer(middleware::from_fn(unknown_grpc_service))
+        .layer(middleware::from_fn(request_id))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::internal("handler panicked").into_response()
+            },
+        ))
         // Outermost, so it covers every response above (API, errors, ops, gRPC and
         // the web UI): `nosniff` and a Referrer-Policy.
         .layer(middleware::from_fn(web::security_headers))
+}
+
+/// An error raised by the middleware, in the caller's protocol: the contract's JSON
+/// body for REST, a gRPC status (same mapping as the gRPC methods) for gRPC.
+fn reject(grpc: bool, e: ApiError) -> Response {
+    if grpc {
+        crate::grpc::error_response(e)
+    } else {
+        e.into_response()
+    }
+}
+
+/// The request's id: the caller's `x-request-id` when it is sane, else a fresh one.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+const REQUEST_ID: &str = "x-request-id";
+
+fn request_id_of(headers: &axum::http::HeaderMap) -> String {
+    let given = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()));
+    match given {
+        Some(v) => v.to_string(),
+        None => {
+            let mut bytes = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            hex::encode(bytes)
+        }
+    }
+}
+
+/// Gives every request an id: on its log span (so every line logged while serving it
+/// carries it) and echoed in the response (headers; for gRPC, response metadata).
+async fn request_id(mut req: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let id = request_id_of(req.headers());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    span.in_scope(|| tracing::debug!(status = resp.status().as_u16(), "served"));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID, v);
+    }
+    resp
+}
+
+/// A gRPC call for a service this server does not have answers UNIMPLEMENTED
+/// (without this it would reach the web UI's fallback: HTTP 200 text/html).
+async fn unknown_grpc_service(req: Request, next: Next) -> Response {
+    if crate::grpc::is_grpc(req.headers()) && !crate::grpc::is_known_service(req.uri().path()) {
+        return crate::grpc::unimplemented_response(req.uri().path());
+    }
+    next.run(req).await
+}
+
+/// Resolves a bearer token once for REST and gRPC: the `Auth` extension the REST
+/// extractor and the gRPC methods read. A missing or unknown token is left to the
+/// operation (some need none); an error here is retried, and reported, there.
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if let Some(token) = bearer_token(req.headers())
+        && let Ok(Some(player_id)) = crate::services::hot::token_player(&state, token).await
+    {
+        req.extensions_mut()
+            .insert(crate::extract::Auth { player_id });
+    }
+    next.run(req).await
 }
 
 async fn api_not_found() -> ApiError {
@@ -199,24 +302,52 @@ async fn envelope(req: Request, next: Next) -> Response {
 }
 
 /// Request counts and latencies by route.
+/// Request counts and latencies: REST by route, gRPC by method (`/shonen.v1.Shonen/
+/// GetMe`) and status code (as sent in the response headers: a failed call's code;
+/// a streamed reply counts as OK when it starts).
 async fn track(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let grpc = crate::grpc::is_grpc(req.headers());
+    let route = if grpc {
+        req.uri().path().to_string()
+    } else {
+        req.extensions()
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "unmatched".into())
+    };
     let method = req.method().to_string();
     let started = std::time::Instant::now();
     let resp = next.run(req).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    if grpc {
+        let code = resp
+            .headers()
+            .get("grpc-status")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i32>().ok())
+            .map_or(tonic::Code::Ok, tonic::Code::from);
+        // Unknown methods share one label, so callers cannot grow the series.
+        let method = if code == tonic::Code::Unimplemented {
+            "unknown".to_string()
+        } else {
+            route
+        };
+        let code = format!("{code:?}");
+        metrics::counter!("shonen_grpc_requests_total", "method" => method.clone(), "code" => code)
+            .increment(1);
+        metrics::histogram!("shonen_grpc_request_seconds", "method" => method).record(elapsed);
+        return resp;
+    }
     let status = resp.status().as_u16().to_string();
     metrics::counter!("shonen_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("shonen_http_request_seconds", "route" => route, "method" => method)
-        .record(started.elapsed().as_secs_f64());
+        .record(elapsed);
     resp
 }
 
-/// Per-client-address and per-token request budgets.
+/// Per-client-address and per-token request budgets, shared by REST and gRPC (one
+/// counter per address and per token, whichever protocol the calls use).
 async fn rate_limit(
     State(state): State<Arc<AppState>>,
     client::ClientIp(ip): client::ClientIp,
@@ -224,13 +355,14 @@ async fn rate_limit(
     next: Next,
 ) -> Response {
     let per_minute = state.config.rate_limit_per_minute;
+    let grpc = crate::grpc::is_grpc(req.headers());
     if let Err(e) = state.limiter.check(&format!("ip:{ip}"), per_minute) {
-        return e.into_response();
+        return reject(grpc, e);
     }
     if let Some(token) = bearer_token(req.headers())
         && let Err(e) = state.limiter.check(&format!("token:{token}"), per_minute)
     {
-        return e.into_response();
+        return reject(grpc, e);
     }
     next.run(req).await
 }

@@ -37,8 +37,10 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Dashboard>
             parts
         }
     };
-    // The boss is read through the cache; a miss computes and caches it.
-    let boss = match hot::boss(&state, p.id).await {
+    // The boss is read through the cache; a miss computes and caches it. A cached
+    // boss of another week (the week turned since it was cached, and a fight that had
+    // already ended mid-week leaves nothing for the rollover to clear) is a miss.
+    let boss = match hot::boss(&state, p.id, &this_week.to_string()).await {
         Some(b) => b,
         None => {
             let b = boss::current(&state, p.id).await?;
@@ -160,6 +162,11 @@ pub async fn profile(
         stats: progress::stats_of(&p),
         streak: progress::display_streak(&p, trained),
         badges: boss::badges(&state, p.id).await?,
+        // Public, like the profile: an `<img src>` needs no token.
+        avatar_url: p
+            .avatar_key
+            .as_ref()
+            .map(|_| crate::services::media::avatar_path(&p.username)),
         username: p.username,
         class: p.class,
         level,

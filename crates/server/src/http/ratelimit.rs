@@ -1,5 +1,6 @@
 //! Fixed-window request budgets per key (an IP, a player, a login name). Over budget
 //! the caller gets 429 with `Retry-After` set to the seconds left in the window.
+//! Per-address budgets key on `http::client::ClientIp` (trusted proxies aware).
 
 use crate::clock::Clock;
 use crate::error::ApiError;

@@ -6,9 +6,9 @@
 //! added to every response of the service by `security_headers`.
 //!
 //! Compression: text assets are sent brotli- or gzip-compressed when the client
-//! accepts it. Each file is compressed once per process, on its first request (on
-//! the blocking pool, at the best ratio), and kept in memory; later requests cost
-//! no CPU. This keeps the build free of a compression step and the binary at one
+//! accepts it. Each file is compressed once per process (on the blocking pool, at
+//! the best ratio, started at start-up by `warm_up`) and kept in memory; requests
+//! never wait for it and cost no CPU. This keeps the build free of a compression step and the binary at one
 //! copy of each file, where compressing per response (a tower-http layer) would
 //! spend the CPU again on every request for a bundle that never changes.
 //!
@@ -140,33 +140,65 @@ fn compress(data: &[u8], enc: Encoding) -> std::io::Result<Vec<u8>> {
     }
 }
 
-type Compressed = Mutex<HashMap<(String, Encoding), Arc<OnceLock<Option<Bytes>>>>>;
+/// A file's compressed form: being made, or made (`None`: no smaller than the file).
+#[derive(Clone)]
+enum Slot {
+    Pending,
+    Ready(Option<Bytes>),
+}
 
-/// `path`'s bytes in `enc`, compressed on first use and kept; `None` when
-/// compressing failed or did not make the file smaller.
-async fn compressed(path: &str, data: Bytes, enc: Encoding) -> Option<Bytes> {
+type Compressed = Mutex<HashMap<(String, Encoding), Slot>>;
+
+fn cache() -> &'static Compressed {
     static CACHE: OnceLock<Compressed> = OnceLock::new();
-    let slot = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry((path.to_string(), enc))
-        .or_default()
-        .clone();
-    if let Some(done) = slot.get() {
-        return done.clone();
+    CACHE.get_or_init(Default::default)
+}
+
+/// `path`'s bytes in `enc` when they are ready. The first request for a file
+/// starts compressing it on the blocking pool and is itself answered uncompressed,
+/// so no request ever waits for the (slow, best-ratio) compressor.
+fn compressed(path: &str, data: &Bytes, enc: Encoding) -> Option<Bytes> {
+    let key = (path.to_string(), enc);
+    {
+        let mut map = cache().lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&key) {
+            Some(Slot::Ready(done)) => return done.clone(),
+            Some(Slot::Pending) => return None,
+            None => {
+                map.insert(key.clone(), Slot::Pending);
+            }
+        }
     }
-    let made = tokio::task::spawn_blocking(move || {
-        compress(&data, enc)
+    let data = data.clone();
+    // Detached: the task runs to the end without anyone awaiting its handle.
+    drop(tokio::task::spawn_blocking(move || {
+        let made = compress(&data, enc)
             .ok()
             .filter(|c| c.len() < data.len())
-            .map(Bytes::from)
-    })
-    .await
-    .ok()
-    .flatten();
-    // Two first requests may both compress; the first result is kept.
-    slot.get_or_init(|| made).clone()
+            .map(Bytes::from);
+        cache()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, Slot::Ready(made));
+    }));
+    None
+}
+
+/// Compresses every embedded text file in the background (at start-up), so the
+/// first visitors already get compressed files.
+pub fn warm_up() {
+    for path in Assets::iter() {
+        let mime = mime_guess::from_path(path.as_ref()).first_or_octet_stream();
+        if let Some(file) = Assets::get(&path)
+            && compressible(mime.as_ref())
+            && file.data.len() > 1024
+        {
+            let data = Bytes::from(file.data.into_owned());
+            for enc in [Encoding::Brotli, Encoding::Gzip] {
+                compressed(&path, &data, enc);
+            }
+        }
+    }
 }
 
 /// Vite's hashed output: `assets/<name>-<hash>.<ext>`, the hash 8+ URL-safe chars.
@@ -219,7 +251,7 @@ pub async fn serve(csp: Arc<str>, uri: Uri, headers: HeaderMap) -> Response {
     if compressible(&mime)
         && data.len() > 1024
         && let Some(enc) = accepted(&headers)
-        && let Some(c) = compressed(path, data, enc).await
+        && let Some(c) = compressed(path, &data, enc)
     {
         body = c;
         encoding = Some(enc);

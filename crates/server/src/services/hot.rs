@@ -211,10 +211,12 @@ pub async fn invalidate_dashboard(state: &AppState, id: i64) {
     }
 }
 
-/// The cached boss slot of the player, if the bosses feature has set one.
-pub async fn boss(state: &AppState, id: i64) -> Option<crate::model::Boss> {
+/// The cached boss slot of the player, if one is set for the local week starting on
+/// `week_start` (a boss cached last week is not this week's, whatever its TTL says).
+pub async fn boss(state: &AppState, id: i64, week_start: &str) -> Option<crate::model::Boss> {
     let json = state.cache.get(&boss_key(id)).await.ok()??;
-    serde_json::from_str(&json).ok()
+    let boss: crate::model::Boss = serde_json::from_str(&json).ok()?;
+    (boss.week_start == week_start).then_some(boss)
 }
 
 /// Caches this week's boss state (the `boss` object of the contract).

@@ -12,6 +12,14 @@
 //!
 //! Members are zero-padded player ids, so ties (equal XP) order by id descending in
 //! Redis, in memory and in SQL alike.
+//!
+//! Announcements: after a write, the board is marked changed; a per-instance task
+//! compares the board's top 50 with the last announced one (kept in the cache, so
+//! all instances agree) and, when it differs, broadcasts a `leaderboard` event
+//! `{scope, class?}` to every connection. A cache key with a one-second TTL, taken
+//! with SET NX before each comparison, keeps announcements of one board to at most
+//! one a second across instances; a change that meets a taken key is retried after
+//! it expires, so the last change of a burst is always announced.
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -36,6 +44,149 @@ pub const MAX_LIMIT: usize = 100;
 pub struct Rebuilds {
     lock: Mutex<()>,
     pages: std::sync::Mutex<HashMap<(String, usize), HeldPage>>,
+    announcer: Arc<Announcer>,
+}
+
+/// How many entries a `leaderboard` announcement watches.
+pub const ANNOUNCED_TOP: usize = 50;
+/// At most one announcement per board per this interval, across instances.
+pub const ANNOUNCE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Boards changed since their last comparison, waiting for the announcer task.
+#[derive(Default)]
+struct Announcer {
+    /// Board key → the event's `data` (`{scope, class?}`).
+    changed: std::sync::Mutex<HashMap<String, Value>>,
+    wake: tokio::sync::Notify,
+    started: std::sync::atomic::AtomicBool,
+}
+
+impl Announcer {
+    fn mark(&self, key: String, data: Value) {
+        self.changed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_insert(data);
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Vec<(String, Value)> {
+        self.changed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect()
+    }
+}
+
+/// The `data` of a board's `leaderboard` event (every week's board is `weekly`: it
+/// is the current board of the players in that week).
+fn announced_scope(scope: BoardScope<'_>) -> Value {
+    match scope {
+        BoardScope::Global => json!({ "scope": "global" }),
+        BoardScope::Week(_) => json!({ "scope": "weekly" }),
+        BoardScope::Class(c) => json!({ "scope": "class", "class": c }),
+    }
+}
+
+/// Marks boards changed, starting the announcer task on first use.
+fn changed(state: &AppState, boards: Vec<(String, Value)>) {
+    let announcer = &state.rebuilds.announcer;
+    if !announcer
+        .started
+        .swap(true, std::sync::atomic::Ordering::AcqRel)
+    {
+        tokio::spawn(announce_loop(
+            Arc::downgrade(announcer),
+            state.cache.clone(),
+            state.events.clone(),
+        ));
+    }
+    for (key, data) in boards {
+        announcer.mark(key, data);
+    }
+}
+
+/// The announcer task of this instance: compares changed boards' tops with the
+/// last announced ones and broadcasts the differences.
+async fn announce_loop(
+    announcer: std::sync::Weak<Announcer>,
+    cache: Arc<crate::cache::Cache>,
+    events: crate::events::Events,
+) {
+    let mut waiting: Vec<(String, Value)> = Vec::new();
+    loop {
+        // The task ends once the service state (holding the announcer) is gone.
+        let Some(a) = announcer.upgrade() else { return };
+        for (key, data) in a.take() {
+            if !waiting.iter().any(|(k, _)| *k == key) {
+                waiting.push((key, data));
+            }
+        }
+        if waiting.is_empty() {
+            // A mark made after `take` left a permit in `wake`: nothing is lost.
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(5), a.wake.notified()).await;
+            continue;
+        }
+        drop(a);
+        let mut retry = Vec::new();
+        for (key, data) in waiting.drain(..) {
+            match announce(&cache, &events, &key, &data).await {
+                Ok(true) => {}
+                // Compared by some instance within the second: again after it.
+                Ok(false) => retry.push((key, data)),
+                Err(e) => {
+                    tracing::warn!(error = %e, board = %key, "leaderboard announcement skipped");
+                }
+            }
+        }
+        waiting = retry;
+        if !waiting.is_empty() {
+            tokio::time::sleep(ANNOUNCE_EVERY / 4).await;
+        }
+    }
+}
+
+/// Compares the board's top with the last announced one and broadcasts if it
+/// differs. `Ok(false)`: the board was compared less than `ANNOUNCE_EVERY` ago (by
+/// any instance); compare again later.
+async fn announce(
+    cache: &crate::cache::Cache,
+    events: &crate::events::Events,
+    key: &str,
+    data: &Value,
+) -> crate::cache::CacheResult<bool> {
+    if !cache
+        .set_nx(&format!("{key}:announcing"), "1", Some(ANNOUNCE_EVERY))
+        .await?
+    {
+        return Ok(false);
+    }
+    let top = cache.ztop(key, ANNOUNCED_TOP).await?;
+    let mut seen = String::with_capacity(top.len() * 24);
+    for (m, xp) in &top {
+        seen.push_str(m);
+        seen.push(':');
+        seen.push_str(&xp.to_string());
+        seen.push(',');
+    }
+    let last_key = format!("{key}:announced");
+    if cache.get(&last_key).await?.as_deref() == Some(seen.as_str()) {
+        return Ok(true);
+    }
+    // Weeks' boards stop changing; their last announced top need not stay forever.
+    cache
+        .set(
+            &last_key,
+            &seen,
+            Some(std::time::Duration::from_secs(14 * 86_400)),
+        )
+        .await?;
+    events.broadcast("leaderboard", data.clone()).await;
+    metrics::counter!("shonen_leaderboard_announcements_total").increment(1);
+    Ok(true)
 }
 
 /// A rendered top page and the board revision it was rendered for.
@@ -157,12 +308,20 @@ async fn write_scores(state: &AppState, p: &PlayerRow, week: &str, week_xp: Opti
     let cache = &state.cache;
     let result = async {
         let mut boards = vec![
-            (board_key(BoardScope::Global), p.total_xp),
-            (board_key(BoardScope::Class(&p.class)), p.total_xp),
+            (BoardScope::Global, p.total_xp),
+            (BoardScope::Class(&p.class), p.total_xp),
         ];
         if let Some(xp) = week_xp {
-            boards.push((board_key(BoardScope::Week(week)), xp));
+            boards.push((BoardScope::Week(week), xp));
         }
+        let scopes: Vec<(String, Value)> = boards
+            .iter()
+            .map(|(scope, _)| (board_key(*scope), announced_scope(*scope)))
+            .collect();
+        let boards: Vec<(String, i64)> = boards
+            .into_iter()
+            .map(|(scope, xp)| (board_key(scope), xp))
+            .collect();
         cache.set(&card_key(p.id), &card, None).await?;
         for (key, score) in &boards {
             cache.zset(key, &m, *score).await?;
@@ -171,6 +330,7 @@ async fn write_scores(state: &AppState, p: &PlayerRow, week: &str, week_xp: Opti
         for (key, _) in &boards {
             cache.set(&format!("{key}:rev"), &new_rev(), None).await?;
         }
+        changed(state, scopes);
         Ok::<(), crate::cache::CacheError>(())
     }
     .await;
@@ -192,7 +352,10 @@ pub async fn class_changed(state: &AppState, p: &PlayerRow, old_class: &str) {
         state
             .cache
             .set(&format!("{old_board}:rev"), &new_rev(), None)
-            .await
+            .await?;
+        let old = BoardScope::Class(old_class);
+        changed(state, vec![(board_key(old), announced_scope(old))]);
+        Ok::<(), crate::cache::CacheError>(())
     };
     if let Err(e) = removed.await {
         tracing::warn!(error = %e, "leaderboard class change; will repair");

@@ -336,3 +336,34 @@ pub fn strength(sets: usize, kg: f64, reps: u32, minutes: f64) -> Value {
         .collect();
     json!({"kind": "strength", "sets": sets, "duration_min": minutes})
 }
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A WebSocket to `/api/v1/ws?<query>`.
+pub async fn ws_connect(app: &TestApp, query: &str) -> Ws {
+    let url = format!("{}/api/v1/ws?{query}", app.base.replacen("http", "ws", 1));
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket connects");
+    ws
+}
+
+/// Two instances (A, B) on one fresh PostgreSQL database and the given Redis,
+/// sharing a key prefix like two nodes of one deployment. `None` without PostgreSQL.
+pub async fn two_instances(redis_url: &str) -> Option<(TestApp, TestApp)> {
+    postgres_admin_url()?;
+    let prefix = unique_prefix();
+    let url = redis_url.to_string();
+    let p2 = prefix.clone();
+    let a = TestApp::spawn_with(Backend::Postgres, move |c| {
+        c.redis_url = Some(url);
+        c.redis_prefix = p2;
+    })
+    .await;
+    let mut cfg = config(&a.database_url, &a.data_dir);
+    cfg.redis_url = Some(redis_url.to_string());
+    cfg.redis_prefix = prefix;
+    let b = TestApp::start(cfg, Backend::Postgres).await;
+    Some((a, b))
+}

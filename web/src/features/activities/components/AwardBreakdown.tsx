@@ -53,6 +53,11 @@ export function AwardBreakdown({ award, title = 'Award' }: { award: Award; title
           </tr>
         </tbody>
       </table>
+      {award.factors.some((f) => f.name === 'consistency' && f.value < 1) ? (
+        <p className="muted award-explain">
+          Consistency grows with the days you trained in the last week: ×0.8 on a first session, up to ×1.25 after five. Keep showing up.
+        </p>
+      ) : null}
       {award.capped ? <p className="award-note">Daily cap reached: only part of this activity earned XP.</p> : null}
       {award.level_up ? (
         <div className="award-levelup" role="status">

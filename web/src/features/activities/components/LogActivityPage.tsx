@@ -1,21 +1,42 @@
-/** Log an activity: pick a kind, fill its fields, see the award breakdown. */
-import { useRef, useState, type FormEvent } from 'react';
+/**
+ * Log an activity — the main screen at the gym: pick a kind, fill its fields, see the
+ * award. Without a connection the activity is queued on the device and sent (with
+ * the same Idempotency-Key) when the connection returns.
+ */
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner } from '../../../components/ui/Status';
 import { isApiError, newIdempotencyKey } from '../../../lib/api';
+import { lastSets } from '../../../lib/strength-history';
 import type { ActivityKind, ActivityWithAward } from '../../../lib/types';
 import { buildActivityInput, initialFormState, isPlacedField, KIND_INFO, KINDS, type ActivityFormState } from '../activity-form';
 import { useCreateActivity } from '../api/create-activity';
+import { useRecentActivities } from '../api/recent-strength';
+import { enqueue } from '../offline/queue';
+import { useOfflineQueue } from '../offline/use-offline-queue';
 import { AwardBreakdown } from './AwardBreakdown';
+import { RestTimer } from './RestTimer';
 import { SetsEditor } from './SetsEditor';
+
+function focusHeading() {
+  // The result replaces the form: bring its heading (not the sticky bar) into view.
+  requestAnimationFrame(() => {
+    window.scrollTo?.(0, 0);
+    document.querySelector<HTMLElement>('#main h1')?.focus({ preventScroll: true });
+  });
+}
 
 export function LogActivityPage() {
   const [form, setForm] = useState<ActivityFormState>(() => initialFormState());
   const [result, setResult] = useState<ActivityWithAward | null>(null);
+  const [queued, setQueued] = useState(false);
   const create = useCreateActivity();
+  const recent = useRecentActivities();
+  const queue = useOfflineQueue();
+  const history = useMemo(() => lastSets(recent.data?.items ?? []), [recent.data]);
   // One key per attempt: a network retry reuses it, so a double submit never logs twice.
   const keyRef = useRef(newIdempotencyKey());
 
@@ -24,18 +45,36 @@ export function LogActivityPage() {
   const placed = Object.keys(fieldErrors).some((k) => isPlacedField(form.kind, k));
   const set = <K extends keyof ActivityFormState>(k: K, v: ActivityFormState[K]) => setForm((f) => ({ ...f, [k]: v }));
 
+  const keepForLater = async () => {
+    await enqueue(keyRef.current, buildActivityInput(form));
+    keyRef.current = newIdempotencyKey();
+    create.reset();
+    setQueued(true);
+    focusHeading();
+  };
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      void keepForLater();
+      return;
+    }
     create.mutate(
       { input: buildActivityInput(form), idempotencyKey: keyRef.current },
       {
         onSuccess: (res) => {
           keyRef.current = newIdempotencyKey();
           setResult(res);
+          focusHeading();
         },
         onError: (err) => {
+          // No answer at all: keep it on the device, same key, and send it later.
+          if (isApiError(err) && err.status === 0) {
+            void keepForLater();
+            return;
+          }
           // The server answered, so the next attempt is a new request.
-          if (isApiError(err) && err.status !== 0) keyRef.current = newIdempotencyKey();
+          if (isApiError(err)) keyRef.current = newIdempotencyKey();
         },
       },
     );
@@ -46,6 +85,31 @@ export function LogActivityPage() {
     setForm((f) => ({ ...f, kind }));
   };
 
+  const again = () => {
+    setResult(null);
+    setQueued(false);
+    create.reset();
+    setForm(initialFormState(form.kind));
+  };
+
+  if (queued) {
+    return (
+      <div className="page narrow">
+        <PageHeader title="Saved on this phone" kicker="No connection" />
+        <Card>
+          <p>Your training is kept here and will be sent as soon as you're back online. You'll get the XP then.</p>
+          <QueueList items={queue.items} onDiscard={queue.discard} />
+          <div className="row gap">
+            <Button onClick={again}>Log another</Button>
+            <Link className="btn btn-ghost" to="/">
+              Back to dashboard
+            </Link>
+          </div>
+        </Card>
+      </div>
+    );
+  }
+
   if (result) {
     return (
       <div className="page narrow">
@@ -53,15 +117,7 @@ export function LogActivityPage() {
         <Card>
           <AwardBreakdown award={result.award} />
           <div className="row gap">
-            <Button
-              onClick={() => {
-                setResult(null);
-                create.reset();
-                setForm(initialFormState(form.kind));
-              }}
-            >
-              Log another
-            </Button>
+            <Button onClick={again}>Log another</Button>
             <Link className="btn btn-ghost" to="/">
               Back to dashboard
             </Link>
@@ -78,32 +134,36 @@ export function LogActivityPage() {
   return (
     <div className="page narrow">
       <PageHeader title="Log training" kicker="Every rep counts" />
+      {queue.items.length ? (
+        <Card title="Waiting to be sent">
+          <QueueList items={queue.items} onDiscard={queue.discard} />
+        </Card>
+      ) : null}
       <Card>
         <form onSubmit={submit} noValidate className="stack" aria-label="Log activity">
-          <div className="kind-picker" role="radiogroup" aria-label="Activity kind">
+          <fieldset className="kind-picker">
+            <legend className="sr-only">Activity kind</legend>
             {KINDS.map((k) => (
-              <button
-                key={k}
-                type="button"
-                role="radio"
-                aria-checked={form.kind === k}
-                className={`kind-option${form.kind === k ? ' selected' : ''}`}
-                data-kind={k}
-                onClick={() => pickKind(k)}
-              >
-                <span className="kind-icon" aria-hidden>
+              <label key={k} className={`kind-option${form.kind === k ? ' selected' : ''}`} data-kind={k}>
+                <input type="radio" name="kind" value={k} checked={form.kind === k} onChange={() => pickKind(k)} className="sr-only" />
+                <span className="kind-icon" aria-hidden="true">
                   {KIND_INFO[k].icon}
                 </span>
                 <span>{KIND_INFO[k].label}</span>
-              </button>
+              </label>
             ))}
-          </div>
+          </fieldset>
           {fieldErrors.kind ? <small className="field-error">{fieldErrors.kind}</small> : null}
           <p className="muted">
             {info.hint} Trains <strong>{info.stat}</strong>.
           </p>
 
-          {form.kind === 'strength' ? <SetsEditor rows={form.sets} onChange={(rows) => set('sets', rows)} errors={fieldErrors} /> : null}
+          {form.kind === 'strength' ? (
+            <>
+              <SetsEditor rows={form.sets} onChange={(rows) => set('sets', rows)} errors={fieldErrors} history={history} />
+              <RestTimer />
+            </>
+          ) : null}
 
           {form.kind === 'run' ? (
             <InputField label="Distance (km)" name="distance_km" type="number" inputMode="decimal" min={0} step="any" value={form.distance_km} onChange={(e) => set('distance_km', e.target.value)} error={fieldErrors.distance_km} />
@@ -121,7 +181,7 @@ export function LogActivityPage() {
             <InputField label="Woke at (local time)" name="woke_at" type="time" value={form.woke_at} onChange={(e) => set('woke_at', e.target.value)} error={fieldErrors.woke_at} />
           ) : null}
 
-          <details className="more-fields">
+          <details className="more-fields" open={!!(fieldErrors.occurred_at || fieldErrors.note) || undefined}>
             <summary>When &amp; notes</summary>
             <InputField
               label="When (leave empty for now)"
@@ -142,5 +202,27 @@ export function LogActivityPage() {
         </form>
       </Card>
     </div>
+  );
+}
+
+function QueueList({ items, onDiscard }: { items: { key: string; input: { kind: string }; queued_at: string; error?: string }[]; onDiscard: (key: string) => void }) {
+  if (!items.length) return null;
+  return (
+    <ul className="queue-list" data-testid="offline-queue">
+      {items.map((q) => (
+        <li key={q.key} className="queue-item">
+          <span aria-hidden="true">{KIND_INFO[q.input.kind as ActivityKind]?.icon ?? '•'}</span>
+          <span className="grow">
+            {KIND_INFO[q.input.kind as ActivityKind]?.label ?? q.input.kind} · {new Date(q.queued_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+            {q.error ? <small className="field-error"> — refused: {q.error}</small> : <small className="muted"> — queued</small>}
+          </span>
+          {q.error ? (
+            <button type="button" className="btn btn-ghost btn-sm" onClick={() => onDiscard(q.key)}>
+              Discard
+            </button>
+          ) : null}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -3,20 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, newIdempotencyKey } from '../../../lib/api';
 import { queryKeys } from '../../../lib/query-keys';
 import { tokenStore } from '../../../lib/token';
-import type { AuthResponse, Goals } from '../../../lib/types';
-
-export interface RegisterInput {
-  username: string;
-  email: string;
-  password: string;
-  timezone?: string;
-  goals: Goals;
-}
-
-export interface LoginInput {
-  username: string;
-  password: string;
-}
+import type { AuthResponse, LoginInput, RegisterInput } from '../../../lib/types';
 
 export const register = (input: RegisterInput) => api.post<AuthResponse>('/auth/register', input, newIdempotencyKey());
 export const login = (input: LoginInput) => api.post<AuthResponse>('/auth/login', input);

@@ -8,13 +8,13 @@ export function AuthLayout({ title, children }: { title: string; children: React
         <div className="logo-mark" aria-hidden>
           ★
         </div>
-        <h1 className="logo-type">
+        <p className="logo-type" aria-hidden="true">
           Shonen <span>Training</span> Tracker
-        </h1>
+        </p>
         <p className="tagline">Train like Goku. Grind like Asta. Level up like an MC.</p>
       </div>
       <div className="panel auth-panel">
-        <h2 className="panel-title">{title}</h2>
+        <h1 className="panel-title auth-title">{title}</h1>
         {children}
       </div>
     </div>

@@ -5,6 +5,7 @@ import { Button } from '../../../components/ui/Button';
 import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner } from '../../../components/ui/Status';
 import { isApiError } from '../../../lib/api';
+import { rememberAccount } from '../../../lib/onboarding';
 import { useLogin } from '../api/auth';
 import { AuthLayout } from './AuthLayout';
 
@@ -16,7 +17,15 @@ export function LoginPage() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    login.mutate({ username: username.trim(), password }, { onSuccess: () => navigate('/', { replace: true }) });
+    login.mutate(
+      { username: username.trim(), password },
+      {
+        onSuccess: () => {
+          rememberAccount();
+          navigate('/', { replace: true });
+        },
+      },
+    );
   };
 
   return (

@@ -7,6 +7,7 @@ import { ErrorBanner } from '../../../components/ui/Status';
 import { TimezoneField } from '../../../components/ui/TimezoneField';
 import { isApiError } from '../../../lib/api';
 import { browserTimezone } from '../../../lib/format';
+import { rememberAccount, rememberGoals } from '../../../lib/onboarding';
 import type { Goals } from '../../../lib/types';
 import { useRegister } from '../api/auth';
 import { AuthLayout } from './AuthLayout';
@@ -27,7 +28,13 @@ export function RegisterPage() {
     e.preventDefault();
     reg.mutate(
       { username: username.trim(), email: email.trim(), password, timezone: timezone.trim() || undefined, goals },
-      { onSuccess: () => navigate('/', { replace: true }) },
+      {
+        onSuccess: (res) => {
+          rememberAccount();
+          rememberGoals(res.player.username, goals);
+          navigate('/welcome', { replace: true });
+        },
+      },
     );
   };
 
@@ -45,7 +52,7 @@ export function RegisterPage() {
         </Button>
       </form>
       <p className="muted center">
-        Already training? <Link to="/login">Log in</Link>
+        Already have a hero? <Link to="/login">Log in</Link>
       </p>
     </AuthLayout>
   );

@@ -1,4 +1,5 @@
 /** A villain panel: name, epithet, taunt, weakness, HP and the three objectives. */
+import { VillainArt } from '../../../components/art/VillainArt';
 import { Meter } from '../../../components/ui/Meter';
 import { Pill } from '../../../components/ui/Status';
 import { statLabel } from '../../../lib/format';
@@ -12,8 +13,8 @@ export function BossCard({ boss, compact = false }: { boss: Boss; compact?: bool
   return (
     <div className={`boss boss-${boss.status}${compact ? ' boss-compact' : ''}`}>
       <div className="boss-head">
-        <div className="boss-sigil" aria-hidden>
-          👹
+        <div className="boss-sigil">
+          <VillainArt name={boss.name} size={compact ? 52 : 80} defeated={boss.status === 'defeated'} />
         </div>
         <div>
           <div className="boss-name">{boss.name}</div>

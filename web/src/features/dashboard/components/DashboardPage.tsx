@@ -25,14 +25,32 @@ export function DashboardPage() {
   if (q.isPending) return <Loading />;
   if (q.error) return <ErrorBanner error={q.error} onRetry={() => q.refetch()} />;
   const d = q.data;
+  const fresh = (d.recent?.length ?? 0) === 0 && d.player.total_xp === 0;
   return (
     <div className="page dashboard">
+      <h1 className="sr-only">Dashboard</h1>
+      {fresh ? (
+        <section className="panel episode-card" aria-label="Your first episode">
+          <p className="kicker">Episode 1</p>
+          <h2 className="panel-title">Every legend starts with one session</h2>
+          <p className="muted">Log any training — a run, a lifting session, 15 minutes of study — and watch the numbers move.</p>
+          <Link to="/log" className="btn btn-primary">
+            Log your first training
+          </Link>
+        </section>
+      ) : (
+        <Link to="/log" className="btn btn-primary quick-log">
+          + Log training
+        </Link>
+      )}
       <div className="dash-grid">
         <PlayerCard player={d.player} streak={streakCount(d)} buffs={d.buffs ?? d.player.buffs ?? []} />
         <div className="dash-side">
-          <Card title="XP — last 12 weeks">
-            <WeeklyXpChart weeks={d.weekly ?? []} />
-          </Card>
+          {fresh ? null : (
+            <Card title="XP — last 12 weeks">
+              <WeeklyXpChart weeks={d.weekly ?? []} />
+            </Card>
+          )}
           <Card
             title="This week's boss"
             actions={
@@ -60,7 +78,9 @@ export function DashboardPage() {
             ))}
           </ul>
         ) : (
-          <Empty>No training yet. Your arc begins with the first rep.</Empty>
+          <Empty>
+            No training yet. <Link to="/log">Log your first session</Link> — your arc begins with the first rep.
+          </Empty>
         )}
       </Card>
     </div>

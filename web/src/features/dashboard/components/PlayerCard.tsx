@@ -22,8 +22,10 @@ export function PlayerCard({ player, streak, buffs }: { player: Player; streak: 
             {cls.icon} {cls.label} · <em>{player.title}</em>
           </div>
         </div>
-        <div className="level-badge" aria-label={`Level ${player.level}`}>
-          <small>LV</small>
+        <div className="level-badge">
+          <small>
+            LV<span className="sr-only">Level</span>
+          </small>
           <strong data-testid="level">{player.level}</strong>
         </div>
       </div>
@@ -60,16 +62,19 @@ export function PlayerCard({ player, streak, buffs }: { player: Player; streak: 
         <div className="fatigue">
           <Meter value={player.fatigue} max={100} label="Fatigue" tone={fatigueTone} size="sm" />
         </div>
-        <div className="plot-armor" title="Plot Armor charges this month">
-          <span className="muted">Plot Armor</span>
-          <div aria-label={`${charges} Plot Armor charges`}>
-            {Array.from({ length: Math.max(3, charges) }, (_, i) => (
-              <span key={i} className={i < charges ? 'shield on' : 'shield'} aria-hidden>
-                🛡
-              </span>
-            ))}
+        {player.level >= 15 || charges > 0 ? (
+          <div className="plot-armor">
+            <span className="muted">Plot Armor</span>
+            <div>
+              <span className="sr-only">{charges} Plot Armor charges this month</span>
+              {Array.from({ length: Math.max(3, charges) }, (_, i) => (
+                <span key={i} className={i < charges ? 'shield on' : 'shield'} aria-hidden="true">
+                  🛡
+                </span>
+              ))}
+            </div>
           </div>
-        </div>
+        ) : null}
       </div>
 
       {buffs.length ? (

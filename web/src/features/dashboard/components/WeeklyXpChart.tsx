@@ -2,9 +2,11 @@
 import { formatDate, formatXp, STAT_INFO } from '../../../lib/format';
 import { STAT_NAMES, type WeeklyXp } from '../../../lib/types';
 
-const W = 640;
-const H = 220;
-const PAD = { top: 16, right: 8, bottom: 28, left: 40 };
+// A phone shows this ~340 px wide: the viewBox is small enough that its labels stay
+// readable (about 11 px on screen) and spaced so they never collide.
+const W = 400;
+const H = 200;
+const PAD = { top: 12, right: 6, bottom: 30, left: 44 };
 
 function niceMax(v: number): number {
   if (v <= 0) return 100;
@@ -56,7 +58,7 @@ export function WeeklyXpChart({ weeks }: { weeks: WeeklyXp[] }) {
               ) : (
                 <rect x={x} y={y(Math.max(0, w.xp))} width={barW} height={Math.max(0, y(0) - y(Math.max(0, w.xp)))} className="chart-bar" rx={2} />
               )}
-              {i % 2 === weeks.length % 2 || isLast ? (
+              {(weeks.length - 1 - i) % 3 === 0 ? (
                 <text x={x + barW / 2} y={H - 8} textAnchor="middle" className="chart-axis">
                   {formatDate(w.week_start)}
                 </text>

@@ -42,7 +42,10 @@ export function ReplayViewer({ duel }: { duel: Duel }) {
   const [step, setStep] = useState(0);
   const [playing, setPlaying] = useState(false);
   const frame = replayFrame(duel, step);
+  const prev = replayFrame(duel, Math.max(0, step - 1));
   const finished = frame.step >= total;
+  // Whoever just lost HP takes the hit (a shake; none with reduced motion).
+  const hit = (now: number, before: number) => (step > 0 && now < before ? ' hit' : '');
   // Playback stops by itself at the last round.
   const isPlaying = playing && !finished;
 
@@ -56,12 +59,14 @@ export function ReplayViewer({ duel }: { duel: Duel }) {
   return (
     <Card className="replay">
       <div className="fighters">
-        <div className={`fighter${finished && duel.winner === duel.challenger ? ' winner' : ''}`}>
+        <div key={`c-${step}`} className={`fighter${finished && duel.winner === duel.challenger ? ' winner' : ''}${hit(frame.challengerHp, prev.challengerHp)}`}>
           <div className="fighter-name">{duel.challenger}</div>
           <Meter value={frame.challengerHp} max={frame.hpMax} tone="hp" label="HP" />
         </div>
-        <div className="vs big">VS</div>
-        <div className={`fighter right${finished && duel.winner === duel.opponent ? ' winner' : ''}`}>
+        <div key={`vs-${step}`} className={step > 0 ? 'vs big clash' : 'vs big'}>
+          VS
+        </div>
+        <div key={`o-${step}`} className={`fighter right${finished && duel.winner === duel.opponent ? ' winner' : ''}${hit(frame.opponentHp, prev.opponentHp)}`}>
           <div className="fighter-name">{duel.opponent}</div>
           <Meter value={frame.opponentHp} max={frame.hpMax} tone="enemy" label="HP" />
         </div>
@@ -84,11 +89,11 @@ export function ReplayViewer({ duel }: { duel: Duel }) {
         ) : null}
       </div>
       <div className="row gap center replay-controls">
-        <Button variant="ghost" size="sm" onClick={() => setStep(0)} disabled={step === 0}>
+        <Button variant="ghost" size="sm" onClick={() => setStep(0)} disabled={step === 0} aria-label="First round">
           ⏮
         </Button>
-        <Button variant="ghost" size="sm" onClick={() => setStep((s) => Math.max(0, s - 1))} disabled={step === 0} aria-label="Previous round">
-          ◀ Prev
+        <Button variant="ghost" size="sm" onClick={() => setStep((s) => Math.max(0, s - 1))} disabled={step === 0}>
+          <span aria-hidden="true">◀</span> Prev
         </Button>
         <Button
           size="sm"
@@ -103,10 +108,10 @@ export function ReplayViewer({ duel }: { duel: Duel }) {
         >
           {isPlaying ? '⏸ Pause' : '▶ Play'}
         </Button>
-        <Button variant="ghost" size="sm" onClick={() => setStep((s) => Math.min(total, s + 1))} disabled={finished} aria-label="Next round">
-          Next ▶
+        <Button variant="ghost" size="sm" onClick={() => setStep((s) => Math.min(total, s + 1))} disabled={finished}>
+          Next <span aria-hidden="true">▶</span>
         </Button>
-        <Button variant="ghost" size="sm" onClick={() => setStep(total)} disabled={finished}>
+        <Button variant="ghost" size="sm" onClick={() => setStep(total)} disabled={finished} aria-label="Last round">
           ⏭
         </Button>
         <span className="muted">

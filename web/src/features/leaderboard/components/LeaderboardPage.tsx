@@ -24,9 +24,9 @@ export function LeaderboardPage() {
   return (
     <div className="page narrow">
       <PageHeader title="Leaderboard" kicker="Who's the main character?" />
-      <div className="tabs" role="tablist" aria-label="Leaderboard scope">
+      <div className="tabs" role="group" aria-label="Leaderboard scope">
         {SCOPES.map((s) => (
-          <button key={s.value} role="tab" type="button" aria-selected={scope === s.value} className={scope === s.value ? 'tab active' : 'tab'} onClick={() => setScope(s.value)}>
+          <button key={s.value} type="button" aria-pressed={scope === s.value} className={scope === s.value ? 'tab active' : 'tab'} onClick={() => setScope(s.value)}>
             {s.label}
           </button>
         ))}
@@ -53,6 +53,7 @@ export function LeaderboardPage() {
         {q.data && q.data.entries.length === 0 ? <Empty>Nobody on the board yet. Be the first.</Empty> : null}
         {q.data?.entries.length ? (
           <table className="table leaderboard">
+            <caption className="sr-only">Leaderboard</caption>
             <thead>
               <tr>
                 <th>#</th>
@@ -70,7 +71,7 @@ export function LeaderboardPage() {
                     <Link to={`/players/${encodeURIComponent(e.username)}`}>{e.username}</Link>
                   </td>
                   <td>
-                    {CLASS_INFO[e.class]?.icon} {CLASS_INFO[e.class]?.label ?? e.class}
+                    <span aria-hidden="true">{CLASS_INFO[e.class]?.icon}</span> <span className="class-label">{CLASS_INFO[e.class]?.label ?? e.class}</span>
                   </td>
                   <td className="num">{e.level}</td>
                   <td className="num">{formatXp(e.xp)}</td>

@@ -2,14 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, apiRequest, newIdempotencyKey } from '../../../lib/api';
 import { queryKeys } from '../../../lib/query-keys';
-import type { Goals, Player, Weekday } from '../../../lib/types';
-
-export interface SettingsInput {
-  timezone?: string;
-  training_days?: Weekday[];
-  weekly_goal?: number;
-  wake_target?: string;
-}
+import type { Goals, Player, SettingsInput } from '../../../lib/types';
 
 export const updateMe = (input: SettingsInput) => api.patch<Player>('/me', input);
 export const reclassify = (goals: Goals) => api.post<Player>('/me/reclassify', { goals }, newIdempotencyKey());

@@ -7,6 +7,8 @@ import { ErrorBanner, Loading } from '../../../components/ui/Status';
 import { TimezoneField } from '../../../components/ui/TimezoneField';
 import { isApiError } from '../../../lib/api';
 import { CLASS_INFO } from '../../../lib/format';
+import { goalsFor, rememberGoals } from '../../../lib/onboarding';
+import { classForGoals } from '../../auth/class-preview';
 import { WEEKDAYS, type Goals, type Player, type Weekday } from '../../../lib/types';
 import { useMe } from '../../auth/api/get-me';
 import { GoalSliders } from '../../auth/components/GoalSliders';
@@ -21,10 +23,25 @@ export function SettingsPage() {
   return (
     <div className="page narrow">
       <PageHeader title="Settings" kicker="Tune your training arc" />
+      <PendingNote player={me.data} />
       <ScheduleForm key={String(me.data.id)} player={me.data} />
       <AvatarCard player={me.data} />
       <ReclassifyCard player={me.data} />
     </div>
+  );
+}
+
+/** Settings changed by PATCH wait for their turn (game rules §10): say when. */
+function PendingNote({ player }: { player: Player }) {
+  const pending = (player as Player & { pending?: Record<string, unknown> & { effective_at?: string } }).pending;
+  if (!pending || !pending.effective_at) return null;
+  const what = Object.keys(pending)
+    .filter((k) => k !== 'effective_at')
+    .map((k) => k.replace(/_/g, ' '));
+  return (
+    <p className="banner pending-note" data-testid="pending-settings">
+      New {what.join(', ') || 'settings'} take effect at {new Date(pending.effective_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}.
+    </p>
   );
 }
 
@@ -115,20 +132,54 @@ function AvatarCard({ player }: { player: Player }) {
 }
 
 function ReclassifyCard({ player }: { player: Player }) {
-  const [goals, setGoals] = useState<Goals>({ strength: 5, agility: 5, intelligence: 5 });
+  const [goals, setGoals] = useState<Goals>(() => goalsFor(player.username, player.class));
+  const [confirming, setConfirming] = useState(false);
   const re = useReclassify();
   const fieldErrors = isApiError(re.error) && re.error.isValidation ? re.error.fieldErrors() : {};
+  const next = classForGoals(goals);
+  const changes = next !== player.class;
   return (
     <Card title="Re-take the class test">
       <p className="muted">
         You are a <strong>{CLASS_INFO[player.class]?.label ?? player.class}</strong>. You may change class once every 30 days.
       </p>
-      <GoalSliders goals={goals} onChange={setGoals} errors={fieldErrors} />
+      <GoalSliders goals={goals} onChange={(g) => {
+          setGoals(g);
+          setConfirming(false);
+        }} errors={fieldErrors} />
       {re.error && Object.keys(fieldErrors).length === 0 ? <ErrorBanner error={re.error} /> : null}
       {re.isSuccess ? <p className="banner banner-ok">You are now a {CLASS_INFO[re.data.class]?.label ?? re.data.class}.</p> : null}
-      <Button variant="ghost" loading={re.isPending} onClick={() => re.mutate(goals)}>
-        Reclassify
-      </Button>
+      {confirming ? (
+        <div className="banner banner-error" role="alertdialog" aria-label="Confirm class change">
+          <span>
+            Become a <strong>{CLASS_INFO[next].label}</strong>? Your class is then locked for 30 days.
+          </span>
+          <span className="row gap">
+            <Button
+              variant="danger"
+              size="sm"
+              loading={re.isPending}
+              onClick={() =>
+                re.mutate(goals, {
+                  onSuccess: (p) => {
+                    rememberGoals(p.username, goals);
+                    setConfirming(false);
+                  },
+                })
+              }
+            >
+              Yes, switch
+            </Button>
+            <Button variant="ghost" size="sm" onClick={() => setConfirming(false)}>
+              Cancel
+            </Button>
+          </span>
+        </div>
+      ) : (
+        <Button variant="ghost" disabled={!changes} onClick={() => setConfirming(true)}>
+          {changes ? `Switch to ${CLASS_INFO[next].label}…` : 'Move the sliders to change class'}
+        </Button>
+      )}
     </Card>
   );
 }

@@ -1,0 +1,273 @@
+//! gRPC next to REST in the same run (built as the `grpc_vs_rest` example of
+//! shonen-server; run by `bench/grpc_vs_rest.sh`).
+//!
+//! Registers `PLAYERS` players, then runs four phases of `SECONDS` each with
+//! `CONCURRENCY` workers, every worker on its own connection (REST: HTTP/1.1
+//! keep-alive through reqwest; gRPC: one HTTP/2 channel per worker through tonic):
+//! LogActivity over REST, then over gRPC, then GetDashboard over REST, then over gRPC.
+//! Each call uses a random player's token. Prints requests/s and p50/p99 per phase
+//! and the gRPC/REST ratio.
+
+use serde_json::{Value, json};
+use shonen_server::grpc::proto::shonen_client::ShonenClient;
+use shonen_server::grpc::proto::{GetDashboardRequest, LogActivityRequest};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Log,
+    Dashboard,
+}
+
+struct Phase {
+    ok: usize,
+    errors: usize,
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn pct(&mut self, p: f64) -> f64 {
+        self.latencies.sort();
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len() - 1);
+        self.latencies[i].as_secs_f64() * 1000.0
+    }
+}
+
+/// A cheap per-worker random pick (no shared RNG between workers).
+fn pick(seed: &mut u64, n: usize) -> usize {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    (*seed % n as u64) as usize
+}
+
+async fn rest_worker(
+    base: String,
+    tokens: Arc<Vec<String>>,
+    op: Op,
+    until: Instant,
+    seed: u64,
+) -> (usize, usize, Vec<Duration>) {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .expect("HTTP client");
+    let (mut ok, mut errors, mut lat) = (0, 0, Vec::new());
+    let mut seed = seed;
+    while Instant::now() < until {
+        let token = &tokens[pick(&mut seed, tokens.len())];
+        let started = Instant::now();
+        let req = match op {
+            Op::Log => http
+                .post(format!("{base}/api/v1/activities"))
+                .json(&json!({"kind": "study", "duration_min": 30})),
+            Op::Dashboard => http.get(format!("{base}/api/v1/dashboard")),
+        };
+        match req.bearer_auth(token).send().await {
+            Ok(r) if r.status().is_success() => {
+                // Read the whole body, as a client would.
+                if r.bytes().await.is_ok() {
+                    ok += 1;
+                    lat.push(started.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            _ => errors += 1,
+        }
+    }
+    (ok, errors, lat)
+}
+
+async fn grpc_worker(
+    base: String,
+    tokens: Arc<Vec<MetadataValue<tonic::metadata::Ascii>>>,
+    op: Op,
+    until: Instant,
+    seed: u64,
+) -> (usize, usize, Vec<Duration>) {
+    let channel = Channel::from_shared(base)
+        .expect("URL")
+        .connect()
+        .await
+        .expect("gRPC connects");
+    let mut client = ShonenClient::new(channel);
+    let (mut ok, mut errors, mut lat) = (0, 0, Vec::new());
+    let mut seed = seed;
+    while Instant::now() < until {
+        let token = tokens[pick(&mut seed, tokens.len())].clone();
+        let started = Instant::now();
+        let result = match op {
+            Op::Log => {
+                let mut req = tonic::Request::new(LogActivityRequest {
+                    kind: "study".into(),
+                    duration_min: Some(30.0),
+                    ..Default::default()
+                });
+                req.metadata_mut().insert("authorization", token);
+                client.log_activity(req).await.map(|_| ())
+            }
+            Op::Dashboard => {
+                let mut req = tonic::Request::new(GetDashboardRequest {});
+                req.metadata_mut().insert("authorization", token);
+                client.get_dashboard(req).await.map(|_| ())
+            }
+        };
+        match result {
+            Ok(()) => {
+                ok += 1;
+                lat.push(started.elapsed());
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    (ok, errors, lat)
+}
+
+async fn phase(
+    base: &str,
+    rest_tokens: &Arc<Vec<String>>,
+    grpc_tokens: &Arc<Vec<MetadataValue<tonic::metadata::Ascii>>>,
+    op: Op,
+    grpc: bool,
+    concurrency: usize,
+    seconds: u64,
+) -> Phase {
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let mut handles = Vec::new();
+    for w in 0..concurrency {
+        let seed = 0x9E37_79B9_7F4A_7C15u64 ^ ((w as u64 + 1) * 7919);
+        let base = base.to_string();
+        if grpc {
+            handles.push(tokio::spawn(grpc_worker(
+                base,
+                grpc_tokens.clone(),
+                op,
+                until,
+                seed,
+            )));
+        } else {
+            handles.push(tokio::spawn(rest_worker(
+                base,
+                rest_tokens.clone(),
+                op,
+                until,
+                seed,
+            )));
+        }
+    }
+    let mut out = Phase {
+        ok: 0,
+        errors: 0,
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    for h in handles {
+        if let Ok((ok, errors, lat)) = h.await {
+            out.ok += ok;
+            out.errors += errors;
+            out.latencies.extend(lat);
+        }
+    }
+    out.elapsed = started.elapsed();
+    out
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let base = std::env::var("BASE").unwrap_or_else(|_| "http://127.0.0.1:18482".into());
+    let players = env("PLAYERS", 64);
+    let concurrency = env("CONCURRENCY", 32);
+    let seconds = env("SECONDS", 15) as u64;
+    let http = reqwest::Client::new();
+    let run = std::process::id();
+
+    let mut tokens = Vec::new();
+    for i in 0..players {
+        let body: Value = http
+            .post(format!("{base}/api/v1/auth/register"))
+            .json(&json!({
+                "username": format!("g{run}x{i}"),
+                "email": format!("g{run}x{i}@example.com"),
+                "password": "correct horse battery",
+                "goals": {"strength": 0, "agility": 0, "intelligence": 9},
+            }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = body["token"]
+            .as_str()
+            .ok_or_else(|| format!("register failed: {body}"))?;
+        tokens.push(token.to_string());
+    }
+    let grpc_tokens: Vec<MetadataValue<_>> = tokens
+        .iter()
+        .map(|t| format!("Bearer {t}").parse())
+        .collect::<Result<_, _>>()?;
+    let rest_tokens = Arc::new(tokens);
+    let grpc_tokens = Arc::new(grpc_tokens);
+
+    println!(
+        "players={players} concurrency={concurrency} seconds/phase={seconds} (shared machine: figures vary between runs)"
+    );
+    println!(
+        "{:<26} {:>10} {:>9} {:>9} {:>7}",
+        "phase", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    let mut rates = Vec::new();
+    for (name, op, grpc) in [
+        ("LogActivity  REST", Op::Log, false),
+        ("LogActivity  gRPC", Op::Log, true),
+        ("GetDashboard REST", Op::Dashboard, false),
+        ("GetDashboard gRPC", Op::Dashboard, true),
+    ] {
+        let mut p = phase(
+            &base,
+            &rest_tokens,
+            &grpc_tokens,
+            op,
+            grpc,
+            concurrency,
+            seconds,
+        )
+        .await;
+        println!(
+            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+            name,
+            p.rate(),
+            p.pct(0.50),
+            p.pct(0.99),
+            p.errors
+        );
+        rates.push(p.rate());
+    }
+    let log_ratio = rates[1] / rates[0];
+    let dash_ratio = rates[3] / rates[2];
+    let verdict = |r: f64| if r >= 1.0 { "PASS" } else { "MISS" };
+    println!(
+        "gRPC/REST: LogActivity {log_ratio:.2}x ({}), GetDashboard {dash_ratio:.2}x ({}) — target >= 1.0",
+        verdict(log_ratio),
+        verdict(dash_ratio)
+    );
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! `grpc.health.v1.Health`: SERVING while the instance is ready (the same check as
+//! `GET /readyz`: database, and Redis when configured), NOT_SERVING otherwise, for
+//! the whole server ("") and for `shonen.v1.Shonen`.
+
+use crate::app::AppState;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use std::sync::Arc;
+use std::time::Duration;
+use tonic_health::ServingStatus;
+use tonic_health::pb::health_server::{Health, HealthServer};
+
+/// How often readiness is re-checked.
+const CHECK_EVERY: Duration = Duration::from_secs(2);
+
+pub fn service(state: &Arc<AppState>) -> HealthServer<impl Health> {
+    let (reporter, service) = tonic_health::server::health_reporter();
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        loop {
+            // Only a weak handle between checks: the task ends with the app.
+            let Some(state) = weak.upgrade() else { return };
+            let ready = crate::http::ops::readyz(State(state))
+                .await
+                .into_response()
+                .status()
+                .is_success();
+            let serving = if ready {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            reporter.set_service_status("", serving).await;
+            reporter
+                .set_service_status(super::SERVICES[0], serving)
+                .await;
+            tokio::time::sleep(CHECK_EVERY).await;
+        }
+    });
+    service
+}

@@ -1,0 +1,532 @@
+//! The gRPC face of the API (package `shonen.v1`, `proto/shonen/v1/shonen.proto`),
+//! served on the same port as REST, behind the same middleware (request id, metrics,
+//! rate limits, authentication: see `http::router`).
+//!
+//! Each method calls the same handler or service function as its REST twin and
+//! converts the result (`convert`), so the two protocols cannot disagree on rules,
+//! validation or results; errors go through one mapping (`status`). Alongside: the
+//! event stream (`subscribe`), `grpc.health.v1` following readiness (`health`),
+//! server reflection v1 and v1alpha, and gRPC-Web for browsers.
+
+mod convert;
+mod health;
+pub mod status;
+mod subscribe;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::Auth;
+use crate::http::client::ClientIp;
+use crate::http::{accounts, activities, boss, duels, leaderboard, media, progress};
+use crate::services;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::IntoResponse;
+use convert::{body, input, json_input, message, reply};
+use serde_json::json;
+use status::status;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use tonic::server::NamedService;
+use tonic::{Request, Response, Status};
+
+pub mod proto {
+    tonic::include_proto!("shonen.v1");
+}
+
+const DESCRIPTOR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/shonen_descriptor.bin"));
+
+/// The largest message a client may send: an image (5 MiB, checked by the same code
+/// as REST's image routes) plus its envelope. Larger → RESOURCE_EXHAUSTED... from
+/// tonic before any handler runs.
+const MAX_MESSAGE_BYTES: usize = 5 * 1024 * 1024 + 64 * 1024;
+
+use proto::shonen_server::{Shonen, ShonenServer};
+
+pub struct GrpcApi {
+    state: Arc<AppState>,
+}
+
+/// The gRPC services (API, health, reflection v1 and v1alpha), each also speaking
+/// gRPC-Web, as an axum router to merge with REST.
+pub fn router(state: Arc<AppState>) -> axum::Router {
+    let web = tonic_web::GrpcWebLayer::new();
+    use tower::Layer;
+    let api = ShonenServer::new(GrpcApi {
+        state: state.clone(),
+    })
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let mut routes =
+        tonic::service::Routes::new(web.layer(api)).add_service(web.layer(health::service(&state)));
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(DESCRIPTOR)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+    match reflection.build_v1() {
+        Ok(v1) => routes = routes.add_service(web.layer(v1)),
+        Err(e) => tracing::error!(error = %e, "gRPC reflection v1 unavailable"),
+    }
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(DESCRIPTOR)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+    match reflection.build_v1alpha() {
+        Ok(v1alpha) => routes = routes.add_service(web.layer(v1alpha)),
+        Err(e) => tracing::error!(error = %e, "gRPC reflection v1alpha unavailable"),
+    }
+    routes.into_axum_router()
+}
+
+/// The gRPC services this server offers (as `/<name>/<method>` paths).
+const SERVICES: [&str; 4] = [
+    <ShonenServer<GrpcApi> as NamedService>::NAME,
+    "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+];
+
+/// Whether a request speaks gRPC (or gRPC-Web).
+pub fn is_grpc(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
+/// Whether the request names a service this server has (else it is UNIMPLEMENTED,
+/// never the web UI).
+pub fn is_known_service(path: &str) -> bool {
+    let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    SERVICES.contains(&service)
+}
+
+/// A contract error as a gRPC response (trailers-only, status in the headers).
+pub fn error_response(e: ApiError) -> axum::response::Response {
+    status(e).into_http::<axum::body::Body>()
+}
+
+/// UNIMPLEMENTED for a service this server does not have.
+pub fn unimplemented_response(path: &str) -> axum::response::Response {
+    Status::unimplemented(format!("no such gRPC method: {path}")).into_http::<axum::body::Body>()
+}
+
+impl GrpcApi {
+    /// The caller, resolved by the shared authentication middleware (or, if that
+    /// could not answer, resolved here the same way REST's extractor does).
+    async fn auth<T>(&self, req: &Request<T>) -> Result<Auth, Status> {
+        if let Some(auth) = req.extensions().get::<Auth>() {
+            return Ok(*auth);
+        }
+        let token = bearer(req).ok_or_else(|| status(ApiError::unauthorized()))?;
+        let player_id = services::hot::token_player(&self.state, token)
+            .await
+            .map_err(status)?
+            .ok_or_else(|| status(ApiError::unauthorized()))?;
+        Ok(Auth { player_id })
+    }
+
+    fn state(&self) -> State<Arc<AppState>> {
+        State(self.state.clone())
+    }
+}
+
+/// The bearer token of the `authorization` metadata entry.
+fn bearer<T>(req: &Request<T>) -> Option<&str> {
+    req.metadata()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// The client's address as the REST handlers see it: worked out by the shared rate
+/// limit middleware (peer, or `X-Forwarded-For` from a trusted proxy).
+fn client_ip<T>(req: &Request<T>) -> ClientIp {
+    req.extensions()
+        .get::<ClientIp>()
+        .copied()
+        .unwrap_or_else(|| {
+            let peer = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+                .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+            ClientIp(peer)
+        })
+}
+
+/// An id taken from a path in REST, given here as a number.
+fn path_id(id: i64) -> Path<String> {
+    Path(id.to_string())
+}
+
+fn opt_string(n: Option<i64>) -> Option<String> {
+    n.map(|n| n.to_string())
+}
+
+fn page(limit: Option<i64>, before: Option<i64>) -> Query<activities::Page> {
+    Query(activities::Page {
+        limit: opt_string(limit),
+        before: opt_string(before),
+    })
+}
+
+/// The JSON body of a handler's successful response (for handlers that answer with
+/// a ready-made body rather than a value).
+async fn response_json(resp: impl IntoResponse) -> Result<serde_json::Value, Status> {
+    let body = resp.into_response().into_body();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| status(ApiError::internal(format!("reading a reply: {e}"))))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| status(ApiError::internal(format!("a reply is not JSON: {e}"))))
+}
+
+fn image(bytes: Vec<u8>) -> axum::body::Body {
+    axum::body::Body::from(bytes)
+}
+
+type EventStream = subscribe::EventStream;
+
+#[tonic::async_trait]
+impl Shonen for GrpcApi {
+    async fn register(
+        &self,
+        req: Request<proto::RegisterRequest>,
+    ) -> Result<Response<proto::AuthReply>, Status> {
+        let body = input(req.get_ref())?;
+        reply(
+            accounts::register(self.state(), client_ip(&req), body)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn login(
+        &self,
+        req: Request<proto::LoginRequest>,
+    ) -> Result<Response<proto::AuthReply>, Status> {
+        let body = input(req.get_ref())?;
+        reply(
+            accounts::login(self.state(), client_ip(&req), body)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn logout(
+        &self,
+        req: Request<proto::LogoutRequest>,
+    ) -> Result<Response<proto::LogoutReply>, Status> {
+        let auth = self.auth(&req).await?;
+        let mut headers = HeaderMap::new();
+        if let Some(v) = req.metadata().get("authorization")
+            && let Ok(v) = HeaderValue::from_bytes(v.as_bytes())
+        {
+            headers.insert(header::AUTHORIZATION, v);
+        }
+        accounts::logout(self.state(), auth, headers)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(proto::LogoutReply {}))
+    }
+
+    async fn get_me(
+        &self,
+        req: Request<proto::GetMeRequest>,
+    ) -> Result<Response<proto::Player>, Status> {
+        let auth = self.auth(&req).await?;
+        reply(accounts::me(self.state(), auth).await.map_err(status)?)
+    }
+
+    async fn update_settings(
+        &self,
+        req: Request<proto::UpdateSettingsRequest>,
+    ) -> Result<Response<proto::Player>, Status> {
+        let auth = self.auth(&req).await?;
+        let r = req.get_ref();
+        // As PATCH /me: `training_days` is an array when set.
+        let mut v = body(r)?;
+        if let Some(days) = &r.training_days {
+            v["training_days"] = json!(days.days);
+        }
+        reply(
+            accounts::update_me(self.state(), auth, json_input(v)?)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn reclassify(
+        &self,
+        req: Request<proto::ReclassifyRequest>,
+    ) -> Result<Response<proto::Player>, Status> {
+        let auth = self.auth(&req).await?;
+        let body = input(req.get_ref())?;
+        reply(
+            accounts::reclassify(self.state(), auth, body)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn set_avatar(
+        &self,
+        req: Request<proto::SetAvatarRequest>,
+    ) -> Result<Response<proto::AvatarReply>, Status> {
+        let auth = self.auth(&req).await?;
+        let bytes = req.into_inner().image;
+        reply(
+            media::put_avatar(self.state(), auth, image(bytes))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn log_activity(
+        &self,
+        req: Request<proto::LogActivityRequest>,
+    ) -> Result<Response<proto::ActivityReply>, Status> {
+        let auth = self.auth(&req).await?;
+        let r = req.get_ref();
+        let mut v = body(r)?;
+        // `sets` is absent, not empty, when none are given.
+        if r.sets.is_empty()
+            && let Some(map) = v.as_object_mut()
+        {
+            map.remove("sets");
+        }
+        reply(
+            activities::create(self.state(), auth, json_input(v)?)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn get_activity(
+        &self,
+        req: Request<proto::GetActivityRequest>,
+    ) -> Result<Response<proto::ActivityReply>, Status> {
+        let auth = self.auth(&req).await?;
+        let id = req.get_ref().id;
+        reply(
+            activities::show(self.state(), auth, path_id(id))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn list_activities(
+        &self,
+        req: Request<proto::ListActivitiesRequest>,
+    ) -> Result<Response<proto::ActivityPage>, Status> {
+        let auth = self.auth(&req).await?;
+        let r = req.get_ref();
+        reply(
+            activities::list(self.state(), auth, page(r.limit, r.before))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn edit_activity(
+        &self,
+        req: Request<proto::EditActivityRequest>,
+    ) -> Result<Response<proto::ActivityReply>, Status> {
+        let auth = self.auth(&req).await?;
+        let r = req.get_ref();
+        let mut v = body(r)?;
+        if let Some(map) = v.as_object_mut() {
+            map.remove("id");
+            if r.sets.is_empty() {
+                map.remove("sets");
+            }
+        }
+        reply(
+            activities::edit(self.state(), auth, path_id(r.id), json_input(v)?)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn add_photo(
+        &self,
+        req: Request<proto::AddPhotoRequest>,
+    ) -> Result<Response<proto::PhotoReply>, Status> {
+        let auth = self.auth(&req).await?;
+        let r = req.into_inner();
+        reply(
+            media::add_photo(self.state(), auth, path_id(r.activity_id), image(r.image))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn get_dashboard(
+        &self,
+        req: Request<proto::GetDashboardRequest>,
+    ) -> Result<Response<proto::Dashboard>, Status> {
+        let auth = self.auth(&req).await?;
+        reply(
+            progress::dashboard(self.state(), auth)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn get_ledger(
+        &self,
+        req: Request<proto::GetLedgerRequest>,
+    ) -> Result<Response<proto::LedgerPage>, Status> {
+        let auth = self.auth(&req).await?;
+        let r = req.get_ref();
+        reply(
+            progress::ledger(self.state(), auth, page(r.limit, r.before))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn get_leaderboard(
+        &self,
+        req: Request<proto::GetLeaderboardRequest>,
+    ) -> Result<Response<proto::Leaderboard>, Status> {
+        let auth = self.auth(&req).await?;
+        let r = req.get_ref();
+        body(r)?;
+        let query = leaderboard::BoardQuery {
+            scope: r.scope.clone(),
+            class: r.class.clone(),
+            limit: opt_string(r.limit),
+        };
+        let resp = leaderboard::leaderboard(self.state(), auth, Query(query))
+            .await
+            .map_err(status)?;
+        message(response_json(resp).await?).map(Response::new)
+    }
+
+    async fn get_profile(
+        &self,
+        req: Request<proto::GetProfileRequest>,
+    ) -> Result<Response<proto::PublicProfile>, Status> {
+        let auth = self.auth(&req).await?;
+        body(req.get_ref())?;
+        let username = req.into_inner().username;
+        reply(
+            progress::profile(self.state(), auth, Path(username))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn create_duel(
+        &self,
+        req: Request<proto::CreateDuelRequest>,
+    ) -> Result<Response<proto::Duel>, Status> {
+        let auth = self.auth(&req).await?;
+        let body = input(req.get_ref())?;
+        reply(
+            duels::challenge(self.state(), auth, body)
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn list_duels(
+        &self,
+        req: Request<proto::ListDuelsRequest>,
+    ) -> Result<Response<proto::DuelList>, Status> {
+        let auth = self.auth(&req).await?;
+        body(req.get_ref())?;
+        let query = duels::ListQuery {
+            status: req.into_inner().status,
+        };
+        reply(
+            duels::list(self.state(), auth, Query(query))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn get_duel(
+        &self,
+        req: Request<proto::DuelRequest>,
+    ) -> Result<Response<proto::Duel>, Status> {
+        let auth = self.auth(&req).await?;
+        let id = req.get_ref().id;
+        reply(
+            duels::show(self.state(), auth, path_id(id))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn accept_duel(
+        &self,
+        req: Request<proto::DuelRequest>,
+    ) -> Result<Response<proto::Duel>, Status> {
+        let auth = self.auth(&req).await?;
+        let id = req.get_ref().id;
+        reply(
+            duels::accept(self.state(), auth, path_id(id))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn decline_duel(
+        &self,
+        req: Request<proto::DuelRequest>,
+    ) -> Result<Response<proto::Duel>, Status> {
+        let auth = self.auth(&req).await?;
+        let id = req.get_ref().id;
+        reply(
+            duels::decline(self.state(), auth, path_id(id))
+                .await
+                .map_err(status)?,
+        )
+    }
+
+    async fn get_duel_replay(
+        &self,
+        req: Request<proto::DuelRequest>,
+    ) -> Result<Response<proto::DuelReplay>, Status> {
+        let auth = self.auth(&req).await?;
+        let id = req.get_ref().id;
+        let resp = duels::replay(self.state(), auth, path_id(id))
+            .await
+            .map_err(status)?;
+        message(response_json(resp).await?).map(Response::new)
+    }
+
+    async fn get_boss(
+        &self,
+        req: Request<proto::GetBossRequest>,
+    ) -> Result<Response<proto::Boss>, Status> {
+        let auth = self.auth(&req).await?;
+        reply(boss::current(self.state(), auth).await.map_err(status)?)
+    }
+
+    async fn get_boss_history(
+        &self,
+        req: Request<proto::GetBossHistoryRequest>,
+    ) -> Result<Response<proto::BossHistory>, Status> {
+        let auth = self.auth(&req).await?;
+        reply(boss::history(self.state(), auth).await.map_err(status)?)
+    }
+
+    type SubscribeStream = EventStream;
+
+    async fn subscribe(
+        &self,
+        req: Request<proto::SubscribeRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        let token = bearer(&req).ok_or_else(|| status(ApiError::unauthorized()))?;
+        let since = req.get_ref().since;
+        subscribe::stream(&self.state, token, since)
+            .await
+            .map(Response::new)
+    }
+}

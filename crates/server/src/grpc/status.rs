@@ -1,0 +1,92 @@
+//! The one mapping from the contract's error (`ApiError`) to a gRPC status, with
+//! `google.rpc` details: every status carries `ErrorInfo` (reason = the REST error
+//! code, domain `shonen`, the REST details as metadata); a validation error adds a
+//! `BadRequest` violation naming the same field REST puts in `details.field`; a rate
+//! limit adds `RetryInfo`. Used by the gRPC methods and by the shared middleware
+//! (rate limits) when the caller speaks gRPC.
+
+use crate::error::ApiError;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// The gRPC code for a contract error.
+pub fn code(e: &ApiError) -> Code {
+    match e.status.as_u16() {
+        400 | 415 | 422 => Code::InvalidArgument,
+        401 => Code::Unauthenticated,
+        403 => Code::PermissionDenied,
+        404 | 405 => Code::NotFound,
+        // A unique name already used is "already exists"; every other 409 is a state
+        // conflict the caller must resolve first (cooldown, duel already answered).
+        409 if e.code.ends_with("_taken") => Code::AlreadyExists,
+        409 => Code::FailedPrecondition,
+        413 | 429 => Code::ResourceExhausted,
+        503 => Code::Unavailable,
+        504 => Code::DeadlineExceeded,
+        _ => Code::Internal,
+    }
+}
+
+pub fn status(e: ApiError) -> Status {
+    let code = code(&e);
+    let mut details = ErrorDetails::new();
+    let metadata: HashMap<String, String> = e
+        .details
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    details.set_error_info(e.code.clone(), "shonen", metadata);
+    if code == Code::InvalidArgument
+        && let Some(field) = e.details.get("field").and_then(Value::as_str)
+    {
+        details.add_bad_request_violation(field, e.message.clone());
+    }
+    if let Some(secs) = e.retry_after {
+        details.set_retry_info(Some(Duration::from_secs(secs)));
+    }
+    Status::with_error_details(code, format!("{}: {}", e.code, e.message), details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_error_has_its_code_and_details() {
+        let e = ApiError::validation("sets[2].reps", "invalid_field", "reps must be 1–1000");
+        let s = status(e);
+        assert_eq!(s.code(), Code::InvalidArgument);
+        let d = s.get_error_details();
+        let v = &d.bad_request().unwrap().field_violations[0];
+        assert_eq!(v.field, "sets[2].reps");
+        assert_eq!(d.error_info().unwrap().reason, "invalid_field");
+
+        let taken = ApiError::conflict("username_taken", "that username is already taken");
+        assert_eq!(status(taken).code(), Code::AlreadyExists);
+        let cooldown = ApiError::conflict("reclassify_cooldown", "wait");
+        assert_eq!(status(cooldown).code(), Code::FailedPrecondition);
+
+        let s = status(ApiError::too_many(17));
+        assert_eq!(s.code(), Code::ResourceExhausted);
+        let retry = s.get_error_details().retry_info().unwrap().retry_delay;
+        assert_eq!(retry, Some(Duration::from_secs(17)));
+
+        assert_eq!(
+            status(ApiError::unauthorized()).code(),
+            Code::Unauthenticated
+        );
+        assert_eq!(status(ApiError::not_found("duel")).code(), Code::NotFound);
+        assert_eq!(status(ApiError::internal("boom")).code(), Code::Internal);
+    }
+}

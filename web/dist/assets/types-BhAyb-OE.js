@@ -1,0 +1,1 @@
+var e=[`strength`,`agility`,`intelligence`,`fighting`,`discipline`],t=[`mon`,`tue`,`wed`,`thu`,`fri`,`sat`,`sun`];export{t as n,e as t};

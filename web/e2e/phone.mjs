@@ -1,0 +1,318 @@
+#!/usr/bin/env node
+// The web app end to end on a phone (390 × 844), through the real UI against a running
+// server, in the system's Chromium (playwright-core; nothing is downloaded):
+//
+//  1. first visit → sign-up → class reveal → log each kind → dashboard;
+//  2. a live leaderboard change caused by another player (two browser contexts);
+//  3. a duel end to end (two browser contexts): challenge, accept, replay;
+//  4. offline: an activity logged without a connection is queued, sent when the
+//     connection returns, and stored exactly once;
+//  and on every page visited: no page wider than the screen, and no serious or
+//  critical axe-core violation (axe-core is injected from node_modules).
+//
+//   SHONEN_E2E_URL=http://127.0.0.1:8080 npm run e2e
+//
+// Needs Chromium at /usr/bin/chromium (Debian: apt-get install -y chromium) and a
+// server allowing a few registrations from one address (SHONEN_REGISTRATIONS_PER_HOUR).
+/* global document, window, axe -- used inside page.evaluate, which runs in the browser */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+import { warmStaticFiles } from './warm.mjs';
+
+const BASE = (process.env.SHONEN_E2E_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const SHOT = process.env.SHONEN_E2E_SHOT ?? '/tmp/shonen-e2e.png';
+const TIMEOUT = Number(process.env.SHONEN_E2E_TIMEOUT_MS ?? 15000);
+const WIDTH = 390;
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+const newUser = (tag) => ({ username: `${tag}_${run}`, email: `${tag}_${run}@example.test`, password: `Kamehameha-${run}!` });
+
+const started = Date.now();
+function step(msg) {
+  console.log(`• [${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+}
+
+console.log(`• static files warmed in ${((await warmStaticFiles(BASE)) / 1000).toFixed(1)} s (the server compresses each once)`);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+const problems = [];
+const audited = new Set();
+
+async function phone() {
+  // bypassCSP lets the test inject axe-core; the app itself runs under the server's CSP.
+  // Reduced motion: the audits see settled pages, not frames of an animation (and the
+  // app must honour the setting).
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, bypassCSP: true, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => r.status() >= 500 && problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`));
+  return { context, page };
+}
+
+const path = (page) => new URL(page.url()).pathname;
+
+async function waitForPath(page, p) {
+  await page.waitForURL((u) => new URL(u).pathname === p);
+}
+
+/** No horizontal overflow, and no serious/critical axe violations, once per route. */
+async function check(page, label) {
+  await page.locator('#main h1').first().waitFor();
+  const width = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
+  if (width > WIDTH) throw new Error(`${label} (${path(page)}) is ${width}px wide on a ${WIDTH}px screen`);
+  const key = label;
+  if (audited.has(key)) return;
+  audited.add(key);
+  const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!hasAxe) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+  if (violations.length) throw new Error(`axe on ${label} (${path(page)}):\n    ${violations.join('\n    ')}`);
+}
+
+async function tab(page, name, to) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  await waitForPath(page, to);
+}
+
+async function register(page, u, goals) {
+  await page.goto(`${BASE}/register`);
+  await page.locator('input[name="username"]').fill(u.username);
+  await page.locator('input[name="email"]').fill(u.email);
+  await page.locator('input[name="password"]').fill(u.password);
+  if (goals) {
+    for (const [k, v] of Object.entries(goals)) {
+      // A range input: set it the way a drag would (React listens to input events).
+      await page.locator(`input[name="goals.${k}"]`).evaluate((el, value) => {
+        Object.getOwnPropertyDescriptor(window.HTMLInputElement.prototype, 'value').set.call(el, value);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, String(v));
+    }
+  }
+  await page.getByRole('button', { name: /create my hero/i }).click();
+  await waitForPath(page, '/welcome');
+  await page.getByTestId('class-reveal').waitFor();
+}
+
+async function pickKind(page, kind) {
+  await page.locator(`label[data-kind="${kind}"]`).click();
+}
+
+async function submitLog(page) {
+  await page.getByRole('button', { name: /log it/i }).click();
+  const final = await page.getByTestId('award-final').innerText();
+  const xp = Number(final.replace(/[^\d-]/g, ''));
+  if (!(xp > 0)) throw new Error(`award should be positive, got ${final}`);
+  return xp;
+}
+
+async function token(page) {
+  return page.evaluate(() => window.localStorage.getItem('shonen.token'));
+}
+
+async function api(page, method, p, body) {
+  const t = await token(page);
+  const res = await page.context().request.fetch(`${BASE}/api/v1${p}`, {
+    method,
+    headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' },
+    data: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status(), body: text ? JSON.parse(text) : null };
+}
+
+let code = 0;
+let shotPage = null;
+try {
+  // ---------------------------------------------------------------- 1. onboarding
+  const a = await phone();
+  shotPage = a.page;
+  const hero = newUser('hero');
+  step('first visit lands on sign-up');
+  await a.page.goto(`${BASE}/`);
+  await waitForPath(a.page, '/register');
+  await check(a.page, 'register');
+  await register(a.page, hero, { strength: 9, agility: 2, intelligence: 2 });
+  step('class reveal');
+  await check(a.page, 'class reveal');
+  if (!/brawler/i.test(await a.page.getByTestId('class-reveal').innerText())) throw new Error('strength goals should reveal a Brawler');
+  await a.page.getByRole('link', { name: /log your first training/i }).click();
+  await waitForPath(a.page, '/log');
+  await check(a.page, 'log');
+
+  step('log a strength session');
+  await pickKind(a.page, 'strength');
+  await a.page.locator('input[name="sets.0.exercise"]').fill('Back squat');
+  await a.page.locator('input[name="sets.0.weight_kg"]').fill('100');
+  await a.page.locator('input[name="sets.0.reps"]').fill('5');
+  await a.page.getByRole('button', { name: /add set/i }).click();
+  await a.page.getByRole('button', { name: /add set/i }).click();
+  // A bad value on row 3 is reported on row 3's reps, in words.
+  await a.page.locator('input[name="sets.2.reps"]').fill('0');
+  await a.page.locator('input[name="duration_min"]').fill('30');
+  await a.page.getByRole('button', { name: /log it/i }).click();
+  const repsErr = a.page.locator('input[name="sets.2.reps"][aria-invalid="true"]');
+  await repsErr.waitFor();
+  const errText = await a.page.locator(`[id="${await repsErr.getAttribute('aria-describedby')}"]`).innerText();
+  if (!/^Set 3 reps/.test(errText)) throw new Error(`row 3's error should speak of "Set 3 reps", got: ${errText}`);
+  await check(a.page, 'log with errors');
+  await a.page.locator('input[name="sets.2.reps"]').fill('5');
+  let total = await submitLog(a.page);
+  await check(a.page, 'award');
+
+  const kinds = [
+    ['run', async (p) => (await p.locator('input[name="distance_km"]').fill('5'), await p.locator('input[name="duration_min"]').fill('30'))],
+    ['study', async (p) => p.locator('input[name="duration_min"]').fill('45')],
+    ['martial_arts', async (p) => (await p.locator('input[name="duration_min"]').fill('40'), await p.locator('input[name="style"]').fill('Karate'))],
+  ];
+  for (const [kind, fill] of kinds) {
+    step(`log ${kind}`);
+    await a.page.getByRole('button', { name: /log another/i }).click();
+    await pickKind(a.page, kind);
+    await fill(a.page);
+    total += await submitLog(a.page);
+  }
+  step('log a wake-up (early or not, it is stored)');
+  await a.page.getByRole('button', { name: /log another/i }).click();
+  await pickKind(a.page, 'wake_up');
+  await a.page.locator('input[name="woke_at"]').fill('05:30');
+  await a.page.getByRole('button', { name: /log it/i }).click();
+  await a.page.locator('[data-testid="award"], .banner-error').first().waitFor();
+
+  step('exercise picker remembers the last time');
+  await a.page.getByRole('button', { name: /log another/i }).click();
+  await pickKind(a.page, 'strength');
+  await a.page.locator('input[name="sets.0.exercise"]').fill('back squat');
+  await a.page.getByText('Last time: 100 kg × 5').waitFor();
+
+  step('dashboard');
+  await tab(a.page, 'Home', '/');
+  await a.page.waitForFunction((min) => Number(document.querySelector('[data-testid="total-xp"]')?.textContent?.replace(/[^\d]/g, '') ?? 0) >= min, total);
+  await check(a.page, 'dashboard');
+  await a.page.screenshot({ path: SHOT, fullPage: true });
+
+  for (const [name, to] of [
+    ['Progress', '/progress'],
+    ['Ranks', '/leaderboard'],
+    ['More', '/more'],
+  ]) {
+    await tab(a.page, name, to);
+    await check(a.page, name);
+  }
+  for (const [name, to] of [
+    [/weekly boss/i, '/boss'],
+    [/history/i, '/activities'],
+    [/xp ledger/i, '/ledger'],
+    [/settings/i, '/settings'],
+    [/my profile/i, `/players/${hero.username}`],
+  ]) {
+    await a.page.goto(`${BASE}/more`);
+    await a.page.getByRole('link', { name }).first().click();
+    await waitForPath(a.page, to);
+    await check(a.page, to.startsWith('/players') ? 'profile' : to);
+  }
+  step(`every page fits ${WIDTH}px and passes axe (${audited.size} pages)`);
+
+  // Focus moves to the new page's heading.
+  await tab(a.page, 'Ranks', '/leaderboard');
+  await a.page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+
+  // ------------------------------------------------- 2. live leaderboard (two contexts)
+  step('live leaderboard: another player earns XP');
+  await a.page.getByRole('button', { name: 'All time' }).click();
+  const b = await phone();
+  const rival = newUser('rival');
+  await register(b.page, rival, { strength: 2, agility: 9, intelligence: 2 });
+  await a.page.locator('.leaderboard').getByText(rival.username).waitFor();
+  const rowXp = async () => Number((await a.page.locator('tr', { hasText: rival.username }).locator('td').last().innerText()).replace(/[^\d]/g, ''));
+  const before = await rowXp();
+  await b.page.goto(`${BASE}/log`);
+  await pickKind(b.page, 'run');
+  await b.page.locator('input[name="distance_km"]').fill('8');
+  await b.page.locator('input[name="duration_min"]').fill('48');
+  const rivalXp = await submitLog(b.page);
+  // A's page was not reloaded: the `leaderboard` event made it refetch.
+  await a.page.waitForFunction(
+    ([name, want]) => [...document.querySelectorAll('tr')].some((tr) => tr.textContent.includes(name) && Number(tr.lastElementChild?.textContent?.replace(/[^\d]/g, '')) >= want),
+    [rival.username, before + rivalXp],
+    { timeout: 8000 },
+  );
+
+  // ---------------------------------------------------------- 3. a duel, end to end
+  step('duel: challenge, accept, replay');
+  await a.page.goto(`${BASE}/duels`);
+  await check(a.page, 'duels');
+  await a.page.locator('input[name="opponent"]').fill(rival.username);
+  await a.page.getByRole('button', { name: /challenge/i }).click();
+  await a.page.getByText(`Challenge sent to ${rival.username}`).waitFor();
+  await b.page.goto(`${BASE}/duels`);
+  await b.page.getByRole('button', { name: /accept/i }).click();
+  // The battle runs as a job; both players' lists refresh on `duel_resolved`.
+  const replayLink = a.page.getByRole('link', { name: /replay/i }).first();
+  await replayLink.waitFor({ timeout: 20000 });
+  await replayLink.click();
+  await a.page.locator('.fighters').waitFor();
+  await check(a.page, 'duel replay');
+  await b.page.getByRole('link', { name: /replay/i }).first().waitFor({ timeout: 20000 });
+
+  // ------------------------------------------------------------------- 4. offline
+  step('offline: log, queue, reconnect, stored once');
+  await a.page.goto(`${BASE}/log`);
+  await a.page.getByRole('heading', { name: /log training/i }).waitFor();
+  const note = `offline ${run}`;
+  await a.context.setOffline(true);
+  await pickKind(a.page, 'study');
+  await a.page.locator('input[name="duration_min"]').fill('30');
+  await a.page.locator('summary', { hasText: /when/i }).click();
+  await a.page.locator('input[name="note"]').fill(note);
+  await a.page.getByRole('button', { name: /log it/i }).click();
+  await a.page.getByRole('heading', { name: /saved on this phone/i }).waitFor();
+  await a.page.getByTestId('offline-queue').getByText(/queued/).waitFor();
+  await check(a.page, 'offline queue');
+  // Still offline after a reload: the shell comes from the service worker's cache.
+  await a.page.reload().catch(() => {});
+  await a.page.locator('#main h1').first().waitFor({ timeout: 10000 }).catch(() => {
+    throw new Error('the app did not open offline (service worker shell)');
+  });
+  await a.context.setOffline(false);
+  // Back online: the page sends the queue by itself.
+  await a.page.waitForFunction(() => !document.querySelector('[data-testid="offline-queue"]'), null, { timeout: 20000 });
+  const mine = await api(a.page, 'GET', '/activities?limit=100');
+  const stored = mine.body.items.filter((x) => x.note === note);
+  if (stored.length !== 1) throw new Error(`the offline activity should be stored exactly once, found ${stored.length}`);
+
+  step('log out (revokes the token on the server)');
+  const t = await token(a.page);
+  await a.page.goto(`${BASE}/more`);
+  await a.page.getByRole('button', { name: /log out/i }).click();
+  await waitForPath(a.page, '/login');
+  await check(a.page, 'login');
+  const after = await a.context.request.get(`${BASE}/api/v1/me`, { headers: { Authorization: `Bearer ${t}` } });
+  if (after.status() !== 401) throw new Error(`the token should be revoked after logout, /me answered ${after.status()}`);
+
+  if (problems.length) throw new Error(`browser reported:\n  ${problems.join('\n  ')}`);
+  step(`screenshot saved to ${SHOT}`);
+  console.log(`E2E PASSED in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+} catch (err) {
+  code = 1;
+  console.error(`E2E FAILED: ${err instanceof Error ? err.message : err}`);
+  if (shotPage) {
+    const failShot = SHOT.replace(/(\.png)?$/, '-failure.png');
+    await shotPage.screenshot({ path: failShot, fullPage: true }).catch(() => {});
+    console.error(`failure screenshot: ${failShot} (url: ${shotPage.url()})`);
+  }
+  if (problems.length) console.error(`browser reported:\n  ${problems.join('\n  ')}`);
+} finally {
+  await browser.close();
+}
+process.exit(code);

@@ -1,0 +1,33 @@
+/** Episode 1, after sign-up: the class reveal, then straight to the first log. */
+import { Link } from '../../../app/router';
+import { ClassEmblem } from '../../../components/art/ClassEmblem';
+import { ErrorBanner, Loading } from '../../../components/ui/Status';
+import { CLASS_INFO } from '../../../lib/format';
+import { useMe } from '../api/get-me';
+
+export function ClassRevealPage() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  if (me.error) return <ErrorBanner error={me.error} onRetry={() => me.refetch()} />;
+  const info = CLASS_INFO[me.data.class] ?? CLASS_INFO.balanced;
+  return (
+    <div className="page narrow reveal" data-testid="class-reveal">
+      <p className="kicker">Episode 1 · Your power awakens</p>
+      <ClassEmblem cls={me.data.class} size={168} />
+      <h1>
+        <span className="sr-only">Your class: </span>
+        <span className="reveal-name">{info.label}</span>
+      </h1>
+      <p>{info.blurb}</p>
+      <p className="muted">
+        Your bonus: <strong>{info.focus}</strong>. Level {me.data.level} — <em>{me.data.title}</em>.
+      </p>
+      <Link to="/log" className="btn btn-primary">
+        Log your first training →
+      </Link>
+      <Link to="/" className="muted">
+        Look around first
+      </Link>
+    </div>
+  );
+}
