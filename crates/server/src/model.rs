@@ -351,7 +351,7 @@ pub struct Profile {
     pub stats: Stats,
     pub streak: u32,
     pub badges: Vec<Badge>,
-    /// Public (no token needed), like the profile itself.
+    /// Public: needs no token.
     #[schema(required)]
     pub avatar_url: Option<String>,
 }

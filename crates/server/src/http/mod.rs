@@ -148,6 +148,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Declared bodies over the route's limit → 413 unread; 503 at once while the
         // database is down (REST routes; gRPC messages are capped by the gRPC server).
         .layer(middleware::from_fn_with_state(state.clone(), guard::layer))
+        // Errors the stack or the router built without a body (405, rejections) get
+        // the contract's error body.
         .layer(middleware::from_fn(envelope))
         .with_state(state.clone());
     rest
