@@ -81,8 +81,17 @@ fn openapi() -> ExitCode {
     let doc = shonen_server::http::openapi_document(shonen_server::config::dev_clock_from_env());
     match serde_json::to_string_pretty(&doc) {
         Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
+            // A closed pipe (`shonen openapi | head`) is the reader's choice, not a crash.
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{text}") {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("could not write the document: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(e) => {
             eprintln!("could not write the document: {e}");

@@ -13,9 +13,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list"];
+        get: operations["list_activities"];
         put?: never;
-        post: operations["create"];
+        post: operations["log_activity"];
         delete?: never;
         options?: never;
         head?: never;
@@ -29,13 +29,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["show"];
+        get: operations["show_activity"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["edit"];
+        patch: operations["edit_activity"];
         trace?: never;
     };
     "/api/v1/activities/{id}/photos": {
@@ -125,7 +125,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["current"];
+        get: operations["current_boss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -141,7 +141,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["history"];
+        get: operations["boss_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -173,9 +173,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list"];
+        get: operations["list_duels"];
         put?: never;
-        post: operations["challenge"];
+        post: operations["create_duel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -189,7 +189,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["show"];
+        get: operations["show_duel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -207,7 +207,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["accept"];
+        post: operations["accept_duel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -223,7 +223,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["decline"];
+        post: operations["decline_duel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -237,7 +237,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["replay"];
+        get: operations["duel_replay"];
         put?: never;
         post?: never;
         delete?: never;
@@ -362,49 +362,254 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ws": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["connect"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The contract's `activity`. */
+        Activity: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: double */
+            distance_km?: number | null;
+            /** Format: double */
+            duration_min?: number | null;
+            edited: boolean;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ActivityKind"];
+            /** Format: date */
+            local_date: string;
+            note: string | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description Links to the activity's photos. */
+            photos: string[];
+            sets?: components["schemas"]["SetView"][] | null;
+            stat: components["schemas"]["Stat"];
+            style?: string | null;
+            woke_at?: string | null;
+            /** Format: int64 */
+            xp: number;
+        };
+        /** @description `{activity, award}`. */
+        ActivityAward: {
+            activity: components["schemas"]["Activity"];
+            award: components["schemas"]["Award"];
+        };
         /** @description The activity body of the contract. Kind-specific fields are checked per kind. */
         ActivityBody: {
             /** Format: double */
             distance_km?: number | null;
             /** Format: double */
             duration_min?: number | null;
-            kind: string;
+            kind: components["schemas"]["ActivityKind"];
             note?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description RFC 3339; defaults to now.
+             */
             occurred_at?: string | null;
-            sets?: Record<string, never>[] | null;
+            sets?: components["schemas"]["SetView"][] | null;
             style?: string | null;
             woke_at?: string | null;
+        };
+        /** @enum {string} */
+        ActivityKind: "run" | "strength" | "study" | "martial_arts" | "wake_up";
+        /** @description A page of activities, newest first; `next_before` is the cursor of the next page. */
+        ActivityPage: {
+            items: components["schemas"]["Activity"][];
+            next_before: string | null;
+        };
+        AvatarUrl: {
+            avatar_url: string;
+        };
+        /** @description The contract's `award`: what an activity earned and why. */
+        Award: {
+            /** Format: double */
+            base: number;
+            capped: boolean;
+            factors: components["schemas"]["Factor"][];
+            /** Format: int64 */
+            final: number;
+            level_up?: components["schemas"]["LevelUp"] | null;
+            message: string;
+            moves_unlocked?: string[];
+            skills_unlocked?: string[];
+            stat: components["schemas"]["Stat"];
+            /** @description The strength formula's working (strength sessions only). */
+            strength?: Record<string, never> | null;
+        };
+        Badge: {
+            /** Format: date-time */
+            earned_at: string;
+            name: string;
+            week: string;
+        };
+        /** @enum {string} */
+        BoardScope: "global" | "weekly" | "class";
+        /** @description The contract's `boss`: a week's villain and the player's fight. */
+        Boss: {
+            /** @description A defeated boss's badge. */
+            badge?: string | null;
+            /** @description An escaped boss's cutscene. */
+            cutscene?: string | null;
+            /** Format: date-time */
+            ends_at: string | null;
+            epithet: string;
+            /** Format: int64 */
+            hp: number;
+            /** Format: int64 */
+            hp_max: number;
+            /** Format: int64 */
+            level: number;
+            name: string;
+            objectives: components["schemas"]["Objective"][];
+            /**
+             * Format: int64
+             * @description The XP an escaped boss took.
+             */
+            penalty?: number | null;
+            pending_cutscene?: components["schemas"]["PendingCutscene"] | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            reward: components["schemas"]["BossReward"];
+            status: components["schemas"]["BossStatus"];
+            taunt: string;
+            weakness: components["schemas"]["Stat"];
+            /** @description ISO week, such as `2026-W48`. */
+            week: string;
+            /** Format: date */
+            week_start: string;
+        };
+        /** @description `GET /boss/history`. */
+        BossHistory: {
+            items: components["schemas"]["Boss"][];
+            pending_cutscene?: components["schemas"]["PendingCutscene"] | null;
+        };
+        BossReward: {
+            badge: string;
+            stat: components["schemas"]["Stat"];
+            /** Format: int64 */
+            xp: number;
+        };
+        /** @enum {string} */
+        BossStatus: "active" | "defeated" | "escaped";
+        Buff: {
+            /** Format: date-time */
+            expires_at?: string | null;
+            /** Format: double */
+            multiplier: number;
+            name: string;
         };
         ChallengeInput: {
             /** @description The rival's username. */
             opponent: string;
         };
+        /** @enum {string} */
+        Class: "brawler" | "speedster" | "strategist" | "balanced";
+        /**
+         * @description `GET /dashboard`. The weekly points and recent activities come from the cache as
+         *     JSON text and are spliced in unparsed.
+         */
+        Dashboard: {
+            boss: components["schemas"]["Boss"];
+            buffs: components["schemas"]["Buff"][];
+            player: components["schemas"]["Player"];
+            recent: components["schemas"]["Activity"][];
+            /** Format: int32 */
+            streak: number;
+            /** @description The last 12 ISO weeks, oldest first. */
+            weekly: components["schemas"]["WeekPoint"][];
+        };
+        /** @description The contract's `duel`. */
+        Duel: {
+            /** Format: date-time */
+            accepted_at: string | null;
+            challenger: string;
+            /** Format: double */
+            challenger_power?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            job_attempts?: number | null;
+            job_error?: string | null;
+            job_status?: components["schemas"]["JobStatus"] | null;
+            opponent: string;
+            /** Format: double */
+            opponent_power?: number | null;
+            replay_url?: string | null;
+            /** Format: date-time */
+            resolved_at: string | null;
+            rewards?: components["schemas"]["DuelRewards"] | null;
+            rounds?: components["schemas"]["Round"][] | null;
+            status: components["schemas"]["DuelStatus"];
+            upset?: boolean | null;
+            winner?: string | null;
+        };
+        DuelBuff: {
+            /** Format: int64 */
+            hours: number;
+            /** Format: double */
+            multiplier: number;
+            name: string;
+        };
+        DuelList: {
+            items: components["schemas"]["Duel"][];
+        };
+        /**
+         * @description What a resolved duel paid. A friendly duel pays nothing and says why in
+         *     `friendly`.
+         */
+        DuelRewards: {
+            buff?: components["schemas"]["DuelBuff"] | null;
+            description?: string | null;
+            /** Format: int64 */
+            fighting_xp?: number | null;
+            friendly?: components["schemas"]["FriendlyReason"] | null;
+            loser?: string | null;
+            winner?: string | null;
+            /** Format: int64 */
+            xp?: number | null;
+        };
+        /** @enum {string} */
+        DuelStatus: "pending" | "declined" | "expired" | "queued" | "resolved";
         EditBody: {
             /** Format: double */
             duration_min?: number | null;
-            sets?: Record<string, never>[] | null;
+            sets?: components["schemas"]["SetView"][] | null;
         };
+        /** @description The contract's error body: `{"error": {"code", "message", "details"}}`. */
+        ErrorBody: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        ErrorDetail: {
+            /** @description A stable snake_case code, such as `invalid_field` or `not_found`. */
+            code: string;
+            /**
+             * @description Details of the error: `field` (the offending field's path, such as
+             *     `sets[2].reps`) on every 422, `retry_after_seconds` on 429.
+             */
+            details: Record<string, never>;
+            /** @description A human sentence. */
+            message: string;
+        };
+        /** @description One multiplier of an award's breakdown. */
+        Factor: {
+            name: components["schemas"]["FactorName"];
+            /** @description `base` (part of the base award) or `stack` (multiplies it). */
+            stage?: string | null;
+            /** Format: double */
+            value: number;
+        };
+        /** @enum {string} */
+        FactorName: "class_affinity" | "combo" | "training_arc_buff" | "fatigue" | "consistency" | "edit_penalty" | "tenacity" | "rage_boost" | "limit_breaker" | "flash_step" | "checkmate_foresight" | "full_cowl";
+        /** @enum {string} */
+        FriendlyReason: "weekly_pair_limit" | "daily_win_limit";
         GoalsInput: {
             /** Format: int64 */
             agility: number;
@@ -413,29 +618,325 @@ export interface components {
             /** Format: int64 */
             strength: number;
         };
+        /** @enum {string} */
+        JobStatus: "queued" | "running" | "retrying" | "failed" | "done";
+        LeaderboardEntry: {
+            class: components["schemas"]["Class"];
+            /** Format: int32 */
+            level: number;
+            /** Format: int64 */
+            rank: number;
+            username: string;
+            /** Format: int64 */
+            xp: number;
+        };
+        LeaderboardMe: {
+            /**
+             * Format: int64
+             * @description `null` when the caller is not on the board.
+             */
+            rank: number | null;
+            /** Format: int64 */
+            xp: number;
+        };
+        /** @description A leaderboard page (built as JSON text from the cached board). */
+        LeaderboardPage: {
+            entries: components["schemas"]["LeaderboardEntry"][];
+            me: components["schemas"]["LeaderboardMe"];
+        };
+        /** @description One XP ledger entry. */
+        LedgerEntry: {
+            /** Format: int64 */
+            activity_id: number | null;
+            /** Format: int64 */
+            amount: number;
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            id: number;
+            reason: string;
+            stat: components["schemas"]["Stat"] | null;
+        };
+        LedgerPage: {
+            items: components["schemas"]["LedgerEntry"][];
+            next_before: string | null;
+        };
+        LevelUp: {
+            /** Format: int32 */
+            from: number;
+            title: string;
+            /** Format: int32 */
+            to: number;
+        };
         LoginInput: {
             password: string;
+            username: string;
+        };
+        Objective: {
+            done: boolean;
+            /** Format: double */
+            progress: number;
+            /** Format: double */
+            target: number;
+            text: string;
+        };
+        /** @description Settings changed by `PATCH /me` that are not in force yet (game rules §10). */
+        Pending: {
+            /** Format: date-time */
+            effective_at: string;
+            timezone?: string | null;
+            training_days?: components["schemas"]["Weekday"][] | null;
+            wake_target?: string | null;
+            /** Format: int64 */
+            weekly_goal?: number | null;
+            /**
+             * Format: date-time
+             * @description When a weekly goal change applies, if not at `effective_at`.
+             */
+            weekly_goal_effective_at?: string | null;
+        };
+        PendingCutscene: {
+            /** @description Older weeks whose cutscene was not seen either. */
+            also_unseen: string[];
+            cutscene: string | null;
+            name: string;
+            week: string;
+        };
+        PhotoUrl: {
+            photo_url: string;
+        };
+        /** @description The contract's `player`. */
+        Player: {
+            avatar_url: string | null;
+            buffs: components["schemas"]["Buff"][];
+            class: components["schemas"]["Class"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            fatigue: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            level: number;
+            pending: components["schemas"]["Pending"] | null;
+            /** Format: int32 */
+            plot_armor_charges: number;
+            skills: components["schemas"]["SkillState"][];
+            stats: components["schemas"]["Stats"];
+            /** Format: int32 */
+            streak: number;
+            /** @description An IANA time zone name. */
+            timezone: string;
+            title: string;
+            /** Format: int64 */
+            total_xp: number;
+            training_days: components["schemas"]["Weekday"][];
+            username: string;
+            /** @description Local `HH:MM`. */
+            wake_target: string;
+            /** Format: int64 */
+            weekly_goal: number;
+            /** Format: int64 */
+            xp_for_next_level: number;
+            /** Format: int64 */
+            xp_into_level: number;
+        };
+        /** @description A public profile. */
+        Profile: {
+            /** @description Public: needs no token. */
+            avatar_url: string | null;
+            badges: components["schemas"]["Badge"][];
+            class: components["schemas"]["Class"];
+            /** Format: int32 */
+            level: number;
+            stats: components["schemas"]["Stats"];
+            /** Format: int32 */
+            streak: number;
+            title: string;
+            /** Format: int64 */
+            total_xp: number;
             username: string;
         };
         ReclassifyInput: {
             goals: components["schemas"]["GoalsInput"];
         };
         RegisterInput: {
+            /** Format: email */
             email: string;
             goals: components["schemas"]["GoalsInput"];
+            /** @description At least 10 characters (at most 1024 bytes). */
             password: string;
+            /** @description An IANA time zone name such as `Europe/Berlin` (default `UTC`). */
             timezone?: string | null;
+            /** @description 3–20 characters of a–z, 0–9 and `_`. */
             username: string;
         };
+        /** @description A duel's replay, as kept in object storage. */
+        Replay: {
+            battle: Record<string, never>;
+            challenger: Record<string, never>;
+            /** Format: int64 */
+            duel_id: number;
+            opponent: Record<string, never>;
+        };
+        /** @description One round of a duel. */
+        Round: {
+            /** Format: int64 */
+            challenger_hp: number;
+            lines: string[];
+            /** Format: int32 */
+            n: number;
+            /** Format: int64 */
+            opponent_hp: number;
+        };
+        /** @description One set of a strength session. */
+        SetView: {
+            exercise: string;
+            /** Format: int32 */
+            reps: number;
+            /** Format: double */
+            weight_kg: number;
+        };
         SettingsInput: {
+            /** @description An IANA time zone name such as `Europe/Berlin`. */
             timezone?: string | null;
-            training_days?: string[] | null;
+            training_days?: components["schemas"]["Weekday"][] | null;
+            /** @description Local `HH:MM` from 04:00 to 09:00. */
             wake_target?: string | null;
             /** Format: int64 */
             weekly_goal?: number | null;
         };
+        SkillState: {
+            active: boolean;
+            /** Format: int32 */
+            level: number;
+            name: string;
+        };
+        /** @enum {string} */
+        Stat: "strength" | "agility" | "intelligence" | "fighting" | "discipline";
+        /** @description The five stats' XP. */
+        Stats: {
+            /** Format: int64 */
+            agility: number;
+            /** Format: int64 */
+            discipline: number;
+            /** Format: int64 */
+            fighting: number;
+            /** Format: int64 */
+            intelligence: number;
+            /** Format: int64 */
+            strength: number;
+        };
+        /** @description `{token, player}` from register and login. */
+        TokenResponse: {
+            player: components["schemas"]["Player"];
+            token: string;
+        };
+        /** @description A week of the dashboard's chart. */
+        WeekPoint: {
+            by_stat: components["schemas"]["Stats"];
+            /** Format: date */
+            week_start: string;
+            /** Format: int64 */
+            xp: number;
+        };
+        /** @enum {string} */
+        Weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
     };
-    responses: never;
+    responses: {
+        /** @description malformed JSON, a body that is not a JSON object, or a bad query string */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description the request conflicts with the current state */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description the path exists but not with this method */
+        MethodNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description no such resource, or another player's private one */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description the body is too large */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description a dependency (the database) is unavailable; retry later */
+        ServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description rate limited; retry after `Retry-After` seconds */
+        TooManyRequests: {
+            headers: {
+                /** @description seconds to wait */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description missing or invalid bearer token */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description a field is invalid; `details.field` names it */
+        UnprocessableEntity: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description the body's type is not accepted here */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -443,11 +944,13 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list: {
+    list_activities: {
         parameters: {
             query?: {
-                limit?: string | null;
-                before?: string | null;
+                /** @description Items per page, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_before` of the previous page. */
+                before?: number;
             };
             header?: never;
             path?: never;
@@ -455,16 +958,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items, next_before} */
+            /** @description newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActivityPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    create: {
+    log_activity: {
         parameters: {
             query?: never;
             header?: never;
@@ -477,57 +987,75 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {activity, award} */
+            /** @description logged */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActivityAward"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description invalid or rejected activity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    show: {
+    show_activity: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description activity id */
-                id: string;
+                id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description {activity, award} */
+            /** @description the activity and its award */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActivityAward"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description not yours or missing */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    edit: {
+    edit_activity: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description activity id */
-                id: string;
+                id: number;
             };
             cookie?: never;
         };
@@ -537,27 +1065,40 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {activity, award} recomputed with the edit penalty */
+            /** @description recomputed with the edit penalty */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActivityAward"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             /** @description edit window closed */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     add_photo: {
@@ -566,45 +1107,60 @@ export interface operations {
             header?: never;
             path: {
                 /** @description activity id */
-                id: string;
+                id: number;
             };
             cookie?: never;
         };
         /** @description PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded without metadata */
-        requestBody: {
+        requestBody?: {
             content: {
-                "image/jpeg": number[];
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
             };
         };
         responses: {
-            /** @description {photo_url}: a signed link, valid for hours */
+            /** @description a signed link to the photo, valid for hours */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PhotoUrl"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description not your activity */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description image_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description unsupported_image_type or invalid_image */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     get_photo: {
@@ -613,7 +1169,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description activity id */
-                id: string;
+                id: number;
                 /** @description photo id */
                 photo: string;
             };
@@ -626,15 +1182,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description not your activity, or no such photo */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     login: {
@@ -650,27 +1216,40 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {token, player} */
+            /** @description logged in */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
             };
+            400: components["responses"]["BadRequest"];
             /** @description wrong username or password */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             /** @description too many attempts */
             429: {
                 headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     logout: {
@@ -694,8 +1273,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     register: {
@@ -711,37 +1295,51 @@ export interface operations {
             };
         };
         responses: {
-            /** @description registered: {token, player} */
+            /** @description registered */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
             };
+            400: components["responses"]["BadRequest"];
             /** @description username or email taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description invalid field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description too many registrations from this address */
             429: {
                 headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    current: {
+    current_boss: {
         parameters: {
             query?: never;
             header?: never;
@@ -750,16 +1348,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {week, name, epithet, taunt, weakness, hp, hp_max, objectives, status, reward, pending_cutscene?} */
+            /** @description this week's boss */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Boss"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    history: {
+    boss_history: {
         parameters: {
             query?: never;
             header?: never;
@@ -768,13 +1371,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items: [boss]} past weeks, newest first; escaped ones carry cutscene, defeated ones badge */
+            /** @description past weeks, newest first; escaped ones carry cutscene, defeated ones badge */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BossHistory"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     dashboard: {
@@ -786,20 +1394,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {player, weekly, streak, buffs, boss, recent} */
+            /** @description the player's dashboard */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    list: {
+    list_duels: {
         parameters: {
             query?: {
-                /** @description pending | declined | expired | queued | resolved */
-                status?: string | null;
+                /** @description Only duels in this status. */
+                status?: components["schemas"]["DuelStatus"];
             };
             header?: never;
             path?: never;
@@ -807,23 +1420,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items: [duel]} newest first */
+            /** @description newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DuelList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description invalid_status */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    challenge: {
+    create_duel: {
         parameters: {
             query?: never;
             header?: never;
@@ -841,38 +1462,53 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Duel"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description duel_already_open */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description self_duel, unknown_opponent */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description daily_challenge_limit (5 a local day) */
             429: {
                 headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    show: {
+    show_duel: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description duel id */
-                id: string;
+                id: number;
             };
             cookie?: never;
         };
@@ -883,24 +1519,32 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Duel"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description not one of its players, or missing */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    accept: {
+    accept_duel: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description duel id */
-                id: string;
+                id: number;
             };
             cookie?: never;
         };
@@ -911,38 +1555,51 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Duel"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description challenger_cannot_answer */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description not one of its players */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description duel_expired, duel_declined, duel_already_accepted */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    decline: {
+    decline_duel: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description duel id */
-                id: string;
+                id: number;
             };
             cookie?: never;
         };
@@ -953,68 +1610,89 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Duel"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description challenger_cannot_answer */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description not one of its players */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description duel_expired, duel_declined, duel_already_accepted */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    replay: {
+    duel_replay: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description duel id */
-                id: string;
+                id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description {duel_id, challenger, opponent, battle} from object storage */
+            /** @description the replay, from object storage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description not one of its players, or not resolved yet */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     leaderboard: {
         parameters: {
             query?: {
                 /** @description `global` (default), `weekly` or `class`. */
-                scope?: string | null;
-                /** @description Required with `scope=class`: brawler, speedster, strategist or balanced. */
-                class?: string | null;
+                scope?: components["schemas"]["BoardScope"];
+                /** @description Required with `scope=class`, refused without it. */
+                class?: components["schemas"]["Class"];
                 /** @description 1–100, default 50. */
-                limit?: string | null;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -1022,27 +1700,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {entries: [{rank, username, class, level, xp}], me: {rank, xp}} */
+            /** @description the top of the board and the caller's rank */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LeaderboardPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description bad scope, class or limit */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ledger: {
         parameters: {
             query?: {
-                limit?: string | null;
-                before?: string | null;
+                /** @description Items per page, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_before` of the previous page. */
+                before?: number;
             };
             header?: never;
             path?: never;
@@ -1050,13 +1738,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items, next_before} */
+            /** @description XP entries, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     me: {
@@ -1068,20 +1763,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description player */
+            /** @description the player */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Player"];
+                };
             };
             /** @description no token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     update_me: {
@@ -1097,20 +1798,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description player */
+            /** @description the player */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Player"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description invalid field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     put_avatar: {
@@ -1121,33 +1832,46 @@ export interface operations {
             cookie?: never;
         };
         /** @description PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded as a thumbnail */
-        requestBody: {
+        requestBody?: {
             content: {
-                "image/png": number[];
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
             };
         };
         responses: {
-            /** @description {avatar_url} */
+            /** @description the avatar's public link */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AvatarUrl"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description image_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description unsupported_image_type or invalid_image */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     reclassify: {
@@ -1163,20 +1887,31 @@ export interface operations {
             };
         };
         responses: {
-            /** @description player */
+            /** @description the player */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Player"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description 30-day cooldown */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     profile: {
@@ -1196,15 +1931,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description no such player */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     get_avatar: {
@@ -1224,7 +1967,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
             };
             /** @description If-None-Match matched */
             304: {
@@ -1233,50 +1980,19 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthorized"];
             /** @description no such player or no avatar */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-        };
-    };
-    connect: {
-        parameters: {
-            query?: {
-                /** @description The bearer token (alternatively in `Sec-WebSocket-Protocol`). */
-                token?: string | null;
-                /** @description Replay logged events with an id above this one first. */
-                since?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description WebSocket of {id, type, at, data} events */
-            101: {
-                headers: {
-                    [name: string]: unknown;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
-                content?: never;
             };
-            /** @description no or bad token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description bad since */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
