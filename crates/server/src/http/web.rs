@@ -201,19 +201,20 @@ pub fn warm_up() {
     }
 }
 
-/// Vite's hashed output: `assets/<name>-<hash>.<ext>`, the hash 8+ URL-safe chars.
+/// Vite's hashed output: `assets/<name>-<hash>.<ext>`, the hash 8 URL-safe chars.
 fn is_hashed_asset(path: &str) -> bool {
     let Some(file) = path.strip_prefix("assets/") else {
         return false;
     };
-    let stem = file.split('.').next().unwrap_or("");
-    stem.rsplit_once('-').is_some_and(|(name, hash)| {
-        !name.is_empty()
-            && hash.len() >= 8
-            && hash
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    })
+    // `<name>-<hash>.<ext>`: Vite's hash is the last 8 characters of the stem, from
+    // the URL-safe alphabet (so it may itself contain or end with `-` or `_`).
+    let stem = file.split('.').next().unwrap_or("").as_bytes();
+    const HASH: usize = 8;
+    stem.len() > HASH + 1
+        && stem[stem.len() - HASH - 1] == b'-'
+        && stem[stem.len() - HASH..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
 }
 
 /// Serves an embedded file (or `index.html` for app routes) with the page headers.
@@ -281,7 +282,10 @@ mod tests {
     fn hashed_assets_are_recognised() {
         assert!(is_hashed_asset("assets/index-D893FeqB.js"));
         assert!(is_hashed_asset("assets/index-D1UDXTDx.css"));
-        assert!(is_hashed_asset("assets/vendor-react-a1b2c3d4_e.js"));
+        assert!(is_hashed_asset("assets/vendor-react-b2c3d4_e.js"));
+        // A hash may end with `-` (base64url).
+        assert!(is_hashed_asset("assets/index-C5zONrN-.js"));
+        assert!(is_hashed_asset("assets/AuthLayout-h-nBS6BH.js"));
         assert!(!is_hashed_asset("assets/logo.svg"));
         assert!(!is_hashed_asset("assets/a-b.js"));
         assert!(!is_hashed_asset("index.html"));
