@@ -1980,7 +1980,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            401: components["responses"]["Unauthorized"];
             /** @description no such player or no avatar */
             404: {
                 headers: {
