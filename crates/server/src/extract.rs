@@ -49,7 +49,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// errors 422 naming the field's path (`sets[2].reps`; a missing field by its name)
 /// in plain words.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let at = if e.line() > 0 {
             format!(" (line {}, column {})", e.line(), e.column())
         } else {
@@ -57,6 +57,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::bad_request("malformed_json", format!("the body is not valid JSON{at}"))
     })?;
+    parse_value(value)
+}
+
+/// `parse_json` for a body already read as JSON (gRPC messages arrive that way).
+pub fn parse_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::bad_request(
             "not_an_object",
