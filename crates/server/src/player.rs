@@ -83,11 +83,15 @@ pub fn training_days(p: &PlayerRow) -> TrainingDays {
 /// A stored schedule (`"mon,tue,thu"`; names written by the service, so unknown
 /// ones are skipped rather than refused).
 pub fn schedule_of(text: &str) -> TrainingDays {
-    let days: Vec<_> = text
-        .split(',')
-        .filter_map(crate::validate::parse_weekday)
-        .collect();
+    let days: Vec<_> = text.split(',').filter_map(parse_weekday).collect();
     TrainingDays::new(&days)
+}
+
+/// A weekday by its contract name (`mon` … `sun`).
+pub fn parse_weekday(s: &str) -> Option<shonen_rules::Weekday> {
+    shonen_rules::Weekday::ALL
+        .into_iter()
+        .find(|d| d.as_str() == s)
 }
 
 /// A day-close event as applied to the player (with the amount actually taken).

@@ -1,6 +1,5 @@
-//! The text check every request passes through (`text`, `json_text`), and the
-//! weekday names of the contract. (Account fields are parsed by their domain types
-//! in `accounts::model`.)
+//! The text check every request passes through (`text`, `json_text`). (Account
+//! fields are parsed by their domain types in `accounts::model`.)
 
 use crate::error::ApiError;
 use serde_json::Value;
@@ -64,12 +63,6 @@ pub fn json_text(v: &Value) -> Result<(), ApiError> {
         }
     }
     walk(v, &mut String::new())
-}
-
-pub fn parse_weekday(s: &str) -> Option<shonen_rules::Weekday> {
-    shonen_rules::Weekday::ALL
-        .into_iter()
-        .find(|d| d.as_str() == s)
 }
 
 #[cfg(test)]

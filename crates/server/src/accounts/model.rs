@@ -225,7 +225,7 @@ impl TrainingDays {
         let mut parsed = Vec::new();
         for d in days {
             let d = d.as_ref();
-            let day = crate::validate::parse_weekday(d).ok_or_else(|| {
+            let day = crate::player::parse_weekday(d).ok_or_else(|| {
                 AccountsError::invalid(
                     "training_days",
                     "invalid_training_days",

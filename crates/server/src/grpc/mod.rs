@@ -4,9 +4,9 @@
 //!
 //! Each method calls the same capability (accounts) or handler as its REST twin and
 //! converts the result (`convert`), so the two protocols cannot disagree on rules,
-//! validation or results; errors go through one mapping per error type (`status`). Alongside: the
-//! event stream (`subscribe`), `grpc.health.v1` following readiness (`health`),
-//! server reflection v1 and v1alpha, and gRPC-Web for browsers.
+//! validation or results; errors go through one mapping per error type (`status`).
+//! Alongside: the event stream (`subscribe`), `grpc.health.v1` following readiness
+//! (`health`), server reflection v1 and v1alpha, and gRPC-Web for browsers.
 
 mod convert;
 mod health;
