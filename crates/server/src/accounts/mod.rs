@@ -346,3 +346,6 @@ impl<S: AccountStore> Accounts<S> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
