@@ -20,6 +20,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ".shonen.v1",
             "#[derive(serde::Serialize, serde::Deserialize)] #[serde(default)]",
         )
+        // REST says "absent" with `null`; a message field reads it as its default, so
+        // a service result converts straight from its JSON text (`grpc::convert`).
+        .field_attribute(
+            ".shonen.v1",
+            "#[serde(deserialize_with = \"crate::grpc::convert::null_as_default\")]",
+        )
         // Oneofs (the event's `data`) read `{"<type>": {...}}`.
         .enum_attribute(
             ".shonen.v1",

@@ -49,7 +49,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// errors 422 naming the field's path (`sets[2].reps`; a missing field by its name)
 /// in plain words.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let at = if e.line() > 0 {
             format!(" (line {}, column {})", e.line(), e.column())
         } else {
@@ -57,6 +57,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::bad_request("malformed_json", format!("the body is not valid JSON{at}"))
     })?;
+    parse_value(value)
+}
+
+/// `parse_json` for a body already read as JSON (gRPC messages arrive that way).
+pub fn parse_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::bad_request(
             "not_an_object",
@@ -64,13 +69,86 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     integral_numbers(&mut value);
-    // Every body passes here (REST and gRPC alike): one text check for all fields.
+    // Members the type does not know are ignored (the schemas allow extra
+    // properties), so they are not read, and not text-checked either.
+    let mut ignored: Vec<Vec<Segment>> = Vec::new();
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+        &value,
+        &mut |path: serde_ignored::Path| ignored.push(segments(&path)),
+    ));
+    for path in &ignored {
+        remove(&mut value, path);
+    }
+    // Every body passes here (REST and gRPC alike): one text check for all fields
+    // read, before any other complaint about them.
     crate::validate::json_text(&value)?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    parsed.map_err(|e| {
         let path = e.path().to_string();
         let (field, message) = describe(&path, &e.into_inner().to_string());
         ApiError::validation(&field, "invalid_field", message)
     })
+}
+
+/// One step of a path into a JSON value.
+#[derive(Debug, PartialEq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// The steps from the root to an ignored member.
+fn segments(path: &serde_ignored::Path) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut at = path;
+    loop {
+        at = match at {
+            serde_ignored::Path::Root => break,
+            serde_ignored::Path::Map { parent, key } => {
+                out.push(Segment::Key(key.clone()));
+                parent
+            }
+            serde_ignored::Path::Seq { parent, index } => {
+                out.push(Segment::Index(*index));
+                parent
+            }
+            serde_ignored::Path::Some { parent }
+            | serde_ignored::Path::NewtypeStruct { parent }
+            | serde_ignored::Path::NewtypeVariant { parent } => parent,
+        };
+    }
+    out.reverse();
+    out
+}
+
+/// Removes the member at `path` (nothing when it is not there).
+fn remove(v: &mut serde_json::Value, path: &[Segment]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = v;
+    for step in parents {
+        let next = match (step, at) {
+            (Segment::Key(k), serde_json::Value::Object(map)) => map.get_mut(k),
+            (Segment::Index(i), serde_json::Value::Array(items)) => items.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => return,
+        }
+    }
+    match (last, at) {
+        (Segment::Key(k), serde_json::Value::Object(map)) => {
+            map.remove(k);
+        }
+        // An ignored array element: blank it rather than shift its neighbours.
+        (Segment::Index(i), serde_json::Value::Array(items)) => {
+            if let Some(item) = items.get_mut(*i) {
+                *item = serde_json::Value::Null;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// JSON does not tell `5` from `5.0`: a number with no fraction is an integer (as JSON
@@ -200,4 +278,84 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
         .or_else(|| value.strip_prefix("bearer "))?;
     let token = token.trim();
     (!token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        reps: i64,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Body {
+        name: String,
+        sets: Vec<Inner>,
+        note: Option<String>,
+    }
+
+    fn field(r: Result<Body, ApiError>) -> (u16, String, String) {
+        let e = r.expect_err("refused");
+        (
+            e.status.as_u16(),
+            e.code.clone(),
+            e.details["field"].as_str().unwrap_or_default().to_string(),
+        )
+    }
+
+    #[test]
+    fn unknown_members_are_ignored_even_with_control_characters() {
+        let b: Body = parse_json(
+            br#"{"name":"goku","sets":[{"reps":5,"x\u0001":"\u0000"}],"h\u0005":{"\u0002":[1]},"z":"\u0000"}"#,
+        )
+        .expect("unknown members are ignored");
+        assert_eq!(b.name, "goku");
+        assert_eq!(b.sets[0].reps, 5);
+        assert_eq!(b.note, None);
+    }
+
+    #[test]
+    fn control_characters_in_read_fields_are_422_naming_them() {
+        let bad = parse_json::<Body>(br#"{"name":"go\u0000ku","sets":[]}"#);
+        assert_eq!(field(bad), (422, "invalid_text".into(), "name".into()));
+        let bad = parse_json::<Body>(br#"{"name":"goku","sets":[],"note":"\u001b[31m"}"#);
+        assert_eq!(field(bad), (422, "invalid_text".into(), "note".into()));
+        // The text check comes before a shape error elsewhere in the body.
+        let bad = parse_json::<Body>(br#"{"name":"\u0000","sets":[{"reps":"x"}]}"#);
+        assert_eq!(field(bad), (422, "invalid_text".into(), "name".into()));
+        let bad = parse_json::<Body>(br#"{"name":"goku","sets":[{"reps":"x"}]}"#);
+        assert_eq!(
+            field(bad),
+            (422, "invalid_field".into(), "sets[0].reps".into())
+        );
+    }
+
+    #[test]
+    fn removing_a_path_touches_only_that_member() {
+        let mut v = serde_json::json!({"a": {"b": [1, {"c": 2, "d": 3}]}, "e": 4});
+        remove(
+            &mut v,
+            &[
+                Segment::Key("a".into()),
+                Segment::Key("b".into()),
+                Segment::Index(1),
+                Segment::Key("c".into()),
+            ],
+        );
+        assert_eq!(v, serde_json::json!({"a": {"b": [1, {"d": 3}]}, "e": 4}));
+        remove(&mut v, &[Segment::Key("nope".into()), Segment::Index(3)]);
+        remove(
+            &mut v,
+            &[
+                Segment::Key("a".into()),
+                Segment::Key("b".into()),
+                Segment::Index(0),
+            ],
+        );
+        assert_eq!(v, serde_json::json!({"a": {"b": [null, {"d": 3}]}, "e": 4}));
+        remove(&mut v, &[]);
+        assert_eq!(v["e"], 4);
+    }
 }

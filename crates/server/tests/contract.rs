@@ -121,9 +121,14 @@ async fn missing_and_mistyped_fields_are_named(b: Backend) {
     for (path, body, field) in [
         ("/api/v1/duels", json!({"opponent": "ra\0oh"}), "opponent"),
         (
-            "/api/v1/me/reclassify",
-            json!({"goals": {"strength": 1, "agility": 1, "intelligence": 1}, "x\0": 1}),
-            "x\0",
+            "/api/v1/activities",
+            json!({"kind": "study", "duration_min": 30, "note": "a\0b"}),
+            "note",
+        ),
+        (
+            "/api/v1/auth/login",
+            json!({"username": "kenshi\0ro", "password": "x"}),
+            "username",
         ),
     ] {
         let (s, e) = app.post(path, &token, body).await;
@@ -131,6 +136,17 @@ async fn missing_and_mistyped_fields_are_named(b: Backend) {
         assert_eq!(e["error"]["code"], "invalid_text", "{path}: {e}");
         assert_eq!(e["error"]["details"]["field"], field, "{path}: {e}");
     }
+    // Members the contract does not define are ignored, whatever text they hold:
+    // nothing reads them, so nothing stores them.
+    let (s, e) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "kenshiro", "password": "correct horse battery", "x\0": "\u{1}", "y": {"\0": [1]}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
     let (s, e) = app.get("/api/v1/players/ra%00oh", &token).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["error"]["code"], "invalid_text", "{e}");
@@ -454,6 +470,12 @@ async fn openapi_document_is_complete(b: Backend) {
                         assert_eq!(schema["maximum"], 100);
                     }
                     "before" | "id" => assert_eq!(schema["type"], "integer", "{id} {name}"),
+                    // Text in a path names something only in one form; the pattern
+                    // says which (anything else is 404 or 422, never a 2xx).
+                    "username" | "photo" => {
+                        assert_eq!(schema["type"], "string", "{id} {name}");
+                        assert!(schema["pattern"].is_string(), "{id} {name}: {schema}");
+                    }
                     "status" | "scope" | "class" => {
                         let target = schema["$ref"].as_str().unwrap_or_default();
                         let name_of = target.rsplit('/').next().unwrap_or_default();

@@ -379,13 +379,24 @@ async fn frozen_redis_is_skipped_quickly() {
     // opens (a command timed out, or the watchdog's ping did).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut worst = Duration::ZERO;
+    let mut seen = 0;
     for _ in 0..10 {
         let (status, body, took) = timed_post(&app, &token).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         worst = worst.max(took);
+        let activity = body["activity"]["id"].clone();
         let (status, body, took) = timed_get(&app, "/api/v1/dashboard", Some(&token)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         worst = worst.max(took);
+        // What this process keeps while Redis is away is never stale: the write just
+        // made is on the dashboard, and its XP with it.
+        assert_eq!(body["recent"][0]["id"], activity, "{body}");
+        let total = body["player"]["total_xp"].as_i64().unwrap();
+        assert!(total > seen, "{total} after {seen}");
+        seen = total;
+        let (status, again, _) = timed_get(&app, "/api/v1/dashboard", Some(&token)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again, body, "a second read shows the same");
         let (status, _, took) = timed_get(&app, "/api/v1/leaderboard", Some(&token)).await;
         assert_eq!(status, StatusCode::OK);
         worst = worst.max(took);

@@ -669,7 +669,9 @@ export interface components {
             to: number;
         };
         LoginInput: {
+            /** @description Text without control characters (tab and line breaks aside). */
             password: string;
+            /** @description Usernames only ever take this form; any other is simply not an account. */
             username: string;
         };
         Objective: {

@@ -34,7 +34,11 @@ pub struct RegisterInput {
     #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// At least 10 characters (at most 1024 bytes).
-    #[schema(min_length = 10, max_length = 256)]
+    #[schema(
+        min_length = 10,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$"
+    )]
     pub password: String,
     /// An IANA time zone name such as `Europe/Berlin` (default `UTC`).
     pub timezone: Option<String>,
@@ -43,7 +47,11 @@ pub struct RegisterInput {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginInput {
+    /// Usernames only ever take this form; any other is simply not an account.
+    #[schema(pattern = "^[a-z0-9_]{3,20}$")]
     pub username: String,
+    /// Text without control characters (tab and line breaks aside).
+    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$")]
     pub password: String,
 }
 

@@ -50,7 +50,13 @@ pub struct Cache {
     backend: Backend,
     prefix: String,
     messages: broadcast::Sender<Message>,
+    /// This process's stand-in for values Redis could not take or give (see
+    /// `degraded_get`).
+    degraded: memory::Memory,
 }
+
+/// The longest a value stays in the degraded stand-in.
+pub const DEGRADED_TTL: Duration = Duration::from_secs(10);
 
 impl Cache {
     /// The in-process cache (single-process installs and tests without Redis).
@@ -60,6 +66,7 @@ impl Cache {
             backend: Backend::Memory(memory::Memory::default()),
             prefix: prefix.to_string(),
             messages,
+            degraded: memory::Memory::default(),
         }
     }
 
@@ -78,6 +85,7 @@ impl Cache {
             backend: Backend::Redis(backend),
             prefix: prefix.to_string(),
             messages,
+            degraded: memory::Memory::default(),
         })
     }
 
@@ -128,6 +136,26 @@ impl Cache {
             Backend::Memory(m) => Ok(m.get(&key)),
             Backend::Redis(r) => r.get(&key).await,
         }
+    }
+
+    /// During a Redis outage: a value this process kept for `key` (see
+    /// `degraded_set`). Callers store only values that say what they were computed
+    /// from (a player's version), and check it, so a value kept here is never used
+    /// stale; it saves the database the work while Redis is away.
+    pub fn degraded_get(&self, key: &str) -> Option<String> {
+        self.degraded.get(key)
+    }
+
+    /// Keeps `value` in this process for at most `DEGRADED_TTL` (used when the cache
+    /// refused it). One entry per key: the stand-in stays as small as the set of
+    /// players served during the outage.
+    pub fn degraded_set(&self, key: &str, value: &str) {
+        self.degraded.set(key, value, Some(DEGRADED_TTL), false);
+    }
+
+    /// Forgets what this process kept for `key`.
+    pub fn degraded_del(&self, key: &str) {
+        self.degraded.del(key);
     }
 
     /// Several string values in one round trip, in the order of `keys`.

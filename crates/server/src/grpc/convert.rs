@@ -11,8 +11,8 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use axum::Json;
 use axum::http::StatusCode;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tonic::Status;
 
@@ -53,11 +53,7 @@ pub fn input<I: DeserializeOwned, T: Serialize>(msg: &T) -> Result<ApiJson<I>, S
 
 /// A JSON body (already checked by `body`) as the handler's input type.
 pub fn json_input<I: DeserializeOwned>(v: Value) -> Result<ApiJson<I>, Status> {
-    let bytes = serde_json::to_vec(&v)
-        .map_err(|e| status(ApiError::internal(format!("encoding a request: {e}"))))?;
-    crate::extract::parse_json(&bytes)
-        .map(ApiJson)
-        .map_err(status)
+    crate::extract::parse_value(v).map(ApiJson).map_err(status)
 }
 
 /// A handler's result as its protobuf message.
@@ -65,9 +61,26 @@ pub fn reply<P: DeserializeOwned>(result: impl Payload) -> Result<tonic::Respons
     message(result.into_body()).map(tonic::Response::new)
 }
 
-/// Any serializable value (a service result) as a protobuf message.
+/// A field's value, with JSON `null` read as the field's default (protobuf has no
+/// null, only unset); every generated message field reads through this.
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Any serializable value (a service result) as a protobuf message: straight from
+/// its JSON text (the hot path: no JSON tree in between), else through a tree that
+/// is adjusted first (pages carry their cursor as a string).
 pub fn message<P: DeserializeOwned>(value: impl Serialize) -> Result<P, Status> {
-    let mut v = serde_json::to_value(value)
+    let text = serde_json::to_vec(&value)
+        .map_err(|e| status(ApiError::internal(format!("encoding a reply: {e}"))))?;
+    if let Ok(m) = serde_json::from_slice::<P>(&text) {
+        return Ok(m);
+    }
+    let mut v: Value = serde_json::from_slice(&text)
         .map_err(|e| status(ApiError::internal(format!("encoding a reply: {e}"))))?;
     strip_nulls(&mut v);
     cursors_as_numbers(&mut v);
@@ -110,6 +123,28 @@ pub fn check_text(v: &Value) -> Result<(), Status> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn replies_convert_with_nulls_unset_and_cursors_as_numbers() {
+        use crate::grpc::proto;
+        // The hot path: straight from the JSON text, nulls read as unset.
+        let page: proto::LedgerPage = message(json!({
+            "items": [{"id": 7, "at": "2026-01-05T07:00:00Z", "stat": null, "amount": -5,
+                       "reason": "skip", "activity_id": null}],
+            "next_before": null
+        }))
+        .unwrap();
+        assert_eq!(page.next_before, None);
+        assert_eq!(page.items[0].stat, None);
+        assert_eq!(page.items[0].activity_id, None);
+        assert_eq!(page.items[0].amount, -5);
+        // A page's cursor is a string in REST and a number here.
+        let page: proto::LedgerPage = message(json!({"items": [], "next_before": "42"})).unwrap();
+        assert_eq!(page.next_before, Some(42));
+        // A reply that fits no message is INTERNAL, not a silent default.
+        let bad = message::<proto::LedgerPage>(json!({"items": "nope"})).unwrap_err();
+        assert_eq!(bad.code(), tonic::Code::Internal);
+    }
 
     #[test]
     fn a_nul_anywhere_names_its_field() {

@@ -153,7 +153,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // the contract's error body.
         .layer(middleware::from_fn(envelope))
         .with_state(state.clone());
-    rest
+    let routes = rest
         // gRPC shares the port: requests for its service paths go to tonic.
         .merge(crate::grpc::router(state.clone()))
         .layer(DefaultBodyLimit::max(1024 * 1024))
@@ -169,15 +169,43 @@ pub fn router(state: Arc<AppState>) -> Router {
             },
         )
         .layer(middleware::from_fn(unknown_grpc_service))
-        .layer(middleware::from_fn(request_id))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                ApiError::internal("handler panicked").into_response()
-            },
-        ))
+        .layer(middleware::from_fn(request_id));
+    catch_panics(routes)
         // Outermost, so it covers every response above (API, errors, ops, gRPC and
         // the web UI): `nosniff` and a Referrer-Policy.
         .layer(middleware::from_fn(web::security_headers))
+}
+
+/// Marks the response the panic handler built.
+#[derive(Debug, Clone, Copy)]
+struct Panicked;
+
+/// Panics → 500 in the contract's body; gRPC callers get INTERNAL instead.
+fn catch_panics(routes: Router) -> Router {
+    routes
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                let mut r = ApiError::internal("handler panicked").into_response();
+                r.extensions_mut().insert(Panicked);
+                r
+            },
+        ))
+        .layer(middleware::from_fn(panic_in_protocol))
+}
+
+/// A panic answers in the caller's protocol too: gRPC callers get INTERNAL, not
+/// the REST body.
+async fn panic_in_protocol(req: Request, next: Next) -> Response {
+    let grpc = crate::grpc::is_grpc(req.headers());
+    let resp = next.run(req).await;
+    if grpc && resp.extensions().get::<Panicked>().is_some() {
+        return crate::grpc::error_response(ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side",
+        ));
+    }
+    resp
 }
 
 /// An error raised by the middleware, in the caller's protocol: the contract's JSON
@@ -366,4 +394,39 @@ async fn rate_limit(
         return reject(grpc, e);
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("a handler bug")
+    }
+
+    fn call(content_type: &str) -> Request {
+        Request::builder()
+            .method("POST")
+            .uri("/boom")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panic_answers_in_the_callers_protocol() {
+        let app = catch_panics(Router::new().route("/boom", axum::routing::post(boom)));
+        let rest = app.clone().oneshot(call("application/json")).await.unwrap();
+        assert_eq!(rest.status(), 500);
+        let body = axum::body::to_bytes(rest.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+
+        let grpc = app.oneshot(call("application/grpc")).await.unwrap();
+        assert_eq!(grpc.status(), 200, "gRPC errors travel in grpc-status");
+        assert_eq!(grpc.headers()["grpc-status"], "13");
+    }
 }

@@ -8,6 +8,13 @@ use serde_json::{Map, Value, json};
 /// Operations that need no bearer token.
 const PUBLIC: [&str; 4] = ["register", "login", "advance_clock", "get_avatar"];
 
+/// Text path parameters and the form of every value that can name something;
+/// anything else is simply not found.
+const PATH_PATTERNS: [(&str, &str); 2] = [
+    ("username", "^[a-z0-9_]{3,20}$"),
+    ("photo", "^[0-9a-f]{1,64}$"),
+];
+
 /// The shared error responses: name in `components.responses`, status, description.
 const ERRORS: [(&str, &str, &str); 10] = [
     (
@@ -142,8 +149,15 @@ fn complete_operation(method: &str, op: &mut Map<String, Value>) {
     // An absent query parameter is how "none" is said: no parameter is nullable.
     if let Some(Value::Array(ps)) = op.get_mut("parameters") {
         for p in ps.iter_mut() {
+            let pattern = PATH_PATTERNS
+                .iter()
+                .find(|(name, _)| p["in"] == "path" && p["name"] == *name)
+                .map(|(_, pattern)| *pattern);
             if let Some(schema) = p.get_mut("schema") {
                 drop_null(schema);
+                if let Some(pattern) = pattern {
+                    schema["pattern"] = json!(pattern);
+                }
             }
         }
     }

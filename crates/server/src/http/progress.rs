@@ -40,11 +40,11 @@ pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Dashboard>
     // The boss is read through the cache; a miss computes and caches it. A cached
     // boss of another week (the week turned since it was cached, and a fight that had
     // already ended mid-week leaves nothing for the rollover to clear) is a miss.
-    let boss = match hot::boss(&state, p.id, &this_week.to_string()).await {
+    let boss = match hot::boss(&state, p.id, p.version, &this_week.to_string()).await {
         Some(b) => b,
         None => {
             let b = boss::current(&state, p.id).await?;
-            hot::set_boss(&state, p.id, &b).await;
+            hot::set_boss(&state, p.id, p.version, &b).await;
             b
         }
     };

@@ -13,6 +13,12 @@
 //! When a cache write fails (Redis down), the affected player ids and keys are
 //! remembered and repaired (invalidated, leaderboards re-recorded from the database)
 //! as soon as the cache answers again.
+//!
+//! Meanwhile the values that carry the player's version (dashboard parts, trained
+//! today, this week's boss) are kept in this process (`Cache::degraded_set`) and used
+//! only at that same version: the row read from the database says whether they still
+//! hold. An outage then costs the database two primary-key reads per dashboard
+//! (token, player) instead of the whole dashboard.
 
 use crate::app::AppState;
 use crate::error::ApiResult;
@@ -135,17 +141,42 @@ pub async fn player(state: &AppState, id: i64) -> ApiResult<Option<PlayerRow>> {
     Ok(Some(row))
 }
 
-/// Whether the player logged an activity on local `date`.
-pub async fn trained_on(state: &AppState, id: i64, date: &str) -> ApiResult<bool> {
+/// A value kept in this process during an outage, tagged with the player's version.
+fn degraded_at(state: &AppState, key: &str, version: i64) -> Option<String> {
+    let v = state.cache.degraded_get(key)?;
+    let (at, value) = v.split_once('\n')?;
+    (at.parse::<i64>().ok()? == version).then(|| value.to_string())
+}
+
+fn keep_degraded(state: &AppState, key: &str, version: i64, value: &str) {
+    state
+        .cache
+        .degraded_set(key, &format!("{version}\n{value}"));
+}
+
+/// Whether the player (whose row is at `version`) logged an activity on local
+/// `date`.
+pub async fn trained_on(state: &AppState, id: i64, version: i64, date: &str) -> ApiResult<bool> {
     let key = trained_key(id, date);
-    if let Ok(Some(v)) = state.cache.get(&key).await {
-        return Ok(v == "1");
+    match state.cache.get(&key).await {
+        Ok(Some(v)) => return Ok(v == "1"),
+        Ok(None) => {}
+        Err(_) => {
+            if let Some(v) = degraded_at(state, &key, version) {
+                return Ok(v == "1");
+            }
+        }
     }
     let trained = state.store.trained_on(id, date).await?;
-    let _ = state
+    let value = if trained { "1" } else { "0" };
+    if state
         .cache
-        .set_nx(&key, if trained { "1" } else { "0" }, Some(PLAYER_TTL))
-        .await;
+        .set_nx(&key, value, Some(PLAYER_TTL))
+        .await
+        .is_err()
+    {
+        keep_degraded(state, &key, version, value);
+    }
     Ok(trained)
 }
 
@@ -159,6 +190,9 @@ pub async fn invalidate(state: &AppState, p: &PlayerRow) {
         boss_key(p.id),
         dashboard_key(p.id),
     ];
+    for k in &keys {
+        state.cache.degraded_del(k);
+    }
     if let Err(e) = state.cache.del(&keys).await {
         tracing::warn!(error = %e, player = p.id, "cache invalidation failed; will repair");
         state.repairs.player(p.id);
@@ -187,7 +221,11 @@ pub async fn dashboard(
     version: i64,
     first_week: &str,
 ) -> Option<HotDashboard> {
-    let json = state.cache.get(&dashboard_key(id)).await.ok()??;
+    let key = dashboard_key(id);
+    let json = match state.cache.get(&key).await {
+        Ok(json) => json?,
+        Err(_) => state.cache.degraded_get(&key)?,
+    };
     let hot: HotDashboard = serde_json::from_str(&json).ok()?;
     (hot.first_week == first_week && hot.version == version).then_some(hot)
 }
@@ -195,10 +233,16 @@ pub async fn dashboard(
 /// Caches the dashboard parts (same race bound as the player row: `PLAYER_TTL`).
 pub async fn set_dashboard(state: &AppState, id: i64, parts: &HotDashboard) {
     if let Ok(json) = serde_json::to_string(parts) {
-        let _ = state
+        let key = dashboard_key(id);
+        if state
             .cache
-            .set_nx(&dashboard_key(id), &json, Some(PLAYER_TTL))
-            .await;
+            .set_nx(&key, &json, Some(PLAYER_TTL))
+            .await
+            .is_err()
+        {
+            // The parts carry their version; `dashboard` checks it.
+            state.cache.degraded_set(&key, &json);
+        }
     }
 }
 
@@ -206,29 +250,45 @@ pub async fn set_dashboard(state: &AppState, id: i64, parts: &HotDashboard) {
 /// such as an attached photo).
 pub async fn invalidate_dashboard(state: &AppState, id: i64) {
     let key = dashboard_key(id);
+    state.cache.degraded_del(&key);
     if state.cache.del(std::slice::from_ref(&key)).await.is_err() {
         state.repairs.key(key);
     }
 }
 
-/// The cached boss slot of the player, if one is set for the local week starting on
-/// `week_start` (a boss cached last week is not this week's, whatever its TTL says).
-pub async fn boss(state: &AppState, id: i64, week_start: &str) -> Option<crate::model::Boss> {
-    let json = state.cache.get(&boss_key(id)).await.ok()??;
+/// The cached boss slot of the player (whose row is at `version`), if one is set
+/// for the local week starting on `week_start` (a boss cached last week is not this
+/// week's, whatever its TTL says).
+pub async fn boss(
+    state: &AppState,
+    id: i64,
+    version: i64,
+    week_start: &str,
+) -> Option<crate::model::Boss> {
+    let key = boss_key(id);
+    let json = match state.cache.get(&key).await {
+        Ok(json) => json?,
+        Err(_) => degraded_at(state, &key, version)?,
+    };
     let boss: crate::model::Boss = serde_json::from_str(&json).ok()?;
     (boss.week_start == week_start).then_some(boss)
 }
 
-/// Caches this week's boss state (the `boss` object of the contract).
-pub async fn set_boss(state: &AppState, id: i64, boss: &crate::model::Boss) {
+/// Caches this week's boss state (the `boss` object of the contract), computed
+/// for the player's row at `version`.
+pub async fn set_boss(state: &AppState, id: i64, version: i64, boss: &crate::model::Boss) {
     let Ok(json) = serde_json::to_string(boss) else {
         return;
     };
-    let _ = state.cache.set(&boss_key(id), &json, Some(BOSS_TTL)).await;
+    let key = boss_key(id);
+    if state.cache.set(&key, &json, Some(BOSS_TTL)).await.is_err() {
+        keep_degraded(state, &key, version, &json);
+    }
 }
 
 /// Clears the cached boss (a weekly rollover changes it without an XP change).
 pub async fn invalidate_boss(state: &AppState, id: i64) {
+    state.cache.degraded_del(&boss_key(id));
     if state.cache.del(&[boss_key(id)]).await.is_err() {
         state.repairs.player(id);
     }

@@ -175,7 +175,7 @@ pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Player> {
 pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Player> {
     let now = state.clock.now();
     let today = today(p, now).to_string();
-    let trained_today = hot::trained_on(state, p.id, &today).await?;
+    let trained_today = hot::trained_on(state, p.id, p.version, &today).await?;
     let avatar = p
         .avatar_key
         .as_ref()
