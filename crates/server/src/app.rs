@@ -2,10 +2,10 @@
 //! graceful shutdown. `Application::build` binds the port first, so tests can start
 //! the real service on port 0.
 
+use crate::accounts::{Accounts, TokenSecret};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::events::Events;
-use crate::services::accounts::Accounts;
 use crate::storage::Store;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -144,7 +144,12 @@ impl Application {
         });
         let state = Arc::new(AppState {
             villains,
-            accounts: Accounts::new(store.clone(), clock.clone(), secret),
+            accounts: Accounts::new(
+                store.clone(),
+                Arc::new(crate::jobs::PlayerJobs),
+                clock.clone(),
+                TokenSecret::new(secret),
+            ),
             events: Events::new(clock.clone(), cache.clone()),
             cache,
             repairs: Default::default(),

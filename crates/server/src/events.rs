@@ -22,7 +22,7 @@
 //! instance signals its own connections registered under that hash.
 
 use crate::cache::Cache;
-use crate::services::progress::Applied;
+use crate::player::{Applied, chain};
 use crate::storage::PlayerRow;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -355,8 +355,8 @@ impl Events {
             );
         }
         if !applied.is_empty() {
-            let chain = crate::services::progress::chain(p);
-            self.publish(p.id, "streak", json!({ "streak": chain.streak }));
+            let streak = chain(p).streak;
+            self.publish(p.id, "streak", json!({ "streak": streak }));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the durable job system and the day-end evaluation. The game's rules live in the
 //! pure `shonen-rules` crate; this crate does the I/O around them.
 
+pub mod accounts;
 pub mod app;
 pub mod battles;
 pub mod cache;
@@ -17,6 +18,7 @@ pub mod jobs;
 pub mod links;
 pub mod model;
 pub mod objects;
+pub mod player;
 pub mod serve;
 pub mod services;
 pub mod storage;

@@ -111,13 +111,6 @@ pub struct Player {
     pub pending: Option<Pending>,
 }
 
-/// `{token, player}` from register and login.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    pub token: String,
-    pub player: Player,
-}
-
 /// One multiplier of an award's breakdown.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Factor {

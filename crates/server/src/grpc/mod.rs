@@ -2,25 +2,26 @@
 //! served on the same port as REST, behind the same middleware (request id, metrics,
 //! rate limits, authentication: see `http::router`).
 //!
-//! Each method calls the same handler or service function as its REST twin and
+//! Each method calls the same capability (accounts) or handler as its REST twin and
 //! converts the result (`convert`), so the two protocols cannot disagree on rules,
-//! validation or results; errors go through one mapping (`status`). Alongside: the
-//! event stream (`subscribe`), `grpc.health.v1` following readiness (`health`),
-//! server reflection v1 and v1alpha, and gRPC-Web for browsers.
+//! validation or results; errors go through one mapping per error type (`status`).
+//! Alongside: the event stream (`subscribe`), `grpc.health.v1` following readiness
+//! (`health`), server reflection v1 and v1alpha, and gRPC-Web for browsers.
 
 mod convert;
 mod health;
 pub mod status;
 mod subscribe;
 
+use crate::accounts::{ReclassifyInput, TokenResponse};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::Auth;
+use crate::extract::{ApiJson, Auth};
 use crate::http::client::ClientIp;
-use crate::http::{accounts, activities, boss, duels, leaderboard, media, progress};
+use crate::http::{activities, boss, duels, leaderboard, media, progress};
 use crate::services;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use convert::{body, input, json_input, message, reply};
 use serde_json::json;
@@ -126,6 +127,14 @@ impl GrpcApi {
     fn state(&self) -> State<Arc<AppState>> {
         State(self.state.clone())
     }
+
+    /// The caller's `player`, as REST's account routes answer.
+    async fn player(&self, auth: Auth) -> Result<Response<proto::Player>, Status> {
+        let player = services::progress::player_view(&self.state, auth.player_id)
+            .await
+            .map_err(status)?;
+        message(player).map(Response::new)
+    }
 }
 
 /// The bearer token of the `authorization` metadata entry.
@@ -196,40 +205,64 @@ impl Shonen for GrpcApi {
         &self,
         req: Request<proto::RegisterRequest>,
     ) -> Result<Response<proto::AuthReply>, Status> {
-        let body = input(req.get_ref())?;
-        reply(
-            accounts::register(self.state(), client_ip(&req), body)
-                .await
-                .map_err(status)?,
-        )
+        let ApiJson(body) = input(req.get_ref())?;
+        let state = &self.state;
+        let address = client_ip(&req).0.to_string();
+        let signed = state
+            .accounts
+            .register(body, &address, state.config.registrations_per_hour)
+            .await
+            .map_err(status::accounts)?;
+        services::progress::after_commit(state, &signed.player).await;
+        let player = services::progress::player_view(state, signed.player.id)
+            .await
+            .map_err(status)?;
+        message(TokenResponse {
+            token: signed.token,
+            player,
+        })
+        .map(Response::new)
     }
 
     async fn login(
         &self,
         req: Request<proto::LoginRequest>,
     ) -> Result<Response<proto::AuthReply>, Status> {
-        let body = input(req.get_ref())?;
-        reply(
-            accounts::login(self.state(), client_ip(&req), body)
-                .await
-                .map_err(status)?,
-        )
+        let ApiJson(body) = input(req.get_ref())?;
+        let state = &self.state;
+        let per_minute = state.config.login_attempts_per_minute;
+        let ClientIp(ip) = client_ip(&req);
+        state
+            .limiter
+            .check(&format!("login-ip:{ip}"), per_minute * 5)
+            .map_err(status)?;
+        let signed = state
+            .accounts
+            .login(body, per_minute)
+            .await
+            .map_err(status::accounts)?;
+        let player = services::progress::player_view(state, signed.player.id)
+            .await
+            .map_err(status)?;
+        message(TokenResponse {
+            token: signed.token,
+            player,
+        })
+        .map(Response::new)
     }
 
     async fn logout(
         &self,
         req: Request<proto::LogoutRequest>,
     ) -> Result<Response<proto::LogoutReply>, Status> {
-        let auth = self.auth(&req).await?;
-        let mut headers = HeaderMap::new();
-        if let Some(v) = req.metadata().get("authorization")
-            && let Ok(v) = HeaderValue::from_bytes(v.as_bytes())
-        {
-            headers.insert(header::AUTHORIZATION, v);
-        }
-        accounts::logout(self.state(), auth, headers)
+        self.auth(&req).await?;
+        let token = bearer(&req).ok_or_else(|| status(ApiError::unauthorized()))?;
+        self.state
+            .accounts
+            .logout(token)
             .await
-            .map_err(status)?;
+            .map_err(status::accounts)?;
+        services::hot::token_revoked(&self.state, token).await;
         Ok(Response::new(proto::LogoutReply {}))
     }
 
@@ -238,7 +271,7 @@ impl Shonen for GrpcApi {
         req: Request<proto::GetMeRequest>,
     ) -> Result<Response<proto::Player>, Status> {
         let auth = self.auth(&req).await?;
-        reply(accounts::me(self.state(), auth).await.map_err(status)?)
+        self.player(auth).await
     }
 
     async fn update_settings(
@@ -252,11 +285,16 @@ impl Shonen for GrpcApi {
         if let Some(days) = &r.training_days {
             v["training_days"] = json!(days.days);
         }
-        reply(
-            accounts::update_me(self.state(), auth, json_input(v)?)
-                .await
-                .map_err(status)?,
-        )
+        let ApiJson(settings) = json_input(v)?;
+        self.state
+            .accounts
+            .update_settings(auth.player_id, settings)
+            .await
+            .map_err(status::accounts)?;
+        services::progress::player_changed(&self.state, auth.player_id, None)
+            .await
+            .map_err(status)?;
+        self.player(auth).await
     }
 
     async fn reclassify(
@@ -264,12 +302,17 @@ impl Shonen for GrpcApi {
         req: Request<proto::ReclassifyRequest>,
     ) -> Result<Response<proto::Player>, Status> {
         let auth = self.auth(&req).await?;
-        let body = input(req.get_ref())?;
-        reply(
-            accounts::reclassify(self.state(), auth, body)
-                .await
-                .map_err(status)?,
-        )
+        let ApiJson(ReclassifyInput { goals }) = input(req.get_ref())?;
+        let done = self
+            .state
+            .accounts
+            .reclassify(auth.player_id, goals)
+            .await
+            .map_err(status::accounts)?;
+        services::progress::player_changed(&self.state, auth.player_id, Some(&done.previous_class))
+            .await
+            .map_err(status)?;
+        self.player(auth).await
     }
 
     async fn set_avatar(

@@ -5,6 +5,7 @@
 //! limit adds `RetryInfo`. Used by the gRPC methods and by the shared middleware
 //! (rate limits) when the caller speaks gRPC.
 
+use crate::accounts::AccountsError;
 use crate::error::ApiError;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -32,6 +33,29 @@ pub fn code(e: &ApiError) -> Code {
 
 pub fn status(e: ApiError) -> Status {
     let code = code(&e);
+    with_details(code, e)
+}
+
+/// Accounts' failures: the gRPC code chosen for each, the contract's body
+/// (`http::errors`) in the details, as for every other error.
+pub fn accounts(e: AccountsError) -> Status {
+    let code = match &e {
+        AccountsError::Invalid { .. } => Code::InvalidArgument,
+        AccountsError::UsernameTaken | AccountsError::EmailTaken => Code::AlreadyExists,
+        AccountsError::BadCredentials => Code::Unauthenticated,
+        AccountsError::TooManyRegistrations { .. } | AccountsError::TooManyAttempts { .. } => {
+            Code::ResourceExhausted
+        }
+        AccountsError::ReclassifyCooldown { .. } => Code::FailedPrecondition,
+        AccountsError::NotFound => Code::NotFound,
+        // The store's failures are the service's (unavailable, internal).
+        AccountsError::Store(_) | AccountsError::Internal(_) => return status(ApiError::from(e)),
+    };
+    with_details(code, ApiError::from(e))
+}
+
+/// A status of `code` carrying the contract's error body as `google.rpc` details.
+fn with_details(code: Code, e: ApiError) -> Status {
     let mut details = ErrorDetails::new();
     let metadata: HashMap<String, String> = e
         .details
@@ -88,5 +112,70 @@ mod tests {
         );
         assert_eq!(status(ApiError::not_found("duel")).code(), Code::NotFound);
         assert_eq!(status(ApiError::internal("boom")).code(), Code::Internal);
+    }
+
+    #[test]
+    fn accounts_errors_have_the_codes_of_their_contract_bodies() {
+        let cases: [fn() -> AccountsError; 10] = [
+            || AccountsError::invalid("username", "invalid_username", "bad"),
+            || AccountsError::UsernameTaken,
+            || AccountsError::EmailTaken,
+            || AccountsError::BadCredentials,
+            || AccountsError::TooManyRegistrations {
+                limit: 3,
+                retry_after: 9,
+            },
+            || AccountsError::TooManyAttempts { retry_after: 4 },
+            || AccountsError::ReclassifyCooldown {
+                available_at: chrono::DateTime::UNIX_EPOCH,
+            },
+            || AccountsError::NotFound,
+            || AccountsError::Store(crate::storage::StoreError::NotFound),
+            || AccountsError::Internal("boom".into()),
+        ];
+        for e in cases {
+            let direct = accounts(e());
+            let through_body = status(ApiError::from(e()));
+            assert_eq!(direct.code(), through_body.code(), "{:?}", e());
+            assert_eq!(direct.message(), through_body.message());
+            let (a, b) = (direct.get_error_details(), through_body.get_error_details());
+            let info = |d: &ErrorDetails| {
+                d.error_info()
+                    .map(|i| (i.reason.clone(), i.domain.clone(), i.metadata.clone()))
+            };
+            assert_eq!(info(&a), info(&b));
+            let violations = |d: &ErrorDetails| {
+                d.bad_request().map(|r| {
+                    r.field_violations
+                        .iter()
+                        .map(|v| (v.field.clone(), v.description.clone()))
+                        .collect::<Vec<_>>()
+                })
+            };
+            assert_eq!(violations(&a), violations(&b));
+            let retry = |d: &ErrorDetails| d.retry_info().map(|r| r.retry_delay);
+            assert_eq!(retry(&a), retry(&b));
+        }
+        let s = accounts(AccountsError::invalid(
+            "goals.agility",
+            "invalid_value",
+            "no",
+        ));
+        let d = s.get_error_details();
+        assert_eq!(
+            d.bad_request().unwrap().field_violations[0].field,
+            "goals.agility"
+        );
+        assert_eq!(
+            accounts(AccountsError::EmailTaken).code(),
+            Code::AlreadyExists
+        );
+        assert_eq!(
+            accounts(AccountsError::ReclassifyCooldown {
+                available_at: chrono::DateTime::UNIX_EPOCH
+            })
+            .code(),
+            Code::FailedPrecondition
+        );
     }
 }

@@ -66,7 +66,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
         Some(token) => match state.accounts.player_for_token(token).await {
             Ok(Some(id)) => (format!("player:{id}"), Some(id)),
             Ok(None) => return next.run(req).await, // the handler answers 401
-            Err(e) => return e.into_response(),
+            Err(e) => return ApiError::from(e).into_response(),
         },
         None => ("anonymous".to_string(), None),
     };
@@ -280,7 +280,7 @@ async fn replay(state: &AppState, status: i64, body: String) -> Response {
                 map.insert("token".into(), Value::String(token));
                 body = Value::Object(map).to_string();
             }
-            Err(e) => return e.into_response(),
+            Err(e) => return ApiError::from(e).into_response(),
         }
     }
     let mut resp = (status, body).into_response();

@@ -7,6 +7,7 @@ pub mod activities;
 pub mod boss;
 pub mod client;
 pub mod duels;
+pub mod errors;
 pub mod guard;
 pub mod idempotency;
 pub mod leaderboard;

@@ -57,6 +57,28 @@ fn new_job<J: Job>(job: &J, run_at: DateTime<Utc>) -> StoreResult<NewJob> {
     })
 }
 
+/// The jobs every player has, from registration on: the nightly day close and the
+/// weekly boss (accounts' `NewPlayerJobs` port).
+pub struct PlayerJobs;
+
+impl crate::accounts::NewPlayerJobs<Tx> for PlayerJobs {
+    fn schedule<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        player_id: i64,
+        timezone: chrono_tz::Tz,
+        now: DateTime<Utc>,
+    ) -> futures_util::future::BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            let first_close = crate::services::local::next_midnight(now, timezone);
+            enqueue_in(tx, &DayClose { player_id }, first_close, now).await?;
+            let rollover = crate::services::boss::next_rollover(now, timezone);
+            enqueue_in(tx, &BossWeek { player_id }, rollover, now).await?;
+            Ok(())
+        })
+    }
+}
+
 /// Enqueues inside a caller's transaction, so the job exists iff the change does.
 pub async fn enqueue_in<J: Job>(
     tx: &mut Tx,

@@ -322,6 +322,16 @@ pub async fn token_player_until(state: &AppState, token: &str) -> ApiResult<Opti
     Ok(Some((id, until)))
 }
 
+/// After a token is revoked: forgets it in the cache and closes the sockets opened
+/// with it, on every instance.
+pub async fn token_revoked(state: &AppState, token: &str) {
+    forget_token(state, token).await;
+    state
+        .events
+        .token_revoked(&state.accounts.token_hash(token))
+        .await;
+}
+
 /// Forgets a revoked token everywhere (all instances share the cache).
 pub async fn forget_token(state: &AppState, token: &str) {
     let key = token_key(&state.accounts.token_hash(token));

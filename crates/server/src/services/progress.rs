@@ -1,90 +1,24 @@
 //! Progress: applying ledger entries to a player's totals, closing local days
 //! (skips, Plot Armor, streak breaks), and the player's derived view.
 
+use crate::app::AppState;
 use crate::clock::from_micros;
+use crate::error::{ApiError, ApiResult};
 use crate::model::{Buff, Pending, Player, SkillState, Stats};
-use crate::services::local;
+use crate::player::schedule_of;
+use crate::services::{hot, leaderboard, local};
 use crate::storage::{NewLedgerEntry, PlayerRow, StoreResult, Tx};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use shonen_rules::{
-    Calendar, ChainState, Class, DayEvent, DayFacts, Settings, Stat, TrainingDays, apply_penalty,
-    close_day, level_for_xp, skills_for, title, xp_for_next_level, xp_into_level,
+    DayFacts, Stat, apply_penalty, close_day, level_for_xp, skills_for, title, xp_for_next_level,
+    xp_into_level,
 };
 
-/// The settings columns of a player row.
-fn settings_of(p: &PlayerRow) -> Settings {
-    Settings {
-        timezone: p.timezone.clone(),
-        training_days: p.training_days.clone(),
-        weekly_goal: u8::try_from(p.weekly_goal.clamp(1, 7)).unwrap_or(4),
-        wake_target: p.wake_target.clone(),
-    }
-}
-
-/// The player's calendar (§10). A player who never changed a setting has one era:
-/// the settings columns since registration.
-pub fn calendar(p: &PlayerRow) -> Calendar {
-    p.calendar_json
-        .as_deref()
-        .and_then(|j| serde_json::from_str::<Vec<shonen_rules::Era>>(j).ok())
-        .and_then(Calendar::from_eras)
-        .unwrap_or_else(|| {
-            let registered = local::parse_date(&p.registered_on)
-                .unwrap_or_else(|| from_micros(p.created_at).date_naive());
-            Calendar::new(settings_of(p), from_micros(p.created_at), registered)
-        })
-}
-
-pub fn set_calendar(p: &mut PlayerRow, c: &Calendar) {
-    // Serializing plain strings, numbers and dates cannot fail.
-    p.calendar_json = serde_json::to_string(c.eras()).ok();
-}
-
-/// Brings the row's settings columns to the settings in force at `now`: a pending
-/// change whose moment has come applies on every read, whether or not the day-close
-/// job has written it yet. Returns whether anything changed.
-pub fn settle(p: &mut PlayerRow, now: DateTime<Utc>) -> bool {
-    let Some(_) = p.calendar_json else {
-        return false;
-    };
-    let s = calendar(p).in_force(now).clone();
-    let changed = settings_of(p) != s;
-    p.timezone = s.timezone;
-    p.training_days = s.training_days;
-    p.weekly_goal = i64::from(s.weekly_goal);
-    p.wake_target = s.wake_target;
-    changed
-}
-
-/// The player's local date at `at`, by the calendar (§10: dates never begin twice).
-pub fn date_at(p: &PlayerRow, at: DateTime<Utc>) -> NaiveDate {
-    calendar(p).date_at(at)
-}
-
-pub fn chain(p: &PlayerRow) -> ChainState {
-    serde_json::from_str(&p.chain_json).unwrap_or_default()
-}
-
-pub fn set_chain(p: &mut PlayerRow, c: &ChainState) {
-    // Serializing a plain struct of numbers and dates cannot fail.
-    p.chain_json = serde_json::to_string(c).unwrap_or_else(|_| "{}".into());
-}
-
-pub fn class(p: &PlayerRow) -> Class {
-    Class::parse(&p.class).unwrap_or(Class::Balanced)
-}
-
-pub fn training_days(p: &PlayerRow) -> TrainingDays {
-    schedule_of(&p.training_days)
-}
-
-fn schedule_of(text: &str) -> TrainingDays {
-    let days: Vec<_> = text
-        .split(',')
-        .filter_map(crate::validate::parse_weekday)
-        .collect();
-    TrainingDays::new(&days)
-}
+// The row's meaning under the rules lives below every service (`crate::player`); it
+// is re-exported here for the services that read it through `progress`.
+pub use crate::player::{
+    Applied, calendar, chain, class, date_at, set_calendar, set_chain, settle, today, training_days,
+};
 
 fn stat_column(p: &mut PlayerRow, stat: Stat) -> &mut i64 {
     match stat {
@@ -146,13 +80,6 @@ pub fn apply_amount(p: &mut PlayerRow, stat: Option<Stat>, amount: i64) {
     }
 }
 
-/// A day-close event as applied (with the amount actually taken).
-#[derive(Debug, Clone)]
-pub struct Applied {
-    pub event: DayEvent,
-    pub amount: i64,
-}
-
 /// Closes every local day of the player that has ended by `now`, in order, applying
 /// each event once (rule keys make a re-run after a crash harmless).
 pub async fn close_days(
@@ -209,22 +136,51 @@ pub async fn close_days(
 /// Runs after a transaction that changed a player's XP has committed: the place
 /// where derived state outside the database (caches, leaderboards) is brought up to
 /// date. Every writer of XP calls it; it must never be the only copy of anything.
-pub async fn after_commit(state: &crate::app::AppState, p: &PlayerRow) {
+pub async fn after_commit(state: &AppState, p: &PlayerRow) {
     after_commit_knowing_week(state, p, None).await;
 }
 
 /// `after_commit` for a writer that already knows the player's XP of a week (local
 /// Monday) as committed: the weekly board needs no read then.
-pub async fn after_commit_knowing_week(
-    state: &crate::app::AppState,
-    p: &PlayerRow,
-    week: Option<(&str, i64)>,
-) {
-    crate::services::hot::invalidate(state, p).await;
+pub async fn after_commit_knowing_week(state: &AppState, p: &PlayerRow, week: Option<(&str, i64)>) {
+    hot::invalidate(state, p).await;
     match week {
-        Some((week, xp)) => crate::services::leaderboard::record_week(state, p, week, xp).await,
-        None => crate::services::leaderboard::record(state, p).await,
+        Some((week, xp)) => leaderboard::record_week(state, p, week, xp).await,
+        None => leaderboard::record(state, p).await,
     }
+}
+
+/// Runs after a committed change to a player outside the XP ledger (settings,
+/// class): drops the cached state, and moves the player between class boards when
+/// the class was `old_class` before.
+pub async fn player_changed(state: &AppState, id: i64, old_class: Option<&str>) -> ApiResult<()> {
+    if let Some(p) = state.store.player(id).await? {
+        hot::invalidate(state, &p).await;
+        if let Some(old) = old_class {
+            leaderboard::class_changed(state, &p, old).await;
+        }
+    }
+    Ok(())
+}
+
+/// The contract's `player` for the player with `id`, as of now (from the hot state).
+pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Player> {
+    let p = hot::player(state, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("player"))?;
+    player_view_of(state, &p).await
+}
+
+/// `player_view` of a row already loaded.
+pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Player> {
+    let now = state.clock.now();
+    let today = today(p, now).to_string();
+    let trained_today = hot::trained_on(state, p.id, p.version, &today).await?;
+    let avatar = p
+        .avatar_key
+        .as_ref()
+        .map(|_| format!("/api/v1/players/{}/avatar", p.username));
+    Ok(player_of(p, now, trained_today, avatar))
 }
 
 pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {
@@ -253,10 +209,6 @@ pub fn stats_of(p: &PlayerRow) -> Stats {
         fighting: p.xp_fighting,
         discipline: p.xp_discipline,
     }
-}
-
-pub fn today(p: &PlayerRow, now: DateTime<Utc>) -> NaiveDate {
-    date_at(p, now)
 }
 
 /// The contract's `player` object.

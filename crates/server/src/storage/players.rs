@@ -42,7 +42,7 @@ pub struct PlayerRow {
     #[serde(default)]
     pub version: i64,
     /// The player's calendar (`shonen_rules::Calendar`); `None` until the first
-    /// settings change (see `services::progress::calendar`).
+    /// settings change (see `player::calendar`).
     #[serde(default)]
     pub calendar_json: Option<String>,
 }

@@ -1,0 +1,81 @@
+//! Each capability's error as the contract's error (status, code, message, details),
+//! mapped once here. The gRPC adapter reports the same body in its status details
+//! and picks its own codes (`grpc::status`).
+
+use crate::accounts::AccountsError;
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use serde_json::json;
+
+impl From<AccountsError> for ApiError {
+    fn from(e: AccountsError) -> Self {
+        let message = e.to_string();
+        match e {
+            AccountsError::Invalid { field, code, .. } => {
+                ApiError::validation(&field, code, message)
+            }
+            AccountsError::UsernameTaken => ApiError::conflict("username_taken", message)
+                .with_details(json!({ "field": "username" })),
+            AccountsError::EmailTaken => {
+                ApiError::conflict("email_taken", message).with_details(json!({ "field": "email" }))
+            }
+            AccountsError::BadCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
+            }
+            AccountsError::TooManyRegistrations { limit, retry_after } => {
+                let mut e =
+                    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "registration_limit", message)
+                        .with_details(
+                            json!({ "limit": limit, "retry_after_seconds": retry_after }),
+                        );
+                e.retry_after = Some(retry_after);
+                e
+            }
+            AccountsError::TooManyAttempts { retry_after } => ApiError::too_many(retry_after),
+            AccountsError::ReclassifyCooldown { available_at } => {
+                ApiError::conflict("reclassify_cooldown", message)
+                    .with_details(json!({ "available_at": available_at.to_rfc3339() }))
+            }
+            AccountsError::NotFound => ApiError::not_found("player"),
+            AccountsError::Store(e) => ApiError::from(e),
+            AccountsError::Internal(detail) => ApiError::internal(detail),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_errors_keep_their_contract_bodies() {
+        let e = ApiError::from(AccountsError::UsernameTaken);
+        assert_eq!(e.status, StatusCode::CONFLICT);
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "username_taken", "message": "that username is already registered", "details": {"field": "username"}}})
+        );
+        let e = ApiError::from(AccountsError::TooManyRegistrations {
+            limit: 10,
+            retry_after: 42,
+        });
+        assert_eq!(e.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(e.retry_after, Some(42));
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "registration_limit", "message": "at most 10 registrations per address per hour; try again later", "details": {"limit": 10, "retry_after_seconds": 42}}})
+        );
+        let e = ApiError::from(AccountsError::BadCredentials);
+        assert_eq!(e.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(e.message, "wrong username or password");
+        let e = ApiError::from(AccountsError::TooManyAttempts { retry_after: 7 });
+        assert_eq!((e.code.as_str(), e.retry_after), ("rate_limited", Some(7)));
+        let e = ApiError::from(AccountsError::invalid(
+            "wake_target",
+            "invalid_wake_target",
+            "wake_target must be \"HH:MM\" between 04:00 and 09:00",
+        ));
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.details, json!({"field": "wake_target"}));
+    }
+}
