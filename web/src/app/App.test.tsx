@@ -1,29 +1,11 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tokenStore } from '../lib/token';
+import { makeBoss, makePlayer } from '../lib/fixtures';
 import type { Award, Dashboard, Player } from '../lib/types';
 import { App } from './App';
 
-const player: Player = {
-  id: 1,
-  username: 'deku',
-  class: 'balanced',
-  level: 1,
-  title: 'Side Character',
-  total_xp: 0,
-  xp_into_level: 0,
-  xp_for_next_level: 50,
-  stats: { strength: 0, agility: 0, intelligence: 0, fighting: 0, discipline: 0 },
-  fatigue: 0,
-  streak: 0,
-  buffs: [],
-  skills: [{ name: 'Tenacity', level: 5, active: false }],
-  plot_armor_charges: 0,
-  timezone: 'UTC',
-  training_days: ['mon', 'tue', 'thu', 'fri'],
-  weekly_goal: 4,
-  wake_target: '06:30',
-};
+const player: Player = makePlayer({ skills: [{ name: 'Tenacity', level: 5, active: false }] });
 
 const award: Award = {
   stat: 'strength',
@@ -67,10 +49,10 @@ describe('App flows (mocked API)', () => {
         if (method === 'GET' && path === '/api/v1/dashboard') {
           const d: Dashboard = {
             player: { ...player, total_xp: xp },
-            weekly: Array.from({ length: 12 }, (_, i) => ({ week_start: `2026-09-${String(i + 1).padStart(2, '0')}`, xp: i === 11 ? xp : 0, by_stat: { strength: i === 11 ? xp : 0 } })),
+            weekly: Array.from({ length: 12 }, (_, i) => ({ week_start: `2026-09-${String(i + 1).padStart(2, '0')}`, xp: i === 11 ? xp : 0, by_stat: { strength: i === 11 ? xp : 0, agility: 0, intelligence: 0, fighting: 0, discipline: 0 } })),
             streak: 0,
             buffs: [],
-            boss: null,
+            boss: makeBoss(),
             recent: [],
           };
           return json(200, d);

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { estimated1rm, exerciseRecords, formatSet, lastSets, trainingDays } from './strength-history';
+import { makeActivity } from './fixtures';
 import type { Activity } from './types';
 
-const session = (id: number, at: string, sets: [string, number, number][]): Activity => ({
-  id,
-  kind: 'strength',
-  occurred_at: at,
-  sets: sets.map(([exercise, weight_kg, reps]) => ({ exercise, weight_kg, reps })),
-  duration_min: 40,
-});
+const session = (id: number, at: string, sets: [string, number, number][]): Activity =>
+  makeActivity({
+    id,
+    kind: 'strength',
+    occurred_at: at,
+    sets: sets.map(([exercise, weight_kg, reps]) => ({ exercise, weight_kg, reps })),
+    duration_min: 40,
+  });
 
 const history = [
   session(1, '2026-11-02T10:00:00Z', [['Back squat', 90, 5], ['Bench', 60, 8]]),

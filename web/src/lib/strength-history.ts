@@ -14,7 +14,7 @@ export function estimated1rm(weightKg: number, reps: number): number {
 
 export const exerciseKey = (name: string) => name.trim().toLowerCase().replace(/\s+/g, ' ');
 
-const when = (a: Activity) => a.completed_at ?? a.occurred_at;
+const when = (a: Activity) => a.occurred_at;
 
 export interface LastSet {
   exercise: string;

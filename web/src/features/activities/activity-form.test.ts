@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { makeActivity } from '../../lib/fixtures';
 import { buildActivityInput, canEditActivity, describeActivity, initialFormState, isPlacedField } from './activity-form';
 
 describe('buildActivityInput', () => {
@@ -39,12 +40,12 @@ describe('helpers', () => {
   });
 
   it('describes activities and the 24 h edit window', () => {
-    const a = { id: 1, kind: 'strength' as const, occurred_at: '2026-11-22T10:00:00Z', duration_min: 25, sets: [{ exercise: 'Squat', weight_kg: 10, reps: 15 }] };
+    const a = makeActivity({ id: 1, kind: 'strength', occurred_at: '2026-11-22T10:00:00Z', duration_min: 25, sets: [{ exercise: 'Squat', weight_kg: 10, reps: 15 }] });
     expect(describeActivity(a)).toBe('1 set · 150 kg volume · 25 min');
     const t = Date.parse(a.occurred_at);
     expect(canEditActivity(a, t + 23 * 3600e3)).toBe(true);
     expect(canEditActivity(a, t + 25 * 3600e3)).toBe(false);
     expect(canEditActivity({ ...a, kind: 'run' }, t)).toBe(false);
-    expect(describeActivity({ id: 2, kind: 'run', occurred_at: '', distance_km: 5, duration_min: 27.5 })).toBe('5 km · 27.5 min · 5:30 /km');
+    expect(describeActivity(makeActivity({ id: 2, kind: 'run', occurred_at: '', distance_km: 5, duration_min: 27.5 }))).toBe('5 km · 27.5 min · 5:30 /km');
   });
 });

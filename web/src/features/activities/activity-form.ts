@@ -137,6 +137,6 @@ export const EDIT_WINDOW_MS = 24 * 3600 * 1000;
 /** Strength sessions may be edited for 24 h after completion. */
 export function canEditActivity(a: Activity, now: number = Date.now()): boolean {
   if (a.kind !== 'strength') return false;
-  const t = Date.parse(a.completed_at ?? a.occurred_at);
+  const t = Date.parse(a.occurred_at);
   return Number.isFinite(t) && now - t < EDIT_WINDOW_MS;
 }

@@ -9,14 +9,17 @@ export interface ReplayFrame {
   hpMax: number;
 }
 
+/** What a replay is drawn from: a duel's rounds, and its starting HP when a replay file gives it. */
+export type ReplaySource = Pick<Duel, 'rounds'> & { hp_max?: number | null };
+
 /** The starting HP is not in the contract: use `hp_max` when sent, else the highest HP seen (≥ 100). */
-export function replayHpMax(duel: Pick<Duel, 'rounds' | 'hp_max'>): number {
+export function replayHpMax(duel: ReplaySource): number {
   if (typeof duel.hp_max === 'number' && duel.hp_max > 0) return duel.hp_max;
   const rounds = duel.rounds ?? [];
   return Math.max(100, ...rounds.flatMap((r) => [r.challenger_hp, r.opponent_hp]));
 }
 
-export function replayFrame(duel: Pick<Duel, 'rounds' | 'hp_max'>, step: number): ReplayFrame {
+export function replayFrame(duel: ReplaySource, step: number): ReplayFrame {
   const rounds = duel.rounds ?? [];
   const hpMax = replayHpMax(duel);
   const s = Math.max(0, Math.min(step, rounds.length));

@@ -72,7 +72,7 @@ export function ActivityDetailPage({ id }: { id: string }) {
 }
 
 function EditStrength({ activity, onDone }: { activity: Activity; onDone: () => void }) {
-  const [rows, setRows] = useState<SetRow[]>(() => rowsFromSets(activity.sets));
+  const [rows, setRows] = useState<SetRow[]>(() => rowsFromSets(activity.sets ?? undefined));
   const [duration, setDuration] = useState(activity.duration_min != null ? String(activity.duration_min) : '');
   const update = useUpdateActivity(activity.id);
   const fieldErrors = isApiError(update.error) && update.error.isValidation ? update.error.fieldErrors() : {};
@@ -106,7 +106,7 @@ function EditStrength({ activity, onDone }: { activity: Activity; onDone: () => 
 
 function PhotoUpload({ activity }: { activity: Activity }) {
   const upload = useUploadActivityPhoto(activity.id);
-  const photos = [...(activity.photos ?? []), ...(activity.photo_url ? [activity.photo_url] : [])];
+  const photos = activity.photos;
   const shown = upload.data?.photo_url ? [...photos, upload.data.photo_url] : photos;
   return (
     <div className="photos">

@@ -2,10 +2,11 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../../../app/provider';
+import { makeBoss } from '../../../lib/fixtures';
 import type { Boss } from '../../../lib/types';
 import { BossPage } from './BossPage';
 
-const boss: Boss = {
+const boss: Boss = makeBoss({
   week: '2026-W49',
   name: 'Couch Titan',
   epithet: 'the Couch-Bound',
@@ -21,7 +22,7 @@ const boss: Boss = {
     cutscene: 'Doomscroll Oni strolls off your screen eating your protein bar.',
     also_unseen: [],
   },
-};
+});
 
 const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
 

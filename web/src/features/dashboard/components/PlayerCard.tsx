@@ -80,8 +80,13 @@ export function PlayerCard({ player, streak, buffs }: { player: Player; streak: 
       {buffs.length ? (
         <div className="buffs">
           {buffs.map((b) => (
-            <Pill key={b.name + b.expires_at} tone="accent" title={`Expires ${new Date(b.expires_at).toLocaleString()}`}>
-              ⚡ {b.name} {formatMultiplier(b.multiplier)} · ends {relativeTime(b.expires_at)}
+            <Pill
+              key={b.name + (b.expires_at ?? '')}
+              tone="accent"
+              title={b.expires_at ? `Expires ${new Date(b.expires_at).toLocaleString()}` : undefined}
+            >
+              ⚡ {b.name} {formatMultiplier(b.multiplier)}
+              {b.expires_at ? ` · ends ${relativeTime(b.expires_at)}` : ''}
             </Pill>
           ))}
         </div>
