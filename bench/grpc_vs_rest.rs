@@ -51,6 +51,20 @@ impl Phase {
     }
 }
 
+/// The server's CPU time so far (user + system, in clock ticks of 10 ms), when the
+/// script passes its pid in `SERVER_PID` (Linux).
+fn server_cpu_ticks() -> Option<u64> {
+    let pid = std::env::var("SERVER_PID").ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and
+    // 15th fields of the whole line.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
 /// A cheap per-worker random pick (no shared RNG between workers).
 fn pick(seed: &mut u64, n: usize) -> usize {
     *seed ^= *seed << 13;
@@ -83,8 +97,14 @@ async fn rest_worker(
         };
         match req.bearer_auth(token).send().await {
             Ok(r) if r.status().is_success() => {
-                // Read the whole body, as a client would.
-                if r.bytes().await.is_ok() {
+                // Read and decode the whole body, as a client would (the gRPC
+                // client decodes its message too).
+                let decoded = r
+                    .bytes()
+                    .await
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+                if decoded.is_some() {
                     ok += 1;
                     lat.push(started.elapsed());
                 } else {
@@ -231,16 +251,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "players={players} concurrency={concurrency} seconds/phase={seconds} (shared machine: figures vary between runs)"
     );
     println!(
-        "{:<26} {:>10} {:>9} {:>9} {:>7}",
-        "phase", "req/s", "p50 ms", "p99 ms", "errors"
+        "{:<26} {:>10} {:>9} {:>9} {:>7} {:>16}",
+        "phase", "req/s", "p50 ms", "p99 ms", "errors", "server CPU us/req"
     );
     let mut rates = Vec::new();
+    let mut cpu_per_req = Vec::new();
     for (name, op, grpc) in [
         ("LogActivity  REST", Op::Log, false),
         ("LogActivity  gRPC", Op::Log, true),
         ("GetDashboard REST", Op::Dashboard, false),
         ("GetDashboard gRPC", Op::Dashboard, true),
     ] {
+        let cpu_before = server_cpu_ticks();
         let mut p = phase(
             &base,
             &rest_tokens,
@@ -251,13 +273,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             seconds,
         )
         .await;
+        let cpu_us = match (cpu_before, server_cpu_ticks()) {
+            (Some(a), Some(b)) if p.ok > 0 => {
+                let us = (b - a) as f64 * 10_000.0 / p.ok as f64;
+                cpu_per_req.push(us);
+                format!("{us:.0}")
+            }
+            _ => "-".to_string(),
+        };
         println!(
-            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>16}",
             name,
             p.rate(),
             p.pct(0.50),
             p.pct(0.99),
-            p.errors
+            p.errors,
+            cpu_us
         );
         rates.push(p.rate());
     }
@@ -269,5 +300,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         verdict(log_ratio),
         verdict(dash_ratio)
     );
+    if cpu_per_req.len() == 4 {
+        // The load client shares the machine; the server's own cost per call says
+        // how efficient each protocol's path is, whatever the client costs.
+        println!(
+            "server CPU per call, gRPC/REST: LogActivity {:.2}x, GetDashboard {:.2}x (lower is cheaper)",
+            cpu_per_req[1] / cpu_per_req[0],
+            cpu_per_req[3] / cpu_per_req[2]
+        );
+    }
     Ok(())
 }

@@ -39,4 +39,4 @@ unset SHONEN_REDIS_URL
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 echo "mode=$MODE"
-BASE="http://127.0.0.1:$PORT" timeout 300 "$CARGO_TARGET_DIR/release/examples/grpc_vs_rest"
+SERVER_PID="$SERVER_PID" BASE="http://127.0.0.1:$PORT" timeout 300 "$CARGO_TARGET_DIR/release/examples/grpc_vs_rest"
