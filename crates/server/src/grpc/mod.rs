@@ -13,7 +13,7 @@ mod health;
 pub mod status;
 mod subscribe;
 
-use crate::accounts::{ReclassifyInput, TokenResponse};
+use crate::accounts::ReclassifyInput;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -214,13 +214,11 @@ impl Shonen for GrpcApi {
             .await
             .map_err(status::accounts)?;
         services::progress::after_commit(state, &signed.player).await;
-        let player = services::progress::player_view(state, signed.player.id)
-            .await
-            .map_err(status)?;
-        message(TokenResponse {
-            token: signed.token,
-            player,
-        })
+        message(
+            services::progress::signed_in_view(state, signed)
+                .await
+                .map_err(status)?,
+        )
         .map(Response::new)
     }
 
@@ -241,13 +239,11 @@ impl Shonen for GrpcApi {
             .login(body, per_minute)
             .await
             .map_err(status::accounts)?;
-        let player = services::progress::player_view(state, signed.player.id)
-            .await
-            .map_err(status)?;
-        message(TokenResponse {
-            token: signed.token,
-            player,
-        })
+        message(
+            services::progress::signed_in_view(state, signed)
+                .await
+                .map_err(status)?,
+        )
         .map(Response::new)
     }
 

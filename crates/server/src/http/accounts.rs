@@ -35,13 +35,9 @@ pub async fn register(
         .await?;
     // On the leaderboards from the start (at 0 XP), like the database says.
     progress::after_commit(&state, &signed.player).await;
-    let player = progress::player_view(&state, signed.player.id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(TokenResponse {
-            token: signed.token,
-            player,
-        }),
+        Json(progress::signed_in_view(&state, signed).await?),
     ))
 }
 
@@ -60,11 +56,7 @@ pub async fn login(
         .limiter
         .check(&format!("login-ip:{ip}"), per_minute * 5)?;
     let signed = state.accounts.login(input, per_minute).await?;
-    let player = progress::player_view(&state, signed.player.id).await?;
-    Ok(Json(TokenResponse {
-        token: signed.token,
-        player,
-    }))
+    Ok(Json(progress::signed_in_view(&state, signed).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",

@@ -171,6 +171,19 @@ pub async fn player_view(state: &AppState, id: i64) -> ApiResult<Player> {
     player_view_of(state, &p).await
 }
 
+/// What register and login answer (REST and gRPC alike): the token and the
+/// `player` object as of now.
+pub async fn signed_in_view(
+    state: &AppState,
+    signed: crate::accounts::SignedIn,
+) -> ApiResult<crate::accounts::TokenResponse> {
+    let player = player_view(state, signed.player.id).await?;
+    Ok(crate::accounts::TokenResponse {
+        token: signed.token,
+        player,
+    })
+}
+
 /// `player_view` of a row already loaded.
 pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Player> {
     let now = state.clock.now();
