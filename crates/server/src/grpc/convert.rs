@@ -61,6 +61,15 @@ pub fn reply<P: DeserializeOwned>(result: impl Payload) -> Result<tonic::Respons
     message(result.into_body()).map(tonic::Response::new)
 }
 
+/// A handler's successful typed result as its protobuf message, converted field by
+/// field (`typed`), without JSON in between.
+pub fn typed_reply<P, T>(result: impl Payload<Body = T>) -> Result<tonic::Response<P>, Status>
+where
+    T: TryInto<P, Error = Status>,
+{
+    result.into_body().try_into().map(tonic::Response::new)
+}
+
 /// A field's value, with JSON `null` read as the field's default (protobuf has no
 /// null, only unset); every generated message field reads through this.
 pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>

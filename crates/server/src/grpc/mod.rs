@@ -12,6 +12,7 @@ mod convert;
 mod health;
 pub mod status;
 mod subscribe;
+mod typed;
 
 use crate::accounts::ReclassifyInput;
 use crate::app::AppState;
@@ -23,7 +24,7 @@ use crate::services;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
-use convert::{body, input, json_input, message, reply};
+use convert::{body, input, json_input, message, reply, typed_reply};
 use serde_json::json;
 use status::status;
 use std::net::{IpAddr, SocketAddr};
@@ -133,7 +134,7 @@ impl GrpcApi {
         let player = services::progress::player_view(&self.state, auth.player_id)
             .await
             .map_err(status)?;
-        message(player).map(Response::new)
+        Ok(Response::new(player.into()))
     }
 }
 
@@ -337,7 +338,7 @@ impl Shonen for GrpcApi {
         {
             map.remove("sets");
         }
-        reply(
+        typed_reply(
             activities::create(self.state(), auth, json_input(v)?)
                 .await
                 .map_err(status)?,
@@ -350,7 +351,7 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::ActivityReply>, Status> {
         let auth = self.auth(&req).await?;
         let id = req.get_ref().id;
-        reply(
+        typed_reply(
             activities::show(self.state(), auth, path_id(id))
                 .await
                 .map_err(status)?,
@@ -383,7 +384,7 @@ impl Shonen for GrpcApi {
                 map.remove("sets");
             }
         }
-        reply(
+        typed_reply(
             activities::edit(self.state(), auth, path_id(r.id), json_input(v)?)
                 .await
                 .map_err(status)?,
@@ -408,7 +409,7 @@ impl Shonen for GrpcApi {
         req: Request<proto::GetDashboardRequest>,
     ) -> Result<Response<proto::Dashboard>, Status> {
         let auth = self.auth(&req).await?;
-        reply(
+        typed_reply(
             progress::dashboard(self.state(), auth)
                 .await
                 .map_err(status)?,
@@ -545,7 +546,8 @@ impl Shonen for GrpcApi {
         req: Request<proto::GetBossRequest>,
     ) -> Result<Response<proto::Boss>, Status> {
         let auth = self.auth(&req).await?;
-        reply(boss::current(self.state(), auth).await.map_err(status)?)
+        let axum::Json(boss) = boss::current(self.state(), auth).await.map_err(status)?;
+        Ok(Response::new(boss.into()))
     }
 
     async fn get_boss_history(
