@@ -54,7 +54,11 @@ impl Phase {
 /// The server's CPU time so far (user + system, in clock ticks of 10 ms), when the
 /// script passes its pid in `SERVER_PID` (Linux).
 fn server_cpu_ticks() -> Option<u64> {
-    let pid = std::env::var("SERVER_PID").ok()?;
+    cpu_ticks(&std::env::var("SERVER_PID").ok()?)
+}
+
+/// A process's CPU time so far (user + system, in clock ticks of 10 ms; Linux).
+fn cpu_ticks(pid: &str) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the parenthesised command name; utime and stime are the 14th and
     // 15th fields of the whole line.
@@ -218,6 +222,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let players = env("PLAYERS", 64);
     let concurrency = env("CONCURRENCY", 32);
     let seconds = env("SECONDS", 15) as u64;
+    // `ONLY=<text>` runs just the phases whose name contains it (to profile one).
+    let only = std::env::var("ONLY").unwrap_or_default();
     let http = reqwest::Client::new();
     let run = std::process::id();
 
@@ -251,8 +257,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "players={players} concurrency={concurrency} seconds/phase={seconds} (shared machine: figures vary between runs)"
     );
     println!(
-        "{:<26} {:>10} {:>9} {:>9} {:>7} {:>16}",
-        "phase", "req/s", "p50 ms", "p99 ms", "errors", "server CPU us/req"
+        "{:<26} {:>10} {:>9} {:>9} {:>7} {:>16} {:>17}",
+        "phase", "req/s", "p50 ms", "p99 ms", "errors", "server CPU us/req", "client CPU us/req"
     );
     let mut rates = Vec::new();
     let mut cpu_per_req = Vec::new();
@@ -262,7 +268,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("GetDashboard REST", Op::Dashboard, false),
         ("GetDashboard gRPC", Op::Dashboard, true),
     ] {
+        if !name.contains(only.as_str()) {
+            continue;
+        }
         let cpu_before = server_cpu_ticks();
+        let client_before = cpu_ticks("self");
         let mut p = phase(
             &base,
             &rest_tokens,
@@ -281,16 +291,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             _ => "-".to_string(),
         };
+        let client_us = match (client_before, cpu_ticks("self")) {
+            (Some(a), Some(b)) if p.ok > 0 => {
+                format!("{:.0}", (b - a) as f64 * 10_000.0 / p.ok as f64)
+            }
+            _ => "-".to_string(),
+        };
         println!(
-            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>16}",
+            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>16} {:>17}",
             name,
             p.rate(),
             p.pct(0.50),
             p.pct(0.99),
             p.errors,
-            cpu_us
+            cpu_us,
+            client_us
         );
         rates.push(p.rate());
+    }
+    if rates.len() < 4 {
+        return Ok(());
     }
     let log_ratio = rates[1] / rates[0];
     let dash_ratio = rates[3] / rates[2];

@@ -9,6 +9,8 @@
 //!   keep-alives close); whatever is left after `SHONEN_SHUTDOWN_TIMEOUT_MS` is
 //!   dropped, so shutdown is bounded whatever clients do.
 
+mod coalesce;
+
 use crate::config::Timeouts;
 use axum::Router;
 use axum::body::Body;
@@ -81,10 +83,40 @@ impl Activity {
     }
 }
 
-/// The socket, noting its traffic in `Activity`.
+/// The socket, noting its traffic in `Activity`; on HTTP/2, writes are coalesced
+/// (`coalesce`).
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
+    coalesce: coalesce::Coalesce,
+}
+
+impl Watched {
+    /// Writes whatever `coalesce` holds.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let activity = &self.activity;
+        self.coalesce
+            .drain(&mut self.inner, cx, |_| activity.touched(false))
+    }
+
+    fn write_through(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.coalesce.active() {
+            if let Some(n) = self.coalesce.hold(bufs) {
+                return Poll::Ready(Ok(n));
+            }
+            // Too much to hold: what is held goes first, then this.
+            std::task::ready!(self.drain(cx))?;
+        }
+        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touched(false);
+        }
+        r
+    }
 }
 
 impl AsyncRead for Watched {
@@ -93,9 +125,18 @@ impl AsyncRead for Watched {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
+        // Bytes held by a deferred flush go out before the connection waits for
+        // more input (a socket that cannot take them now wakes the task later).
+        if self.coalesce.has_held()
+            && let Poll::Ready(Err(e)) = self.drain(cx)
+        {
+            return Poll::Ready(Err(e));
+        }
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            let first = &buf.filled()[before..];
+            self.coalesce.saw_read(first);
             self.activity.touched(true);
         }
         r
@@ -108,18 +149,21 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touched(false);
-        }
-        r
+        self.write_through(cx, &[std::io::IoSlice::new(buf)])
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.coalesce.defer_flush() {
+            // Written by the next write's flush, or on the task's next poll.
+            cx.waker().wake_by_ref();
+            return Poll::Ready(Ok(()));
+        }
+        std::task::ready!(self.drain(cx))?;
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.drain(cx))?;
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 
@@ -128,11 +172,7 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touched(false);
-        }
-        r
+        self.write_through(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -295,6 +335,7 @@ async fn connection(
 ) {
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched {
+        coalesce: coalesce::Coalesce::default(),
         inner: stream,
         activity: activity.clone(),
     });
