@@ -339,7 +339,8 @@ impl<S: DuelStore> Duels<S> {
         opponent: &PlayerRow,
     ) -> DuelsResult<Duel> {
         let mut v = view::duel_of(d, challenger, opponent);
-        // A signed link (no token needed), fresh on every read.
+        // A shown battle (it has a winner) links its replay: signed (no token
+        // needed), fresh on every read.
         if v.winner.is_some()
             && let Some(key) = &d.replay_key
         {

@@ -138,6 +138,27 @@ mod tests {
         assert_eq!(status(ApiError::internal("boom")).code(), Code::Internal);
     }
 
+    /// Both statuses carry the same `google.rpc` details.
+    fn same_details(a: &Status, b: &Status) {
+        let (a, b) = (a.get_error_details(), b.get_error_details());
+        let info = |d: &ErrorDetails| {
+            d.error_info()
+                .map(|i| (i.reason.clone(), i.domain.clone(), i.metadata.clone()))
+        };
+        assert_eq!(info(&a), info(&b));
+        let violations = |d: &ErrorDetails| {
+            d.bad_request().map(|r| {
+                r.field_violations
+                    .iter()
+                    .map(|v| (v.field.clone(), v.description.clone()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(violations(&a), violations(&b));
+        let retry = |d: &ErrorDetails| d.retry_info().map(|r| r.retry_delay);
+        assert_eq!(retry(&a), retry(&b));
+    }
+
     #[test]
     fn accounts_errors_have_the_codes_of_their_contract_bodies() {
         let cases: [fn() -> AccountsError; 10] = [
@@ -162,23 +183,7 @@ mod tests {
             let through_body = status(ApiError::from(e()));
             assert_eq!(direct.code(), through_body.code(), "{:?}", e());
             assert_eq!(direct.message(), through_body.message());
-            let (a, b) = (direct.get_error_details(), through_body.get_error_details());
-            let info = |d: &ErrorDetails| {
-                d.error_info()
-                    .map(|i| (i.reason.clone(), i.domain.clone(), i.metadata.clone()))
-            };
-            assert_eq!(info(&a), info(&b));
-            let violations = |d: &ErrorDetails| {
-                d.bad_request().map(|r| {
-                    r.field_violations
-                        .iter()
-                        .map(|v| (v.field.clone(), v.description.clone()))
-                        .collect::<Vec<_>>()
-                })
-            };
-            assert_eq!(violations(&a), violations(&b));
-            let retry = |d: &ErrorDetails| d.retry_info().map(|r| r.retry_delay);
-            assert_eq!(retry(&a), retry(&b));
+            same_details(&direct, &through_body);
         }
         let s = accounts(AccountsError::invalid(
             "goals.agility",
@@ -230,23 +235,7 @@ mod tests {
             let through_body = status(ApiError::from(e()));
             assert_eq!(direct.code(), through_body.code(), "{:?}", e());
             assert_eq!(direct.message(), through_body.message());
-            let (a, b) = (direct.get_error_details(), through_body.get_error_details());
-            let info = |d: &ErrorDetails| {
-                d.error_info()
-                    .map(|i| (i.reason.clone(), i.domain.clone(), i.metadata.clone()))
-            };
-            assert_eq!(info(&a), info(&b));
-            let violations = |d: &ErrorDetails| {
-                d.bad_request().map(|r| {
-                    r.field_violations
-                        .iter()
-                        .map(|v| (v.field.clone(), v.description.clone()))
-                        .collect::<Vec<_>>()
-                })
-            };
-            assert_eq!(violations(&a), violations(&b));
-            let retry = |d: &ErrorDetails| d.retry_info().map(|r| r.retry_delay);
-            assert_eq!(retry(&a), retry(&b));
+            same_details(&direct, &through_body);
         }
         assert_eq!(
             duels(DuelsError::AlreadyOpen).code(),
