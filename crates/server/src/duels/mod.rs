@@ -156,6 +156,11 @@ impl<S: DuelStore> Duels<S> {
         }
     }
 
+    /// Where this service computes battles (named in logs and benchmarks).
+    pub fn battles(&self) -> &Executor {
+        &self.battles
+    }
+
     /// Sends a challenge to the player the input names.
     pub async fn challenge(
         &self,
