@@ -6,7 +6,7 @@
 //! SHONEN_BENCH_DUELS (1000), SHONEN_BENCH_WORKERS (8, the service default).
 
 use shonen_server::app::AppState;
-use shonen_server::services::duels;
+use shonen_server::duels::{ChallengeInput, DuelId};
 use shonen_server::storage::NewPlayer;
 use shonen_server::{Application, Config};
 use sqlx::Connection;
@@ -109,10 +109,15 @@ async fn run(state: &Arc<AppState>, n: usize, workers: usize) -> anyhow::Result<
     }
     let mut duel_ids = Vec::with_capacity(n);
     for i in 0..n {
-        let d = duels::challenge(state, ids[2 * i], &format!("b{}", 2 * i + 1))
+        let input = ChallengeInput {
+            opponent: format!("b{}", 2 * i + 1),
+        };
+        let sent = state
+            .duels
+            .challenge(ids[2 * i], input)
             .await
-            .map_err(|e| anyhow::anyhow!("challenge: {}", e.message))?;
-        duel_ids.push(d.id);
+            .map_err(|e| anyhow::anyhow!("challenge: {e}"))?;
+        duel_ids.push(sent.duel.id);
     }
     eprintln!(
         "setup: {n} duels between {} players in {:?}",
@@ -149,10 +154,12 @@ async fn run(state: &Arc<AppState>, n: usize, workers: usize) -> anyhow::Result<
                 let opponent = ids[2 * i + 1];
                 async move {
                     let at = Instant::now();
-                    duels::accept(&state, opponent, id)
+                    state
+                        .duels
+                        .accept(opponent, DuelId::from(id))
                         .await
                         .map(|_| (id, at))
-                        .map_err(|e| anyhow::anyhow!("accept: {}", e.message))
+                        .map_err(|e| anyhow::anyhow!("accept: {e}"))
                 }
             })
             .buffer_unordered(16)
@@ -177,7 +184,7 @@ async fn run(state: &Arc<AppState>, n: usize, workers: usize) -> anyhow::Result<
     let in_db = state.store.count_duels("resolved").await?;
     println!(
         "duels: {n}, workers: {workers}, executor: {}",
-        state.battles.name()
+        state.duels.battles().name()
     );
     println!(
         "accepting all: {accept_all:?}; all resolved after {total:?} ({:.0} duels/s)",

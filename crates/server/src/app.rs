@@ -5,6 +5,7 @@
 use crate::accounts::{Accounts, TokenSecret};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::duels::Duels;
 use crate::events::Events;
 use crate::storage::Store;
 use anyhow::Context;
@@ -18,16 +19,16 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<Clock>,
     pub accounts: Accounts,
+    pub duels: Duels,
     pub events: Events,
     pub limiter: crate::http::ratelimit::RateLimiter,
-    pub job_wakeup: Notify,
+    /// Wakes an idle job worker (a battle was just queued).
+    pub job_wakeup: Arc<Notify>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Writes each week's villain (procedural, or the optional text generator).
     pub villains: Arc<dyn crate::services::villains::VillainGenerator>,
     /// Replays, avatars and photos.
     pub objects: crate::objects::Objects,
-    /// Where duel battles are computed (in-process or Lambda).
-    pub battles: crate::battles::Executor,
     /// Hot state, leaderboards and the event bus: Redis or in-process.
     pub cache: Arc<crate::cache::Cache>,
     /// Cache writes that failed during a Redis outage, replayed when it is back.
@@ -117,7 +118,7 @@ impl Application {
         let mut objects =
             crate::objects::Objects::open(&config.object_store_url, &config.data_dir, &config.s3)?;
         objects.enable_links(&secret).await?;
-        let battles = crate::battles::Executor::from_config(&config).await?;
+        let battles = Arc::new(crate::battles::Executor::from_config(&config).await?);
         tracing::info!(objects = %objects.location, battles = battles.name(), "duel backends");
         let listener = TcpListener::bind(config.addr)
             .await
@@ -142,6 +143,14 @@ impl Application {
             }
             None => crate::cache::Cache::memory(&config.redis_prefix),
         });
+        let job_wakeup = Arc::new(Notify::new());
+        let duels = Duels::new(
+            store.clone(),
+            Arc::new(crate::jobs::DuelJobs::new(job_wakeup.clone())),
+            clock.clone(),
+            objects.clone(),
+            battles,
+        );
         let state = Arc::new(AppState {
             villains,
             accounts: Accounts::new(
@@ -150,6 +159,7 @@ impl Application {
                 clock.clone(),
                 TokenSecret::new(secret),
             ),
+            duels,
             events: Events::new(clock.clone(), cache.clone()),
             cache,
             repairs: Default::default(),
@@ -157,10 +167,9 @@ impl Application {
             villain_cache: Default::default(),
             player_gates: Default::default(),
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
-            job_wakeup: Notify::new(),
+            job_wakeup,
             metrics: crate::http::ops::metrics_handle(),
             objects,
-            battles,
             config,
             store,
             clock,

@@ -326,6 +326,21 @@ impl Events {
         }
     }
 
+    /// A challenge sent: both players see the pending duel.
+    pub fn after_challenge(&self, sent: &crate::duels::Challenged) {
+        for id in sent.players() {
+            self.publish(id, "duel_challenged", json!(sent.duel));
+        }
+    }
+
+    /// A battle recorded: both players see the result (after their caches were
+    /// brought up to date, so what they reload is current).
+    pub fn after_resolve(&self, done: &crate::duels::Resolved) {
+        for id in done.players() {
+            self.publish(id, "duel_resolved", json!(done.duel));
+        }
+    }
+
     pub fn after_award(&self, p: &PlayerRow, award: &crate::model::Award) {
         self.publish(
             p.id,

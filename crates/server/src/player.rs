@@ -100,3 +100,8 @@ pub struct Applied {
     pub event: DayEvent,
     pub amount: i64,
 }
+
+/// The streak shown to the player today: the chain plus today if trained today.
+pub fn display_streak(p: &PlayerRow, trained_today: bool) -> u32 {
+    shonen_rules::streak::current_streak(&chain(p), trained_today)
+}

@@ -190,7 +190,9 @@ async fn duel_is_fought_and_both_see_the_result(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // Re-running the battle job (a worker that died after committing) changes nothing.
-    shonen_server::services::duels::resolve(&app.state, id)
+    use shonen_server::jobs::Job;
+    shonen_server::jobs::DuelBattle { duel_id: id }
+        .run(&app.state)
         .await
         .unwrap();
     assert_eq!(duel_ledger(&app, win_token).await.len(), 1);

@@ -2,9 +2,10 @@
 //! served on the same port as REST, behind the same middleware (request id, metrics,
 //! rate limits, authentication: see `http::router`).
 //!
-//! Each method calls the same capability (accounts) or handler as its REST twin and
-//! converts the result (`convert`), so the two protocols cannot disagree on rules,
-//! validation or results; errors go through one mapping per error type (`status`).
+//! Each method calls the same capability (accounts, duels) or handler as its REST
+//! twin and converts the result (`convert`), so the two protocols cannot disagree on
+//! rules, validation or results; errors go through one mapping per error type
+//! (`status`).
 //! Alongside: the event stream (`subscribe`), `grpc.health.v1` following readiness
 //! (`health`), server reflection v1 and v1alpha, and gRPC-Web for browsers.
 
@@ -16,10 +17,11 @@ mod typed;
 
 use crate::accounts::ReclassifyInput;
 use crate::app::AppState;
+use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::http::client::ClientIp;
-use crate::http::{activities, boss, duels, leaderboard, media, progress};
+use crate::http::{activities, boss, leaderboard, media, progress};
 use crate::services;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, header};
@@ -466,12 +468,15 @@ impl Shonen for GrpcApi {
         req: Request<proto::CreateDuelRequest>,
     ) -> Result<Response<proto::Duel>, Status> {
         let auth = self.auth(&req).await?;
-        let body = input(req.get_ref())?;
-        reply(
-            duels::challenge(self.state(), auth, body)
-                .await
-                .map_err(status)?,
-        )
+        let ApiJson(body) = input(req.get_ref())?;
+        let sent = self
+            .state
+            .duels
+            .challenge(auth.player_id, body)
+            .await
+            .map_err(status::duels)?;
+        self.state.events.after_challenge(&sent);
+        message(sent.duel).map(Response::new)
     }
 
     async fn list_duels(
@@ -480,14 +485,16 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::DuelList>, Status> {
         let auth = self.auth(&req).await?;
         body(req.get_ref())?;
-        let query = duels::ListQuery {
+        let query = ListQuery {
             status: req.into_inner().status,
         };
-        reply(
-            duels::list(self.state(), auth, Query(query))
-                .await
-                .map_err(status)?,
-        )
+        let list = self
+            .state
+            .duels
+            .list(auth.player_id, query)
+            .await
+            .map_err(status::duels)?;
+        message(list).map(Response::new)
     }
 
     async fn get_duel(
@@ -495,12 +502,14 @@ impl Shonen for GrpcApi {
         req: Request<proto::DuelRequest>,
     ) -> Result<Response<proto::Duel>, Status> {
         let auth = self.auth(&req).await?;
-        let id = req.get_ref().id;
-        reply(
-            duels::show(self.state(), auth, path_id(id))
-                .await
-                .map_err(status)?,
-        )
+        let id = DuelId::from(req.get_ref().id);
+        let duel = self
+            .state
+            .duels
+            .view(auth.player_id, id)
+            .await
+            .map_err(status::duels)?;
+        message(duel).map(Response::new)
     }
 
     async fn accept_duel(
@@ -508,12 +517,14 @@ impl Shonen for GrpcApi {
         req: Request<proto::DuelRequest>,
     ) -> Result<Response<proto::Duel>, Status> {
         let auth = self.auth(&req).await?;
-        let id = req.get_ref().id;
-        reply(
-            duels::accept(self.state(), auth, path_id(id))
-                .await
-                .map_err(status)?,
-        )
+        let id = DuelId::from(req.get_ref().id);
+        let duel = self
+            .state
+            .duels
+            .accept(auth.player_id, id)
+            .await
+            .map_err(status::duels)?;
+        message(duel).map(Response::new)
     }
 
     async fn decline_duel(
@@ -521,12 +532,14 @@ impl Shonen for GrpcApi {
         req: Request<proto::DuelRequest>,
     ) -> Result<Response<proto::Duel>, Status> {
         let auth = self.auth(&req).await?;
-        let id = req.get_ref().id;
-        reply(
-            duels::decline(self.state(), auth, path_id(id))
-                .await
-                .map_err(status)?,
-        )
+        let id = DuelId::from(req.get_ref().id);
+        let duel = self
+            .state
+            .duels
+            .decline(auth.player_id, id)
+            .await
+            .map_err(status::duels)?;
+        message(duel).map(Response::new)
     }
 
     async fn get_duel_replay(
@@ -534,11 +547,16 @@ impl Shonen for GrpcApi {
         req: Request<proto::DuelRequest>,
     ) -> Result<Response<proto::DuelReplay>, Status> {
         let auth = self.auth(&req).await?;
-        let id = req.get_ref().id;
-        let resp = duels::replay(self.state(), auth, path_id(id))
+        let id = DuelId::from(req.get_ref().id);
+        let bytes = self
+            .state
+            .duels
+            .replay(auth.player_id, id)
             .await
-            .map_err(status)?;
-        message(response_json(resp).await?).map(Response::new)
+            .map_err(status::duels)?;
+        let replay: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| status(ApiError::internal(format!("a replay is not JSON: {e}"))))?;
+        message(replay).map(Response::new)
     }
 
     async fn get_boss(

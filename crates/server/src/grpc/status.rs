@@ -6,6 +6,7 @@
 //! (rate limits) when the caller speaks gRPC.
 
 use crate::accounts::AccountsError;
+use crate::duels::DuelsError;
 use crate::error::ApiError;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -50,6 +51,29 @@ pub fn accounts(e: AccountsError) -> Status {
         AccountsError::NotFound => Code::NotFound,
         // The store's failures are the service's (unavailable, internal).
         AccountsError::Store(_) | AccountsError::Internal(_) => return status(ApiError::from(e)),
+    };
+    with_details(code, ApiError::from(e))
+}
+
+/// Duels' failures: the gRPC code chosen for each, the contract's body
+/// (`http::errors`) in the details.
+pub fn duels(e: DuelsError) -> Status {
+    let code = match &e {
+        DuelsError::MissingOpponent
+        | DuelsError::UnknownOpponent(_)
+        | DuelsError::SelfDuel
+        | DuelsError::InvalidStatus => Code::InvalidArgument,
+        DuelsError::DailyLimit { .. } => Code::ResourceExhausted,
+        // The duel's state must change first (or the pair's other duel end).
+        DuelsError::AlreadyOpen
+        | DuelsError::Expired
+        | DuelsError::Declined
+        | DuelsError::AlreadyAccepted => Code::FailedPrecondition,
+        DuelsError::NotFound | DuelsError::NoReplay => Code::NotFound,
+        DuelsError::ChallengerCannotAnswer => Code::PermissionDenied,
+        DuelsError::Store(_) | DuelsError::Backend(_) | DuelsError::Internal(_) => {
+            return status(ApiError::from(e));
+        }
     };
     with_details(code, ApiError::from(e))
 }
@@ -114,6 +138,27 @@ mod tests {
         assert_eq!(status(ApiError::internal("boom")).code(), Code::Internal);
     }
 
+    /// Both statuses carry the same `google.rpc` details.
+    fn same_details(a: &Status, b: &Status) {
+        let (a, b) = (a.get_error_details(), b.get_error_details());
+        let info = |d: &ErrorDetails| {
+            d.error_info()
+                .map(|i| (i.reason.clone(), i.domain.clone(), i.metadata.clone()))
+        };
+        assert_eq!(info(&a), info(&b));
+        let violations = |d: &ErrorDetails| {
+            d.bad_request().map(|r| {
+                r.field_violations
+                    .iter()
+                    .map(|v| (v.field.clone(), v.description.clone()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(violations(&a), violations(&b));
+        let retry = |d: &ErrorDetails| d.retry_info().map(|r| r.retry_delay);
+        assert_eq!(retry(&a), retry(&b));
+    }
+
     #[test]
     fn accounts_errors_have_the_codes_of_their_contract_bodies() {
         let cases: [fn() -> AccountsError; 10] = [
@@ -138,23 +183,7 @@ mod tests {
             let through_body = status(ApiError::from(e()));
             assert_eq!(direct.code(), through_body.code(), "{:?}", e());
             assert_eq!(direct.message(), through_body.message());
-            let (a, b) = (direct.get_error_details(), through_body.get_error_details());
-            let info = |d: &ErrorDetails| {
-                d.error_info()
-                    .map(|i| (i.reason.clone(), i.domain.clone(), i.metadata.clone()))
-            };
-            assert_eq!(info(&a), info(&b));
-            let violations = |d: &ErrorDetails| {
-                d.bad_request().map(|r| {
-                    r.field_violations
-                        .iter()
-                        .map(|v| (v.field.clone(), v.description.clone()))
-                        .collect::<Vec<_>>()
-                })
-            };
-            assert_eq!(violations(&a), violations(&b));
-            let retry = |d: &ErrorDetails| d.retry_info().map(|r| r.retry_delay);
-            assert_eq!(retry(&a), retry(&b));
+            same_details(&direct, &through_body);
         }
         let s = accounts(AccountsError::invalid(
             "goals.agility",
@@ -176,6 +205,45 @@ mod tests {
             })
             .code(),
             Code::FailedPrecondition
+        );
+    }
+
+    #[test]
+    fn duels_errors_have_the_codes_of_their_contract_bodies() {
+        let cases: [fn() -> DuelsError; 15] = [
+            || DuelsError::MissingOpponent,
+            || DuelsError::UnknownOpponent("nobody".into()),
+            || DuelsError::SelfDuel,
+            || DuelsError::DailyLimit {
+                limit: 5,
+                retry_after: 60,
+            },
+            || DuelsError::AlreadyOpen,
+            || DuelsError::NotFound,
+            || DuelsError::NoReplay,
+            || DuelsError::ChallengerCannotAnswer,
+            || DuelsError::Expired,
+            || DuelsError::Declined,
+            || DuelsError::AlreadyAccepted,
+            || DuelsError::InvalidStatus,
+            || DuelsError::Store(crate::storage::StoreError::NotFound),
+            || DuelsError::Backend(anyhow::anyhow!("no bucket")),
+            || DuelsError::Internal("boom".into()),
+        ];
+        for e in cases {
+            let direct = duels(e());
+            let through_body = status(ApiError::from(e()));
+            assert_eq!(direct.code(), through_body.code(), "{:?}", e());
+            assert_eq!(direct.message(), through_body.message());
+            same_details(&direct, &through_body);
+        }
+        assert_eq!(
+            duels(DuelsError::AlreadyOpen).code(),
+            Code::FailedPrecondition
+        );
+        assert_eq!(
+            duels(DuelsError::ChallengerCannotAnswer).code(),
+            Code::PermissionDenied
         );
     }
 }

@@ -1,36 +1,19 @@
 //! Duel routes: challenge, list, show, accept, decline, and the replay (readable by
-//! the two duellists only; anyone else gets 404, as for any private resource).
+//! the two duellists only; anyone else gets 404, as for any private resource). Each
+//! calls the duels capability; a challenge is then announced to both players.
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::duels::{ChallengeInput, DuelId, ListQuery};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, Auth};
 use crate::model::{Duel, DuelList};
-use crate::services::duels;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde::Deserialize;
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ChallengeInput {
-    /// The rival's username.
-    pub opponent: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ListQuery {
-    /// Only duels in this status.
-    #[param(value_type = Option<crate::model::DuelStatus>)]
-    pub status: Option<String>,
-}
-
-fn parse_id(s: &str) -> ApiResult<i64> {
-    s.parse().map_err(|_| ApiError::not_found("duel"))
-}
 
 #[utoipa::path(operation_id = "create_duel", post, path = "/api/v1/duels", tag = "duels", request_body = ChallengeInput,
     responses((status = 201, description = "duel (pending)", body = Duel),
@@ -42,8 +25,9 @@ pub async fn challenge(
     auth: Auth,
     ApiJson(input): ApiJson<ChallengeInput>,
 ) -> ApiResult<(StatusCode, Json<Duel>)> {
-    let duel = duels::challenge(&state, auth.player_id, &input.opponent).await?;
-    Ok((StatusCode::CREATED, Json(duel)))
+    let sent = state.duels.challenge(auth.player_id, input).await?;
+    state.events.after_challenge(&sent);
+    Ok((StatusCode::CREATED, Json(sent.duel)))
 }
 
 #[utoipa::path(operation_id = "list_duels", get, path = "/api/v1/duels", tag = "duels", params(ListQuery),
@@ -54,9 +38,7 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<DuelList>> {
-    Ok(Json(
-        duels::list(&state, auth.player_id, q.status.as_deref()).await?,
-    ))
+    Ok(Json(state.duels.list(auth.player_id, q).await?))
 }
 
 #[utoipa::path(operation_id = "show_duel", get, path = "/api/v1/duels/{id}", tag = "duels",
@@ -64,9 +46,8 @@ pub async fn list(
     responses((status = 200, description = "duel; a queued one carries job_status", body = Duel),
               (status = 404, description = "not one of its players, or missing")))]
 pub async fn show(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Duel>> {
-    Ok(Json(
-        duels::view(&state, auth.player_id, parse_id(&id)?).await?,
-    ))
+    let id = DuelId::parse(&id)?;
+    Ok(Json(state.duels.view(auth.player_id, id).await?))
 }
 
 #[utoipa::path(operation_id = "accept_duel", post, path = "/api/v1/duels/{id}/accept", tag = "duels",
@@ -80,7 +61,8 @@ pub async fn accept(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Duel>)> {
-    let duel = duels::accept(&state, auth.player_id, parse_id(&id)?).await?;
+    let id = DuelId::parse(&id)?;
+    let duel = state.duels.accept(auth.player_id, id).await?;
     Ok((StatusCode::ACCEPTED, Json(duel)))
 }
 
@@ -91,9 +73,8 @@ pub async fn accept(
               (status = 404, description = "not one of its players"),
               (status = 409, description = "duel_expired, duel_declined, duel_already_accepted")))]
 pub async fn decline(State(state): S, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Duel>> {
-    Ok(Json(
-        duels::decline(&state, auth.player_id, parse_id(&id)?).await?,
-    ))
+    let id = DuelId::parse(&id)?;
+    Ok(Json(state.duels.decline(auth.player_id, id).await?))
 }
 
 #[utoipa::path(operation_id = "duel_replay", get, path = "/api/v1/duels/{id}/replay", tag = "duels",
@@ -105,6 +86,7 @@ pub async fn replay(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let bytes = duels::replay(&state, auth.player_id, parse_id(&id)?).await?;
+    let id = DuelId::parse(&id)?;
+    let bytes = state.duels.replay(auth.player_id, id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes))
 }

@@ -3,6 +3,7 @@
 //! and picks its own codes (`grpc::status`).
 
 use crate::accounts::AccountsError;
+use crate::duels::DuelsError;
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use serde_json::json;
@@ -43,6 +44,44 @@ impl From<AccountsError> for ApiError {
     }
 }
 
+impl From<DuelsError> for ApiError {
+    fn from(e: DuelsError) -> Self {
+        let message = e.to_string();
+        match e {
+            DuelsError::MissingOpponent => {
+                ApiError::validation("opponent", "missing_opponent", message)
+            }
+            DuelsError::UnknownOpponent(_) => {
+                ApiError::validation("opponent", "unknown_opponent", message)
+            }
+            DuelsError::SelfDuel => ApiError::validation("opponent", "self_duel", message),
+            DuelsError::DailyLimit { limit, retry_after } => {
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "daily_challenge_limit",
+                    message,
+                )
+                .with_details(json!({ "limit": limit, "retry_after_seconds": retry_after }));
+                e.retry_after = Some(retry_after);
+                e
+            }
+            DuelsError::AlreadyOpen => ApiError::conflict("duel_already_open", message),
+            DuelsError::NotFound => ApiError::not_found("duel"),
+            DuelsError::NoReplay => ApiError::not_found("replay"),
+            DuelsError::ChallengerCannotAnswer => {
+                ApiError::new(StatusCode::FORBIDDEN, "challenger_cannot_answer", message)
+            }
+            DuelsError::Expired => ApiError::conflict("duel_expired", message),
+            DuelsError::Declined => ApiError::conflict("duel_declined", message),
+            DuelsError::AlreadyAccepted => ApiError::conflict("duel_already_accepted", message),
+            DuelsError::InvalidStatus => ApiError::validation("status", "invalid_status", message),
+            DuelsError::Store(e) => ApiError::from(e),
+            DuelsError::Backend(e) => ApiError::internal(e),
+            DuelsError::Internal(detail) => ApiError::internal(detail),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +116,46 @@ mod tests {
         ));
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e.details, json!({"field": "wake_target"}));
+    }
+
+    #[test]
+    fn duels_errors_keep_their_contract_bodies() {
+        let e = ApiError::from(DuelsError::DailyLimit {
+            limit: 5,
+            retry_after: 3600,
+        });
+        assert_eq!(e.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(e.retry_after, Some(3600));
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "daily_challenge_limit", "message": "at most 5 challenges a day; try again after midnight", "details": {"limit": 5, "retry_after_seconds": 3600}}})
+        );
+        let e = ApiError::from(DuelsError::UnknownOpponent("nobody".into()));
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "unknown_opponent", "message": "there is no player called \"nobody\"", "details": {"field": "opponent"}}})
+        );
+        let e = ApiError::from(DuelsError::ChallengerCannotAnswer);
+        assert_eq!(e.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            e.message,
+            "only the challenged player can accept or decline"
+        );
+        let e = ApiError::from(DuelsError::Expired);
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (
+                StatusCode::CONFLICT,
+                "duel_expired",
+                "this challenge expired after 24 h"
+            )
+        );
+        let e = ApiError::from(DuelsError::NoReplay);
+        assert_eq!(
+            (e.status, e.message.as_str()),
+            (StatusCode::NOT_FOUND, "replay not found")
+        );
+        let e = ApiError::from(DuelsError::InvalidStatus);
+        assert_eq!(e.details, json!({"field": "status"}));
     }
 }

@@ -1,9 +1,11 @@
-//! Fights an accepted duel off the request path (see `services::duels::resolve`).
-//! Retried with backoff on failure (e.g. an unreachable Lambda); after its last
-//! attempt it stays in the table as `failed`, and the queued duel shows it.
+//! Fights an accepted duel off the request path (`Duels::resolve`), then brings both
+//! players' caches and leaderboards up to date and tells them. Retried with backoff
+//! on failure (e.g. an unreachable Lambda); after its last attempt it stays in the
+//! table as `failed`, and the queued duel shows it.
 
 use super::{Job, Outcome};
 use crate::app::AppState;
+use crate::services::progress;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -16,11 +18,15 @@ impl Job for DuelBattle {
     const KIND: &'static str = "duel_battle";
 
     fn dedup_key(&self) -> Option<String> {
-        Some(crate::services::duels::battle_job_key(self.duel_id))
+        Some(crate::duels::battle_job_key(self.duel_id))
     }
 
     async fn run(&self, state: &Arc<AppState>) -> anyhow::Result<Outcome> {
-        crate::services::duels::resolve(state, self.duel_id).await?;
+        if let Some(done) = state.duels.resolve(self.duel_id).await? {
+            progress::after_commit(state, &done.winner).await;
+            progress::after_commit(state, &done.loser).await;
+            state.events.after_resolve(&done);
+        }
         Ok(Outcome::Done)
     }
 }

@@ -18,8 +18,7 @@ impl Job for DuelExpiry {
     }
 
     async fn run(&self, state: &Arc<AppState>) -> anyhow::Result<Outcome> {
-        let now = state.clock.now_micros();
-        if state.store.expire_duel(self.duel_id, now).await? {
+        if state.duels.expire(self.duel_id).await? {
             tracing::info!(duel = self.duel_id, "challenge expired");
         }
         Ok(Outcome::Done)

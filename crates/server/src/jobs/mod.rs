@@ -79,6 +79,49 @@ impl crate::accounts::NewPlayerJobs<Tx> for PlayerJobs {
     }
 }
 
+/// The jobs a duel needs: its expiry and its battle (duels' `DuelJobs` port). A
+/// committed battle wakes an idle worker at once.
+pub struct DuelJobs {
+    wakeup: Arc<tokio::sync::Notify>,
+}
+
+impl DuelJobs {
+    pub fn new(wakeup: Arc<tokio::sync::Notify>) -> DuelJobs {
+        DuelJobs { wakeup }
+    }
+}
+
+impl crate::duels::DuelJobs<Tx> for DuelJobs {
+    fn expire_at<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        duel_id: i64,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> futures_util::future::BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            enqueue_in(tx, &DuelExpiry { duel_id }, at, now).await?;
+            Ok(())
+        })
+    }
+
+    fn fight<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        duel_id: i64,
+        now: DateTime<Utc>,
+    ) -> futures_util::future::BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            enqueue_in(tx, &DuelBattle { duel_id }, now, now).await?;
+            Ok(())
+        })
+    }
+
+    fn wake(&self) {
+        self.wakeup.notify_one();
+    }
+}
+
 /// Enqueues inside a caller's transaction, so the job exists iff the change does.
 pub async fn enqueue_in<J: Job>(
     tx: &mut Tx,

@@ -3,7 +3,6 @@
 
 pub mod activities;
 pub mod boss;
-pub mod duels;
 pub mod hot;
 pub mod leaderboard;
 pub mod local;

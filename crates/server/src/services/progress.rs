@@ -7,78 +7,20 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::{Buff, Pending, Player, SkillState, Stats};
 use crate::player::schedule_of;
 use crate::services::{hot, leaderboard, local};
-use crate::storage::{NewLedgerEntry, PlayerRow, StoreResult, Tx};
+use crate::storage::{PlayerRow, StoreResult, Tx};
 use chrono::{DateTime, Datelike, Utc};
 use shonen_rules::{
-    DayFacts, Stat, apply_penalty, close_day, level_for_xp, skills_for, title, xp_for_next_level,
-    xp_into_level,
+    DayFacts, close_day, level_for_xp, skills_for, title, xp_for_next_level, xp_into_level,
 };
 
 // The row's meaning under the rules lives below every service (`crate::player`); it
 // is re-exported here for the services that read it through `progress`.
 pub use crate::player::{
-    Applied, calendar, chain, class, date_at, set_calendar, set_chain, settle, today, training_days,
+    Applied, calendar, chain, class, date_at, display_streak, set_calendar, set_chain, settle,
+    today, training_days,
 };
-
-fn stat_column(p: &mut PlayerRow, stat: Stat) -> &mut i64 {
-    match stat {
-        Stat::Strength => &mut p.xp_strength,
-        Stat::Agility => &mut p.xp_agility,
-        Stat::Intelligence => &mut p.xp_intelligence,
-        Stat::Fighting => &mut p.xp_fighting,
-        Stat::Discipline => &mut p.xp_discipline,
-    }
-}
-
-/// One ledger change to apply to a locked player.
-pub struct Entry<'a> {
-    pub at: DateTime<Utc>,
-    pub stat: Option<Stat>,
-    pub amount: i64,
-    pub reason: &'a str,
-    pub activity_id: Option<i64>,
-    pub rule_key: Option<String>,
-}
-
-/// Writes a ledger entry and applies it to the player's totals (the caller saves the
-/// player in the same transaction). Negative amounts are floored so total XP never
-/// drops below 0; the entry records what was actually taken. Returns the amount
-/// applied, or `None` when the rule key was already used.
-pub async fn post(tx: &mut Tx, p: &mut PlayerRow, e: Entry<'_>) -> StoreResult<Option<i64>> {
-    let amount = if e.amount < 0 {
-        -apply_penalty(p.total_xp, -e.amount)
-    } else {
-        e.amount
-    };
-    let week = local::week_start(date_at(p, e.at));
-    let inserted = tx
-        .insert_ledger(NewLedgerEntry {
-            player_id: p.id,
-            at: e.at.timestamp_micros(),
-            stat: e.stat.map(|s| s.as_str().to_string()),
-            amount,
-            reason: e.reason.to_string(),
-            activity_id: e.activity_id,
-            rule_key: e.rule_key,
-            week_start: week.to_string(),
-        })
-        .await?;
-    if inserted.is_none() {
-        return Ok(None);
-    }
-    apply_amount(p, e.stat, amount);
-    metrics::counter!("shonen_xp_awarded_total").increment(amount.max(0) as u64);
-    Ok(Some(amount))
-}
-
-/// Applies a ledger amount (already floored) to the player's totals.
-pub fn apply_amount(p: &mut PlayerRow, stat: Option<Stat>, amount: i64) {
-    p.total_xp = (p.total_xp + amount).max(0);
-    if let Some(stat) = stat {
-        let col = stat_column(p, stat);
-        *col = (*col + amount).max(0);
-    }
-}
+// Posting to the ledger sits below every service too (`crate::ledger`).
+pub use crate::ledger::{Entry, apply_amount, post};
 
 /// Closes every local day of the player that has ended by `now`, in order, applying
 /// each event once (rule keys make a re-run after a crash harmless).
@@ -207,11 +149,6 @@ pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {
 pub fn buff_active(p: &PlayerRow, now: DateTime<Utc>) -> bool {
     p.buff_expires_at
         .is_some_and(|t| t > now.timestamp_micros())
-}
-
-/// The streak shown to the player today: the chain plus today if trained today.
-pub fn display_streak(p: &PlayerRow, trained_today: bool) -> u32 {
-    shonen_rules::streak::current_streak(&chain(p), trained_today)
 }
 
 pub fn stats_of(p: &PlayerRow) -> Stats {
