@@ -333,15 +333,23 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::ActivityReply>, Status> {
         let auth = self.auth(&req).await?;
         let r = req.get_ref();
-        let mut v = body(r)?;
-        // `sets` is absent, not empty, when none are given.
-        if r.sets.is_empty()
-            && let Some(map) = v.as_object_mut()
-        {
-            map.remove("sets");
-        }
+        // The hot path: a valid request becomes the REST body directly; anything
+        // else goes through the REST parser for the same error.
+        let body = match typed::activity_body(r) {
+            Some(b) => ApiJson(b),
+            None => {
+                let mut v = body(r)?;
+                // `sets` is absent, not empty, when none are given.
+                if r.sets.is_empty()
+                    && let Some(map) = v.as_object_mut()
+                {
+                    map.remove("sets");
+                }
+                json_input(v)?
+            }
+        };
         typed_reply(
-            activities::create(self.state(), auth, json_input(v)?)
+            activities::create(self.state(), auth, body)
                 .await
                 .map_err(status)?,
         )

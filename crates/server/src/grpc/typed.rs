@@ -10,7 +10,11 @@
 use super::proto;
 use crate::error::ApiError;
 use crate::model;
+use crate::services::activities::ActivityBody;
+use crate::validate::is_clean_text;
+use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::value::RawValue;
+use shonen_rules::Set;
 use tonic::Status;
 
 impl From<model::Stats> for proto::Stats {
@@ -265,6 +269,54 @@ impl TryFrom<model::Dashboard> for proto::Dashboard {
     }
 }
 
+/// A LogActivity request as the body REST parses, built field by field when every
+/// field is one the REST parser accepts as it is (clean text, a finite number, an
+/// RFC 3339 time); `None` otherwise, and the caller goes the JSON way, which gives
+/// the REST error for the offending field.
+pub fn activity_body(r: &proto::LogActivityRequest) -> Option<ActivityBody> {
+    let clean = |s: &Option<String>| s.as_deref().is_none_or(is_clean_text);
+    let finite = |n: Option<f64>| n.is_none_or(f64::is_finite);
+    let sets_ok = r
+        .sets
+        .iter()
+        .all(|s| is_clean_text(&s.exercise) && s.weight_kg.is_finite());
+    if !(is_clean_text(&r.kind)
+        && clean(&r.occurred_at)
+        && clean(&r.style)
+        && clean(&r.woke_at)
+        && clean(&r.note)
+        && finite(r.duration_min)
+        && finite(r.distance_km)
+        && sets_ok)
+    {
+        return None;
+    }
+    let occurred_at = match &r.occurred_at {
+        Some(t) => Some(t.parse::<DateTime<FixedOffset>>().ok()?.with_timezone(&Utc)),
+        None => None,
+    };
+    let sets = (!r.sets.is_empty()).then(|| {
+        r.sets
+            .iter()
+            .map(|s| Set {
+                exercise: s.exercise.clone(),
+                weight_kg: s.weight_kg,
+                reps: s.reps,
+            })
+            .collect()
+    });
+    Some(ActivityBody {
+        kind: r.kind.clone(),
+        occurred_at,
+        duration_min: r.duration_min,
+        distance_km: r.distance_km,
+        sets,
+        style: r.style.clone(),
+        woke_at: r.woke_at.clone(),
+        note: r.note.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +357,39 @@ mod tests {
         .unwrap();
         let by_json: proto::Boss = super::super::convert::message(&boss).unwrap();
         assert_eq!(proto::Boss::from(boss), by_json);
+    }
+
+    /// The direct build gives what the REST parser gives for the same body, and
+    /// leaves anything the parser would reject to the parser.
+    #[test]
+    fn activity_bodies_match_the_rest_parser() {
+        let r = proto::LogActivityRequest {
+            kind: "strength".into(),
+            occurred_at: Some("2026-11-30T07:15:00+01:00".into()),
+            duration_min: Some(45.0),
+            sets: vec![proto::Set {
+                exercise: "Back squat".into(),
+                weight_kg: 100.0,
+                reps: 5,
+            }],
+            note: Some("legs\tday".into()),
+            ..Default::default()
+        };
+        let direct = activity_body(&r).unwrap();
+        let mut v = super::super::convert::body(&r).unwrap();
+        v.as_object_mut().unwrap().remove("style");
+        let parsed: ActivityBody = crate::extract::parse_value(v).unwrap();
+        assert_eq!(format!("{direct:?}"), format!("{parsed:?}"));
+
+        let bad = |f: fn(&mut proto::LogActivityRequest)| {
+            let mut r = r.clone();
+            f(&mut r);
+            activity_body(&r).is_none()
+        };
+        assert!(bad(|r| r.occurred_at = Some("yesterday".into())));
+        assert!(bad(|r| r.note = Some("a\u{0}b".into())));
+        assert!(bad(|r| r.sets[0].exercise = "sq\u{7}uat".into()));
+        assert!(bad(|r| r.duration_min = Some(f64::NAN)));
+        assert!(bad(|r| r.sets[0].weight_kg = f64::INFINITY));
     }
 }
