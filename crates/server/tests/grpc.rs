@@ -25,7 +25,8 @@ type Client = ShonenClient<Channel>;
 both_backends!(
     parity_reads_writes_and_errors,
     subscribe_delivers_the_websocket_events,
-    one_middleware_stack_for_both_protocols
+    one_middleware_stack_for_both_protocols,
+    grpc_dashboard_follows_every_write
 );
 
 /// A real 1×1 PNG.
@@ -1409,4 +1410,64 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
     let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
     assert!(names.contains(&"shonen.v1.Shonen"), "{names:?}");
     assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
+}
+
+/// GetDashboard keeps its chart and recent activities as messages between calls:
+/// each write (through either protocol, or a job) shows at once, and the reply
+/// stays the REST dashboard's.
+async fn grpc_dashboard_follows_every_write(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let mut c = client(&app).await;
+    let (goku, _) = app.register("goku", [9, 0, 0]).await;
+    let dashboard = |c: &mut Client| {
+        let mut c = c.clone();
+        let token = goku.clone();
+        async move {
+            c.get_dashboard(authed(GetDashboardRequest {}, &token))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let empty = dashboard(&mut c).await;
+    assert!(empty.recent.is_empty());
+    assert_eq!(dashboard(&mut c).await, empty, "a second read is the same");
+
+    // Through REST.
+    let (s, run) = app
+        .post(
+            "/api/v1/activities",
+            &goku,
+            json!({"kind": "run", "distance_km": 5, "duration_min": 30}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    let after_rest = dashboard(&mut c).await;
+    assert_eq!(after_rest.recent.len(), 1);
+    assert_eq!(
+        after_rest.recent[0].id,
+        run["activity"]["id"].as_i64().unwrap()
+    );
+    let this_week = after_rest.weekly.last().unwrap();
+    assert_eq!(this_week.xp, run["activity"]["xp"].as_i64().unwrap());
+
+    // Through gRPC.
+    let study = c
+        .log_activity(authed(
+            LogActivityRequest {
+                kind: "study".into(),
+                duration_min: Some(40.0),
+                ..Default::default()
+            },
+            &goku,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let after_grpc = dashboard(&mut c).await;
+    assert_eq!(after_grpc.recent.len(), 2);
+    assert_eq!(after_grpc.recent[0].id, study.activity.unwrap().id);
+    let (_, rest) = app.get("/api/v1/dashboard", &goku).await;
+    assert_same("dashboard after writes", "", &rest, &to_json(&after_grpc));
+    assert_eq!(dashboard(&mut c).await, after_grpc);
 }

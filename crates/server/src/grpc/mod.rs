@@ -10,6 +10,7 @@
 //! (`health`), server reflection v1 and v1alpha, and gRPC-Web for browsers.
 
 mod convert;
+mod dashboard;
 mod health;
 pub mod status;
 mod subscribe;
@@ -49,6 +50,7 @@ use proto::shonen_server::{Shonen, ShonenServer};
 
 pub struct GrpcApi {
     state: Arc<AppState>,
+    dashboards: dashboard::PartsMemo,
 }
 
 /// The gRPC services (API, health, reflection v1 and v1alpha), each also speaking
@@ -58,6 +60,7 @@ pub fn router(state: Arc<AppState>) -> axum::Router {
     use tower::Layer;
     let api = ShonenServer::new(GrpcApi {
         state: state.clone(),
+        dashboards: dashboard::PartsMemo::default(),
     })
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let mut routes =
@@ -419,11 +422,9 @@ impl Shonen for GrpcApi {
         req: Request<proto::GetDashboardRequest>,
     ) -> Result<Response<proto::Dashboard>, Status> {
         let auth = self.auth(&req).await?;
-        typed_reply(
-            progress::dashboard(self.state(), auth)
-                .await
-                .map_err(status)?,
-        )
+        dashboard::get(&self.state, &self.dashboards, auth.player_id)
+            .await
+            .map(Response::new)
     }
 
     async fn get_ledger(

@@ -8,12 +8,10 @@
 //! the JSON conversion gives.
 
 use super::proto;
-use crate::error::ApiError;
 use crate::model;
 use crate::services::activities::ActivityBody;
 use crate::validate::is_clean_text;
 use chrono::{DateTime, FixedOffset, Utc};
-use serde_json::value::RawValue;
 use shonen_rules::Set;
 use tonic::Status;
 
@@ -245,27 +243,6 @@ impl From<model::WeekPoint> for proto::WeeklyPoint {
             xp: w.xp,
             by_stat: Some(w.by_stat.into()),
         }
-    }
-}
-
-/// A list the dashboard carries as JSON text (its cached parts), as messages.
-fn parts<M: From<T>, T: serde::de::DeserializeOwned>(raw: &RawValue) -> Result<Vec<M>, Status> {
-    let items: Vec<T> = serde_json::from_str(raw.get())
-        .map_err(|e| super::status::status(ApiError::internal(format!("a cached part: {e}"))))?;
-    Ok(items.into_iter().map(Into::into).collect())
-}
-
-impl TryFrom<model::Dashboard> for proto::Dashboard {
-    type Error = Status;
-    fn try_from(d: model::Dashboard) -> Result<Self, Status> {
-        Ok(proto::Dashboard {
-            weekly: parts::<proto::WeeklyPoint, model::WeekPoint>(&d.weekly)?,
-            recent: parts::<proto::Activity, model::Activity>(&d.recent)?,
-            player: Some(d.player.into()),
-            streak: d.streak,
-            buffs: d.buffs.into_iter().map(Into::into).collect(),
-            boss: Some(d.boss.into()),
-        })
     }
 }
 

@@ -21,43 +21,68 @@ type S = State<Arc<AppState>>;
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "progress",
     responses((status = 200, description = "the player's dashboard", body = Dashboard)))]
 pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Dashboard>> {
-    let p = hot::player(&state, auth.player_id)
+    let head = dashboard_head(&state, auth.player_id).await?;
+    let parts = dashboard_cached_parts(&state, &head.row, &head.first_week).await?;
+    // Photo links are signed per read (never cached: they expire).
+    let recent = crate::services::media::sign_recent(&state, head.row.id, parts.recent).await?;
+    Ok(Json(Dashboard {
+        streak: head.player.streak,
+        buffs: head.player.buffs.clone(),
+        player: head.player,
+        weekly: parts.weekly,
+        boss: head.boss,
+        recent,
+    }))
+}
+
+/// What a dashboard shows besides its ledger-derived parts, and the player row and
+/// first chart week those parts are read for (REST and gRPC build on this).
+pub struct DashboardHead {
+    pub row: PlayerRow,
+    pub player: crate::model::Player,
+    pub boss: crate::model::Boss,
+    pub first_week: String,
+}
+
+pub async fn dashboard_head(state: &AppState, player_id: i64) -> ApiResult<DashboardHead> {
+    let p = hot::player(state, player_id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
-    let player = player_view_of(&state, &p).await?;
+    let player = player_view_of(state, &p).await?;
     let this_week = local::week_start(progress::today(&p, state.clock.now()));
-    let first = (this_week - Duration::weeks(11)).to_string();
-    // The weekly points and recent activities change only when the player writes:
-    // cached, and dropped by every committed change of the player.
-    let parts = match hot::dashboard(&state, p.id, p.version, &first).await {
-        Some(parts) => parts,
-        None => {
-            let parts = dashboard_parts(&state, &p, &first).await?;
-            hot::set_dashboard(&state, p.id, &parts).await;
-            parts
-        }
-    };
+    let first_week = (this_week - Duration::weeks(11)).to_string();
     // The boss is read through the cache; a miss computes and caches it. A cached
     // boss of another week (the week turned since it was cached, and a fight that had
     // already ended mid-week leaves nothing for the rollover to clear) is a miss.
-    let boss = match hot::boss(&state, p.id, p.version, &this_week.to_string()).await {
+    let boss = match hot::boss(state, p.id, p.version, &this_week.to_string()).await {
         Some(b) => b,
         None => {
-            let b = boss::current(&state, p.id).await?;
-            hot::set_boss(&state, p.id, p.version, &b).await;
+            let b = boss::current(state, p.id).await?;
+            hot::set_boss(state, p.id, p.version, &b).await;
             b
         }
     };
-    // Photo links are signed per read (never cached: they expire).
-    let recent = crate::services::media::sign_recent(&state, p.id, parts.recent).await?;
-    Ok(Json(Dashboard {
-        streak: player.streak,
-        buffs: player.buffs.clone(),
+    Ok(DashboardHead {
+        row: p,
         player,
-        weekly: parts.weekly,
         boss,
-        recent,
-    }))
+        first_week,
+    })
+}
+
+/// The weekly points and recent activities: they change only when the player
+/// writes, so they are cached and dropped by every committed change of the player.
+pub async fn dashboard_cached_parts(
+    state: &AppState,
+    p: &PlayerRow,
+    first: &str,
+) -> ApiResult<HotDashboard> {
+    if let Some(parts) = hot::dashboard(state, p.id, p.version, first).await {
+        return Ok(parts);
+    }
+    let parts = dashboard_parts(state, p, first).await?;
+    hot::set_dashboard(state, p.id, &parts).await;
+    Ok(parts)
 }
 
 /// The 12 weekly points from the Monday `first` and the 5 most recent activities,
