@@ -2,9 +2,10 @@
 //! shonen-server; run by `bench/grpc_vs_rest.sh`).
 //!
 //! Registers four groups of `PLAYERS` players, then runs eight phases of `SECONDS`
-//! each with `CONCURRENCY` workers, every worker on its own connection (REST:
-//! HTTP/1.1 keep-alive through reqwest; gRPC: one HTTP/2 channel per worker through
-//! tonic): LogActivity as REST, gRPC, gRPC, REST (each phase on its own fresh
+//! each with `CONCURRENCY` workers, every worker on its own connection (by default
+//! both through hyper-util's client, HTTP/1.1 keep-alive for REST and HTTP/2 for
+//! gRPC under tonic's generated client; `CLIENTS=stock`: reqwest for REST and a
+//! tonic `Channel` for gRPC): LogActivity as REST, gRPC, gRPC, REST (each phase on its own fresh
 //! group), then GetDashboard in the same order (all players). Each call uses a
 //! random player's token. Prints requests/s, p50/p99 and the server's and the
 //! client's CPU per call for each phase, then per protocol the gRPC/REST ratio.
@@ -78,64 +79,121 @@ fn pick(seed: &mut u64, n: usize) -> usize {
     (*seed % n as u64) as usize
 }
 
+/// The HTTP client stack both protocols use: hyper-util's client for both (the
+/// same library, HTTP/1.1 for REST and HTTP/2 for gRPC: only the protocol differs),
+/// or each ecosystem's usual client (reqwest for REST, a tonic `Channel` for gRPC).
+#[derive(Clone, Copy, PartialEq)]
+enum Clients {
+    Hyper,
+    Stock,
+}
+
+type HyperClient<B> =
+    hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, B>;
+
+fn hyper_builder() -> hyper_util::client::legacy::Builder {
+    let mut b = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new());
+    b.pool_max_idle_per_host(1);
+    b
+}
+
+/// A connector with Nagle's algorithm off, as reqwest and tonic set it (else an
+/// HTTP/2 request's HEADERS and DATA frames wait on a delayed ACK).
+fn connector() -> hyper_util::client::legacy::connect::HttpConnector {
+    let mut c = hyper_util::client::legacy::connect::HttpConnector::new();
+    c.set_nodelay(true);
+    c
+}
+
+/// Tallies one call: its latency when it succeeded.
+fn tally(out: &mut (usize, usize, Vec<Duration>), started: Instant, success: bool) {
+    if success {
+        out.0 += 1;
+        out.2.push(started.elapsed());
+    } else {
+        out.1 += 1;
+    }
+}
+
 async fn rest_worker(
     base: String,
     tokens: Arc<Vec<String>>,
     op: Op,
     until: Instant,
     seed: u64,
+    clients: Clients,
 ) -> (usize, usize, Vec<Duration>) {
-    let http = reqwest::Client::builder()
+    const LOG_BODY: &[u8] = br#"{"kind":"study","duration_min":30}"#;
+    let stock = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
         .build()
         .expect("HTTP client");
-    let (mut ok, mut errors, mut lat) = (0, 0, Vec::new());
+    let hyper: HyperClient<http_body_util::Full<bytes::Bytes>> = hyper_builder().build(connector());
+    let mut out = (0, 0, Vec::new());
     let mut seed = seed;
     while Instant::now() < until {
         let token = &tokens[pick(&mut seed, tokens.len())];
         let started = Instant::now();
-        let req = match op {
-            Op::Log => http
-                .post(format!("{base}/api/v1/activities"))
-                .json(&json!({"kind": "study", "duration_min": 30})),
-            Op::Dashboard => http.get(format!("{base}/api/v1/dashboard")),
+        let (path, body) = match op {
+            Op::Log => ("/api/v1/activities", Some(LOG_BODY)),
+            Op::Dashboard => ("/api/v1/dashboard", None),
         };
-        match req.bearer_auth(token).send().await {
-            Ok(r) if r.status().is_success() => {
-                // Read and decode the whole body, as a client would (the gRPC
-                // client decodes its message too).
-                let decoded = r
-                    .bytes()
-                    .await
-                    .ok()
-                    .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
-                if decoded.is_some() {
-                    ok += 1;
-                    lat.push(started.elapsed());
-                } else {
-                    errors += 1;
+        // Read and decode the whole body, as a client would (the gRPC client
+        // decodes its message too).
+        let decoded = match clients {
+            Clients::Stock => {
+                let req = match body {
+                    Some(b) => stock
+                        .post(format!("{base}{path}"))
+                        .header("content-type", "application/json")
+                        .body(b),
+                    None => stock.get(format!("{base}{path}")),
+                };
+                match req.bearer_auth(token).send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.ok(),
+                    _ => None,
                 }
             }
-            _ => errors += 1,
+            Clients::Hyper => {
+                use http_body_util::BodyExt;
+                let req = hyper::Request::builder()
+                    .method(if body.is_some() { "POST" } else { "GET" })
+                    .uri(format!("{base}{path}"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/json")
+                    .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                        body.unwrap_or_default(),
+                    )))
+                    .expect("request");
+                match hyper.request(req).await {
+                    Ok(r) if r.status().is_success() => {
+                        r.into_body().collect().await.ok().map(|b| b.to_bytes())
+                    }
+                    _ => None,
+                }
+            }
         }
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+        tally(&mut out, started, decoded.is_some());
     }
-    (ok, errors, lat)
+    out
 }
 
-async fn grpc_worker(
-    base: String,
+async fn grpc_calls<T>(
+    mut client: ShonenClient<T>,
     tokens: Arc<Vec<MetadataValue<tonic::metadata::Ascii>>>,
     op: Op,
     until: Instant,
     seed: u64,
-) -> (usize, usize, Vec<Duration>) {
-    let channel = Channel::from_shared(base)
-        .expect("URL")
-        .connect()
-        .await
-        .expect("gRPC connects");
-    let mut client = ShonenClient::new(channel);
-    let (mut ok, mut errors, mut lat) = (0, 0, Vec::new());
+) -> (usize, usize, Vec<Duration>)
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    T::ResponseBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    <T::ResponseBody as http_body::Body>::Error:
+        Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
+    let mut out = (0, 0, Vec::new());
     let mut seed = seed;
     while Instant::now() < until {
         let token = tokens[pick(&mut seed, tokens.len())].clone();
@@ -156,25 +214,52 @@ async fn grpc_worker(
                 client.get_dashboard(req).await.map(|_| ())
             }
         };
-        match result {
-            Ok(()) => {
-                ok += 1;
-                lat.push(started.elapsed());
-            }
-            Err(_) => errors += 1,
+        tally(&mut out, started, result.is_ok());
+    }
+    out
+}
+
+async fn grpc_worker(
+    base: String,
+    tokens: Arc<Vec<MetadataValue<tonic::metadata::Ascii>>>,
+    op: Op,
+    until: Instant,
+    seed: u64,
+    clients: Clients,
+) -> (usize, usize, Vec<Duration>) {
+    match clients {
+        Clients::Stock => {
+            let channel = Channel::from_shared(base)
+                .expect("URL")
+                .connect()
+                .await
+                .expect("gRPC connects");
+            grpc_calls(ShonenClient::new(channel), tokens, op, until, seed).await
+        }
+        Clients::Hyper => {
+            let origin: hyper::Uri = base.parse().expect("URL");
+            let client: HyperClient<tonic::body::Body> =
+                hyper_builder().http2_only(true).build(connector());
+            grpc_calls(
+                ShonenClient::with_origin(client, origin),
+                tokens,
+                op,
+                until,
+                seed,
+            )
+            .await
         }
     }
-    (ok, errors, lat)
 }
 
 async fn phase(
     base: &str,
-    rest_tokens: &Arc<Vec<String>>,
-    grpc_tokens: &Arc<Vec<MetadataValue<tonic::metadata::Ascii>>>,
+    group: &Group,
     op: Op,
     grpc: bool,
     concurrency: usize,
     seconds: u64,
+    clients: Clients,
 ) -> Phase {
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
@@ -185,18 +270,20 @@ async fn phase(
         if grpc {
             handles.push(tokio::spawn(grpc_worker(
                 base,
-                grpc_tokens.clone(),
+                group.grpc.clone(),
                 op,
                 until,
                 seed,
+                clients,
             )));
         } else {
             handles.push(tokio::spawn(rest_worker(
                 base,
-                rest_tokens.clone(),
+                group.rest.clone(),
                 op,
                 until,
                 seed,
+                clients,
             )));
         }
     }
@@ -275,6 +362,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds = env("SECONDS", 15) as u64;
     // `ONLY=<text>` runs just the phases whose name contains it (to profile one).
     let only = std::env::var("ONLY").unwrap_or_default();
+    // `CLIENTS=stock`: reqwest and a tonic Channel instead of hyper-util for both.
+    let clients = match std::env::var("CLIENTS").as_deref() {
+        Ok("stock") => Clients::Stock,
+        _ => Clients::Hyper,
+    };
     let http = reqwest::Client::new();
     let run = std::process::id();
 
@@ -291,7 +383,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     println!(
-        "players={players} per write phase, concurrency={concurrency} seconds/phase={seconds} (shared machine: figures vary between runs)"
+        "players={players} per write phase, concurrency={concurrency} seconds/phase={seconds} clients={} (shared machine: figures vary between runs)",
+        if clients == Clients::Hyper {
+            "hyper-util for both"
+        } else {
+            "reqwest / tonic Channel"
+        }
     );
     println!(
         "{:<26} {:>10} {:>9} {:>9} {:>7} {:>16} {:>17}",
@@ -315,16 +412,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let cpu_before = server_cpu_ticks();
         let client_before = cpu_ticks("self");
-        let mut p = phase(
-            &base,
-            &group.rest,
-            &group.grpc,
-            op,
-            grpc,
-            concurrency,
-            seconds,
-        )
-        .await;
+        let mut p = phase(&base, group, op, grpc, concurrency, seconds, clients).await;
         let per_req = |before: Option<u64>, after: Option<u64>| match (before, after) {
             (Some(a), Some(b)) if p.ok > 0 => Some((b - a) as f64 * 10_000.0 / p.ok as f64),
             _ => None,
