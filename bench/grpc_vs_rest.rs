@@ -3,9 +3,9 @@
 //!
 //! Registers four groups of `PLAYERS` players, then runs eight phases of `SECONDS`
 //! each with `CONCURRENCY` workers, every worker on its own connection (by default
-//! both through hyper-util's client, HTTP/1.1 keep-alive for REST and HTTP/2 for
-//! gRPC under tonic's generated client; `CLIENTS=stock`: reqwest for REST and a
-//! tonic `Channel` for gRPC): LogActivity as REST, gRPC, gRPC, REST (each phase on its own fresh
+//! reqwest, HTTP/1.1 keep-alive, for REST and a tonic `Channel` for gRPC;
+//! `CLIENTS=hyper`: hyper-util's client for both, HTTP/1.1 and HTTP/2 under tonic's
+//! generated client): LogActivity as REST, gRPC, gRPC, REST (each phase on its own fresh
 //! group), then GetDashboard in the same order (all players). Each call uses a
 //! random player's token. Prints requests/s, p50/p99 and the server's and the
 //! client's CPU per call for each phase, then per protocol the gRPC/REST ratio.
@@ -79,9 +79,9 @@ fn pick(seed: &mut u64, n: usize) -> usize {
     (*seed % n as u64) as usize
 }
 
-/// The HTTP client stack both protocols use: hyper-util's client for both (the
-/// same library, HTTP/1.1 for REST and HTTP/2 for gRPC: only the protocol differs),
-/// or each ecosystem's usual client (reqwest for REST, a tonic `Channel` for gRPC).
+/// The HTTP client stack: each ecosystem's usual client (reqwest for REST, a tonic
+/// `Channel` for gRPC), or hyper-util's client for both (the same library, only
+/// the protocol differs).
 #[derive(Clone, Copy, PartialEq)]
 enum Clients {
     Hyper,
@@ -362,10 +362,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds = env("SECONDS", 15) as u64;
     // `ONLY=<text>` runs just the phases whose name contains it (to profile one).
     let only = std::env::var("ONLY").unwrap_or_default();
-    // `CLIENTS=stock`: reqwest and a tonic Channel instead of hyper-util for both.
+    // `CLIENTS=hyper`: hyper-util's client for both instead of reqwest and a tonic
+    // Channel.
     let clients = match std::env::var("CLIENTS").as_deref() {
-        Ok("stock") => Clients::Stock,
-        _ => Clients::Hyper,
+        Ok("hyper") => Clients::Hyper,
+        _ => Clients::Stock,
     };
     let http = reqwest::Client::new();
     let run = std::process::id();

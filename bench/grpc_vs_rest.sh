@@ -5,7 +5,8 @@
 #
 # Env: PLAYERS (64), CONCURRENCY (32), SECONDS per phase (15), PORT (18482),
 # PG_ADMIN (postgres://postgres@127.0.0.1:5432/test), MODE (postgres | sqlite),
-# ONLY (run just the phases whose name contains it, e.g. "GetDashboard gRPC").
+# ONLY (run just the phases whose name contains it, e.g. "GetDashboard gRPC"),
+# CLIENTS (stock: reqwest and a tonic Channel | hyper: hyper-util's client for both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shonen-target}"
