@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::duels::Duels;
 use crate::events::Events;
+use crate::progress::Progress;
 use crate::storage::Store;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub clock: Arc<Clock>,
     pub accounts: Accounts,
     pub duels: Duels,
+    pub progress: Progress,
     pub events: Events,
     pub limiter: crate::http::ratelimit::RateLimiter,
     /// Wakes an idle job worker (a battle was just queued).
@@ -34,12 +36,6 @@ pub struct AppState {
     /// Cache writes that failed during a Redis outage, replayed when it is back.
     pub repairs: crate::services::hot::Repairs,
     pub rebuilds: crate::services::leaderboard::Rebuilds,
-    /// Stored villains by week label (a stored villain never changes).
-    pub villain_cache:
-        std::sync::Mutex<std::collections::HashMap<String, crate::storage::VillainRow>>,
-    /// Serializes activity logging per player inside this instance (sharded by id),
-    /// so the unlocked fast path rarely meets itself.
-    pub player_gates: crate::services::activities::Gates,
 }
 
 pub struct Application {
@@ -160,12 +156,15 @@ impl Application {
                 TokenSecret::new(secret),
             ),
             duels,
+            progress: Progress::new(
+                store.clone(),
+                Arc::new(crate::services::boss::Bosses),
+                clock.clone(),
+            ),
             events: Events::new(clock.clone(), cache.clone()),
             cache,
             repairs: Default::default(),
             rebuilds: Default::default(),
-            villain_cache: Default::default(),
-            player_gates: Default::default(),
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup,
             metrics: crate::http::ops::metrics_handle(),

@@ -21,6 +21,7 @@ pub mod links;
 pub mod model;
 pub mod objects;
 pub mod player;
+pub mod progress;
 pub mod serve;
 pub mod services;
 pub mod storage;

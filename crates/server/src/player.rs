@@ -105,3 +105,18 @@ pub struct Applied {
 pub fn display_streak(p: &PlayerRow, trained_today: bool) -> u32 {
     shonen_rules::streak::current_streak(&chain(p), trained_today)
 }
+
+/// The player's fatigue at `now`, recovered since it was last written.
+pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {
+    shonen_rules::fatigue::recover(
+        u8::try_from(p.fatigue.clamp(0, 100)).unwrap_or(100),
+        from_micros(p.fatigue_at),
+        now,
+    )
+}
+
+/// Whether the Training Arc Buff is on at `now`.
+pub fn buff_active(p: &PlayerRow, now: DateTime<Utc>) -> bool {
+    p.buff_expires_at
+        .is_some_and(|t| t > now.timestamp_micros())
+}

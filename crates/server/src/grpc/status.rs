@@ -8,6 +8,7 @@
 use crate::accounts::AccountsError;
 use crate::duels::DuelsError;
 use crate::error::ApiError;
+use crate::progress::ProgressError;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -74,6 +75,21 @@ pub fn duels(e: DuelsError) -> Status {
         DuelsError::Store(_) | DuelsError::Backend(_) | DuelsError::Internal(_) => {
             return status(ApiError::from(e));
         }
+    };
+    with_details(code, ApiError::from(e))
+}
+
+/// Progress's failures: the gRPC code chosen for each, the contract's body
+/// (`http::errors`) in the details.
+pub fn progress(e: ProgressError) -> Status {
+    let code = match &e {
+        ProgressError::Invalid { .. } | ProgressError::Rule(_) | ProgressError::NotEditable => {
+            Code::InvalidArgument
+        }
+        ProgressError::PlayerNotFound | ProgressError::ActivityNotFound => Code::NotFound,
+        // The window closed: the session's state forbids it now.
+        ProgressError::EditWindowClosed => Code::FailedPrecondition,
+        ProgressError::Store(_) | ProgressError::Internal(_) => return status(ApiError::from(e)),
     };
     with_details(code, ApiError::from(e))
 }
@@ -244,6 +260,41 @@ mod tests {
         assert_eq!(
             duels(DuelsError::ChallengerCannotAnswer).code(),
             Code::PermissionDenied
+        );
+    }
+
+    #[test]
+    fn progress_errors_have_the_codes_of_their_contract_bodies() {
+        let cases: [fn() -> ProgressError; 8] = [
+            || ProgressError::invalid("kind", "invalid_kind", "bad kind"),
+            || {
+                ProgressError::Rule(shonen_rules::RuleError::invalid(
+                    "sets[2].reps",
+                    "reps must be 1–1000",
+                ))
+            },
+            || ProgressError::PlayerNotFound,
+            || ProgressError::ActivityNotFound,
+            || ProgressError::NotEditable,
+            || ProgressError::EditWindowClosed,
+            || ProgressError::Store(crate::storage::StoreError::NotFound),
+            || ProgressError::Internal("boom".into()),
+        ];
+        for e in cases {
+            let direct = progress(e());
+            let through_body = status(ApiError::from(e()));
+            assert_eq!(direct.code(), through_body.code(), "{:?}", e());
+            assert_eq!(direct.message(), through_body.message());
+            same_details(&direct, &through_body);
+        }
+        let s = progress(ProgressError::Rule(shonen_rules::RuleError::invalid(
+            "sets[2].reps",
+            "reps must be 1–1000",
+        )));
+        let d = s.get_error_details();
+        assert_eq!(
+            d.bad_request().unwrap().field_violations[0].field,
+            "sets[2].reps"
         );
     }
 }

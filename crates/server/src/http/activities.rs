@@ -4,8 +4,8 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::model::{ActivityAward, ActivityPage};
-use crate::services::activities::{self, ActivityBody, EditBody};
-use crate::services::media;
+use crate::progress::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_of};
+use crate::services::{boss, media, progress};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -13,6 +13,17 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
+
+/// What follows a committed activity outside the database: the player's cached state
+/// and boards, then the events (closed days, the award, the boss fight).
+async fn announce(state: &AppState, logged: &Logged) {
+    let p = &logged.player;
+    let week = logged.week.as_ref().map(|(w, xp)| (w.as_str(), *xp));
+    progress::after_commit_knowing_week(state, p, week).await;
+    state.events.after_penalties(p, &logged.closed);
+    state.events.after_award(p, &logged.award);
+    boss::announce(state, p.id, &logged.boss);
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct Page {
@@ -59,7 +70,13 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<ActivityBody>,
 ) -> ApiResult<(StatusCode, Json<ActivityAward>)> {
-    let mut out = activities::log(&state, auth.player_id, body).await?;
+    let input = LogInput::parse(body)?;
+    let idem_key = super::idempotency::IDEMPOTENCY_KEY
+        .try_with(Clone::clone)
+        .ok();
+    let logged = state.progress.log(auth.player_id, input, idem_key).await?;
+    announce(&state, &logged).await;
+    let mut out = logged.answer();
     media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -81,7 +98,7 @@ pub async fn list(
     } else {
         None
     };
-    let mut items: Vec<_> = rows.iter().map(activities::activity_view).collect();
+    let mut items: Vec<_> = rows.iter().map(activity_view).collect();
     for a in &mut items {
         media::sign_activity(&state, auth.player_id, a).await?;
     }
@@ -109,8 +126,8 @@ pub async fn show(
         .await?
         .ok_or_else(|| ApiError::not_found("activity"))?;
     let mut out = ActivityAward {
-        award: activities::award_of(&a)?,
-        activity: activities::activity_view(&a),
+        award: award_of(&a)?,
+        activity: activity_view(&a),
     };
     media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
     Ok(Json(out))
@@ -126,7 +143,12 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EditBody>,
 ) -> ApiResult<Json<ActivityAward>> {
-    let mut out = activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?;
+    let logged = state
+        .progress
+        .edit(auth.player_id, parse_id(&id)?, body)
+        .await?;
+    announce(&state, &logged).await;
+    let mut out = logged.answer();
     media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
     Ok(Json(out))
 }

@@ -5,6 +5,7 @@
 use crate::accounts::AccountsError;
 use crate::duels::DuelsError;
 use crate::error::ApiError;
+use crate::progress::ProgressError;
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -78,6 +79,24 @@ impl From<DuelsError> for ApiError {
             DuelsError::Store(e) => ApiError::from(e),
             DuelsError::Backend(e) => ApiError::internal(e),
             DuelsError::Internal(detail) => ApiError::internal(detail),
+        }
+    }
+}
+
+impl From<ProgressError> for ApiError {
+    fn from(e: ProgressError) -> Self {
+        let message = e.to_string();
+        match e {
+            ProgressError::Invalid { field, code, .. } => {
+                ApiError::validation(&field, code, message)
+            }
+            ProgressError::Rule(e) => ApiError::from(e),
+            ProgressError::PlayerNotFound => ApiError::not_found("player"),
+            ProgressError::ActivityNotFound => ApiError::not_found("activity"),
+            ProgressError::NotEditable => ApiError::validation("kind", "not_editable", message),
+            ProgressError::EditWindowClosed => ApiError::conflict("edit_window_closed", message),
+            ProgressError::Store(e) => ApiError::from(e),
+            ProgressError::Internal(detail) => ApiError::internal(detail),
         }
     }
 }
@@ -157,5 +176,51 @@ mod tests {
         );
         let e = ApiError::from(DuelsError::InvalidStatus);
         assert_eq!(e.details, json!({"field": "status"}));
+    }
+
+    #[test]
+    fn progress_errors_keep_their_contract_bodies() {
+        let e = ApiError::from(ProgressError::invalid(
+            "distance_km",
+            "missing_field",
+            "distance_km is required",
+        ));
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "missing_field", "message": "distance_km is required", "details": {"field": "distance_km"}}})
+        );
+        let rule = shonen_rules::RuleError::invalid("sets[2].reps", "reps must be 1–1000");
+        let direct = ApiError::from(rule.clone());
+        let e = ApiError::from(ProgressError::Rule(rule));
+        assert_eq!((e.status, e.body()), (direct.status, direct.body()));
+        let e = ApiError::from(ProgressError::PlayerNotFound);
+        assert_eq!(
+            (e.status, e.message.as_str()),
+            (StatusCode::NOT_FOUND, "player not found")
+        );
+        let e = ApiError::from(ProgressError::ActivityNotFound);
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "not_found", "message": "activity not found", "details": {}}})
+        );
+        let e = ApiError::from(ProgressError::NotEditable);
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "not_editable", "message": "only strength sessions can be edited", "details": {"field": "kind"}}})
+        );
+        let e = ApiError::from(ProgressError::EditWindowClosed);
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (
+                StatusCode::CONFLICT,
+                "edit_window_closed",
+                "a strength session can be edited only within 24 hours of completion"
+            )
+        );
+        let e = ApiError::from(ProgressError::Store(crate::storage::StoreError::NotFound));
+        assert_eq!(e.message, "resource not found");
+        let e = ApiError::from(ProgressError::Internal("boom".into()));
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

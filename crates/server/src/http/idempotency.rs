@@ -25,6 +25,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
+tokio::task_local! {
+    /// The `Idempotency-Key` of the activity request being served, set around the
+    /// handler: the activity is written with it, in the same transaction (a second
+    /// write with the key fails on the unique index and this layer replays the first).
+    pub static IDEMPOTENCY_KEY: String;
+}
+
 // Large enough for an image upload (5 MiB); each route still applies its own limit.
 const MAX_BODY: usize = 5 * 1024 * 1024 + 1024;
 const MAX_RESPONSE: usize = 8 * 1024 * 1024;
@@ -116,9 +123,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     }
     let run = next.run(Request::from_parts(parts, Body::from(bytes)));
     let resp = if scope.activity {
-        crate::services::activities::IDEMPOTENCY_KEY
-            .scope(scope.key.clone(), run)
-            .await
+        IDEMPOTENCY_KEY.scope(scope.key.clone(), run).await
     } else {
         run.await
     };
@@ -243,12 +248,12 @@ async fn replay_activity(scope: &Scope<'_>) -> Option<Response> {
         Ok(found) => found?,
         Err(e) => return Some(ApiError::from(e).into_response()),
     };
-    let award = match crate::services::activities::award_of(&a) {
+    let award = match crate::progress::award_of(&a) {
         Ok(award) => award,
-        Err(e) => return Some(e.into_response()),
+        Err(e) => return Some(ApiError::from(e).into_response()),
     };
     let out = crate::model::ActivityAward {
-        activity: crate::services::activities::activity_view(&a),
+        activity: crate::progress::activity_view(&a),
         award,
     };
     let body = match serde_json::to_string(&out) {

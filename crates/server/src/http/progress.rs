@@ -8,7 +8,7 @@ use crate::http::activities::Page;
 use crate::model::{Dashboard, LedgerEntry, LedgerPage, Profile, Stats, WeekPoint};
 use crate::services::hot::HotDashboard;
 use crate::services::progress::player_view_of;
-use crate::services::{activities, boss, hot, local, progress};
+use crate::services::{boss, hot, local, progress};
 use crate::storage::PlayerRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -125,7 +125,7 @@ async fn dashboard_parts(state: &AppState, p: &PlayerRow, first: &str) -> ApiRes
             }
         })
         .collect();
-    let recent: Vec<_> = recent.iter().map(activities::activity_view).collect();
+    let recent: Vec<_> = recent.iter().map(crate::progress::activity_view).collect();
     let raw = |text: String| RawValue::from_string(text).map_err(ApiError::internal);
     Ok(HotDashboard {
         version: p.version,

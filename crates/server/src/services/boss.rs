@@ -14,39 +14,28 @@ use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::jobs::{self, BossWeek};
 use crate::model;
+use crate::progress::{
+    BossFight, BossNews, damage, monday_of, objectives_of, progress_of, week_dates, week_of,
+};
 use crate::services::local;
 use crate::services::progress::{self, Entry};
 use crate::storage::{
-    ActivityRow, BattleRow, BattleWrite, DayKind, NewActivity, NewBattle, PlayerRow, StoreError,
-    StoreResult, Tx, VillainRow,
+    ActivityRow, BattleRow, NewBattle, PlayerRow, StoreError, StoreResult, Tx, VillainRow,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde_json::{Value, json};
-use shonen_rules::villain::{
-    self, DEFEAT_XP, ESCAPE_PENALTY, Objective, ObjectiveKind, Villain, WeekSummary,
-};
+use futures_util::future::BoxFuture;
+use serde_json::json;
+use shonen_rules::villain::{self, DEFEAT_XP, ESCAPE_PENALTY, Objective, ObjectiveKind, Villain};
 use shonen_rules::{Stat, level_for_xp};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// How many past weeks `history` shows (two years).
 const HISTORY_WEEKS: i64 = 104;
 
-/// The ISO year, week number and label (`"2026-W48"`) of the week starting `monday`.
-pub fn week_of(monday: NaiveDate) -> (i32, u32, String) {
-    let (y, w) = villain::iso_week_of(monday);
-    (y, w, format!("{y}-W{w:02}"))
-}
-
 /// The end of the local week that starts on `monday`: the next Monday's midnight.
 pub fn week_end(monday: NaiveDate, tz: Tz) -> DateTime<Utc> {
     local::start_of_day(monday + Duration::days(7), tz)
-}
-
-/// The local Monday of the week containing `at` for the player.
-fn monday_of(p: &PlayerRow, at: DateTime<Utc>) -> NaiveDate {
-    // By the player's calendar (§10), like the dates of their activities.
-    local::week_start(crate::services::progress::date_at(p, at))
 }
 
 /// When the player's rollover job should next run: the end of their current week.
@@ -131,34 +120,6 @@ async fn villain_in(tx: &mut Tx, monday: NaiveDate, now: DateTime<Utc>) -> Store
         .await
 }
 
-/// Sums a week's per-day aggregates into what the objectives measure.
-pub fn summarize(days: &[DayKind]) -> WeekSummary {
-    let mut s = WeekSummary::default();
-    let mut training_days = BTreeSet::new();
-    for d in days {
-        let sessions = u32::try_from(d.sessions).unwrap_or(u32::MAX);
-        match d.kind.as_str() {
-            "run" => s.run_km += d.distance_km,
-            "strength" => s.strength_sessions += sessions,
-            "study" => s.study_minutes += d.duration_min,
-            "martial_arts" => s.martial_arts_sessions += sessions,
-            // Only on-target wake-ups are stored (late ones are rejected).
-            "wake_up" => s.wake_ups += sessions,
-            _ => {}
-        }
-        if d.training != 0 {
-            training_days.insert(d.local_date.as_str());
-        }
-    }
-    s.training_days = u32::try_from(training_days.len()).unwrap_or(u32::MAX);
-    s
-}
-
-/// The local dates of the week starting `monday`, as stored.
-fn week_dates(monday: NaiveDate) -> (String, String) {
-    (monday.to_string(), (monday + Duration::days(6)).to_string())
-}
-
 async fn week_progress(
     tx: &mut Tx,
     player_id: i64,
@@ -167,7 +128,7 @@ async fn week_progress(
 ) -> StoreResult<villain::BossProgress> {
     let (from, to) = week_dates(monday);
     let days = tx.day_kinds(player_id, &from, &to).await?;
-    Ok(villain::progress(objectives, &summarize(&days)))
+    Ok(progress_of(objectives, &days))
 }
 
 /// The player's battle for the week starting `monday`, created if missing with the
@@ -220,21 +181,6 @@ async fn ensure_battle(
     Ok((battle, villain, created))
 }
 
-/// What changed in a boss fight, announced after the transaction commits.
-#[derive(Debug, Default)]
-pub struct BossNews {
-    pub damaged: Vec<Value>,
-    pub defeated: Vec<Value>,
-    pub escaped: Vec<Value>,
-}
-
-impl BossNews {
-    /// Whether XP changed (a reward or a penalty was posted).
-    pub fn xp_changed(&self) -> bool {
-        !self.defeated.is_empty() || self.escaped.iter().any(|e| e["penalty"] != json!(0))
-    }
-}
-
 /// Publishes the news of a committed change as real-time events.
 pub fn announce(state: &AppState, player_id: i64, news: &BossNews) {
     for d in &news.damaged {
@@ -265,8 +211,7 @@ async fn refresh(
     }
     let monday = local::parse_date(&battle.week_start)
         .ok_or_else(|| corrupt("battle week_start", &battle.week_start))?;
-    let objectives: Vec<Objective> =
-        serde_json::from_str(&battle.objectives_json).map_err(|e| corrupt("objectives", e))?;
+    let objectives = objectives_of(battle)?;
     let progress = week_progress(tx, p.id, monday, &objectives).await?;
     let progress_json =
         serde_json::to_string(&progress.objectives).map_err(|e| corrupt("progress", e))?;
@@ -322,123 +267,26 @@ async fn refresh(
     Ok(news)
 }
 
-/// The `boss_damaged` news of a fight whose HP went from `previous_hp` to the
-/// progress's, if it went down.
-fn damage(
-    battle: &BattleRow,
-    villain: &VillainRow,
-    previous_hp: i64,
-    progress: &villain::BossProgress,
-) -> Option<Value> {
-    (progress.hp < previous_hp).then(|| {
-        json!({
-            "week": battle.week,
-            "name": villain.name,
-            "damage": previous_hp - progress.hp,
-            "hp": progress.hp,
-            "hp_max": progress.hp_max,
-            "objectives": progress.objectives,
-        })
-    })
-}
+/// The boss fight's steps in an activity's transaction, for the progress
+/// capability: they create fights and enqueue the weekly rollover, which sits above it.
+pub struct Bosses;
 
-/// What a new activity does to the player's current fight, when it is computed
-/// without the player's lock (see `activities::log`).
-pub enum Hit {
-    /// The fight does not change (another week's activity, or a fight that is over).
-    Nothing,
-    /// Damage: write this with the activity and announce the news after commit.
-    Damage(BattleWrite, BossNews),
-    /// The fight must be created or the boss is defeated: take the locked path.
-    NeedsLock,
-}
-
-/// The unlocked twin of `on_activity`: `battle` is the player's battle of the week
-/// of `now` as read, `week_days` that week's aggregates without `activity`.
-pub fn hit_unlocked(
-    p: &PlayerRow,
-    battle: Option<&BattleRow>,
-    villain: Option<&VillainRow>,
-    week_days: &[DayKind],
-    activity: &NewActivity,
-    now: DateTime<Utc>,
-) -> StoreResult<Hit> {
-    let Some(date) = local::parse_date(&activity.local_date) else {
-        return Ok(Hit::Nothing);
-    };
-    if local::week_start(date) != monday_of(p, now) {
-        return Ok(Hit::Nothing);
+impl BossFight<Tx> for Bosses {
+    fn on_activity<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        p: &'a mut PlayerRow,
+        activity: &'a ActivityRow,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, StoreResult<BossNews>> {
+        Box::pin(on_activity(tx, p, activity, now))
     }
-    let (Some(battle), Some(villain)) = (battle, villain) else {
-        return Ok(Hit::NeedsLock);
-    };
-    if battle.status != "active" {
-        return Ok(Hit::Nothing);
-    }
-    let objectives: Vec<Objective> =
-        serde_json::from_str(&battle.objectives_json).map_err(|e| corrupt("objectives", e))?;
-    let mut days = week_days.to_vec();
-    days.push(DayKind {
-        local_date: activity.local_date.clone(),
-        kind: activity.kind.clone(),
-        training: i64::from(activity.training),
-        sessions: 1,
-        distance_km: activity.distance_km,
-        duration_min: activity.duration_min,
-        first_id: i64::MAX,
-    });
-    let progress = villain::progress(&objectives, &summarize(&days));
-    if progress.defeated {
-        return Ok(Hit::NeedsLock);
-    }
-    let write = BattleWrite {
-        week: battle.week.clone(),
-        hp: progress.hp,
-        progress_json: serde_json::to_string(&progress.objectives)
-            .map_err(|e| corrupt("progress", e))?,
-        now: now.timestamp_micros(),
-    };
-    let news = BossNews {
-        damaged: damage(battle, villain, battle.hp, &progress)
-            .into_iter()
-            .collect(),
-        ..BossNews::default()
-    };
-    Ok(Hit::Damage(write, news))
-}
-
-/// The week label and local dates of the player's current boss week.
-pub fn current_week(p: &PlayerRow, now: DateTime<Utc>) -> (String, String, String) {
-    let monday = monday_of(p, now);
-    let (from, to) = week_dates(monday);
-    (week_of(monday).2, from, to)
-}
-
-/// A stored villain, read once per instance (a stored villain never changes).
-pub async fn stored_villain(state: &AppState, week: &str) -> StoreResult<Option<VillainRow>> {
-    if let Some(v) = state
-        .villain_cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(week)
-    {
-        return Ok(Some(v.clone()));
-    }
-    let Some(v) = state.store.villain(week).await? else {
-        return Ok(None);
-    };
-    state
-        .villain_cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(week.to_string(), v.clone());
-    Ok(Some(v))
 }
 
 /// The hook in the activity transaction: an activity of the player's current local
 /// week damages (and may defeat) this week's boss. Activities dated in a week that
 /// has already ended change nothing: that week's fight is over.
-pub async fn on_activity(
+async fn on_activity(
     tx: &mut Tx,
     p: &mut PlayerRow,
     activity: &ActivityRow,
@@ -722,6 +570,8 @@ pub async fn badges(state: &AppState, player_id: i64) -> StoreResult<Vec<model::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::summarize;
+    use crate::storage::DayKind;
 
     fn act(kind: &str, date: &str, km: f64, min: f64) -> DayKind {
         DayKind {

@@ -1,79 +1,27 @@
-//! Progress: applying ledger entries to a player's totals, closing local days
-//! (skips, Plot Armor, streak breaks), and the player's derived view.
+//! Progress as the adapters see it: what follows a commit outside the database
+//! (caches, leaderboards), and the player's derived view. The writes themselves are
+//! the progress capability's (`crate::progress`).
 
 use crate::app::AppState;
 use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Buff, Pending, Player, SkillState, Stats};
 use crate::player::schedule_of;
-use crate::services::{hot, leaderboard, local};
-use crate::storage::{PlayerRow, StoreResult, Tx};
-use chrono::{DateTime, Datelike, Utc};
-use shonen_rules::{
-    DayFacts, close_day, level_for_xp, skills_for, title, xp_for_next_level, xp_into_level,
-};
+use crate::services::{hot, leaderboard};
+use crate::storage::PlayerRow;
+use chrono::{DateTime, Utc};
+use shonen_rules::{level_for_xp, skills_for, title, xp_for_next_level, xp_into_level};
 
 // The row's meaning under the rules lives below every service (`crate::player`); it
 // is re-exported here for the services that read it through `progress`.
 pub use crate::player::{
-    Applied, calendar, chain, class, date_at, display_streak, set_calendar, set_chain, settle,
-    today, training_days,
+    Applied, buff_active, calendar, chain, class, date_at, display_streak, fatigue_now,
+    set_calendar, set_chain, settle, today, training_days,
 };
+// Closing days belongs to the progress capability.
+pub use crate::progress::close_days;
 // Posting to the ledger sits below every service too (`crate::ledger`).
 pub use crate::ledger::{Entry, apply_amount, post};
-
-/// Closes every local day of the player that has ended by `now`, in order, applying
-/// each event once (rule keys make a re-run after a crash harmless).
-pub async fn close_days(
-    tx: &mut Tx,
-    p: &mut PlayerRow,
-    now: DateTime<Utc>,
-) -> StoreResult<Vec<Applied>> {
-    let cal = calendar(p);
-    let today = cal.date_at(now);
-    let registered = local::parse_date(&p.registered_on).unwrap_or(today);
-    let mut state = chain(p);
-    let days = shonen_rules::streak::days_to_close(&state, registered, today);
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Ok(Vec::new());
-    };
-    let trained: Vec<String> = tx
-        .training_dates_between(p.id, &first.to_string(), &last.to_string())
-        .await?;
-    let mut applied = Vec::new();
-    for day in days {
-        // Each date is judged by the schedule it began with (§10).
-        let schedule = schedule_of(&cal.settings_of_date(day).training_days);
-        let facts = DayFacts {
-            trained: trained.iter().any(|d| *d == day.to_string()),
-            scheduled: schedule.contains(shonen_rules::Weekday::from_chrono(day.weekday())),
-            registration_day: day == registered,
-        };
-        let (next, events) = close_day(state, day, facts, level_for_xp(p.total_xp));
-        state = next;
-        let at = cal.start_of(day.succ_opt().unwrap_or(day)).min(now);
-        for event in events {
-            let amount = post(
-                tx,
-                p,
-                Entry {
-                    at,
-                    stat: event.stat,
-                    amount: event.xp,
-                    reason: &event.reason,
-                    activity_id: None,
-                    rule_key: Some(event.key.clone()),
-                },
-            )
-            .await?;
-            if let Some(amount) = amount {
-                applied.push(Applied { event, amount });
-            }
-        }
-    }
-    set_chain(p, &state);
-    Ok(applied)
-}
 
 /// Runs after a transaction that changed a player's XP has committed: the place
 /// where derived state outside the database (caches, leaderboards) is brought up to
@@ -136,19 +84,6 @@ pub async fn player_view_of(state: &AppState, p: &PlayerRow) -> ApiResult<Player
         .as_ref()
         .map(|_| format!("/api/v1/players/{}/avatar", p.username));
     Ok(player_of(p, now, trained_today, avatar))
-}
-
-pub fn fatigue_now(p: &PlayerRow, now: DateTime<Utc>) -> u8 {
-    shonen_rules::fatigue::recover(
-        u8::try_from(p.fatigue.clamp(0, 100)).unwrap_or(100),
-        from_micros(p.fatigue_at),
-        now,
-    )
-}
-
-pub fn buff_active(p: &PlayerRow, now: DateTime<Utc>) -> bool {
-    p.buff_expires_at
-        .is_some_and(|t| t > now.timestamp_micros())
 }
 
 pub fn stats_of(p: &PlayerRow) -> Stats {

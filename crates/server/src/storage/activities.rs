@@ -4,10 +4,24 @@ use super::ledger::NewLedgerEntry;
 use super::players::{PLAYER_COLUMNS, PlayerRow};
 use super::{Store, StoreResult, Tx};
 use sqlx::{FromRow, Row};
+use std::sync::LazyLock;
 
 const ACTIVITY_COLUMNS: &str = "id, player_id, kind, occurred_at, local_date, training, \
     duration_min, distance_km, sets_json, style, woke_at, note, fatigue_before, \
     sessions_last_7d, edited, xp, stat, award_json, photos_json, created_at, updated_at";
+
+/// The day total (`day_kinds`) of a new activity: one session of its kind on its
+/// local date, its distance and minutes, first seen as its id...
+pub(super) const INSERT_DAY_TOTAL: &str = "INSERT INTO day_kinds (player_id, local_date, kind, \
+    training, sessions, distance_km, duration_min, first_id)";
+
+/// ...added to the day total already there: THE definition of a day total in SQL, for
+/// an activity written in a transaction and for PostgreSQL's grouped statement (its
+/// in-memory twin is `progress::add_to_day_total`).
+pub(super) const ADD_TO_DAY_TOTAL: &str = "ON CONFLICT (player_id, local_date, kind) DO UPDATE \
+    SET sessions = day_kinds.sessions + 1, \
+    distance_km = day_kinds.distance_km + excluded.distance_km, \
+    duration_min = day_kinds.duration_min + excluded.duration_min";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
@@ -265,23 +279,19 @@ impl Tx {
             .bind(a.idem_key)
             .fetch_one(self.conn())
             .await?;
-        sqlx::query(
-            "INSERT INTO day_kinds (player_id, local_date, kind, training, sessions, \
-             distance_km, duration_min, first_id) VALUES ($1, $2, $3, $4, 1, $5, $6, $7) \
-             ON CONFLICT (player_id, local_date, kind) DO UPDATE SET \
-             sessions = day_kinds.sessions + 1, \
-             distance_km = day_kinds.distance_km + excluded.distance_km, \
-             duration_min = day_kinds.duration_min + excluded.duration_min",
-        )
-        .bind(row.player_id)
-        .bind(row.local_date.clone())
-        .bind(row.kind.clone())
-        .bind(row.training)
-        .bind(row.distance_km)
-        .bind(row.duration_min)
-        .bind(row.id)
-        .execute(self.conn())
-        .await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!("{INSERT_DAY_TOTAL} VALUES ($1, $2, $3, $4, 1, $5, $6, $7) {ADD_TO_DAY_TOTAL}")
+        });
+        sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(row.player_id)
+            .bind(row.local_date.clone())
+            .bind(row.kind.clone())
+            .bind(row.training)
+            .bind(row.distance_km)
+            .bind(row.duration_min)
+            .bind(row.id)
+            .execute(self.conn())
+            .await?;
         Ok(row)
     }
 

@@ -4,12 +4,12 @@
 //! computed from. A few writers run at once; each takes whatever is queued when it
 //! is free, so a lone request is written at once and a burst shares the cost.
 
-use super::activities::{ActivityWrite, WrittenActivity};
+use super::activities::{ADD_TO_DAY_TOTAL, ActivityWrite, INSERT_DAY_TOTAL, WrittenActivity};
 use super::{StoreError, StoreResult};
 use serde::Serialize;
 use sqlx::AnyPool;
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Statements writing activities at the same time.
@@ -211,8 +211,8 @@ const INPUT: &str = "x AS (SELECT * FROM json_to_recordset(CAST($1 AS JSON)) AS 
     r_stat TEXT, b_week TEXT, b_hp BIGINT, b_progress TEXT, b_now BIGINT))";
 
 /// The players at their expected version are updated (version + 1); only their rows
-/// go on to insert the activity, its day aggregate, its ledger entry and weekly
-/// rollup, and the fight's new state.
+/// go on to insert the activity, its day total, its ledger entry and weekly rollup,
+/// and the fight's new state.
 const WRITES: &str = "p AS (UPDATE players SET total_xp = x.total_xp, xp_strength = x.xs, \
     xp_agility = x.xa, xp_intelligence = x.xi, xp_fighting = x.xf, xp_discipline = x.xd, \
     fatigue = x.fatigue, fatigue_at = x.fatigue_at, chain_json = x.chain_json, \
@@ -224,14 +224,14 @@ const WRITES: &str = "p AS (UPDATE players SET total_xp = x.total_xp, xp_strengt
     x.kind, x.occurred_at, x.local_date, x.training, x.duration_min, x.distance_km, \
     x.sets_json, x.style, x.woke_at, x.note, x.fatigue_before, x.sessions_7d, x.xp, x.stat, \
     x.award_json, x.now, x.now, x.idem FROM x JOIN p ON p.id = x.pid \
-    RETURNING id, player_id, local_date, kind, training, distance_km, duration_min), \
-    d AS (INSERT INTO day_kinds (player_id, local_date, kind, training, sessions, \
-    distance_km, duration_min, first_id) SELECT player_id, local_date, kind, training, 1, \
-    distance_km, duration_min, id FROM a ON CONFLICT (player_id, local_date, kind) \
-    DO UPDATE SET sessions = day_kinds.sessions + 1, \
-    distance_km = day_kinds.distance_km + excluded.distance_km, \
-    duration_min = day_kinds.duration_min + excluded.duration_min), \
-    l AS (INSERT INTO ledger (player_id, at, stat, amount, reason, activity_id) \
+    RETURNING id, player_id, local_date, kind, training, distance_km, duration_min)";
+
+/// Each inserted activity's day total (see `ADD_TO_DAY_TOTAL`).
+const DAY_TOTALS: &str = "SELECT player_id, local_date, kind, training, 1, distance_km, \
+    duration_min, id FROM a";
+
+/// The ledger entry and the weekly rollup of each inserted activity.
+const LEDGER: &str = "l AS (INSERT INTO ledger (player_id, at, stat, amount, reason, activity_id) \
     SELECT a.player_id, x.l_at, x.l_stat, x.l_amount, x.l_reason, a.id \
     FROM a JOIN x ON x.pid = a.player_id), \
     r AS (INSERT INTO weekly_rollups (player_id, week_start, stat, xp) \
@@ -251,6 +251,14 @@ const RESULT: &str = " SELECT a.player_id, a.id, x.l_amount + (SELECT \
     WHERE w.player_id = a.player_id AND w.week_start = x.week_start) AS week_xp \
     FROM a JOIN x ON x.pid = a.player_id";
 
+/// The grouped statement, with `battles` (`BATTLES` or nothing).
+fn statement(battles: &str) -> String {
+    format!(
+        "WITH {INPUT}, {WRITES}, d AS ({INSERT_DAY_TOTAL} {DAY_TOTALS} {ADD_TO_DAY_TOTAL}), \
+         {LEDGER}{battles}{RESULT}"
+    )
+}
+
 /// Writes activities of distinct players in one statement; per write, `None` when
 /// its player was no longer at the expected version (nothing of it written).
 pub(super) async fn write_batch(
@@ -260,12 +268,13 @@ pub(super) async fn write_batch(
     let rows: Vec<Row> = writes.iter().map(|w| Row::of(w)).collect();
     let input = serde_json::to_string(&rows)
         .map_err(|e| StoreError::Corrupt(format!("activity batch: {e}")))?;
-    let battles = if writes.iter().any(|w| w.battle.is_some()) {
-        BATTLES
+    static PLAIN: LazyLock<String> = LazyLock::new(|| statement(""));
+    static WITH_BATTLES: LazyLock<String> = LazyLock::new(|| statement(BATTLES));
+    let sql = if writes.iter().any(|w| w.battle.is_some()) {
+        WITH_BATTLES.as_str()
     } else {
-        ""
+        PLAIN.as_str()
     };
-    let sql = format!("WITH {INPUT}, {WRITES}{battles}{RESULT}");
     let written: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(input)
         .fetch_all(pool)

@@ -1,0 +1,330 @@
+//! The progress capability: logging and editing an activity, closing a player's
+//! ended days, and an activity's hit on the week's boss fight.
+//!
+//! ONE way an activity is written: `plan` turns the player's state, the input and the
+//! moment into a `Plan` (the award, the rows, the boss damage) with no I/O, and the
+//! store commits it (`ProgressStore::commit_plan`) only if the player is still at
+//! the version it was planned from. The state comes from this instance's snapshot of
+//! the player or a fresh read; a plan that finds a day to close or a fight to create
+//! or finish is made again under the player's lock, where those steps run first
+//! (`close_days`) or after (`BossFight`), in the same transaction (see
+//! docs/activities.md).
+//!
+//! The shape is the duels template: `model.rs` (parsed input, typed results),
+//! `error.rs` (`ProgressError`, no protocol), `store.rs` (the ports), `plan.rs` and
+//! `boss.rs` (pure), `news.rs` (what the adapters announce). Never `app`, `http`,
+//! `grpc`, `jobs`, `extract`, axum or tonic: the adapters call it, map
+//! `ProgressError` once each and run what follows a commit outside the database
+//! (caches, leaderboards, events).
+
+mod boss;
+mod day_close;
+mod error;
+mod model;
+mod news;
+mod plan;
+mod snapshot;
+mod store;
+#[cfg(test)]
+mod tests;
+
+pub use boss::{
+    Hit, current_week, damage, monday_of, objectives_of, progress_of, strike, summarize,
+    week_dates, week_of,
+};
+pub use day_close::close_days;
+pub use error::ProgressError;
+pub use model::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_of};
+pub use news::BossNews;
+pub use plan::{
+    Before, Facts, Fight, Plan, Request, add_to_day_total, award_view, fact_dates, plan,
+    plan_with_fight,
+};
+pub use snapshot::Gates;
+pub use store::{BossFight, ProgressStore, ProgressTx};
+
+use crate::clock::{Clock, from_micros};
+use crate::ledger::Entry;
+use crate::player::{date_at, settle};
+use crate::storage::{Store, VillainRow};
+use error::internal;
+use model::{read_stored_award, stored_award_json};
+use shonen_rules::award::edit_window_open;
+use shonen_rules::{ActivityKind, Award, Set, check_occurred_at};
+use snapshot::{Needs, Shard, Snapshot, keep};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub type ProgressResult<T> = Result<T, ProgressError>;
+
+/// Reads of a player's state a log makes before it takes the lock instead.
+const UNLOCKED_READS: u32 = 2;
+
+/// The progress use cases over a store `S` (the service's `Store` unless a test
+/// brings its own).
+pub struct Progress<S: ProgressStore = Store> {
+    store: S,
+    bosses: Arc<dyn BossFight<S::Tx>>,
+    clock: Arc<Clock>,
+    /// Serializes logging per player inside this instance (sharded by id), so the
+    /// unlocked write rarely meets itself.
+    gates: Gates,
+    /// Stored villains by week label, read once per instance (a stored villain never
+    /// changes).
+    villains: Mutex<HashMap<String, VillainRow>>,
+}
+
+impl<S: ProgressStore> Progress<S> {
+    pub fn new(store: S, bosses: Arc<dyn BossFight<S::Tx>>, clock: Arc<Clock>) -> Progress<S> {
+        Progress {
+            store,
+            bosses,
+            clock,
+            gates: Gates::default(),
+            villains: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Logs an activity for the player: its award, and everything it changes,
+    /// committed at once. `idem_key` is the request's `Idempotency-Key`, written with
+    /// the activity (a second write with it fails on the unique index).
+    pub async fn log(
+        &self,
+        player_id: i64,
+        input: LogInput,
+        idem_key: Option<String>,
+    ) -> ProgressResult<Logged> {
+        let now = self.clock.now();
+        let mut req = Request::new(input, idem_key, now);
+        check_occurred_at(req.occurred_at, now)?;
+        let mut shard = self.gates.enter(player_id).await;
+        let logged = match self.log_unlocked(player_id, &mut req, &mut shard).await? {
+            Some(logged) => logged,
+            None => self.log_locked(player_id, &mut req).await?,
+        };
+        drop(shard);
+        metrics::counter!("shonen_xp_awarded_total").increment(logged.activity.xp.max(0) as u64);
+        Ok(logged)
+    }
+
+    /// The common case, without a lock of the player's row: plan from the player's
+    /// snapshot (this instance's last known state, else read: the player first, with
+    /// its version, then the week's day totals and boss fight) and commit the plan,
+    /// which applies only if the player is still at the snapshot's version. `None`
+    /// sends the request to the locked path: a day to close, a boss fight to create
+    /// or finish, or a player that kept changing underneath.
+    async fn log_unlocked(
+        &self,
+        player_id: i64,
+        req: &mut Request,
+        shard: &mut Shard,
+    ) -> ProgressResult<Option<Logged>> {
+        let mut known = shard.remove(&player_id);
+        let mut reads = 0;
+        loop {
+            req.stamp(self.clock.now());
+            let cached = known.take().and_then(|mut s| {
+                // A pending setting whose moment has come applies to a kept snapshot too.
+                settle(&mut s.player, req.now);
+                let needs = Needs::of(&s.player, req);
+                s.covers(&needs).then_some((s, needs))
+            });
+            let (mut snap, needs) = match cached {
+                Some(found) => found,
+                None if reads < UNLOCKED_READS => {
+                    reads += 1;
+                    let s = Snapshot::load(&self.store, player_id, req).await?;
+                    let needs = Needs::of(&s.player, req);
+                    (s, needs)
+                }
+                None => return Ok(None),
+            };
+            let villain = match &snap.battle {
+                Some(_) => self.stored_villain(&needs.week).await?,
+                None => None,
+            };
+            let occurred = req.occurred_at.timestamp_micros();
+            let facts = Facts {
+                days: &snap.days,
+                strength_sessions_7d: snap.strength_sessions(needs.strength_since, occurred),
+            };
+            let week_days = snap.days_between(&needs.week_from, &needs.week_to);
+            let fight = Fight {
+                battle: snap.battle.as_ref(),
+                villain: villain.as_ref(),
+                week_days: &week_days,
+            };
+            let Some(plan) = plan_with_fight(&snap.player, req, &facts, &fight)? else {
+                return Ok(None);
+            };
+            match self.store.commit_plan(&plan.write).await? {
+                Some(written) => {
+                    snap.apply(&plan.write, written.activity.id);
+                    let logged = Logged {
+                        player: snap.player.clone(),
+                        activity: written.activity,
+                        award: plan.view,
+                        closed: Vec::new(),
+                        boss: plan.boss,
+                        week: Some((plan.write.ledger.week_start, written.week_xp)),
+                    };
+                    keep(shard, player_id, snap);
+                    return Ok(Some(logged));
+                }
+                None => {
+                    metrics::counter!("shonen_activity_write_conflicts_total").increment(1);
+                }
+            }
+        }
+    }
+
+    /// The general path: one transaction with the player's row locked, which first
+    /// closes ended days, then commits the same plan, then takes the boss fight's
+    /// steps (creating the fight, a defeat's reward).
+    async fn log_locked(&self, player_id: i64, req: &mut Request) -> ProgressResult<Logged> {
+        let mut tx = self.store.begin().await?;
+        let mut p = tx.lock_player(player_id).await?;
+        req.stamp(self.clock.now());
+        let now = req.now;
+        settle(&mut p, now);
+        // Close any day that ended before this activity, so the streak is current.
+        let closed = close_days(&mut tx, &mut p, now).await?;
+        let date = date_at(&p, req.occurred_at);
+        let (from, to) = fact_dates(date);
+        let days = tx.day_kinds(p.id, &from, &to).await?;
+        let strength_sessions_7d = if req.input.input.kind() == ActivityKind::Strength {
+            tx.strength_sessions_between(
+                p.id,
+                req.strength_since(),
+                req.occurred_at.timestamp_micros(),
+            )
+            .await?
+        } else {
+            0
+        };
+        let facts = Facts {
+            days: &days,
+            strength_sessions_7d,
+        };
+        let plan = plan(&p, req, &facts)?;
+        let mut activity = tx
+            .commit_plan(&plan.write)
+            .await?
+            .ok_or_else(|| internal("the locked player changed version"))?;
+        p = plan.write.player;
+        p.version += 1;
+        let boss = self
+            .bosses
+            .on_activity(&mut tx, &mut p, &activity, now)
+            .await?;
+        let mut view = plan.view;
+        if boss.xp_changed() {
+            // A defeat paid out: the award's level-up news includes it.
+            tx.save_progress(&p).await?;
+            view = award_view(&plan.award, &plan.before, &p);
+            let stored = stored_award_json(&view, &plan.award)?;
+            tx.set_activity_award(activity.id, &stored).await?;
+            activity.award_json = stored;
+        }
+        tx.commit().await?;
+        Ok(Logged {
+            player: p,
+            activity,
+            award: view,
+            closed,
+            boss,
+            week: None,
+        })
+    }
+
+    /// Edits a strength session within 24 hours of it (§2): the award is recomputed
+    /// with the edit penalty and the difference posted to the ledger.
+    pub async fn edit(&self, player_id: i64, id: i64, body: EditBody) -> ProgressResult<Logged> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut p = tx.lock_player(player_id).await?;
+        let a = tx
+            .activity_for_update(player_id, id)
+            .await?
+            .ok_or(ProgressError::ActivityNotFound)?;
+        if a.kind != "strength" {
+            return Err(ProgressError::NotEditable);
+        }
+        if !edit_window_open(from_micros(a.occurred_at), now) {
+            return Err(ProgressError::EditWindowClosed);
+        }
+        let original: Award = read_stored_award(&a)?
+            .rules
+            .ok_or_else(|| internal("stored award without its rules"))?;
+        let old_sets: Vec<Set> = a
+            .sets_json
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let sets = body.sets.unwrap_or(old_sets);
+        let duration = body.duration_min.unwrap_or(a.duration_min);
+        let correction = shonen_rules::edit_correction(&original, sets.clone(), duration)?;
+        let before = Before::of(&p);
+        if correction.delta != 0 {
+            tx.post(
+                &mut p,
+                Entry {
+                    at: now,
+                    stat: Some(correction.award.stat),
+                    amount: correction.delta,
+                    reason: "strength session edited",
+                    activity_id: Some(a.id),
+                    rule_key: None,
+                },
+            )
+            .await?;
+        }
+        tx.save_progress(&p).await?;
+        let view = award_view(&correction.award, &before, &p);
+        let new_stored = stored_award_json(&view, &correction.award)?;
+        let sets_json = serde_json::to_string(&sets).map_err(internal)?;
+        tx.update_strength_activity(
+            a.id,
+            duration,
+            &sets_json,
+            correction.award.final_xp,
+            &new_stored,
+            now.timestamp_micros(),
+        )
+        .await?;
+        tx.commit().await?;
+        let updated = self
+            .store
+            .activity(player_id, id)
+            .await?
+            .ok_or(ProgressError::ActivityNotFound)?;
+        Ok(Logged {
+            player: p,
+            activity: updated,
+            award: view,
+            closed: Vec::new(),
+            boss: BossNews::default(),
+            week: None,
+        })
+    }
+
+    /// A stored villain, read once per instance.
+    async fn stored_villain(&self, week: &str) -> ProgressResult<Option<VillainRow>> {
+        if let Some(v) = self
+            .villains
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(week)
+        {
+            return Ok(Some(v.clone()));
+        }
+        let Some(v) = self.store.villain(week).await? else {
+            return Ok(None);
+        };
+        self.villains
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(week.to_string(), v.clone());
+        Ok(Some(v))
+    }
+}

@@ -1,0 +1,191 @@
+//! What progress takes in and hands back: the activity bodies of the contract,
+//! parsed once into the rules' `ActivityInput`; the stored award; the contract's
+//! `activity` view of a stored row; and what a logged activity reports.
+
+use super::error::{ProgressError, internal};
+use super::news::BossNews;
+use crate::clock::from_micros;
+use crate::model;
+use crate::player::Applied;
+use crate::storage::{ActivityRow, PlayerRow};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shonen_rules::{ActivityInput, ActivityKind, Award, Set};
+
+/// The activity body of the contract. Kind-specific fields are checked per kind.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ActivityBody {
+    #[schema(value_type = model::ActivityKindName)]
+    pub kind: String,
+    /// RFC 3339; defaults to now.
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")]
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub duration_min: Option<f64>,
+    pub distance_km: Option<f64>,
+    #[schema(value_type = Option<Vec<model::SetView>>)]
+    pub sets: Option<Vec<Set>>,
+    pub style: Option<String>,
+    pub woke_at: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EditBody {
+    #[schema(value_type = Option<Vec<model::SetView>>)]
+    pub sets: Option<Vec<Set>>,
+    pub duration_min: Option<f64>,
+}
+
+/// The longest note, in characters.
+const NOTE_MAX_CHARS: usize = 2000;
+
+fn required<T>(v: Option<T>, field: &str) -> Result<T, ProgressError> {
+    v.ok_or_else(|| ProgressError::invalid(field, "missing_field", format!("{field} is required")))
+}
+
+/// An activity body checked once: its kind's fields present, the note and style
+/// acceptable text, the input plausible by the rules. The moment it happened is
+/// checked against the clock when it is logged.
+#[derive(Debug)]
+pub struct LogInput {
+    pub(super) input: ActivityInput,
+    pub(super) body: ActivityBody,
+}
+
+impl LogInput {
+    pub fn parse(body: ActivityBody) -> Result<LogInput, ProgressError> {
+        let input = to_input(&body)?;
+        if let Some(note) = &body.note
+            && note.chars().count() > NOTE_MAX_CHARS
+        {
+            return Err(ProgressError::invalid(
+                "note",
+                "note_too_long",
+                "note is at most 2000 characters",
+            ));
+        }
+        for (field, text) in [("note", &body.note), ("style", &body.style)] {
+            if text.as_deref().is_some_and(|t| t.contains('\0')) {
+                return Err(ProgressError::invalid(
+                    field,
+                    "invalid_text",
+                    format!("{field} may not contain NUL characters"),
+                ));
+            }
+        }
+        input.validate()?;
+        Ok(LogInput { input, body })
+    }
+}
+
+fn to_input(b: &ActivityBody) -> Result<ActivityInput, ProgressError> {
+    let kind = ActivityKind::parse(&b.kind).ok_or_else(|| {
+        ProgressError::invalid(
+            "kind",
+            "invalid_kind",
+            "kind must be one of run, strength, study, martial_arts, wake_up",
+        )
+    })?;
+    Ok(match kind {
+        ActivityKind::Run => ActivityInput::Run {
+            distance_km: required(b.distance_km, "distance_km")?,
+            duration_min: required(b.duration_min, "duration_min")?,
+        },
+        ActivityKind::Strength => ActivityInput::Strength {
+            sets: required(b.sets.clone(), "sets")?,
+            duration_min: required(b.duration_min, "duration_min")?,
+        },
+        ActivityKind::Study => ActivityInput::Study {
+            duration_min: required(b.duration_min, "duration_min")?,
+        },
+        ActivityKind::MartialArts => ActivityInput::MartialArts {
+            duration_min: required(b.duration_min, "duration_min")?,
+            style: required(b.style.clone(), "style")?,
+        },
+        ActivityKind::WakeUp => ActivityInput::WakeUp {
+            woke_at: required(b.woke_at.clone(), "woke_at")?,
+        },
+    })
+}
+
+/// What an activity row keeps of its award: the contract's view and the rules'
+/// working (which an edit recomputes from).
+#[derive(Serialize)]
+struct StoredAward<'a> {
+    award: &'a model::Award,
+    rules: &'a Award,
+}
+
+pub(super) fn stored_award_json(
+    award: &model::Award,
+    rules: &Award,
+) -> Result<String, ProgressError> {
+    serde_json::to_string(&StoredAward { award, rules }).map_err(internal)
+}
+
+#[derive(Deserialize)]
+pub(super) struct StoredAwardRead {
+    pub(super) award: model::Award,
+    pub(super) rules: Option<Award>,
+}
+
+pub(super) fn read_stored_award(a: &ActivityRow) -> Result<StoredAwardRead, ProgressError> {
+    serde_json::from_str(&a.award_json)
+        .map_err(|e| ProgressError::Internal(format!("stored award of activity {}: {e}", a.id)))
+}
+
+/// The award part of a stored activity.
+pub fn award_of(a: &ActivityRow) -> Result<model::Award, ProgressError> {
+    Ok(read_stored_award(a)?.award)
+}
+
+/// The contract's `activity` of a stored row.
+pub fn activity_view(a: &ActivityRow) -> model::Activity {
+    model::Activity {
+        id: a.id,
+        kind: a.kind.clone(),
+        occurred_at: from_micros(a.occurred_at).to_rfc3339(),
+        local_date: a.local_date.clone(),
+        xp: a.xp,
+        stat: a.stat.clone(),
+        edited: a.edited != 0,
+        note: a.note.clone(),
+        created_at: from_micros(a.created_at).to_rfc3339(),
+        photos: serde_json::from_str(&a.photos_json).unwrap_or_default(),
+        duration_min: (a.kind != "wake_up").then_some(a.duration_min),
+        distance_km: (a.kind == "run").then_some(a.distance_km),
+        sets: a
+            .sets_json
+            .as_deref()
+            .map(|s| serde_json::from_str(s).unwrap_or_default()),
+        style: a.style.clone(),
+        woke_at: a.woke_at.clone(),
+    }
+}
+
+/// A committed activity (logged or edited) and what follows it outside the
+/// database: the adapters refresh caches and boards from `player`, and publish the
+/// closed days, the award and the boss news as events.
+#[derive(Debug)]
+pub struct Logged {
+    /// The player as committed.
+    pub player: PlayerRow,
+    pub activity: ActivityRow,
+    pub award: model::Award,
+    /// Days the log closed first (skips, Plot Armor, streak breaks).
+    pub closed: Vec<Applied>,
+    pub boss: BossNews,
+    /// The week (local Monday) of the award and the player's XP of that week after
+    /// it, when the write returned it (the weekly board then needs no read).
+    pub week: Option<(String, i64)>,
+}
+
+impl Logged {
+    /// The contract's answer: the activity and its award.
+    pub fn answer(&self) -> model::ActivityAward {
+        model::ActivityAward {
+            activity: activity_view(&self.activity),
+            award: self.award.clone(),
+        }
+    }
+}
