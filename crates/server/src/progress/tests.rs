@@ -200,7 +200,7 @@ proptest! {
     fn a_split_session_never_earns_more_than_one(
         km in proptest::collection::vec(0.5f64..40.0, 1..6),
         pace in 3.0f64..9.0,
-        minutes in proptest::collection::vec(5.0f64..200.0, 1..6),
+        minutes in proptest::collection::vec(15.0f64..200.0, 1..6),
         lifts in proptest::collection::vec((1usize..8, 1.0f64..150.0, 1u32..20), 1..8),
     ) {
         let now = Utc::now();
