@@ -9,7 +9,7 @@
 
 use super::proto;
 use crate::model;
-use crate::services::activities::ActivityBody;
+use crate::progress::ActivityBody;
 use crate::validate::is_clean_text;
 use chrono::{DateTime, FixedOffset, Utc};
 use shonen_rules::Set;
