@@ -38,7 +38,7 @@ pub use model::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_o
 pub use news::BossNews;
 pub use plan::{
     Before, Facts, Fight, Plan, Request, add_to_day_total, award_view, fact_dates, plan,
-    plan_with_fight,
+    plan_with_fight, strike_with,
 };
 pub use snapshot::Gates;
 pub use store::{BossFight, ProgressStore, ProgressTx};
@@ -179,8 +179,9 @@ impl<S: ProgressStore> Progress<S> {
     }
 
     /// The general path: one transaction with the player's row locked, which first
-    /// closes ended days, then commits the same plan, then takes the boss fight's
-    /// steps (creating the fight, a defeat's reward).
+    /// closes ended days, then commits the same plan (with its hit on the fight),
+    /// then takes the boss fight's steps the plan could not (creating the fight, a
+    /// defeat's reward).
     async fn log_locked(&self, player_id: i64, req: &mut Request) -> ProgressResult<Logged> {
         let mut tx = self.store.begin().await?;
         let mut p = tx.lock_player(player_id).await?;
@@ -191,7 +192,20 @@ impl<S: ProgressStore> Progress<S> {
         let closed = close_days(&mut tx, &mut p, now).await?;
         let date = date_at(&p, req.occurred_at);
         let (from, to) = fact_dates(date);
-        let days = tx.day_kinds(p.id, &from, &to).await?;
+        let (week, week_from, week_to) = current_week(&p, now);
+        // One read for the activity's week so far and the fight's week.
+        let days = tx
+            .day_kinds(
+                p.id,
+                from.as_str().min(week_from.as_str()),
+                to.as_str().max(week_to.as_str()),
+            )
+            .await?;
+        let battle = tx.battle(p.id, &week).await?;
+        let villain = match &battle {
+            Some(_) => self.stored_villain(&week).await?,
+            None => None,
+        };
         let strength_sessions_7d = if req.input.input.kind() == ActivityKind::Strength {
             tx.strength_sessions_between(
                 p.id,
@@ -206,17 +220,31 @@ impl<S: ProgressStore> Progress<S> {
             days: &days,
             strength_sessions_7d,
         };
-        let plan = plan(&p, req, &facts)?;
+        let mut plan = plan(&p, req, &facts)?;
+        let week_days: Vec<_> = days
+            .iter()
+            .filter(|d| d.local_date >= week_from && d.local_date <= week_to)
+            .cloned()
+            .collect();
+        let fight = Fight {
+            battle: battle.as_ref(),
+            villain: villain.as_ref(),
+            week_days: &week_days,
+        };
+        let struck = strike_with(&mut plan, &p, &fight, now)?;
         let mut activity = tx
             .commit_plan(&plan.write)
             .await?
             .ok_or_else(|| internal("the locked player changed version"))?;
         p = plan.write.player;
         p.version += 1;
-        let boss = self
-            .bosses
-            .on_activity(&mut tx, &mut p, &activity, now)
-            .await?;
+        let boss = if struck {
+            plan.boss
+        } else {
+            self.bosses
+                .on_activity(&mut tx, &mut p, &activity, now)
+                .await?
+        };
         let mut view = plan.view;
         if boss.xp_changed() {
             // A defeat paid out: the award's level-up news includes it.

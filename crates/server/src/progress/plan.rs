@@ -325,20 +325,32 @@ pub fn plan_with_fight(
         return Ok(None);
     }
     let mut plan = plan(p, req, facts)?;
+    Ok(strike_with(&mut plan, p, fight, req.now)?.then_some(plan))
+}
+
+/// Writes the planned activity's hit on the fight into `plan` (its new state, the
+/// damage news); `false` when the fight needs the locked steps instead (a fight to
+/// create, a boss it defeats), and `plan` is left as it was.
+pub fn strike_with(
+    plan: &mut Plan,
+    p: &PlayerRow,
+    fight: &Fight,
+    now: DateTime<Utc>,
+) -> Result<bool, ProgressError> {
     match boss::strike(
         p,
         fight.battle,
         fight.villain,
         fight.week_days,
         &plan.write.activity,
-        req.now,
+        now,
     )? {
-        Hit::NeedsLock => Ok(None),
-        Hit::Nothing => Ok(Some(plan)),
+        Hit::NeedsLock => Ok(false),
+        Hit::Nothing => Ok(true),
         Hit::Damage(write, news) => {
             plan.write.battle = Some(write);
             plan.boss = news;
-            Ok(Some(plan))
+            Ok(true)
         }
     }
 }

@@ -79,6 +79,12 @@ pub trait ProgressTx: Send {
         to: &str,
     ) -> impl Future<Output = StoreResult<Vec<DayKind>>> + Send;
 
+    fn battle(
+        &mut self,
+        player_id: i64,
+        week: &str,
+    ) -> impl Future<Output = StoreResult<Option<BattleRow>>> + Send;
+
     /// Paid strength sessions that occurred in `[from, to)`.
     fn strength_sessions_between(
         &mut self,
@@ -141,6 +147,7 @@ pub trait ProgressTx: Send {
 
 /// The boss fight's steps inside the activity's transaction `T` that a plan cannot
 /// take: creating the week's fight (with its rollover job) and a defeat's reward.
+/// Only called when `strike` says the fight needs them.
 pub trait BossFight<T>: Send + Sync {
     /// What the committed `activity` does to the fight of the week of `now` (the
     /// player `p` is locked; a reward is posted to it).
@@ -201,6 +208,10 @@ impl ProgressTx for Tx {
         to: &str,
     ) -> StoreResult<Vec<DayKind>> {
         Tx::day_kinds(self, player_id, from, to).await
+    }
+
+    async fn battle(&mut self, player_id: i64, week: &str) -> StoreResult<Option<BattleRow>> {
+        Tx::battle(self, player_id, week).await
     }
 
     async fn strength_sessions_between(
