@@ -226,10 +226,31 @@ proptest! {
     }
 }
 
+/// The real boss steps, counted: a plan takes the fight's hit itself, so they run
+/// only for a fight to create or a boss to defeat.
+#[derive(Default)]
+struct CountedBosses {
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl BossFight<Tx> for CountedBosses {
+    fn on_activity<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        p: &'a mut PlayerRow,
+        activity: &'a crate::storage::ActivityRow,
+        now: DateTime<Utc>,
+    ) -> futures_util::future::BoxFuture<'a, crate::storage::StoreResult<BossNews>> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Bosses.on_activity(tx, p, activity, now)
+    }
+}
+
 struct World {
     progress: Progress,
     store: Store,
     clock: Arc<Clock>,
+    bosses: Arc<CountedBosses>,
     _dir: tempfile::TempDir,
 }
 
@@ -241,11 +262,12 @@ async fn world() -> World {
     );
     let store = Store::open(&url).await.unwrap();
     let clock = Arc::new(Clock::default());
-    let bosses: Arc<dyn BossFight<Tx>> = Arc::new(Bosses);
+    let bosses = Arc::new(CountedBosses::default());
     World {
-        progress: Progress::new(store.clone(), bosses, clock.clone()),
+        progress: Progress::new(store.clone(), bosses.clone(), clock.clone()),
         store,
         clock,
+        bosses,
         _dir: dir,
     }
 }
@@ -292,6 +314,7 @@ async fn planning_then_committing_writes_what_the_locked_path_writes() {
         strength(4, 60.0, 10, 40.0),
         strength(2, 100.0, 5, 30.0),
     ];
+    let mut defeats = 0;
     for (i, b) in day.into_iter().enumerate() {
         let twin = ActivityBody {
             kind: b.kind.clone(),
@@ -321,6 +344,8 @@ async fn planning_then_committing_writes_what_the_locked_path_writes() {
         assert_eq!(a.activity.xp, b.activity.xp);
         assert_eq!(a.activity.local_date, b.activity.local_date);
         assert_eq!(fast.boss.damaged.len(), locked.boss.damaged.len());
+        assert_eq!(fast.boss.defeated.len(), locked.boss.defeated.len());
+        defeats += fast.boss.defeated.len();
         for (x, y) in fast.boss.damaged.iter().zip(&locked.boss.damaged) {
             assert_eq!((&x["hp"], &x["damage"]), (&y["hp"], &y["damage"]));
         }
@@ -356,6 +381,10 @@ async fn planning_then_committing_writes_what_the_locked_path_writes() {
         w.store.audit_day_kinds().await.unwrap(),
         Vec::<String>::new()
     );
+    // Each player's fight was created by their first activity (and finished by the
+    // defeat, if the day did it); every other hit was the plan's.
+    let calls = w.bosses.calls.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(calls, 2 + 2 * defeats);
 }
 
 /// Twenty requests of one player at once: each is planned from the state the one
