@@ -774,7 +774,10 @@ async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
     let mut cfg = common::config(&a.database_url, &a.data_dir);
     cfg.redis_prefix = common::unique_prefix();
     let second = std::sync::Arc::new(TestApp::start(cfg, b).await);
+    // Both instances' clocks (each has its own dev clock) past the wake-up time, so
+    // they agree on the hour whenever the test runs.
     a.not_before_hour(6).await;
+    second.not_before_hour(6).await;
     let (t, me) = a.register("rivalry", [5, 3, 2]).await;
     let player_id = me["id"].as_i64().unwrap();
     let mut tasks = Vec::new();
