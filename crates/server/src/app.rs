@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::duels::Duels;
 use crate::events::Events;
+use crate::leaderboards::Leaderboards;
 use crate::storage::Store;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub clock: Arc<Clock>,
     pub accounts: Accounts,
     pub duels: Duels,
+    pub leaderboards: Leaderboards,
     pub events: Events,
     pub limiter: crate::http::ratelimit::RateLimiter,
     /// Wakes an idle job worker (a battle was just queued).
@@ -32,8 +34,7 @@ pub struct AppState {
     /// Hot state, leaderboards and the event bus: Redis or in-process.
     pub cache: Arc<crate::cache::Cache>,
     /// Cache writes that failed during a Redis outage, replayed when it is back.
-    pub repairs: crate::services::hot::Repairs,
-    pub rebuilds: crate::services::leaderboard::Rebuilds,
+    pub repairs: Arc<crate::services::hot::Repairs>,
     /// Stored villains by week label (a stored villain never changes).
     pub villain_cache:
         std::sync::Mutex<std::collections::HashMap<String, crate::storage::VillainRow>>,
@@ -151,6 +152,19 @@ impl Application {
             objects.clone(),
             battles,
         );
+        let events = Events::new(clock.clone(), cache.clone());
+        let repairs: Arc<crate::services::hot::Repairs> = Default::default();
+        let leaderboards = Leaderboards::new(
+            store.clone(),
+            cache.clone(),
+            Arc::new(crate::services::hot::HotRows {
+                cache: cache.clone(),
+                store: store.clone(),
+            }),
+            Arc::new(events.clone()),
+            repairs.clone(),
+            clock.clone(),
+        );
         let state = Arc::new(AppState {
             villains,
             accounts: Accounts::new(
@@ -160,10 +174,10 @@ impl Application {
                 TokenSecret::new(secret),
             ),
             duels,
-            events: Events::new(clock.clone(), cache.clone()),
+            leaderboards,
+            events,
             cache,
-            repairs: Default::default(),
-            rebuilds: Default::default(),
+            repairs,
             villain_cache: Default::default(),
             player_gates: Default::default(),
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),

@@ -8,6 +8,7 @@
 use crate::accounts::AccountsError;
 use crate::duels::DuelsError;
 use crate::error::ApiError;
+use crate::leaderboards::LeaderboardsError;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -72,6 +73,22 @@ pub fn duels(e: DuelsError) -> Status {
         DuelsError::NotFound | DuelsError::NoReplay => Code::NotFound,
         DuelsError::ChallengerCannotAnswer => Code::PermissionDenied,
         DuelsError::Store(_) | DuelsError::Backend(_) | DuelsError::Internal(_) => {
+            return status(ApiError::from(e));
+        }
+    };
+    with_details(code, ApiError::from(e))
+}
+
+/// Leaderboards' failures: the gRPC code chosen for each, the contract's body
+/// (`http::errors`) in the details.
+pub fn leaderboards(e: LeaderboardsError) -> Status {
+    let code = match &e {
+        LeaderboardsError::InvalidScope
+        | LeaderboardsError::InvalidClass
+        | LeaderboardsError::UnexpectedClass
+        | LeaderboardsError::InvalidLimit => Code::InvalidArgument,
+        LeaderboardsError::PlayerNotFound => Code::NotFound,
+        LeaderboardsError::Store(_) | LeaderboardsError::Internal(_) => {
             return status(ApiError::from(e));
         }
     };
@@ -245,5 +262,29 @@ mod tests {
             duels(DuelsError::ChallengerCannotAnswer).code(),
             Code::PermissionDenied
         );
+    }
+
+    #[test]
+    fn leaderboards_errors_have_the_codes_of_their_contract_bodies() {
+        let cases: [fn() -> LeaderboardsError; 7] = [
+            || LeaderboardsError::InvalidScope,
+            || LeaderboardsError::InvalidClass,
+            || LeaderboardsError::UnexpectedClass,
+            || LeaderboardsError::InvalidLimit,
+            || LeaderboardsError::PlayerNotFound,
+            || LeaderboardsError::Store(crate::storage::StoreError::NotFound),
+            || LeaderboardsError::Internal("boom".into()),
+        ];
+        for e in cases {
+            let direct = leaderboards(e());
+            let through_body = status(ApiError::from(e()));
+            assert_eq!(direct.code(), through_body.code(), "{:?}", e());
+            assert_eq!(direct.message(), through_body.message());
+            same_details(&direct, &through_body);
+        }
+        let s = leaderboards(LeaderboardsError::InvalidLimit);
+        assert_eq!(s.code(), Code::InvalidArgument);
+        let d = s.get_error_details();
+        assert_eq!(d.bad_request().unwrap().field_violations[0].field, "limit");
     }
 }

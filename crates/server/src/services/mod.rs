@@ -4,7 +4,6 @@
 pub mod activities;
 pub mod boss;
 pub mod hot;
-pub mod leaderboard;
 pub mod local;
 pub mod media;
 pub mod progress;

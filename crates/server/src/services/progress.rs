@@ -6,7 +6,7 @@ use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Buff, Pending, Player, SkillState, Stats};
 use crate::player::schedule_of;
-use crate::services::{hot, leaderboard, local};
+use crate::services::{hot, local};
 use crate::storage::{PlayerRow, StoreResult, Tx};
 use chrono::{DateTime, Datelike, Utc};
 use shonen_rules::{
@@ -87,8 +87,8 @@ pub async fn after_commit(state: &AppState, p: &PlayerRow) {
 pub async fn after_commit_knowing_week(state: &AppState, p: &PlayerRow, week: Option<(&str, i64)>) {
     hot::invalidate(state, p).await;
     match week {
-        Some((week, xp)) => leaderboard::record_week(state, p, week, xp).await,
-        None => leaderboard::record(state, p).await,
+        Some((week, xp)) => state.leaderboards.record_week(p, week, xp).await,
+        None => state.leaderboards.record(p).await,
     }
 }
 
@@ -99,7 +99,7 @@ pub async fn player_changed(state: &AppState, id: i64, old_class: Option<&str>) 
     if let Some(p) = state.store.player(id).await? {
         hot::invalidate(state, &p).await;
         if let Some(old) = old_class {
-            leaderboard::class_changed(state, &p, old).await;
+            state.leaderboards.class_changed(&p, old).await;
         }
     }
     Ok(())
