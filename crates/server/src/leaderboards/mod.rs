@@ -268,12 +268,12 @@ impl<S: BoardStore, C: Rankings> Leaderboards<S, C> {
                 BoardScope::Week(&week)
             }
         };
-        match self.from_cache(board, limit.get(), me).await {
+        match self.cached_page(board, limit.get(), me).await {
             Ok(page) => Ok(page),
             Err(e) => {
                 tracing::warn!(error = %e, "leaderboard from the cache failed; serving from the database");
                 metrics::counter!("shonen_leaderboard_db_fallback_total").increment(1);
-                self.from_database(board, limit.get(), me).await
+                self.database_page(board, limit.get(), me).await
             }
         }
     }
@@ -313,7 +313,7 @@ impl<S: BoardStore, C: Rankings> Leaderboards<S, C> {
         Ok(())
     }
 
-    async fn from_cache(&self, board: BoardScope<'_>, limit: usize, me: i64) -> CacheResult<Page> {
+    async fn cached_page(&self, board: BoardScope<'_>, limit: usize, me: i64) -> CacheResult<Page> {
         let key = board_key(board);
         let marker = format!("{key}:built");
         let rev_key = format!("{key}:rev");
@@ -407,7 +407,7 @@ impl<S: BoardStore, C: Rankings> Leaderboards<S, C> {
         Ok(Page::new(entries, me, Source::Cache))
     }
 
-    async fn from_database(
+    async fn database_page(
         &self,
         board: BoardScope<'_>,
         limit: usize,
