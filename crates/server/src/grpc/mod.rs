@@ -2,10 +2,10 @@
 //! served on the same port as REST, behind the same middleware (request id, metrics,
 //! rate limits, authentication: see `http::router`).
 //!
-//! Each method calls the same capability (accounts, duels) or handler as its REST
-//! twin and converts the result (`convert`), so the two protocols cannot disagree on
-//! rules, validation or results; errors go through one mapping per error type
-//! (`status`).
+//! Each method calls the same capability (accounts, duels, leaderboards) or handler
+//! as its REST twin and converts the result (`convert`), so the two protocols cannot
+//! disagree on rules, validation or results; errors go through one mapping per error
+//! type (`status`).
 //! Alongside: the event stream (`subscribe`), `grpc.health.v1` following readiness
 //! (`health`), server reflection v1 and v1alpha, and gRPC-Web for browsers.
 

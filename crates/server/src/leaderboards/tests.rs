@@ -188,6 +188,15 @@ fn a_page_renders_the_contracts_bytes() {
         xp: 420,
     }])
     .unwrap();
+    // What the page was rendered from before it was typed: a `json!` entry.
+    let untyped = serde_json::json!([{
+        "rank": 1,
+        "username": "ki\"ra",
+        "class": "brawler",
+        "level": 3,
+        "xp": 420,
+    }]);
+    assert_eq!(entries, untyped.to_string());
     let page = Page::new(
         entries.into(),
         Me {
