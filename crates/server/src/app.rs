@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::duels::Duels;
 use crate::events::Events;
+use crate::leaderboards::Leaderboards;
 use crate::progress::Progress;
 use crate::storage::Store;
 use anyhow::Context;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub duels: Duels,
     pub progress: Progress,
+    pub leaderboards: Leaderboards,
     pub events: Events,
     pub limiter: crate::http::ratelimit::RateLimiter,
     /// Wakes an idle job worker (a battle was just queued).
@@ -34,8 +36,7 @@ pub struct AppState {
     /// Hot state, leaderboards and the event bus: Redis or in-process.
     pub cache: Arc<crate::cache::Cache>,
     /// Cache writes that failed during a Redis outage, replayed when it is back.
-    pub repairs: crate::services::hot::Repairs,
-    pub rebuilds: crate::services::leaderboard::Rebuilds,
+    pub repairs: Arc<crate::services::hot::Repairs>,
 }
 
 pub struct Application {
@@ -147,6 +148,19 @@ impl Application {
             objects.clone(),
             battles,
         );
+        let events = Events::new(clock.clone(), cache.clone());
+        let repairs: Arc<crate::services::hot::Repairs> = Default::default();
+        let leaderboards = Leaderboards::new(
+            store.clone(),
+            cache.clone(),
+            Arc::new(crate::services::hot::HotRows {
+                cache: cache.clone(),
+                store: store.clone(),
+            }),
+            Arc::new(events.clone()),
+            repairs.clone(),
+            clock.clone(),
+        );
         let state = Arc::new(AppState {
             villains,
             accounts: Accounts::new(
@@ -161,10 +175,10 @@ impl Application {
                 Arc::new(crate::services::boss::Bosses),
                 clock.clone(),
             ),
-            events: Events::new(clock.clone(), cache.clone()),
+            leaderboards,
+            events,
             cache,
-            repairs: Default::default(),
-            rebuilds: Default::default(),
+            repairs,
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup,
             metrics: crate::http::ops::metrics_handle(),

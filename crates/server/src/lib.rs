@@ -16,6 +16,7 @@ pub mod grpc;
 pub mod http;
 pub mod images;
 pub mod jobs;
+pub mod leaderboards;
 pub mod ledger;
 pub mod links;
 pub mod model;

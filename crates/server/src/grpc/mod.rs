@@ -2,10 +2,10 @@
 //! served on the same port as REST, behind the same middleware (request id, metrics,
 //! rate limits, authentication: see `http::router`).
 //!
-//! Each method calls the same capability (accounts, duels) or handler as its REST
-//! twin and converts the result (`convert`), so the two protocols cannot disagree on
-//! rules, validation or results; errors go through one mapping per error type
-//! (`status`).
+//! Each method calls the same capability (accounts, duels, leaderboards) or handler
+//! as its REST twin and converts the result (`convert`), so the two protocols cannot
+//! disagree on rules, validation or results; errors go through one mapping per error
+//! type (`status`).
 //! Alongside: the event stream (`subscribe`), `grpc.health.v1` following readiness
 //! (`health`), server reflection v1 and v1alpha, and gRPC-Web for browsers.
 
@@ -22,11 +22,11 @@ use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::http::client::ClientIp;
-use crate::http::{activities, boss, leaderboard, media, progress};
+use crate::http::{activities, boss, media, progress};
+use crate::leaderboards::{BoardQuery, Source};
 use crate::services;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
 use convert::{body, input, json_input, message, reply, typed_reply};
 use serde_json::json;
 use status::status;
@@ -186,17 +186,6 @@ fn page(limit: Option<i64>, before: Option<i64>) -> Query<activities::Page> {
         limit: opt_string(limit),
         before: opt_string(before),
     })
-}
-
-/// The JSON body of a handler's successful response (for handlers that answer with
-/// a ready-made body rather than a value).
-async fn response_json(resp: impl IntoResponse) -> Result<serde_json::Value, Status> {
-    let body = resp.into_response().into_body();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .map_err(|e| status(ApiError::internal(format!("reading a reply: {e}"))))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| status(ApiError::internal(format!("a reply is not JSON: {e}"))))
 }
 
 fn image(bytes: Vec<u8>) -> axum::body::Body {
@@ -447,15 +436,22 @@ impl Shonen for GrpcApi {
         let auth = self.auth(&req).await?;
         let r = req.get_ref();
         body(r)?;
-        let query = leaderboard::BoardQuery {
+        let query = BoardQuery {
             scope: r.scope.clone(),
             class: r.class.clone(),
             limit: opt_string(r.limit),
         };
-        let resp = leaderboard::leaderboard(self.state(), auth, Query(query))
+        let page = self
+            .state
+            .leaderboards
+            .page(auth.player_id, &query)
             .await
-            .map_err(status)?;
-        message(response_json(resp).await?).map(Response::new)
+            .map_err(status::leaderboards)?;
+        // As REST: a page from the cache means it answers again.
+        if page.source == Source::Cache {
+            services::hot::repair(&self.state).await;
+        }
+        message(page).map(Response::new)
     }
 
     async fn get_profile(

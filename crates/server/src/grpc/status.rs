@@ -8,6 +8,7 @@
 use crate::accounts::AccountsError;
 use crate::duels::DuelsError;
 use crate::error::ApiError;
+use crate::leaderboards::LeaderboardsError;
 use crate::progress::ProgressError;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -120,6 +121,22 @@ fn with_details(code: Code, e: ApiError) -> Status {
         details.set_retry_info(Some(Duration::from_secs(secs)));
     }
     Status::with_error_details(code, format!("{}: {}", e.code, e.message), details)
+}
+
+/// Leaderboards' failures: the gRPC code chosen for each, the contract's body
+/// (`http::errors`) in the details.
+pub fn leaderboards(e: LeaderboardsError) -> Status {
+    let code = match &e {
+        LeaderboardsError::InvalidScope
+        | LeaderboardsError::InvalidClass
+        | LeaderboardsError::UnexpectedClass
+        | LeaderboardsError::InvalidLimit => Code::InvalidArgument,
+        LeaderboardsError::PlayerNotFound => Code::NotFound,
+        LeaderboardsError::Store(_) | LeaderboardsError::Internal(_) => {
+            return status(ApiError::from(e));
+        }
+    };
+    with_details(code, ApiError::from(e))
 }
 
 #[cfg(test)]
@@ -296,5 +313,29 @@ mod tests {
             d.bad_request().unwrap().field_violations[0].field,
             "sets[2].reps"
         );
+    }
+
+    #[test]
+    fn leaderboards_errors_have_the_codes_of_their_contract_bodies() {
+        let cases: [fn() -> LeaderboardsError; 7] = [
+            || LeaderboardsError::InvalidScope,
+            || LeaderboardsError::InvalidClass,
+            || LeaderboardsError::UnexpectedClass,
+            || LeaderboardsError::InvalidLimit,
+            || LeaderboardsError::PlayerNotFound,
+            || LeaderboardsError::Store(crate::storage::StoreError::NotFound),
+            || LeaderboardsError::Internal("boom".into()),
+        ];
+        for e in cases {
+            let direct = leaderboards(e());
+            let through_body = status(ApiError::from(e()));
+            assert_eq!(direct.code(), through_body.code(), "{:?}", e());
+            assert_eq!(direct.message(), through_body.message());
+            same_details(&direct, &through_body);
+        }
+        let s = leaderboards(LeaderboardsError::InvalidLimit);
+        assert_eq!(s.code(), Code::InvalidArgument);
+        let d = s.get_error_details();
+        assert_eq!(d.bad_request().unwrap().field_violations[0].field, "limit");
     }
 }

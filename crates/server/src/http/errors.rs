@@ -5,6 +5,7 @@
 use crate::accounts::AccountsError;
 use crate::duels::DuelsError;
 use crate::error::ApiError;
+use crate::leaderboards::LeaderboardsError;
 use crate::progress::ProgressError;
 use axum::http::StatusCode;
 use serde_json::json;
@@ -97,6 +98,29 @@ impl From<ProgressError> for ApiError {
             ProgressError::EditWindowClosed => ApiError::conflict("edit_window_closed", message),
             ProgressError::Store(e) => ApiError::from(e),
             ProgressError::Internal(detail) => ApiError::internal(detail),
+        }
+    }
+}
+
+impl From<LeaderboardsError> for ApiError {
+    fn from(e: LeaderboardsError) -> Self {
+        let message = e.to_string();
+        match e {
+            LeaderboardsError::InvalidScope => {
+                ApiError::validation("scope", "invalid_scope", message)
+            }
+            LeaderboardsError::InvalidClass => {
+                ApiError::validation("class", "invalid_class", message)
+            }
+            LeaderboardsError::UnexpectedClass => {
+                ApiError::validation("class", "unexpected_class", message)
+            }
+            LeaderboardsError::InvalidLimit => {
+                ApiError::validation("limit", "invalid_limit", message)
+            }
+            LeaderboardsError::PlayerNotFound => ApiError::not_found("player"),
+            LeaderboardsError::Store(e) => ApiError::from(e),
+            LeaderboardsError::Internal(detail) => ApiError::internal(detail),
         }
     }
 }
@@ -222,5 +246,37 @@ mod tests {
         assert_eq!(e.message, "resource not found");
         let e = ApiError::from(ProgressError::Internal("boom".into()));
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn leaderboards_errors_keep_their_contract_bodies() {
+        let cases = [
+            (
+                LeaderboardsError::InvalidScope,
+                json!({"error": {"code": "invalid_scope", "message": "scope must be global, weekly or class", "details": {"field": "scope"}}}),
+            ),
+            (
+                LeaderboardsError::InvalidClass,
+                json!({"error": {"code": "invalid_class", "message": "class must be brawler, speedster, strategist or balanced", "details": {"field": "class"}}}),
+            ),
+            (
+                LeaderboardsError::UnexpectedClass,
+                json!({"error": {"code": "unexpected_class", "message": "class is only allowed with scope=class", "details": {"field": "class"}}}),
+            ),
+            (
+                LeaderboardsError::InvalidLimit,
+                json!({"error": {"code": "invalid_limit", "message": "limit must be 1–100", "details": {"field": "limit"}}}),
+            ),
+        ];
+        for (e, body) in cases {
+            let e = ApiError::from(e);
+            assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(e.body(), body);
+        }
+        let e = ApiError::from(LeaderboardsError::PlayerNotFound);
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (StatusCode::NOT_FOUND, "not_found", "player not found")
+        );
     }
 }

@@ -21,11 +21,12 @@
 //! (token, player) instead of the whole dashboard.
 
 use crate::app::AppState;
+use crate::cache::Cache;
 use crate::error::ApiResult;
-use crate::storage::PlayerRow;
+use crate::storage::{PlayerRow, Store, StoreResult};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const PLAYER_TTL: Duration = Duration::from_secs(30);
@@ -107,7 +108,7 @@ pub async fn repair(state: &AppState) {
         match state.store.player(id).await {
             Ok(Some(p)) => {
                 invalidate(state, &p).await;
-                crate::services::leaderboard::record(state, &p).await;
+                state.leaderboards.record(&p).await;
             }
             Ok(None) => {}
             Err(e) => {
@@ -120,8 +121,27 @@ pub async fn repair(state: &AppState) {
 
 /// The player's row: cache, else database (then cached).
 pub async fn player(state: &AppState, id: i64) -> ApiResult<Option<PlayerRow>> {
+    Ok(player_row(&state.cache, &state.store, id).await?)
+}
+
+/// Players' rows as `player` reads them, for a capability that needs a row but not
+/// the whole state (its port).
+#[derive(Clone)]
+pub struct HotRows {
+    pub cache: Arc<Cache>,
+    pub store: Store,
+}
+
+impl HotRows {
+    pub async fn player(&self, id: i64) -> StoreResult<Option<PlayerRow>> {
+        player_row(&self.cache, &self.store, id).await
+    }
+}
+
+/// `player` over the cache and the store alone.
+async fn player_row(cache: &Cache, store: &Store, id: i64) -> StoreResult<Option<PlayerRow>> {
     let key = player_key(id);
-    match state.cache.get(&key).await {
+    match cache.get(&key).await {
         Ok(Some(json)) => {
             if let Ok(hot) = serde_json::from_str::<HotPlayer>(&json) {
                 metrics::counter!("shonen_cache_hits_total", "kind" => "player").increment(1);
@@ -132,11 +152,11 @@ pub async fn player(state: &AppState, id: i64) -> ApiResult<Option<PlayerRow>> {
         Err(e) => tracing::debug!(error = %e, "cache read failed; using the database"),
     }
     metrics::counter!("shonen_cache_misses_total", "kind" => "player").increment(1);
-    let Some(row) = state.store.player(id).await? else {
+    let Some(row) = store.player(id).await? else {
         return Ok(None);
     };
     if let Ok(json) = serde_json::to_string(&HotPlayer { row: row.clone() }) {
-        let _ = state.cache.set_nx(&key, &json, Some(PLAYER_TTL)).await;
+        let _ = cache.set_nx(&key, &json, Some(PLAYER_TTL)).await;
     }
     Ok(Some(row))
 }

@@ -3,7 +3,6 @@
 
 pub mod boss;
 pub mod hot;
-pub mod leaderboard;
 pub mod local;
 pub mod media;
 pub mod progress;

@@ -7,7 +7,7 @@ use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Buff, Pending, Player, SkillState, Stats};
 use crate::player::schedule_of;
-use crate::services::{hot, leaderboard};
+use crate::services::hot;
 use crate::storage::PlayerRow;
 use chrono::{DateTime, Utc};
 use shonen_rules::{level_for_xp, skills_for, title, xp_for_next_level, xp_into_level};
@@ -35,8 +35,8 @@ pub async fn after_commit(state: &AppState, p: &PlayerRow) {
 pub async fn after_commit_knowing_week(state: &AppState, p: &PlayerRow, week: Option<(&str, i64)>) {
     hot::invalidate(state, p).await;
     match week {
-        Some((week, xp)) => leaderboard::record_week(state, p, week, xp).await,
-        None => leaderboard::record(state, p).await,
+        Some((week, xp)) => state.leaderboards.record_week(p, week, xp).await,
+        None => state.leaderboards.record(p).await,
     }
 }
 
@@ -47,7 +47,7 @@ pub async fn player_changed(state: &AppState, id: i64, old_class: Option<&str>) 
     if let Some(p) = state.store.player(id).await? {
         hot::invalidate(state, &p).await;
         if let Some(old) = old_class {
-            leaderboard::class_changed(state, &p, old).await;
+            state.leaderboards.class_changed(&p, old).await;
         }
     }
     Ok(())
