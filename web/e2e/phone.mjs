@@ -185,7 +185,7 @@ try {
   step('log a wake-up (early or not, it is stored)');
   await a.page.getByRole('button', { name: /log another/i }).click();
   await pickKind(a.page, 'wake_up');
-  await a.page.locator('input[name="woke_at"]').fill('05:30');
+  await a.page.locator('input[name="woke_at"]').fill('00:00'); // never later than the local time now (game rules §2)
   await a.page.getByRole('button', { name: /log it/i }).click();
   await a.page.locator('[data-testid="award"], .banner-error').first().waitFor();
 
