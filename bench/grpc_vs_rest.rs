@@ -124,10 +124,10 @@ async fn rest_worker(
     clients: Clients,
 ) -> (usize, usize, Vec<Duration>) {
     const LOG_BODY: &[u8] = br#"{"kind":"study","duration_min":30}"#;
-    let stock = reqwest::Client::builder()
-        .pool_max_idle_per_host(1)
-        .build()
-        .expect("HTTP client");
+    // Only the chosen client is used (each opens its connection on first use).
+    let Ok(stock) = reqwest::Client::builder().pool_max_idle_per_host(1).build() else {
+        return (0, 1, Vec::new());
+    };
     let hyper: HyperClient<http_body_util::Full<bytes::Bytes>> = hyper_builder().build(connector());
     let mut out = (0, 0, Vec::new());
     let mut seed = seed;
@@ -163,8 +163,11 @@ async fn rest_worker(
                     .header("content-type", "application/json")
                     .body(http_body_util::Full::new(bytes::Bytes::from_static(
                         body.unwrap_or_default(),
-                    )))
-                    .expect("request");
+                    )));
+                let Ok(req) = req else {
+                    tally(&mut out, started, false);
+                    continue;
+                };
                 match hyper.request(req).await {
                     Ok(r) if r.status().is_success() => {
                         r.into_body().collect().await.ok().map(|b| b.to_bytes())
@@ -229,15 +232,19 @@ async fn grpc_worker(
 ) -> (usize, usize, Vec<Duration>) {
     match clients {
         Clients::Stock => {
-            let channel = Channel::from_shared(base)
-                .expect("URL")
-                .connect()
-                .await
-                .expect("gRPC connects");
+            // A worker that cannot connect reports one error and stops.
+            let Ok(endpoint) = Channel::from_shared(base) else {
+                return (0, 1, Vec::new());
+            };
+            let Ok(channel) = endpoint.connect().await else {
+                return (0, 1, Vec::new());
+            };
             grpc_calls(ShonenClient::new(channel), tokens, op, until, seed).await
         }
         Clients::Hyper => {
-            let origin: hyper::Uri = base.parse().expect("URL");
+            let Ok(origin) = base.parse::<hyper::Uri>() else {
+                return (0, 1, Vec::new());
+            };
             let client: HyperClient<tonic::body::Body> =
                 hyper_builder().http2_only(true).build(connector());
             grpc_calls(

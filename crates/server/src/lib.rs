@@ -26,6 +26,8 @@ pub mod progress;
 pub mod serve;
 pub mod services;
 pub mod storage;
+#[cfg(test)]
+mod testing;
 pub mod validate;
 
 pub use app::Application;

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::objects::S3Settings;
-use crate::storage::{NewPlayer, Tx};
+use crate::storage::Tx;
 use futures_util::future::BoxFuture;
 use std::sync::Mutex;
 
@@ -52,12 +52,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("duels.db").display()
-    );
-    let store = Store::open(&url).await.unwrap();
+    let (store, dir) = crate::testing::temp_store("duels").await;
     let mut objects = Objects::open("", dir.path(), &S3Settings::default()).unwrap();
     objects.enable_links(b"test secret").await.unwrap();
     let clock = Arc::new(Clock::default());
@@ -84,20 +79,7 @@ impl World {
         let now = self.clock.now();
         let mut tx = self.store.begin().await.unwrap();
         let mut p = tx
-            .insert_player(NewPlayer {
-                username: username.into(),
-                email: format!("{username}@dojo.test"),
-                password_hash: "not a hash".into(),
-                class: class.into(),
-                goals: [4, 3, 3],
-                timezone: "UTC".into(),
-                training_days: "mon,tue,thu,fri".into(),
-                weekly_goal: 4,
-                wake_target: "06:30".into(),
-                now: now.timestamp_micros(),
-                registered_on: now.date_naive().to_string(),
-                chain_json: "{}".into(),
-            })
+            .insert_player(crate::testing::new_player(username, class, now))
             .await
             .unwrap();
         p.total_xp = xp;

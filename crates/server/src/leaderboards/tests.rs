@@ -6,7 +6,7 @@
 use super::*;
 use crate::cache::ZPage;
 use crate::ledger::{self, Entry as LedgerEntry};
-use crate::storage::{NewPlayer, StoreResult};
+use crate::storage::StoreResult;
 use futures_util::future::BoxFuture;
 use std::time::Duration;
 
@@ -51,12 +51,7 @@ async fn world() -> World {
 }
 
 async fn world_with<C: Rankings>(cache: C) -> World<C> {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("boards.db").display()
-    );
-    let store = Store::open(&url).await.unwrap();
+    let (store, dir) = crate::testing::temp_store("boards").await;
     let clock = Arc::new(Clock::default());
     let seen = Arc::new(Recorded::default());
     let boards = Leaderboards::new(
@@ -94,20 +89,7 @@ impl<C: Rankings> World<C> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await.unwrap();
         let mut p = tx
-            .insert_player(NewPlayer {
-                username: username.into(),
-                email: format!("{username}@dojo.test"),
-                password_hash: "not a hash".into(),
-                class: class.into(),
-                goals: [4, 3, 3],
-                timezone: "UTC".into(),
-                training_days: "mon,tue,thu,fri".into(),
-                weekly_goal: 4,
-                wake_target: "06:30".into(),
-                now: now.timestamp_micros(),
-                registered_on: now.date_naive().to_string(),
-                chain_json: "{}".into(),
-            })
+            .insert_player(crate::testing::new_player(username, class, now))
             .await
             .unwrap();
         if xp > 0 {

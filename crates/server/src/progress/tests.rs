@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::services::boss::Bosses;
-use crate::storage::{NewPlayer, PlayerRow, Tx};
+use crate::storage::{PlayerRow, Tx};
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use shonen_rules::award::{RUN_CAP_KM, RUN_XP_PER_KM, STRENGTH_CAP_SESSIONS};
@@ -255,12 +255,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("progress.db").display()
-    );
-    let store = Store::open(&url).await.unwrap();
+    let (store, dir) = crate::testing::temp_store("progress").await;
     let clock = Arc::new(Clock::default());
     let bosses = Arc::new(CountedBosses::default());
     World {
@@ -277,20 +272,7 @@ impl World {
         let now = self.clock.now();
         let mut tx = self.store.begin().await.unwrap();
         let p = tx
-            .insert_player(NewPlayer {
-                username: username.into(),
-                email: format!("{username}@dojo.test"),
-                password_hash: "not a hash".into(),
-                class: "balanced".into(),
-                goals: [4, 3, 3],
-                timezone: "UTC".into(),
-                training_days: "mon,tue,thu,fri".into(),
-                weekly_goal: 4,
-                wake_target: "06:30".into(),
-                now: now.timestamp_micros(),
-                registered_on: now.date_naive().to_string(),
-                chain_json: "{}".into(),
-            })
+            .insert_player(crate::testing::new_player(username, "balanced", now))
             .await
             .unwrap();
         tx.commit().await.unwrap();
