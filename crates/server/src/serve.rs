@@ -7,7 +7,11 @@
 //!   `SHONEN_HTTP_IDLE_TIMEOUT_MS` is closed;
 //! - on shutdown, connections are asked to finish (in-flight requests complete, idle
 //!   keep-alives close); whatever is left after `SHONEN_SHUTDOWN_TIMEOUT_MS` is
-//!   dropped, so shutdown is bounded whatever clients do.
+//!   dropped, so shutdown is bounded whatever clients do;
+//! - a connection that ends normally is closed lingering (`linger`): the server's side
+//!   is shut down first and what the client still sends is read and dropped for a
+//!   short while, so an early answer (a 413 before an oversized body) reaches a client
+//!   that is still writing instead of being lost to a reset.
 
 mod coalesce;
 
@@ -22,10 +26,10 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
@@ -38,6 +42,9 @@ struct Activity {
     /// flight (a request head arriving); 0 = none.
     head_since: AtomicU64,
     in_flight: AtomicUsize,
+    /// The socket wrapper was dropped (false after the connection ended: it was
+    /// handed to an upgraded protocol, a WebSocket, which still uses it).
+    released: AtomicBool,
 }
 
 impl Activity {
@@ -47,6 +54,7 @@ impl Activity {
             last_io: AtomicU64::new(0),
             head_since: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            released: AtomicBool::new(false),
         }
     }
 
@@ -177,6 +185,12 @@ impl AsyncWrite for Watched {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        self.activity.released.store(true, Ordering::Relaxed);
     }
 }
 
@@ -334,6 +348,9 @@ async fn connection(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let activity = Arc::new(Activity::new());
+    // A second handle on the socket for the lingering close; the socket stays open
+    // until both are dropped.
+    let spare = std::os::fd::AsFd::as_fd(&stream).try_clone_to_owned().ok();
     let io = TokioIo::new(Watched {
         coalesce: coalesce::Coalesce::default(),
         inner: stream,
@@ -367,8 +384,7 @@ async fn connection(
         // The listener enforces its own header and idle limits (see `Activity`).
         .header_read_timeout(None);
     builder.http2().timer(TokioTimer::new());
-    let conn = builder.serve_connection_with_upgrades(io, service);
-    tokio::pin!(conn);
+    let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service));
     let mut ticker = tokio::time::interval(check_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stopping = *stop.borrow();
@@ -380,6 +396,12 @@ async fn connection(
             r = conn.as_mut() => {
                 if let Err(e) = r {
                     tracing::debug!(error = %e, %peer, "connection ended with an error");
+                }
+                drop(conn);
+                if let Some(spare) = spare
+                    && activity.released.load(Ordering::Relaxed)
+                {
+                    linger(spare, timeouts.http_idle.min(LINGER_FOR)).await;
                 }
                 return;
             }
@@ -397,4 +419,38 @@ async fn connection(
             }
         }
     }
+}
+
+/// How long, and how many bytes, a closing connection keeps reading what the client
+/// still sends (an image body is at most 5 MiB).
+const LINGER_FOR: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 8 * 1024 * 1024;
+
+/// Closes a connection whose server side is done: sends FIN (the client reads the
+/// whole answer, then end of stream) and drops what the client is still sending,
+/// until it closes too, `wait` passes or `LINGER_BYTES` arrived. Closing with unread
+/// bytes at once would reset the connection, and a client still writing a refused
+/// body would see the reset instead of the answer.
+async fn linger(spare: std::os::fd::OwnedFd, wait: Duration) {
+    let socket = std::net::TcpStream::from(spare);
+    if socket.set_nonblocking(true).is_err() {
+        return;
+    }
+    let Ok(mut socket) = TcpStream::from_std(socket) else {
+        return;
+    };
+    if socket.shutdown().await.is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut left = LINGER_BYTES;
+    let _ = tokio::time::timeout(wait, async {
+        while left > 0 {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    })
+    .await;
 }

@@ -19,6 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 both_backends!(
     oversized_content_length_is_refused_at_once,
+    a_client_still_sending_a_refused_body_reads_the_answer,
     dev_clock_saves_before_moving
 );
 
@@ -617,6 +618,45 @@ async fn oversized_content_length_is_refused_at_once(b: Backend) {
         assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
         assert!(answer.contains("body_too_large"), "{path}: {answer}");
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}
+
+/// A client that sends a whole oversized image body before reading (as most HTTP
+/// clients do) still gets the 413: the server closes lingering, reading and dropping
+/// the rest, instead of resetting the connection under the client's writes.
+async fn a_client_still_sending_a_refused_body_reads_the_answer(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (token, _) = app.register("stillsending", [0, 9, 0]).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let body_len = 5 * 1024 * 1024 + 1;
+    for round in 0..3 {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        s.write_all(
+            format!(
+                "PUT /api/v1/me/avatar HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: image/png\r\nContent-Length: {body_len}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        // Let the early answer and the server's close happen first.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let body = vec![0x42u8; body_len];
+        tokio::time::timeout(Duration::from_secs(5), s.write_all(&body))
+            .await
+            .expect("the body was read within 5 s")
+            .unwrap_or_else(|e| panic!("round {round}: writing the body failed: {e}"));
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut answer))
+            .await
+            .expect("the answer came within 5 s")
+            .unwrap_or_else(|e| panic!("round {round}: reading the answer failed: {e}"));
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "round {round}: {answer}"
+        );
+        assert!(answer.contains("body_too_large"), "round {round}: {answer}");
     }
 }
 
