@@ -7,6 +7,7 @@
 # PG_ADMIN (postgres://postgres@127.0.0.1:5432/test), MODE (postgres | sqlite),
 # ONLY (run just the phases whose name contains it, e.g. "GetDashboard gRPC"),
 # CLIENTS (stock: reqwest and a tonic Channel | hyper: hyper-util's client for both).
+# SHONEN_BIN (the server binary; default: the release build of this checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shonen-target}"
@@ -16,7 +17,7 @@ PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
 DB="shonen_bench_grpc_$$"
 
 cargo build --release -q -p shonen-server --bin shonen --example grpc_vs_rest
-BIN="$CARGO_TARGET_DIR/release/shonen"
+BIN="${SHONEN_BIN:-$CARGO_TARGET_DIR/release/shonen}"
 
 SERVER_PID=""
 DATA_DIR="$(mktemp -d)"
