@@ -5,7 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::model::{ActivityAward, ActivityPage};
 use crate::progress::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_of};
-use crate::services::{boss, media, progress};
+use crate::services::{media, progress};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -22,7 +22,7 @@ async fn announce(state: &AppState, logged: &Logged) {
     progress::after_commit_knowing_week(state, p, week).await;
     state.events.after_penalties(p, &logged.closed);
     state.events.after_award(p, &logged.award);
-    boss::announce(state, p.id, &logged.boss);
+    state.events.after_boss(p.id, &logged.boss);
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

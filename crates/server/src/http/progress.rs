@@ -8,7 +8,7 @@ use crate::http::activities::Page;
 use crate::model::{Dashboard, LedgerEntry, LedgerPage, Profile, Stats, WeekPoint};
 use crate::services::hot::HotDashboard;
 use crate::services::progress::player_view_of;
-use crate::services::{boss, hot, local, progress};
+use crate::services::{hot, local, progress};
 use crate::storage::PlayerRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -57,7 +57,7 @@ pub async fn dashboard_head(state: &AppState, player_id: i64) -> ApiResult<Dashb
     let boss = match hot::boss(state, p.id, p.version, &this_week.to_string()).await {
         Some(b) => b,
         None => {
-            let b = boss::current(state, p.id).await?;
+            let b = state.progress.boss(p.id).await?;
             hot::set_boss(state, p.id, p.version, &b).await;
             b
         }
@@ -186,7 +186,7 @@ pub async fn profile(
     Ok(Json(Profile {
         stats: progress::stats_of(&p),
         streak: progress::display_streak(&p, trained),
-        badges: boss::badges(&state, p.id).await?,
+        badges: state.progress.badges(p.id).await?,
         // Public, like the profile: an `<img src>` needs no token.
         avatar_url: p
             .avatar_key
