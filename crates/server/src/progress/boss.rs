@@ -5,8 +5,8 @@
 //! `bosses.rs`) compute their HP here too: one definition of the fight, whichever
 //! path an activity takes.
 
+use super::day_total::add_to_day_total;
 use super::news::{BossDamaged, BossNews};
-use super::plan::add_to_day_total;
 use crate::clock::from_micros;
 use crate::model;
 use crate::player::date_at;

@@ -23,6 +23,7 @@
 mod boss;
 mod bosses;
 mod day_close;
+mod day_total;
 mod error;
 mod fight;
 mod model;
@@ -39,12 +40,12 @@ pub use boss::{
 };
 pub use bosses::WeekClosed;
 pub use day_close::close_days;
+pub use day_total::add_to_day_total;
 pub use error::ProgressError;
 pub use model::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_of};
 pub use news::{BossDamaged, BossDefeated, BossEscaped, BossNews, DefeatReward};
 pub use plan::{
-    Before, Facts, Fight, Plan, Request, add_to_day_total, award_view, fact_dates, plan,
-    plan_with_fight, strike_with,
+    Before, Facts, Fight, Plan, Request, award_view, fact_dates, plan, plan_with_fight, strike_with,
 };
 pub use snapshot::Gates;
 pub use store::{GenFuture, Generated, ProgressStore, ProgressTx, RolloverJobs, VillainGenerator};
