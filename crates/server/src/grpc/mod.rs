@@ -422,11 +422,14 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::LedgerPage>, Status> {
         let auth = self.auth(&req).await?;
         let r = req.get_ref();
-        reply(
-            progress::ledger(self.state(), auth, page(r.limit, r.before))
-                .await
-                .map_err(status)?,
-        )
+        let Query(page) = page(r.limit, r.before);
+        let ledger = self
+            .state
+            .progress
+            .ledger(auth.player_id, page.query().map_err(status)?)
+            .await
+            .map_err(status::progress)?;
+        message(ledger).map(Response::new)
     }
 
     async fn get_leaderboard(

@@ -1,11 +1,10 @@
 //! Progress routes: dashboard, ledger and public player profiles.
 
 use crate::app::AppState;
-use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::http::activities::Page;
-use crate::model::{Dashboard, LedgerEntry, LedgerPage, Profile, Stats, WeekPoint};
+use crate::model::{Dashboard, LedgerPage, Profile, Stats, WeekPoint};
 use crate::services::hot::HotDashboard;
 use crate::services::progress::player_view_of;
 use crate::services::{hot, local, progress};
@@ -142,28 +141,8 @@ pub async fn ledger(
     auth: Auth,
     Query(page): Query<Page>,
 ) -> ApiResult<Json<LedgerPage>> {
-    let (limit, before) = page.parse()?;
-    let rows = state.store.ledger(auth.player_id, before, limit).await?;
-    let next = if rows.len() as i64 == limit {
-        rows.last().map(|e| e.id.to_string())
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|e| LedgerEntry {
-            id: e.id,
-            at: from_micros(e.at).to_rfc3339(),
-            stat: e.stat,
-            amount: e.amount,
-            reason: e.reason,
-            activity_id: e.activity_id,
-        })
-        .collect();
-    Ok(Json(LedgerPage {
-        items,
-        next_before: next,
-    }))
+    let q = page.query()?;
+    Ok(Json(state.progress.ledger(auth.player_id, q).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/players/{username}", tag = "progress",

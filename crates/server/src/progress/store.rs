@@ -12,8 +12,8 @@
 
 use crate::ledger::{self, Entry};
 use crate::storage::{
-    ActivityRow, ActivityWrite, BadgeRow, BattleRow, DayKind, NewBattle, PendingCutscene,
-    PlayerRow, Store, StoreResult, Tx, VillainRow, WrittenActivity,
+    ActivityRow, ActivityWrite, BadgeRow, BattleRow, DayKind, LedgerEntry, NewBattle,
+    PendingCutscene, PlayerRow, Store, StoreResult, Tx, VillainRow, WrittenActivity,
 };
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -98,6 +98,15 @@ pub trait ProgressStore: Send + Sync {
         &self,
         player_id: i64,
     ) -> impl Future<Output = StoreResult<Vec<PendingCutscene>>> + Send;
+
+    /// The player's ledger entries with ids below `before`, newest first, at most
+    /// `limit`.
+    fn ledger(
+        &self,
+        player_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<LedgerEntry>>> + Send;
 }
 
 /// The storage progress uses inside one transaction.
@@ -331,6 +340,15 @@ impl ProgressStore for Store {
 
     async fn take_unseen_cutscenes(&self, player_id: i64) -> StoreResult<Vec<PendingCutscene>> {
         Store::take_unseen_cutscenes(self, player_id).await
+    }
+
+    async fn ledger(
+        &self,
+        player_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        Store::ledger(self, player_id, before, limit).await
     }
 }
 

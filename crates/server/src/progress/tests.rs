@@ -794,3 +794,76 @@ async fn the_rollover_catches_up_missed_weeks() {
     );
     assert!(w.progress.badges(ash).await.unwrap().is_empty());
 }
+
+#[test]
+fn page_queries_are_parsed_once_naming_their_field() {
+    assert_eq!(
+        PageQuery::parse(None, None).unwrap(),
+        PageQuery {
+            limit: 20,
+            before: None
+        }
+    );
+    assert_eq!(
+        PageQuery::parse(Some("100"), Some("7")).unwrap(),
+        PageQuery {
+            limit: 100,
+            before: Some(7)
+        }
+    );
+    for limit in ["0", "101", "-1", "ten", ""] {
+        let e = PageQuery::parse(Some(limit), None).unwrap_err();
+        assert!(
+            matches!(e, ProgressError::Invalid { ref field, code: "invalid_limit", .. } if field == "limit"),
+            "{limit}: {e:?}"
+        );
+    }
+    for before in ["0", "-3", "x"] {
+        let e = PageQuery::parse(None, Some(before)).unwrap_err();
+        assert!(
+            matches!(e, ProgressError::Invalid { ref field, code: "invalid_cursor", .. } if field == "before"),
+            "{before}: {e:?}"
+        );
+    }
+}
+
+/// The ledger reads back page by page, newest first, each page's cursor leading to
+/// the next, and a short page being the last.
+#[tokio::test]
+async fn the_ledger_pages_newest_first() {
+    let w = world().await;
+    let ash = w.player("ash").await;
+    for b in [run(3.0, 20.0), study(30.0), martial_arts(30.0)] {
+        w.progress.log(ash, input(b), None).await.unwrap();
+    }
+    let total = w.store.ledger(ash, None, 100).await.unwrap().len();
+    assert!(total >= 3);
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let q = PageQuery { limit: 2, before };
+        let page = w.progress.ledger(ash, q).await.unwrap();
+        seen.extend(page.items.iter().map(|e| e.id));
+        match page.next_before {
+            Some(cursor) => {
+                assert_eq!(page.items.len(), 2);
+                before = Some(cursor.parse().unwrap());
+            }
+            None => break,
+        }
+    }
+    let mut newest_first = seen.clone();
+    newest_first.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(seen, newest_first);
+    assert_eq!(seen.len(), total);
+    let sum: i64 = w
+        .progress
+        .ledger(ash, PageQuery::parse(Some("100"), None).unwrap())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|e| e.amount)
+        .sum();
+    assert_eq!(sum, w.store.player(ash).await.unwrap().unwrap().total_xp);
+}
