@@ -1,6 +1,6 @@
 //! The progress capability: logging and editing an activity, closing a player's
 //! ended days, the weekly boss fight (an activity's hit on it, the reads of it, and
-//! the weekly rollover that ends it), and the player's XP ledger.
+//! the weekly rollover that ends it), the player's XP ledger and `player` view.
 //!
 //! ONE way an activity is written: `plan` turns the player's state, the input and the
 //! moment into a `Plan` (the award, the rows, the boss damage) with no I/O, and the
@@ -15,8 +15,8 @@
 //! `error.rs` (`ProgressError`, no protocol), `store.rs` (the ports: storage, the
 //! rollover job queue, the villain generator), `plan.rs` and `boss.rs` (pure),
 //! `fight.rs` (the fight's steps under the lock), `bosses.rs` (the boss reads and
-//! the weekly rollover), `pages.rs` (the ledger, the page query), `news.rs` (what
-//! the adapters announce). Never `app`,
+//! the weekly rollover), `pages.rs` (the ledger, the page query), `player_view.rs`
+//! (the contract's `player`), `news.rs` (what the adapters announce). Never `app`,
 //! `http`, `grpc`, `jobs`, `extract`, axum or tonic: the adapters call it, map
 //! `ProgressError` once each and run what follows a commit outside the database
 //! (caches, leaderboards, events).
@@ -31,6 +31,7 @@ mod model;
 mod news;
 mod pages;
 mod plan;
+mod player_view;
 mod snapshot;
 mod store;
 #[cfg(test)]
@@ -50,6 +51,7 @@ pub use pages::PageQuery;
 pub use plan::{
     Before, Facts, Fight, Plan, Request, award_view, fact_dates, plan, plan_with_fight, strike_with,
 };
+pub use player_view::{player_of, stats_of};
 pub use snapshot::Gates;
 pub use store::{GenFuture, Generated, ProgressStore, ProgressTx, RolloverJobs, VillainGenerator};
 

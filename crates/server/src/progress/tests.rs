@@ -867,3 +867,37 @@ async fn the_ledger_pages_newest_first() {
         .sum();
     assert_eq!(sum, w.store.player(ash).await.unwrap().unwrap().total_xp);
 }
+
+/// A newly registered player's `player` view, then the same player after an award:
+/// the view follows the row (level, stats, XP into the level), nothing else.
+#[tokio::test]
+async fn the_player_view_follows_the_row() {
+    let w = world().await;
+    let ash = w.player("ash").await;
+    let now = w.clock.now();
+    let fresh = w.store.player(ash).await.unwrap().unwrap();
+    let view = player_of(&fresh, now, false, None);
+    assert_eq!((view.id, view.username.as_str()), (ash, "ash"));
+    assert_eq!((view.level, view.total_xp, view.streak), (1, 0, 0));
+    assert_eq!(view.training_days, ["mon", "tue", "thu", "fri"]);
+    assert_eq!((view.weekly_goal, view.wake_target.as_str()), (4, "06:30"));
+    assert_eq!(view.timezone, "UTC");
+    assert!(view.buffs.is_empty() && view.pending.is_none() && view.avatar_url.is_none());
+    let logged = w
+        .progress
+        .log(ash, input(run(5.0, 30.0)), None)
+        .await
+        .unwrap();
+    let after = player_of(&logged.player, w.clock.now(), true, Some("/a".into()));
+    assert_eq!(after.total_xp, logged.award.final_xp);
+    assert_eq!(after.stats.agility, stats_of(&logged.player).agility);
+    assert_eq!(
+        after.total_xp,
+        after.stats.strength
+            + after.stats.agility
+            + after.stats.intelligence
+            + after.stats.fighting
+            + after.stats.discipline
+    );
+    assert_eq!(after.avatar_url.as_deref(), Some("/a"));
+}
