@@ -70,7 +70,7 @@ impl crate::accounts::NewPlayerJobs<Tx> for PlayerJobs {
         now: DateTime<Utc>,
     ) -> futures_util::future::BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
-            let first_close = crate::services::local::next_midnight(now, timezone);
+            let first_close = crate::local::next_midnight(now, timezone);
             enqueue_in(tx, &DayClose { player_id }, first_close, now).await?;
             let rollover = crate::progress::next_rollover(now, timezone);
             enqueue_in(tx, &BossWeek { player_id }, rollover, now).await?;

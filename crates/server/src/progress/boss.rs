@@ -8,9 +8,9 @@
 use super::day_total::add_to_day_total;
 use super::news::{BossDamaged, BossNews};
 use crate::clock::from_micros;
+use crate::local;
 use crate::model;
 use crate::player::date_at;
-use crate::services::local;
 use crate::storage::{
     BattleRow, BattleWrite, DayKind, NewActivity, PlayerRow, StoreError, StoreResult, VillainRow,
 };

@@ -13,7 +13,7 @@ use super::boss::{
 use super::news::{BossDefeated, BossEscaped, BossNews, DefeatReward};
 use super::store::{ProgressTx, RolloverJobs};
 use crate::ledger::Entry;
-use crate::services::local;
+use crate::local;
 use crate::storage::{
     ActivityRow, BattleRow, NewBattle, PlayerRow, StoreError, StoreResult, VillainRow,
 };

@@ -9,9 +9,9 @@ use super::error::{ProgressError, internal};
 use super::model::{LogInput, stored_award_json};
 use super::news::BossNews;
 use crate::ledger::apply_amount;
+use crate::local;
 use crate::model;
 use crate::player::{buff_active, calendar, chain, class, fatigue_now};
-use crate::services::local;
 use crate::storage::{
     ActivityWrite, BattleRow, DayKind, DayUsage, NewActivity, NewLedgerEntry, PlayerRow, VillainRow,
 };

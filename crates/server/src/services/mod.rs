@@ -2,7 +2,6 @@
 //! calling the pure rules and the storage interface.
 
 pub mod hot;
-pub mod local;
 pub mod media;
 pub mod progress;
 pub mod villains;
