@@ -29,8 +29,6 @@ pub struct AppState {
     /// Wakes an idle job worker (a battle was just queued).
     pub job_wakeup: Arc<Notify>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// Writes each week's villain (procedural, or the optional text generator).
-    pub villains: Arc<dyn crate::services::villains::VillainGenerator>,
     /// Replays, avatars and photos.
     pub objects: crate::objects::Objects,
     /// Hot state, leaderboards and the event bus: Redis or in-process.
@@ -120,14 +118,14 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
-        let villains: Arc<dyn crate::services::villains::VillainGenerator> =
-            match &config.villain_llm {
-                Some(settings) => Arc::new(
-                    crate::services::villains::LlmVillains::new(settings.clone())
-                        .map_err(|e| anyhow::anyhow!("villain generator: {e}"))?,
-                ),
-                None => Arc::new(crate::services::villains::Procedural),
-            };
+        // Writes each week's villain (procedural, or the optional text generator).
+        let villains: Arc<dyn crate::progress::VillainGenerator> = match &config.villain_llm {
+            Some(settings) => Arc::new(
+                crate::services::villains::LlmVillains::new(settings.clone())
+                    .map_err(|e| anyhow::anyhow!("villain generator: {e}"))?,
+            ),
+            None => Arc::new(crate::services::villains::Procedural),
+        };
         let cache = Arc::new(match &config.redis_url {
             Some(url) => {
                 tracing::info!("using Redis for caches, leaderboards and events");
@@ -162,7 +160,6 @@ impl Application {
             clock.clone(),
         );
         let state = Arc::new(AppState {
-            villains,
             accounts: Accounts::new(
                 store.clone(),
                 Arc::new(crate::jobs::PlayerJobs),
@@ -172,7 +169,8 @@ impl Application {
             duels,
             progress: Progress::new(
                 store.clone(),
-                Arc::new(crate::services::boss::Bosses),
+                Arc::new(crate::jobs::BossJobs),
+                villains,
                 clock.clone(),
             ),
             leaderboards,

@@ -23,6 +23,7 @@
 
 use crate::cache::Cache;
 use crate::player::{Applied, chain};
+use crate::progress::BossNews;
 use crate::storage::PlayerRow;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -352,6 +353,24 @@ impl Events {
         }
         for s in &award.skills_unlocked {
             self.publish(p.id, "skill_unlocked", json!({ "name": s }));
+        }
+    }
+
+    /// The boss fight's news of a committed change: `boss_damaged`, `boss_defeated`,
+    /// `boss_escaped`.
+    pub fn after_boss(&self, player_id: i64, news: &BossNews) {
+        fn data(v: &impl Serialize) -> Value {
+            // Strings, integers and finite numbers: encoding them cannot fail.
+            serde_json::to_value(v).unwrap_or(Value::Null)
+        }
+        for d in &news.damaged {
+            self.publish(player_id, "boss_damaged", data(d));
+        }
+        for d in &news.defeated {
+            self.publish(player_id, "boss_defeated", data(d));
+        }
+        for e in &news.escaped {
+            self.publish(player_id, "boss_escaped", data(e));
         }
     }
 

@@ -2,8 +2,8 @@
 //! totals, in the caller's transaction. Below the services and the capabilities, so
 //! every writer of XP (activities, day close, boss, duels) posts the same way.
 
+use crate::local;
 use crate::player::date_at;
-use crate::services::local;
 use crate::storage::{NewLedgerEntry, PlayerRow, StoreResult, Tx};
 use chrono::{DateTime, Utc};
 use shonen_rules::{Stat, apply_penalty};

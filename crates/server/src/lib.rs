@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod leaderboards;
 pub mod ledger;
 pub mod links;
+pub mod local;
 pub mod model;
 pub mod objects;
 pub mod player;

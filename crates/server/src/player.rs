@@ -4,7 +4,7 @@
 //! services and the real-time events, so none of them imports another for these.
 
 use crate::clock::from_micros;
-use crate::services::local;
+use crate::local;
 use crate::storage::PlayerRow;
 use chrono::{DateTime, NaiveDate, Utc};
 use shonen_rules::{Calendar, ChainState, Class, DayEvent, Settings, TrainingDays};

@@ -12,7 +12,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shonen_server::Application;
 use shonen_server::jobs::{BossWeek, Job};
-use shonen_server::services::boss;
 
 both_backends!(
     defeated_mid_week_pays_once,
@@ -401,8 +400,13 @@ async fn rollover_resumes_after_a_restart_midway(b: Backend) {
         )
         .await
         .unwrap();
-    let (news, _) = boss::close_week(&state, player_id, week1).await.unwrap();
-    assert_eq!(news.escaped.len(), 1);
+    let closed = state
+        .progress
+        .close_week(player_id, week1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.news.escaped.len(), 1);
     state.store.close().await;
     drop(partial);
 
@@ -426,12 +430,12 @@ async fn rollover_resumes_after_a_restart_midway(b: Backend) {
     sorted.dedup();
     assert_eq!(weeks, sorted, "three distinct weeks, newest first");
 
-    // Re-running the rollover (job and service function) changes nothing.
+    // Re-running the rollover (twice) changes nothing.
     let rerun = Application::build(cfg).await.unwrap();
     let state = rerun.state();
     let before = ledger(&app, &t).await;
     BossWeek { player_id }.run(&state).await.unwrap();
-    boss::roll_over(&state, player_id).await.unwrap();
+    BossWeek { player_id }.run(&state).await.unwrap();
     app.advance(0).await;
     let after = ledger(&app, &t).await;
     assert_eq!(before, after);

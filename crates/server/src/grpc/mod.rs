@@ -22,7 +22,7 @@ use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::http::client::ClientIp;
-use crate::http::{activities, boss, media, progress};
+use crate::http::{activities, media, progress};
 use crate::leaderboards::{BoardQuery, Source};
 use crate::services;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -422,11 +422,14 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::LedgerPage>, Status> {
         let auth = self.auth(&req).await?;
         let r = req.get_ref();
-        reply(
-            progress::ledger(self.state(), auth, page(r.limit, r.before))
-                .await
-                .map_err(status)?,
-        )
+        let Query(page) = page(r.limit, r.before);
+        let ledger = self
+            .state
+            .progress
+            .ledger(auth.player_id, page.query().map_err(status)?)
+            .await
+            .map_err(status::progress)?;
+        message(ledger).map(Response::new)
     }
 
     async fn get_leaderboard(
@@ -569,7 +572,12 @@ impl Shonen for GrpcApi {
         req: Request<proto::GetBossRequest>,
     ) -> Result<Response<proto::Boss>, Status> {
         let auth = self.auth(&req).await?;
-        let axum::Json(boss) = boss::current(self.state(), auth).await.map_err(status)?;
+        let boss = self
+            .state
+            .progress
+            .boss_page(auth.player_id)
+            .await
+            .map_err(status::progress)?;
         Ok(Response::new(boss.into()))
     }
 
@@ -578,7 +586,13 @@ impl Shonen for GrpcApi {
         req: Request<proto::GetBossHistoryRequest>,
     ) -> Result<Response<proto::BossHistory>, Status> {
         let auth = self.auth(&req).await?;
-        reply(boss::history(self.state(), auth).await.map_err(status)?)
+        let history = self
+            .state
+            .progress
+            .boss_history(auth.player_id)
+            .await
+            .map_err(status::progress)?;
+        message(history).map(Response::new)
     }
 
     type SubscribeStream = EventStream;

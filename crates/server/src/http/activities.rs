@@ -4,8 +4,10 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::model::{ActivityAward, ActivityPage};
-use crate::progress::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_of};
-use crate::services::{boss, media, progress};
+use crate::progress::{
+    ActivityBody, EditBody, LogInput, Logged, PageQuery, activity_view, award_of,
+};
+use crate::services::{media, progress};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -22,7 +24,7 @@ async fn announce(state: &AppState, logged: &Logged) {
     progress::after_commit_knowing_week(state, p, week).await;
     state.events.after_penalties(p, &logged.closed);
     state.events.after_award(p, &logged.award);
-    boss::announce(state, p.id, &logged.boss);
+    state.events.after_boss(p.id, &logged.boss);
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -36,29 +38,17 @@ pub struct Page {
 }
 
 impl Page {
-    /// `limit` 1–100 (default 20); `before` an id cursor.
+    /// `limit` 1–100 (default 20); `before` an id cursor (`PageQuery::parse`).
     pub fn parse(&self) -> ApiResult<(i64, Option<i64>)> {
-        let limit = match &self.limit {
-            None => 20,
-            Some(s) => s
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| {
-                    ApiError::validation("limit", "invalid_limit", "limit must be 1–100")
-                })?,
-        };
-        let before = match &self.before {
-            None => None,
-            Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                ApiError::validation(
-                    "before",
-                    "invalid_cursor",
-                    "before must be a cursor from next_before",
-                )
-            })?),
-        };
-        Ok((limit, before))
+        let q = self.query()?;
+        Ok((q.limit, q.before))
+    }
+
+    pub fn query(&self) -> ApiResult<PageQuery> {
+        Ok(PageQuery::parse(
+            self.limit.as_deref(),
+            self.before.as_deref(),
+        )?)
     }
 }
 

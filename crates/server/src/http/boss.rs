@@ -5,7 +5,6 @@ use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::model::{Boss, BossHistory};
-use crate::services::boss;
 use axum::Json;
 use axum::extract::State;
 use std::sync::Arc;
@@ -15,18 +14,11 @@ type S = State<Arc<AppState>>;
 #[utoipa::path(operation_id = "current_boss", get, path = "/api/v1/boss", tag = "boss",
     responses((status = 200, description = "this week's boss", body = Boss)))]
 pub async fn current(State(state): S, auth: Auth) -> ApiResult<Json<Boss>> {
-    let mut boss = boss::current(&state, auth.player_id).await?;
-    boss.pending_cutscene = boss::take_pending_cutscene(&state, auth.player_id).await?;
-    Ok(Json(boss))
+    Ok(Json(state.progress.boss_page(auth.player_id).await?))
 }
 
 #[utoipa::path(operation_id = "boss_history", get, path = "/api/v1/boss/history", tag = "boss",
     responses((status = 200, description = "past weeks, newest first; escaped ones carry cutscene, defeated ones badge", body = BossHistory)))]
 pub async fn history(State(state): S, auth: Auth) -> ApiResult<Json<BossHistory>> {
-    let items = boss::history(&state, auth.player_id).await?;
-    let pending_cutscene = boss::take_pending_cutscene(&state, auth.player_id).await?;
-    Ok(Json(BossHistory {
-        items,
-        pending_cutscene,
-    }))
+    Ok(Json(state.progress.boss_history(auth.player_id).await?))
 }

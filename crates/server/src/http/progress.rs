@@ -1,14 +1,14 @@
 //! Progress routes: dashboard, ledger and public player profiles.
 
 use crate::app::AppState;
-use crate::clock::from_micros;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::http::activities::Page;
-use crate::model::{Dashboard, LedgerEntry, LedgerPage, Profile, Stats, WeekPoint};
+use crate::local;
+use crate::model::{Dashboard, LedgerPage, Profile, Stats, WeekPoint};
 use crate::services::hot::HotDashboard;
 use crate::services::progress::player_view_of;
-use crate::services::{boss, hot, local, progress};
+use crate::services::{hot, progress};
 use crate::storage::PlayerRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -57,7 +57,7 @@ pub async fn dashboard_head(state: &AppState, player_id: i64) -> ApiResult<Dashb
     let boss = match hot::boss(state, p.id, p.version, &this_week.to_string()).await {
         Some(b) => b,
         None => {
-            let b = boss::current(state, p.id).await?;
+            let b = state.progress.boss(p.id).await?;
             hot::set_boss(state, p.id, p.version, &b).await;
             b
         }
@@ -142,28 +142,8 @@ pub async fn ledger(
     auth: Auth,
     Query(page): Query<Page>,
 ) -> ApiResult<Json<LedgerPage>> {
-    let (limit, before) = page.parse()?;
-    let rows = state.store.ledger(auth.player_id, before, limit).await?;
-    let next = if rows.len() as i64 == limit {
-        rows.last().map(|e| e.id.to_string())
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|e| LedgerEntry {
-            id: e.id,
-            at: from_micros(e.at).to_rfc3339(),
-            stat: e.stat,
-            amount: e.amount,
-            reason: e.reason,
-            activity_id: e.activity_id,
-        })
-        .collect();
-    Ok(Json(LedgerPage {
-        items,
-        next_before: next,
-    }))
+    let q = page.query()?;
+    Ok(Json(state.progress.ledger(auth.player_id, q).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/players/{username}", tag = "progress",
@@ -186,7 +166,7 @@ pub async fn profile(
     Ok(Json(Profile {
         stats: progress::stats_of(&p),
         streak: progress::display_streak(&p, trained),
-        badges: boss::badges(&state, p.id).await?,
+        badges: state.progress.badges(p.id).await?,
         // Public, like the profile: an `<img src>` needs no token.
         avatar_url: p
             .avatar_key

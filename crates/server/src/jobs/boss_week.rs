@@ -4,7 +4,8 @@
 
 use super::{Job, Outcome};
 use crate::app::AppState;
-use crate::services::boss;
+use crate::progress::WeekClosed;
+use crate::services::{hot, progress};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -21,9 +22,21 @@ impl Job for BossWeek {
     }
 
     async fn run(&self, state: &Arc<AppState>) -> anyhow::Result<Outcome> {
-        Ok(match boss::roll_over(state, self.player_id).await? {
-            Some(next) => Outcome::RunAgainAt(next),
-            None => Outcome::Done,
-        })
+        // Each ended week is committed on its own; what follows it outside the
+        // database runs before the next one.
+        let after_each = |closed: WeekClosed| async move {
+            let WeekClosed { player, news } = closed;
+            if news.xp_changed() {
+                progress::after_commit(state, &player).await;
+            }
+            hot::invalidate_boss(state, player.id).await;
+            state.events.after_boss(player.id, &news);
+        };
+        Ok(
+            match state.progress.roll_over(self.player_id, after_each).await? {
+                Some(next) => Outcome::RunAgainAt(next),
+                None => Outcome::Done,
+            },
+        )
     }
 }

@@ -70,10 +70,29 @@ impl crate::accounts::NewPlayerJobs<Tx> for PlayerJobs {
         now: DateTime<Utc>,
     ) -> futures_util::future::BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
-            let first_close = crate::services::local::next_midnight(now, timezone);
+            let first_close = crate::local::next_midnight(now, timezone);
             enqueue_in(tx, &DayClose { player_id }, first_close, now).await?;
-            let rollover = crate::services::boss::next_rollover(now, timezone);
+            let rollover = crate::progress::next_rollover(now, timezone);
             enqueue_in(tx, &BossWeek { player_id }, rollover, now).await?;
+            Ok(())
+        })
+    }
+}
+
+/// The weekly boss rollover a player's first fight schedules (progress's
+/// `RolloverJobs` port).
+pub struct BossJobs;
+
+impl crate::progress::RolloverJobs<Tx> for BossJobs {
+    fn roll_over_at<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        player_id: i64,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> futures_util::future::BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            enqueue_in(tx, &BossWeek { player_id }, at, now).await?;
             Ok(())
         })
     }

@@ -34,8 +34,8 @@ pub use store::{BoardNews, BoardStore, Players, Rankings, RepairLog};
 
 use crate::cache::{Cache, CacheError, CacheResult};
 use crate::clock::Clock;
+use crate::local;
 use crate::player::today;
-use crate::services::local;
 use crate::storage::{BoardScope, PlayerRow, Store};
 use announce::Announcer;
 use model::Entry;

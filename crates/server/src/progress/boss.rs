@@ -1,19 +1,25 @@
-//! The boss fight's pure part (§9): which week an activity counts in, what a week's
-//! day totals do to the objectives, and what one activity does to the current fight.
-//! The transactional steps (creating a fight, a defeat's reward, the weekly rollover)
-//! sit above, in `services::boss`, and compute their HP here too: one definition of
-//! the fight, whichever path an activity takes.
+//! The boss fight's pure part (§9): which week an activity counts in, when a week
+//! ends, what a week's day totals do to the objectives, what one activity does to
+//! the current fight, and the contract's view of a fight. The transactional steps
+//! (creating a fight, a defeat's reward, the weekly rollover: `fight.rs`,
+//! `bosses.rs`) compute their HP here too: one definition of the fight, whichever
+//! path an activity takes.
 
-use super::news::BossNews;
-use super::plan::add_to_day_total;
+use super::day_total::add_to_day_total;
+use super::news::{BossDamaged, BossNews};
+use crate::clock::from_micros;
+use crate::local;
+use crate::model;
 use crate::player::date_at;
-use crate::services::local;
 use crate::storage::{
     BattleRow, BattleWrite, DayKind, NewActivity, PlayerRow, StoreError, StoreResult, VillainRow,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde_json::{Value, json};
-use shonen_rules::villain::{self, BossProgress, Objective, WeekSummary};
+use chrono_tz::Tz;
+use shonen_rules::Stat;
+use shonen_rules::villain::{
+    self, BossProgress, DEFEAT_XP, Objective, ObjectiveKind, Villain, WeekSummary,
+};
 use std::collections::BTreeSet;
 
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -30,6 +36,16 @@ pub fn week_of(monday: NaiveDate) -> (i32, u32, String) {
 pub fn monday_of(p: &PlayerRow, at: DateTime<Utc>) -> NaiveDate {
     // By the player's calendar (§10), like the dates of their activities.
     local::week_start(date_at(p, at))
+}
+
+/// The end of the local week that starts on `monday`: the next Monday's midnight.
+pub fn week_end(monday: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    local::start_of_day(monday + Duration::days(7), tz)
+}
+
+/// When the player's rollover job should next run: the end of their current week.
+pub fn next_rollover(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    week_end(local::week_start(local::date(now, tz)), tz)
 }
 
 /// The local dates of the week starting `monday`, as stored.
@@ -85,16 +101,14 @@ pub fn damage(
     villain: &VillainRow,
     previous_hp: i64,
     progress: &BossProgress,
-) -> Option<Value> {
-    (progress.hp < previous_hp).then(|| {
-        json!({
-            "week": battle.week,
-            "name": villain.name,
-            "damage": previous_hp - progress.hp,
-            "hp": progress.hp,
-            "hp_max": progress.hp_max,
-            "objectives": progress.objectives,
-        })
+) -> Option<BossDamaged> {
+    (progress.hp < previous_hp).then(|| BossDamaged {
+        week: battle.week.clone(),
+        name: villain.name.clone(),
+        damage: previous_hp - progress.hp,
+        hp: progress.hp,
+        hp_max: progress.hp_max,
+        objectives: progress.objectives.clone(),
     })
 }
 
@@ -154,4 +168,82 @@ pub fn strike(
         ..BossNews::default()
     };
     Ok(Hit::Damage(write, news))
+}
+
+/// The row a villain of the rules crate is stored as (`source`: which generator
+/// wrote its words).
+pub fn villain_row(v: &Villain, source: &str, now: DateTime<Utc>) -> StoreResult<VillainRow> {
+    Ok(VillainRow {
+        week: v.week.clone(),
+        name: v.name.clone(),
+        epithet: v.epithet.clone(),
+        taunt: v.taunt.clone(),
+        weakness: v.weakness.as_str().to_string(),
+        objective_kinds: serde_json::to_string(&v.objective_kinds)
+            .map_err(|e| corrupt("objective kinds", e))?,
+        badge: v.badge.clone(),
+        cutscene: v.cutscene.clone(),
+        source: source.to_string(),
+        created_at: now.timestamp_micros(),
+    })
+}
+
+/// The stat a stored villain is weak to (its defeat's reward goes there).
+pub fn weakness(v: &VillainRow) -> StoreResult<Stat> {
+    Stat::parse(&v.weakness).ok_or_else(|| corrupt("villain weakness", &v.weakness))
+}
+
+/// The rules crate's villain for a stored row (the words may be generated ones).
+fn to_villain(v: &VillainRow) -> StoreResult<Villain> {
+    let objective_kinds: Vec<ObjectiveKind> =
+        serde_json::from_str(&v.objective_kinds).map_err(|e| corrupt("objective kinds", e))?;
+    let (year, week) = v.week.split_once("-W").unwrap_or_default();
+    Ok(Villain {
+        week: v.week.clone(),
+        iso_year: year.parse().unwrap_or_default(),
+        iso_week: week.parse().unwrap_or_default(),
+        name: v.name.clone(),
+        epithet: v.epithet.clone(),
+        taunt: v.taunt.clone(),
+        weakness: weakness(v)?,
+        objective_kinds,
+        badge: v.badge.clone(),
+        cutscene: v.cutscene.clone(),
+    })
+}
+
+/// A stored villain's objectives scaled to `level`.
+pub fn objectives_for(v: &VillainRow, level: u32) -> StoreResult<Vec<Objective>> {
+    Ok(to_villain(v)?.objectives_for(level))
+}
+
+/// The contract's `boss`: a fight against a stored villain, for a player in `tz`.
+pub fn boss_view(v: &VillainRow, b: &BattleRow, tz: Tz) -> model::Boss {
+    let ends_at = local::parse_date(&b.week_start).map(|m| week_end(m, tz).to_rfc3339());
+    let status = b.status.as_str();
+    model::Boss {
+        week: b.week.clone(),
+        week_start: b.week_start.clone(),
+        ends_at,
+        name: v.name.clone(),
+        epithet: v.epithet.clone(),
+        taunt: v.taunt.clone(),
+        weakness: v.weakness.clone(),
+        level: b.level,
+        hp: b.hp,
+        hp_max: b.hp_max,
+        objectives: serde_json::from_str(&b.progress_json).unwrap_or_default(),
+        status: b.status.clone(),
+        reward: model::BossReward {
+            xp: DEFEAT_XP,
+            stat: v.weakness.clone(),
+            badge: v.badge.clone(),
+        },
+        badge: (status == "defeated").then(|| v.badge.clone()),
+        cutscene: (status == "escaped")
+            .then(|| b.cutscene.clone().unwrap_or_else(|| v.cutscene.clone())),
+        penalty: (status == "escaped").then_some(b.penalty),
+        resolved_at: b.resolved_at.map(|t| from_micros(t).to_rfc3339()),
+        pending_cutscene: None,
+    }
 }

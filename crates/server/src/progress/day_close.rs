@@ -5,8 +5,8 @@
 
 use super::store::ProgressTx;
 use crate::ledger::Entry;
+use crate::local;
 use crate::player::{Applied, calendar, chain, schedule_of, set_chain};
-use crate::services::local;
 use crate::storage::{PlayerRow, StoreResult};
 use chrono::{DateTime, Datelike, Utc};
 use shonen_rules::{DayFacts, close_day, level_for_xp};

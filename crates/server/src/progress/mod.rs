@@ -1,5 +1,6 @@
 //! The progress capability: logging and editing an activity, closing a player's
-//! ended days, and an activity's hit on the week's boss fight.
+//! ended days, the weekly boss fight (an activity's hit on it, the reads of it, and
+//! the weekly rollover that ends it), the player's XP ledger and `player` view.
 //!
 //! ONE way an activity is written: `plan` turns the player's state, the input and the
 //! moment into a `Plan` (the award, the rows, the boss damage) with no I/O, and the
@@ -7,41 +8,52 @@
 //! the version it was planned from. The state comes from this instance's snapshot of
 //! the player or a fresh read; a plan that finds a day to close or a fight to create
 //! or finish is made again under the player's lock, where those steps run first
-//! (`close_days`) or after (`BossFight`), in the same transaction (see
+//! (`close_days`) or after (`fight::on_activity`), in the same transaction (see
 //! docs/activities.md).
 //!
 //! The shape is the duels template: `model.rs` (parsed input, typed results),
-//! `error.rs` (`ProgressError`, no protocol), `store.rs` (the ports), `plan.rs` and
-//! `boss.rs` (pure), `news.rs` (what the adapters announce). Never `app`, `http`,
-//! `grpc`, `jobs`, `extract`, axum or tonic: the adapters call it, map
+//! `error.rs` (`ProgressError`, no protocol), `store.rs` (the ports: storage, the
+//! rollover job queue, the villain generator), `plan.rs` and `boss.rs` (pure),
+//! `fight.rs` (the fight's steps under the lock), `bosses.rs` (the boss reads and
+//! the weekly rollover), `pages.rs` (the ledger, the page query), `player_view.rs`
+//! (the contract's `player`), `news.rs` (what the adapters announce). Never `app`,
+//! `http`, `grpc`, `jobs`, `extract`, axum or tonic: the adapters call it, map
 //! `ProgressError` once each and run what follows a commit outside the database
 //! (caches, leaderboards, events).
 
 mod boss;
+mod bosses;
 mod day_close;
+mod day_total;
 mod error;
+mod fight;
 mod model;
 mod news;
+mod pages;
 mod plan;
+mod player_view;
 mod snapshot;
 mod store;
 #[cfg(test)]
 mod tests;
 
 pub use boss::{
-    Hit, current_week, damage, monday_of, objectives_of, progress_of, strike, summarize,
-    week_dates, week_of,
+    Hit, boss_view, current_week, damage, monday_of, next_rollover, objectives_of, progress_of,
+    strike, summarize, week_dates, week_end, week_of,
 };
+pub use bosses::WeekClosed;
 pub use day_close::close_days;
+pub use day_total::add_to_day_total;
 pub use error::ProgressError;
 pub use model::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_of};
-pub use news::BossNews;
+pub use news::{BossDamaged, BossDefeated, BossEscaped, BossNews, DefeatReward};
+pub use pages::PageQuery;
 pub use plan::{
-    Before, Facts, Fight, Plan, Request, add_to_day_total, award_view, fact_dates, plan,
-    plan_with_fight, strike_with,
+    Before, Facts, Fight, Plan, Request, award_view, fact_dates, plan, plan_with_fight, strike_with,
 };
+pub use player_view::{player_of, stats_of};
 pub use snapshot::Gates;
-pub use store::{BossFight, ProgressStore, ProgressTx};
+pub use store::{GenFuture, Generated, ProgressStore, ProgressTx, RolloverJobs, VillainGenerator};
 
 use crate::clock::{Clock, from_micros};
 use crate::ledger::Entry;
@@ -64,7 +76,10 @@ const UNLOCKED_READS: u32 = 2;
 /// brings its own).
 pub struct Progress<S: ProgressStore = Store> {
     store: S,
-    bosses: Arc<dyn BossFight<S::Tx>>,
+    /// Where a new fight schedules the player's weekly rollover.
+    jobs: Arc<dyn RolloverJobs<S::Tx>>,
+    /// Where a week's villain comes from the first time it is needed.
+    generator: Arc<dyn VillainGenerator>,
     clock: Arc<Clock>,
     /// Serializes logging per player inside this instance (sharded by id), so the
     /// unlocked write rarely meets itself.
@@ -72,16 +87,28 @@ pub struct Progress<S: ProgressStore = Store> {
     /// Stored villains by week label, read once per instance (a stored villain never
     /// changes).
     villains: Mutex<HashMap<String, VillainRow>>,
+    /// How often the fight's steps under the lock ran (a plan takes the fight's hit
+    /// itself, so they run only for a fight to create or a boss to defeat).
+    #[cfg(test)]
+    locked_fights: std::sync::atomic::AtomicUsize,
 }
 
 impl<S: ProgressStore> Progress<S> {
-    pub fn new(store: S, bosses: Arc<dyn BossFight<S::Tx>>, clock: Arc<Clock>) -> Progress<S> {
+    pub fn new(
+        store: S,
+        jobs: Arc<dyn RolloverJobs<S::Tx>>,
+        generator: Arc<dyn VillainGenerator>,
+        clock: Arc<Clock>,
+    ) -> Progress<S> {
         Progress {
             store,
-            bosses,
+            jobs,
+            generator,
             clock,
             gates: Gates::default(),
             villains: Mutex::new(HashMap::new()),
+            #[cfg(test)]
+            locked_fights: Default::default(),
         }
     }
 
@@ -241,9 +268,10 @@ impl<S: ProgressStore> Progress<S> {
         let boss = if struck {
             plan.boss
         } else {
-            self.bosses
-                .on_activity(&mut tx, &mut p, &activity, now)
-                .await?
+            #[cfg(test)]
+            self.locked_fights
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            fight::on_activity(&mut tx, self.jobs.as_ref(), &mut p, &activity, now).await?
         };
         let mut view = plan.view;
         if boss.xp_changed() {

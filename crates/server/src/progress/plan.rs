@@ -9,9 +9,9 @@ use super::error::{ProgressError, internal};
 use super::model::{LogInput, stored_award_json};
 use super::news::BossNews;
 use crate::ledger::apply_amount;
+use crate::local;
 use crate::model;
 use crate::player::{buff_active, calendar, chain, class, fatigue_now};
-use crate::services::local;
 use crate::storage::{
     ActivityWrite, BattleRow, DayKind, DayUsage, NewActivity, NewLedgerEntry, PlayerRow, VillainRow,
 };
@@ -21,38 +21,6 @@ use shonen_rules::{
     ActivityInput, ActivityKind, Award, AwardContext, WeeklyGoal, behind_schedule, level_for_xp,
     moves_unlocked_between, skills_unlocked_between, title,
 };
-
-/// Adds one activity to its day total in `days` (the aggregates `day_kinds` keeps):
-/// THE definition of a day total on this side of the database, for the snapshot a
-/// commit leaves behind and for the boss fight an activity is about to hit. The
-/// database's own is `storage::activities::ADD_TO_DAY_TOTAL`. `id` is the activity's
-/// (the day's first of its kind keeps its id).
-pub fn add_to_day_total(days: &mut Vec<DayKind>, a: &NewActivity, id: i64) {
-    match days
-        .iter_mut()
-        .find(|d| d.local_date == a.local_date && d.kind == a.kind)
-    {
-        Some(d) => {
-            d.sessions += 1;
-            d.distance_km += a.distance_km;
-            d.duration_min += a.duration_min;
-        }
-        None => {
-            days.push(DayKind {
-                local_date: a.local_date.clone(),
-                kind: a.kind.clone(),
-                training: i64::from(a.training),
-                sessions: 1,
-                distance_km: a.distance_km,
-                duration_min: a.duration_min,
-                first_id: id,
-            });
-            days.sort_by(|x, y| {
-                (x.local_date.as_str(), x.first_id).cmp(&(y.local_date.as_str(), y.first_id))
-            });
-        }
-    }
-}
 
 /// What the player's progress looked like before an award, for level-up news.
 #[derive(Debug, Clone, Copy)]

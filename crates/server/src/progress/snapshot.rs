@@ -3,8 +3,9 @@
 //! shard keeping the last known state of a few of its players.
 
 use super::boss::current_week;
+use super::day_total::add_to_day_total;
 use super::error::ProgressError;
-use super::plan::{Request, add_to_day_total, fact_dates};
+use super::plan::{Request, fact_dates};
 use super::store::ProgressStore;
 use crate::player::{date_at, settle};
 use crate::storage::{ActivityWrite, BattleRow, DayKind, PlayerRow};

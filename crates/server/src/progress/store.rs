@@ -1,7 +1,8 @@
 //! The ports of progress: exactly the storage calls its use cases make
 //! (`ProgressStore`, and `ProgressTx` inside a transaction), implemented here for the
-//! service's `Store`; and the boss fight's transactional steps (`BossFight`), which
-//! create fights and enqueue their rollover job, implemented above (`services::boss`).
+//! service's `Store`; the job queue a new boss fight schedules its weekly rollover on
+//! (`RolloverJobs`, implemented by the job system above); and where a week's villain
+//! comes from (`VillainGenerator`, implemented in `services::villains`).
 //!
 //! `commit_plan` is THE write of a planned activity: on PostgreSQL the grouped
 //! statement of `storage::batch`, on SQLite the writer's group transaction
@@ -9,15 +10,17 @@
 //! SQLite writer runs for each member too. Every form applies only if the player is
 //! still at the version the plan was made from.
 
-use super::news::BossNews;
 use crate::ledger::{self, Entry};
 use crate::storage::{
-    ActivityRow, ActivityWrite, BattleRow, DayKind, PlayerRow, Store, StoreResult, Tx, VillainRow,
-    WrittenActivity,
+    ActivityRow, ActivityWrite, BadgeRow, BattleRow, DayKind, LedgerEntry, NewBattle,
+    PendingCutscene, PlayerRow, Store, StoreResult, Tx, VillainRow, WrittenActivity,
 };
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
+use shonen_rules::RuleError;
+use shonen_rules::villain::Villain;
 use std::future::Future;
+use std::pin::Pin;
 
 /// The storage progress reads and writes outside a transaction. Times are Unix
 /// microseconds, like the store's.
@@ -65,6 +68,45 @@ pub trait ProgressStore: Send + Sync {
         &self,
         plan: &ActivityWrite,
     ) -> impl Future<Output = StoreResult<Option<WrittenActivity>>> + Send;
+
+    fn player(&self, id: i64) -> impl Future<Output = StoreResult<Option<PlayerRow>>> + Send;
+
+    /// Stores a week's villain unless one is stored already; returns the stored one
+    /// (the first writer's).
+    fn insert_villain_once(
+        &self,
+        v: VillainRow,
+    ) -> impl Future<Output = StoreResult<VillainRow>> + Send;
+
+    /// The player's fights of weeks before the local Monday `week_start`, newest
+    /// first, at most `limit`.
+    fn past_battles(
+        &self,
+        player_id: i64,
+        week_start: &str,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<BattleRow>>> + Send;
+
+    /// The player's badges, oldest first.
+    fn badges(&self, player_id: i64) -> impl Future<Output = StoreResult<Vec<BadgeRow>>> + Send;
+
+    fn has_unseen_cutscene(&self, player_id: i64)
+    -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Marks the player's unseen escape cutscenes seen and returns them, newest first.
+    fn take_unseen_cutscenes(
+        &self,
+        player_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<PendingCutscene>>> + Send;
+
+    /// The player's ledger entries with ids below `before`, newest first, at most
+    /// `limit`.
+    fn ledger(
+        &self,
+        player_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<LedgerEntry>>> + Send;
 }
 
 /// The storage progress uses inside one transaction.
@@ -142,22 +184,98 @@ pub trait ProgressTx: Send {
         now: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
+    fn villain(
+        &mut self,
+        week: &str,
+    ) -> impl Future<Output = StoreResult<Option<VillainRow>>> + Send;
+
+    /// `ProgressStore::insert_villain_once` inside this transaction.
+    fn insert_villain_once(
+        &mut self,
+        v: VillainRow,
+    ) -> impl Future<Output = StoreResult<VillainRow>> + Send;
+
+    /// Creates a fight unless the player has one that week: whether it was created.
+    fn insert_battle(&mut self, b: NewBattle) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn update_battle_progress(
+        &mut self,
+        player_id: i64,
+        week: &str,
+        hp: i64,
+        progress_json: &str,
+        now: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Ends an active fight as `status` (`defeated`, `escaped`): whether it was
+    /// still active (only the first ending counts).
+    fn resolve_battle(
+        &mut self,
+        player_id: i64,
+        week: &str,
+        status: &str,
+        penalty: i64,
+        cutscene: Option<String>,
+        now: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The local Monday of the player's newest ended fight.
+    fn last_resolved_week(
+        &mut self,
+        player_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+
+    /// The local Monday of the player's first fight.
+    fn first_battle_week(
+        &mut self,
+        player_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+
+    /// Awards a badge unless the player has it for that week: whether it is new.
+    fn insert_badge(
+        &mut self,
+        player_id: i64,
+        name: &str,
+        week: &str,
+        now: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The player's XP from the ledger entries before `at`.
+    fn xp_before(
+        &mut self,
+        player_id: i64,
+        at: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+
     fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// The boss fight's steps inside the activity's transaction `T` that a plan cannot
-/// take: creating the week's fight (with its rollover job) and a defeat's reward.
-/// Only called when `strike` says the fight needs them.
-pub trait BossFight<T>: Send + Sync {
-    /// What the committed `activity` does to the fight of the week of `now` (the
-    /// player `p` is locked; a reward is posted to it).
-    fn on_activity<'a>(
+/// The job queue, inside the transaction `T` that creates a player's first boss
+/// fight: the player's weekly rollover runs at `at` (enqueued with the change, so it
+/// exists iff the fight does; a player has at most one).
+pub trait RolloverJobs<T>: Send + Sync {
+    fn roll_over_at<'a>(
         &'a self,
         tx: &'a mut T,
-        p: &'a mut PlayerRow,
-        activity: &'a ActivityRow,
+        player_id: i64,
+        at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, StoreResult<BossNews>>;
+    ) -> BoxFuture<'a, StoreResult<()>>;
+}
+
+/// A villain and which generator wrote its words (`procedural` or `llm`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub villain: Villain,
+    pub source: &'static str,
+}
+
+pub type GenFuture<'a> = Pin<Box<dyn Future<Output = Result<Generated, RuleError>> + Send + 'a>>;
+
+/// Where the villain of an ISO week comes from (possibly over the network: asked
+/// outside transactions only). Errors only for a week that does not exist.
+pub trait VillainGenerator: Send + Sync {
+    fn villain(&self, iso_year: i32, iso_week: u32) -> GenFuture<'_>;
 }
 
 impl ProgressStore for Store {
@@ -193,6 +311,44 @@ impl ProgressStore for Store {
 
     async fn commit_plan(&self, plan: &ActivityWrite) -> StoreResult<Option<WrittenActivity>> {
         Store::write_activity(self, plan).await
+    }
+
+    async fn player(&self, id: i64) -> StoreResult<Option<PlayerRow>> {
+        Store::player(self, id).await
+    }
+
+    async fn insert_villain_once(&self, v: VillainRow) -> StoreResult<VillainRow> {
+        Store::insert_villain_once(self, v).await
+    }
+
+    async fn past_battles(
+        &self,
+        player_id: i64,
+        week_start: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<BattleRow>> {
+        Store::past_battles(self, player_id, week_start, limit).await
+    }
+
+    async fn badges(&self, player_id: i64) -> StoreResult<Vec<BadgeRow>> {
+        Store::badges(self, player_id).await
+    }
+
+    async fn has_unseen_cutscene(&self, player_id: i64) -> StoreResult<bool> {
+        Store::has_unseen_cutscene(self, player_id).await
+    }
+
+    async fn take_unseen_cutscenes(&self, player_id: i64) -> StoreResult<Vec<PendingCutscene>> {
+        Store::take_unseen_cutscenes(self, player_id).await
+    }
+
+    async fn ledger(
+        &self,
+        player_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        Store::ledger(self, player_id, before, limit).await
     }
 }
 
@@ -266,6 +422,63 @@ impl ProgressTx for Tx {
         now: i64,
     ) -> StoreResult<()> {
         Tx::update_strength_activity(self, id, duration_min, sets_json, xp, award_json, now).await
+    }
+
+    async fn villain(&mut self, week: &str) -> StoreResult<Option<VillainRow>> {
+        Tx::villain(self, week).await
+    }
+
+    async fn insert_villain_once(&mut self, v: VillainRow) -> StoreResult<VillainRow> {
+        Tx::insert_villain_once(self, v).await
+    }
+
+    async fn insert_battle(&mut self, b: NewBattle) -> StoreResult<bool> {
+        Tx::insert_battle(self, b).await
+    }
+
+    async fn update_battle_progress(
+        &mut self,
+        player_id: i64,
+        week: &str,
+        hp: i64,
+        progress_json: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        Tx::update_battle_progress(self, player_id, week, hp, progress_json, now).await
+    }
+
+    async fn resolve_battle(
+        &mut self,
+        player_id: i64,
+        week: &str,
+        status: &str,
+        penalty: i64,
+        cutscene: Option<String>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        Tx::resolve_battle(self, player_id, week, status, penalty, cutscene, now).await
+    }
+
+    async fn last_resolved_week(&mut self, player_id: i64) -> StoreResult<Option<String>> {
+        Tx::last_resolved_week(self, player_id).await
+    }
+
+    async fn first_battle_week(&mut self, player_id: i64) -> StoreResult<Option<String>> {
+        Tx::first_battle_week(self, player_id).await
+    }
+
+    async fn insert_badge(
+        &mut self,
+        player_id: i64,
+        name: &str,
+        week: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        Tx::insert_badge(self, player_id, name, week, now).await
+    }
+
+    async fn xp_before(&mut self, player_id: i64, at: i64) -> StoreResult<i64> {
+        Tx::xp_before(self, player_id, at).await
     }
 
     async fn commit(self) -> StoreResult<()> {

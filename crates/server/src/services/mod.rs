@@ -1,9 +1,7 @@
 //! Use cases: each public function is one thing a player does, in one transaction,
 //! calling the pure rules and the storage interface.
 
-pub mod boss;
 pub mod hot;
-pub mod local;
 pub mod media;
 pub mod progress;
 pub mod villains;

@@ -1,32 +1,16 @@
-//! Where a week's villain comes from. [`VillainGenerator`] is the interface; the
-//! built-in [`Procedural`] generator (the rules crate) is the default, and
-//! [`LlmVillains`] asks an OpenAI-compatible text-generation endpoint for a name, a
+//! Where a week's villain comes from: the two implementations of the progress
+//! capability's port [`VillainGenerator`]. The built-in [`Procedural`] generator
+//! (the rules crate) is the default, and [`LlmVillains`] asks an OpenAI-compatible text-generation endpoint for a name, a
 //! taunt and a cutscene, checks what comes back, and falls back to the procedural
 //! villain on any error, timeout or rejected text. The parts the game depends on
 //! (weakness, objectives) always come from the rules crate, so a generated villain
 //! can only change words, never difficulty.
 
+pub use crate::progress::{GenFuture, Generated, VillainGenerator};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shonen_rules::RuleError;
 use shonen_rules::villain::{Villain, generate};
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
-
-/// A villain and which generator wrote its words (`procedural` or `llm`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Generated {
-    pub villain: Villain,
-    pub source: &'static str,
-}
-
-pub type GenFuture<'a> = Pin<Box<dyn Future<Output = Result<Generated, RuleError>> + Send + 'a>>;
-
-/// Produces the villain of an ISO week. Errors only for a week that does not exist.
-pub trait VillainGenerator: Send + Sync {
-    fn villain(&self, iso_year: i32, iso_week: u32) -> GenFuture<'_>;
-}
 
 /// The rules crate's deterministic generator.
 #[derive(Debug, Default, Clone, Copy)]
