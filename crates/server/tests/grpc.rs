@@ -26,7 +26,8 @@ both_backends!(
     parity_reads_writes_and_errors,
     subscribe_delivers_the_websocket_events,
     one_middleware_stack_for_both_protocols,
-    grpc_dashboard_follows_every_write
+    grpc_dashboard_follows_every_write,
+    one_connection_carries_a_stream_and_many_calls_at_once
 );
 
 /// A real 1×1 PNG.
@@ -1470,4 +1471,57 @@ async fn grpc_dashboard_follows_every_write(b: Backend) {
     let (_, rest) = app.get("/api/v1/dashboard", &goku).await;
     assert_same("dashboard after writes", "", &rest, &to_json(&after_grpc));
     assert_eq!(dashboard(&mut c).await, after_grpc);
+}
+
+/// The streams of one HTTP/2 connection run beside each other (inside the
+/// connection's task): an open `Subscribe` never holds back the calls sharing its
+/// connection, 48 concurrent calls on one channel all answer, and the writes among
+/// them reach the stream.
+async fn one_connection_carries_a_stream_and_many_calls_at_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (goku, _) = app.register("goku", [9, 0, 0]).await;
+    let c = client(&app).await;
+    let mut stream = c
+        .clone()
+        .subscribe(authed(SubscribeRequest { since: None }, &goku))
+        .await
+        .unwrap()
+        .into_inner();
+    let calls = (0..48).map(|i| {
+        let mut c = c.clone();
+        let token = goku.clone();
+        async move {
+            if i % 8 == 0 {
+                c.log_activity(authed(
+                    LogActivityRequest {
+                        kind: "study".into(),
+                        duration_min: Some(20.0),
+                        ..Default::default()
+                    },
+                    &token,
+                ))
+                .await
+                .map(|_| ())
+            } else {
+                c.get_dashboard(authed(GetDashboardRequest {}, &token))
+                    .await
+                    .map(|_| ())
+            }
+        }
+    });
+    let results = tokio::time::timeout(
+        Duration::from_secs(30),
+        futures_util::future::join_all(calls),
+    )
+    .await
+    .expect("every call answered while the stream stayed open");
+    for r in &results {
+        // Study beyond the day's cap is refused; nothing else may fail.
+        if let Err(e) = r {
+            assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        }
+    }
+    assert!(results.iter().filter(|r| r.is_ok()).count() >= 43);
+    let award = grpc_event_of(&mut stream, "xp_awarded").await;
+    assert_eq!(award.r#type, "xp_awarded");
 }
