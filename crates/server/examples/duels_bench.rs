@@ -5,8 +5,8 @@
 //! Env: SHONEN_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
 //! SHONEN_BENCH_DUELS (1000), SHONEN_BENCH_WORKERS (8, the service default).
 
-use shonen_server::app::AppState;
 use shonen_server::duels::{ChallengeInput, DuelId};
+use shonen_server::state::AppState;
 use shonen_server::storage::NewPlayer;
 use shonen_server::{Application, Config};
 use sqlx::Connection;

@@ -9,33 +9,13 @@ use crate::duels::Duels;
 use crate::events::Events;
 use crate::leaderboards::Leaderboards;
 use crate::progress::Progress;
+use crate::state::AppState;
 use crate::storage::Store;
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
-
-pub struct AppState {
-    pub config: Config,
-    pub store: Store,
-    pub clock: Arc<Clock>,
-    pub accounts: Accounts,
-    pub duels: Duels,
-    pub progress: Progress,
-    pub leaderboards: Leaderboards,
-    pub events: Events,
-    pub limiter: crate::http::ratelimit::RateLimiter,
-    /// Wakes an idle job worker (a battle was just queued).
-    pub job_wakeup: Arc<Notify>,
-    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// Replays, avatars and photos.
-    pub objects: crate::objects::Objects,
-    /// Hot state, leaderboards and the event bus: Redis or in-process.
-    pub cache: Arc<crate::cache::Cache>,
-    /// Cache writes that failed during a Redis outage, replayed when it is back.
-    pub repairs: Arc<crate::services::hot::Repairs>,
-}
 
 pub struct Application {
     listener: TcpListener,
@@ -147,11 +127,11 @@ impl Application {
             battles,
         );
         let events = Events::new(clock.clone(), cache.clone());
-        let repairs: Arc<crate::services::hot::Repairs> = Default::default();
+        let repairs: Arc<crate::cache::Repairs> = Default::default();
         let leaderboards = Leaderboards::new(
             store.clone(),
             cache.clone(),
-            Arc::new(crate::services::hot::HotRows {
+            Arc::new(crate::player_rows::HotRows {
                 cache: cache.clone(),
                 store: store.clone(),
             }),

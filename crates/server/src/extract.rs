@@ -2,8 +2,8 @@
 //! is 400, a wrong field is 422 naming the field, too large a body is 413, and a
 //! missing or bad token is 401.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;

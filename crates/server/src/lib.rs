@@ -23,9 +23,11 @@ pub mod local;
 pub mod model;
 pub mod objects;
 pub mod player;
+pub mod player_rows;
 pub mod progress;
 pub mod serve;
 pub mod services;
+pub mod state;
 pub mod storage;
 #[cfg(test)]
 mod testing;

@@ -8,6 +8,8 @@
 //! Every key and channel is prefixed with the instance's prefix (`SHONEN_REDIS_PREFIX`),
 //! so several apps or tests can share one Redis without colliding.
 
+mod repairs;
+pub use repairs::Repairs;
 mod memory;
 mod redis_backend;
 

@@ -8,10 +8,10 @@
 
 use super::proto;
 use super::status::status;
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::progress::{dashboard_cached_parts, dashboard_head};
 use crate::model;
+use crate::state::AppState;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

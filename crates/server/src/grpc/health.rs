@@ -2,7 +2,7 @@
 //! `GET /readyz`: database, and Redis when configured), NOT_SERVING otherwise, for
 //! the whole server ("") and for `shonen.v1.Shonen`.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use std::sync::Arc;

@@ -17,7 +17,6 @@ mod subscribe;
 mod typed;
 
 use crate::accounts::ReclassifyInput;
-use crate::app::AppState;
 use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -25,6 +24,7 @@ use crate::http::client::ClientIp;
 use crate::http::{activities, media, progress};
 use crate::leaderboards::{BoardQuery, Source};
 use crate::services;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use convert::{body, input, json_input, message, reply, typed_reply};

@@ -6,10 +6,10 @@
 
 use super::proto;
 use super::status::status;
-use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::events::{Delivery, Subscription};
+use crate::state::AppState;
 use futures_util::{Stream, StreamExt, stream};
 use serde_json::{Value, json};
 use std::pin::Pin;

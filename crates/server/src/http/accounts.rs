@@ -3,12 +3,12 @@
 //! database (caches, leaderboards, sockets) and answers with the `player` view.
 
 use crate::accounts::{LoginInput, ReclassifyInput, RegisterInput, SettingsInput, TokenResponse};
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
 use crate::http::client::ClientIp;
 use crate::model::Player;
 use crate::services::{hot, progress};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;

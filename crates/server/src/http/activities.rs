@@ -1,6 +1,5 @@
 //! Activity routes: log, list (cursor), show, edit, photos.
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::model::{ActivityAward, ActivityPage};
@@ -8,6 +7,7 @@ use crate::progress::{
     ActivityBody, EditBody, LogInput, Logged, PageQuery, activity_view, award_of,
 };
 use crate::services::{media, progress};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,10 +1,10 @@
 //! Boss routes: this week's villain and the hall of past ones. An escape cutscene the
 //! player has not seen yet rides along once as `pending_cutscene`.
 
-use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::model::{Boss, BossHistory};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! client. Entries left of it were written by the client itself and are never
 //! believed.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;

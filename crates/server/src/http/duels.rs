@@ -2,11 +2,11 @@
 //! the two duellists only; anyone else gets 404, as for any private resource). Each
 //! calls the duels capability; a challenge is then announced to both players.
 
-use crate::app::AppState;
 use crate::duels::{ChallengeInput, DuelId, ListQuery};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Auth};
 use crate::model::{Duel, DuelList};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};

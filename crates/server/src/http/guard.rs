@@ -3,8 +3,8 @@
 //! once while the database watchdog says it is down, or as soon as it says so while
 //! they wait on it (a partition never holds a request for its whole length).
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;

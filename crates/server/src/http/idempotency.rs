@@ -13,9 +13,9 @@
 //! No bearer token is ever stored: a recorded response keeps `"token": null`, and a
 //! replay of a register or login issues a fresh token for the player.
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
+use crate::state::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};

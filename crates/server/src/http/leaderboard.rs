@@ -1,10 +1,10 @@
 //! `GET /api/v1/leaderboard`: the top of a board plus the caller's own rank.
 
-use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::leaderboards::{BoardQuery, Source};
 use crate::services::hot;
+use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;

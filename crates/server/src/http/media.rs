@@ -3,11 +3,11 @@
 //! read without a token. Upload bodies are read raw with their own 5 MiB limit
 //! (the global limit for JSON is 1 MiB); too large → 413.
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::model::{AvatarUrl, PhotoUrl};
 use crate::services::media::{self, MAX_IMAGE_BYTES};
+use crate::state::AppState;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};

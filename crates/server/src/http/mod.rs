@@ -20,9 +20,9 @@ pub mod text;
 pub mod web;
 pub mod ws;
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;

@@ -1,9 +1,9 @@
 //! Operations routes: liveness, readiness, Prometheus metrics, the OpenAPI document
 //! and the dev clock (only with `SHONEN_DEV_CLOCK=1`).
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};

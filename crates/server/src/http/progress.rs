@@ -1,6 +1,5 @@
 //! Progress routes: dashboard, ledger and public player profiles.
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
 use crate::http::activities::Page;
@@ -9,6 +8,7 @@ use crate::model::{Dashboard, LedgerPage, Profile, Stats, WeekPoint};
 use crate::services::hot::HotDashboard;
 use crate::services::progress::player_view_of;
 use crate::services::{hot, progress};
+use crate::state::AppState;
 use crate::storage::PlayerRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};

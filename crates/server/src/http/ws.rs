@@ -11,11 +11,11 @@
 //! `IDLE_LIMIT`, or too slow to drain its buffer, is closed. So is one whose token
 //! is logged out (on any instance) or expires: close code 1008.
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::events::Delivery;
 use crate::extract::bearer_token;
 use crate::services::hot;
+use crate::state::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;

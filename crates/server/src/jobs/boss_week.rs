@@ -3,9 +3,9 @@
 //! missed while the service was down; safe to run twice or to resume after a crash.
 
 use super::{Job, Outcome};
-use crate::app::AppState;
 use crate::progress::WeekClosed;
 use crate::services::{hot, progress};
+use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

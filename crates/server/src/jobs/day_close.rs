@@ -2,8 +2,8 @@
 //! (skips, Plot Armor, streak breaks) and runs again at the next local midnight.
 
 use super::{Job, Outcome};
-use crate::app::AppState;
 use crate::services::progress;
+use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

@@ -4,8 +4,8 @@
 //! table as `failed`, and the queued duel shows it.
 
 use super::{Job, Outcome};
-use crate::app::AppState;
 use crate::services::progress;
+use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

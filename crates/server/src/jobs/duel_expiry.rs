@@ -1,7 +1,7 @@
 //! Expires a challenge nobody answered within 24 h (a no-op once it was answered).
 
 use super::{Job, Outcome};
-use crate::app::AppState;
+use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

@@ -13,7 +13,7 @@ pub use day_close::DayClose;
 pub use duel_battle::DuelBattle;
 pub use duel_expiry::DuelExpiry;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::storage::{JobRow, NewJob, StoreResult, Tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -6,9 +6,10 @@
 //! service's `Cache`, `Store`, hot rows, `Events` and `Repairs`.
 
 use super::model::BoardChanged;
+use crate::cache::Repairs;
 use crate::cache::{Cache, CacheResult, ZPage};
 use crate::events::Events;
-use crate::services::hot::{HotRows, Repairs};
+use crate::player_rows::HotRows;
 use crate::storage::{BoardRow, BoardScope, PlayerCard, PlayerRow, Store, StoreResult};
 use futures_util::future::BoxFuture;
 use std::future::Future;

@@ -20,31 +20,20 @@
 //! hold. An outage then costs the database two primary-key reads per dashboard
 //! (token, player) instead of the whole dashboard.
 
-use crate::app::AppState;
-use crate::cache::Cache;
 use crate::error::ApiResult;
-use crate::storage::{PlayerRow, Store, StoreResult};
+pub use crate::player_rows::{HotRows, PLAYER_TTL};
+use crate::player_rows::{player_key, player_row};
+use crate::state::AppState;
+use crate::storage::PlayerRow;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub const PLAYER_TTL: Duration = Duration::from_secs(30);
 pub const TOKEN_TTL: Duration = Duration::from_secs(60);
 
 /// How long a cached boss may stand without a write; every XP change and every
 /// weekly rollover clears it sooner.
 pub const BOSS_TTL: Duration = Duration::from_secs(300);
 
-/// What is cached per player.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HotPlayer {
-    pub row: PlayerRow,
-}
-
-fn player_key(id: i64) -> String {
-    format!("hot:player:{id}")
-}
 fn trained_key(id: i64, date: &str) -> String {
     format!("hot:trained:{id}:{date}")
 }
@@ -56,35 +45,6 @@ fn dashboard_key(id: i64) -> String {
 }
 fn token_key(hash: &str) -> String {
     format!("tok:{hash}")
-}
-
-/// Work left undone while the cache was unreachable.
-#[derive(Default)]
-pub struct Repairs {
-    inner: Mutex<(HashSet<i64>, Vec<String>)>,
-}
-
-impl Repairs {
-    fn lock(&self) -> std::sync::MutexGuard<'_, (HashSet<i64>, Vec<String>)> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn player(&self, id: i64) {
-        self.lock().0.insert(id);
-    }
-
-    pub fn key(&self, key: String) {
-        self.lock().1.push(key);
-    }
-
-    fn take(&self) -> (HashSet<i64>, Vec<String>) {
-        std::mem::take(&mut *self.lock())
-    }
-
-    fn is_empty(&self) -> bool {
-        let g = self.lock();
-        g.0.is_empty() && g.1.is_empty()
-    }
 }
 
 /// Replays what failed during an outage; called after successful cache operations.
@@ -122,43 +82,6 @@ pub async fn repair(state: &AppState) {
 /// The player's row: cache, else database (then cached).
 pub async fn player(state: &AppState, id: i64) -> ApiResult<Option<PlayerRow>> {
     Ok(player_row(&state.cache, &state.store, id).await?)
-}
-
-/// Players' rows as `player` reads them, for a capability that needs a row but not
-/// the whole state (its port).
-#[derive(Clone)]
-pub struct HotRows {
-    pub cache: Arc<Cache>,
-    pub store: Store,
-}
-
-impl HotRows {
-    pub async fn player(&self, id: i64) -> StoreResult<Option<PlayerRow>> {
-        player_row(&self.cache, &self.store, id).await
-    }
-}
-
-/// `player` over the cache and the store alone.
-async fn player_row(cache: &Cache, store: &Store, id: i64) -> StoreResult<Option<PlayerRow>> {
-    let key = player_key(id);
-    match cache.get(&key).await {
-        Ok(Some(json)) => {
-            if let Ok(hot) = serde_json::from_str::<HotPlayer>(&json) {
-                metrics::counter!("shonen_cache_hits_total", "kind" => "player").increment(1);
-                return Ok(Some(hot.row));
-            }
-        }
-        Ok(None) => {}
-        Err(e) => tracing::debug!(error = %e, "cache read failed; using the database"),
-    }
-    metrics::counter!("shonen_cache_misses_total", "kind" => "player").increment(1);
-    let Some(row) = store.player(id).await? else {
-        return Ok(None);
-    };
-    if let Ok(json) = serde_json::to_string(&HotPlayer { row: row.clone() }) {
-        let _ = cache.set_nx(&key, &json, Some(PLAYER_TTL)).await;
-    }
-    Ok(Some(row))
 }
 
 /// A value kept in this process during an outage, tagged with the player's version.
@@ -202,7 +125,7 @@ pub async fn trained_on(state: &AppState, id: i64, version: i64, date: &str) -> 
 
 /// Drops everything cached about the player (after any committed change).
 pub async fn invalidate(state: &AppState, p: &PlayerRow) {
-    let today = crate::services::progress::today(p, state.clock.now());
+    let today = crate::player::today(p, state.clock.now());
     let keys = vec![
         player_key(p.id),
         trained_key(p.id, &today.to_string()),

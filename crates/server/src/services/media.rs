@@ -4,11 +4,11 @@
 //! and re-encoded, so what is stored and served is always an image this service
 //! wrote, never the bytes a client sent.
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::images::{self, ImageError, Purpose};
 use crate::model::{Activity, AvatarUrl, PhotoUrl};
 use crate::objects;
+use crate::state::AppState;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde_json::{Value, json};

@@ -2,10 +2,10 @@
 //! (caches, leaderboards), and the player's view from the hot state. The writes and
 //! the view itself are the progress capability's (`crate::progress`).
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::Player;
 use crate::services::hot;
+use crate::state::AppState;
 use crate::storage::PlayerRow;
 
 // The row's meaning under the rules lives below every service (`crate::player`); it

@@ -526,27 +526,6 @@ impl Store {
     pub fn sqlite_write_stats(&self) -> Option<(u64, u64)> {
         self.sqlite_group.as_ref().map(|g| g.stats())
     }
-
-    /// Writes of distinct players as one group, as the writers do with concurrent
-    /// requests: on PostgreSQL one statement, on SQLite queued together for the
-    /// writer's next transaction. Each is `None` when its player had moved on
-    /// (nothing of that one written).
-    pub async fn write_activity_group(
-        &self,
-        writes: &[ActivityWrite],
-    ) -> StoreResult<Vec<Option<WrittenActivity>>> {
-        let mut players = std::collections::HashSet::new();
-        if !writes.iter().all(|w| players.insert(w.player.id)) {
-            return Err(super::StoreError::Corrupt(
-                "a group holds one write per player".into(),
-            ));
-        }
-        if let Some(group) = &self.sqlite_group {
-            return group.write_all(writes).await?.into_iter().collect();
-        }
-        let refs: Vec<&ActivityWrite> = writes.iter().collect();
-        super::batch::write_batch(&self.pool, &refs).await
-    }
 }
 
 impl Tx {

@@ -105,7 +105,7 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: PathBuf,
     /// The running service's state (to subscribe to its events, run its jobs).
-    pub state: std::sync::Arc<shonen_server::app::AppState>,
+    pub state: std::sync::Arc<shonen_server::state::AppState>,
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
