@@ -21,11 +21,14 @@ use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::http::client::ClientIp;
-use crate::http::{activities, media, progress};
+use crate::http::{media, progress};
 use crate::leaderboards::{BoardQuery, Source};
+use crate::progress::PageQuery;
 use crate::services;
+use crate::services::activities;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, header};
 use convert::{body, input, json_input, message, reply, typed_reply};
 use serde_json::json;
@@ -181,11 +184,10 @@ fn opt_string(n: Option<i64>) -> Option<String> {
     n.map(|n| n.to_string())
 }
 
-fn page(limit: Option<i64>, before: Option<i64>) -> Query<activities::Page> {
-    Query(activities::Page {
-        limit: opt_string(limit),
-        before: opt_string(before),
-    })
+/// A page's `limit` and `before`, read as REST reads its query parameters.
+fn page_query(limit: Option<i64>, before: Option<i64>) -> Result<PageQuery, Status> {
+    PageQuery::parse(opt_string(limit).as_deref(), opt_string(before).as_deref())
+        .map_err(status::progress)
 }
 
 fn image(bytes: Vec<u8>) -> axum::body::Body {
@@ -327,7 +329,7 @@ impl Shonen for GrpcApi {
         let r = req.get_ref();
         // The hot path: a valid request becomes the REST body directly; anything
         // else goes through the REST parser for the same error.
-        let body = match typed::activity_body(r) {
+        let ApiJson(body) = match typed::activity_body(r) {
             Some(b) => ApiJson(b),
             None => {
                 let mut v = body(r)?;
@@ -340,11 +342,14 @@ impl Shonen for GrpcApi {
                 json_input(v)?
             }
         };
-        typed_reply(
-            activities::create(self.state(), auth, body)
+        let idem_key = crate::http::idempotency::IDEMPOTENCY_KEY
+            .try_with(Clone::clone)
+            .ok();
+        typed_reply(Json(
+            activities::log(&self.state, auth.player_id, body, idem_key)
                 .await
                 .map_err(status)?,
-        )
+        ))
     }
 
     async fn get_activity(
@@ -353,11 +358,11 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::ActivityReply>, Status> {
         let auth = self.auth(&req).await?;
         let id = req.get_ref().id;
-        typed_reply(
-            activities::show(self.state(), auth, path_id(id))
+        typed_reply(Json(
+            activities::show(&self.state, auth.player_id, id)
                 .await
                 .map_err(status)?,
-        )
+        ))
     }
 
     async fn list_activities(
@@ -366,11 +371,12 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::ActivityPage>, Status> {
         let auth = self.auth(&req).await?;
         let r = req.get_ref();
-        reply(
-            activities::list(self.state(), auth, page(r.limit, r.before))
+        let q = page_query(r.limit, r.before)?;
+        reply(Json(
+            activities::page(&self.state, auth.player_id, q)
                 .await
                 .map_err(status)?,
-        )
+        ))
     }
 
     async fn edit_activity(
@@ -386,11 +392,12 @@ impl Shonen for GrpcApi {
                 map.remove("sets");
             }
         }
-        typed_reply(
-            activities::edit(self.state(), auth, path_id(r.id), json_input(v)?)
+        let ApiJson(edit) = json_input(v)?;
+        typed_reply(Json(
+            activities::edit(&self.state, auth.player_id, r.id, edit)
                 .await
                 .map_err(status)?,
-        )
+        ))
     }
 
     async fn add_photo(
@@ -422,11 +429,10 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::LedgerPage>, Status> {
         let auth = self.auth(&req).await?;
         let r = req.get_ref();
-        let Query(page) = page(r.limit, r.before);
         let ledger = self
             .state
             .progress
-            .ledger(auth.player_id, page.query().map_err(status)?)
+            .ledger(auth.player_id, page_query(r.limit, r.before)?)
             .await
             .map_err(status::progress)?;
         message(ledger).map(Response::new)

@@ -3,10 +3,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::model::{ActivityAward, ActivityPage};
-use crate::progress::{
-    ActivityBody, EditBody, LogInput, Logged, PageQuery, activity_view, award_of,
-};
-use crate::services::{media, progress};
+use crate::progress::{ActivityBody, EditBody, PageQuery};
+use crate::services::activities;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -15,17 +13,6 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
-
-/// What follows a committed activity outside the database: the player's cached state
-/// and boards, then the events (closed days, the award, the boss fight).
-async fn announce(state: &AppState, logged: &Logged) {
-    let p = &logged.player;
-    let week = logged.week.as_ref().map(|(w, xp)| (w.as_str(), *xp));
-    progress::after_commit_knowing_week(state, p, week).await;
-    state.events.after_penalties(p, &logged.closed);
-    state.events.after_award(p, &logged.award);
-    state.events.after_boss(p.id, &logged.boss);
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct Page {
@@ -60,14 +47,10 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<ActivityBody>,
 ) -> ApiResult<(StatusCode, Json<ActivityAward>)> {
-    let input = LogInput::parse(body)?;
     let idem_key = super::idempotency::IDEMPOTENCY_KEY
         .try_with(Clone::clone)
         .ok();
-    let logged = state.progress.log(auth.player_id, input, idem_key).await?;
-    announce(&state, &logged).await;
-    let mut out = logged.answer();
-    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
+    let out = activities::log(&state, auth.player_id, body, idem_key).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -78,24 +61,8 @@ pub async fn list(
     auth: Auth,
     Query(page): Query<Page>,
 ) -> ApiResult<Json<ActivityPage>> {
-    let (limit, before) = page.parse()?;
-    let rows = state
-        .store
-        .activities(auth.player_id, before, limit)
-        .await?;
-    let next = if rows.len() as i64 == limit {
-        rows.last().map(|a| a.id.to_string())
-    } else {
-        None
-    };
-    let mut items: Vec<_> = rows.iter().map(activity_view).collect();
-    for a in &mut items {
-        media::sign_activity(&state, auth.player_id, a).await?;
-    }
-    Ok(Json(ActivityPage {
-        items,
-        next_before: next,
-    }))
+    let q = page.query()?;
+    Ok(Json(activities::page(&state, auth.player_id, q).await?))
 }
 
 fn parse_id(s: &str) -> ApiResult<i64> {
@@ -110,17 +77,9 @@ pub async fn show(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActivityAward>> {
-    let a = state
-        .store
-        .activity(auth.player_id, parse_id(&id)?)
-        .await?
-        .ok_or_else(|| ApiError::not_found("activity"))?;
-    let mut out = ActivityAward {
-        award: award_of(&a)?,
-        activity: activity_view(&a),
-    };
-    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
-    Ok(Json(out))
+    Ok(Json(
+        activities::show(&state, auth.player_id, parse_id(&id)?).await?,
+    ))
 }
 
 #[utoipa::path(operation_id = "edit_activity", patch, path = "/api/v1/activities/{id}", tag = "activities", request_body = EditBody,
@@ -133,12 +92,7 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EditBody>,
 ) -> ApiResult<Json<ActivityAward>> {
-    let logged = state
-        .progress
-        .edit(auth.player_id, parse_id(&id)?, body)
-        .await?;
-    announce(&state, &logged).await;
-    let mut out = logged.answer();
-    media::sign_activity(&state, auth.player_id, &mut out.activity).await?;
-    Ok(Json(out))
+    Ok(Json(
+        activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?,
+    ))
 }
