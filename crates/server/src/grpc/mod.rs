@@ -21,11 +21,12 @@ use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::http::client::ClientIp;
-use crate::http::{media, progress};
+use crate::http::progress;
 use crate::leaderboards::{BoardQuery, Source};
 use crate::progress::PageQuery;
 use crate::services;
 use crate::services::activities;
+use crate::services::media;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
@@ -176,10 +177,6 @@ fn client_ip<T>(req: &Request<T>) -> ClientIp {
 }
 
 /// An id taken from a path in REST, given here as a number.
-fn path_id(id: i64) -> Path<String> {
-    Path(id.to_string())
-}
-
 fn opt_string(n: Option<i64>) -> Option<String> {
     n.map(|n| n.to_string())
 }
@@ -188,10 +185,6 @@ fn opt_string(n: Option<i64>) -> Option<String> {
 fn page_query(limit: Option<i64>, before: Option<i64>) -> Result<PageQuery, Status> {
     PageQuery::parse(opt_string(limit).as_deref(), opt_string(before).as_deref())
         .map_err(status::progress)
-}
-
-fn image(bytes: Vec<u8>) -> axum::body::Body {
-    axum::body::Body::from(bytes)
 }
 
 type EventStream = subscribe::EventStream;
@@ -314,11 +307,11 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::AvatarReply>, Status> {
         let auth = self.auth(&req).await?;
         let bytes = req.into_inner().image;
-        reply(
-            media::put_avatar(self.state(), auth, image(bytes))
+        reply(Json(
+            media::set_avatar(&self.state, auth.player_id, bytes.into())
                 .await
                 .map_err(status)?,
-        )
+        ))
     }
 
     async fn log_activity(
@@ -406,11 +399,11 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::PhotoReply>, Status> {
         let auth = self.auth(&req).await?;
         let r = req.into_inner();
-        reply(
-            media::add_photo(self.state(), auth, path_id(r.activity_id), image(r.image))
+        reply(Json(
+            media::add_photo(&self.state, auth.player_id, r.activity_id, r.image.into())
                 .await
                 .map_err(status)?,
-        )
+        ))
     }
 
     async fn get_dashboard(

@@ -21,14 +21,7 @@ type S = State<Arc<AppState>>;
 async fn read_image(body: Body) -> ApiResult<Bytes> {
     axum::body::to_bytes(body, MAX_IMAGE_BYTES)
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "image_too_large",
-                "images are at most 5 MiB",
-            )
-            .with_details(serde_json::json!({ "max_bytes": MAX_IMAGE_BYTES }))
-        })
+        .map_err(|_| media::image_too_large())
 }
 
 fn parse_id(s: &str) -> ApiResult<i64> {

@@ -56,7 +56,27 @@ pub fn avatar_path(username: &str) -> String {
     format!("/api/v1/players/{username}/avatar")
 }
 
+/// An image body over the limit (413), as every adapter answers it.
+pub fn image_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "image_too_large",
+        "images are at most 5 MiB",
+    )
+    .with_details(json!({ "max_bytes": MAX_IMAGE_BYTES }))
+}
+
+/// The size comes first, before the type or the player: an oversized body is 413
+/// whatever else is wrong with it.
+fn check_size(body: &Bytes) -> ApiResult<()> {
+    if body.len() > MAX_IMAGE_BYTES {
+        return Err(image_too_large());
+    }
+    Ok(())
+}
+
 pub async fn set_avatar(state: &AppState, player_id: i64, body: Bytes) -> ApiResult<AvatarUrl> {
+    check_size(&body)?;
     let image = images::process_blocking(body, Purpose::Avatar).await?;
     let p = state
         .store
@@ -115,6 +135,7 @@ pub async fn add_photo(
     activity_id: i64,
     body: Bytes,
 ) -> ApiResult<PhotoUrl> {
+    check_size(&body)?;
     if state
         .store
         .activity(player_id, activity_id)
