@@ -1515,13 +1515,14 @@ async fn one_connection_carries_a_stream_and_many_calls_at_once(b: Backend) {
     )
     .await
     .expect("every call answered while the stream stayed open");
-    for r in &results {
-        // Study beyond the day's cap is refused; nothing else may fail.
-        if let Err(e) = r {
-            assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
-        }
+    // Every read answers; the writes (6 of one player at once) may meet each other,
+    // but at least one goes through and reaches the stream.
+    let (writes, reads): (Vec<_>, Vec<_>) =
+        results.iter().enumerate().partition(|(i, _)| i % 8 == 0);
+    for (_, r) in &reads {
+        assert!(r.is_ok(), "{r:?}");
     }
-    assert!(results.iter().filter(|r| r.is_ok()).count() >= 43);
+    assert!(writes.iter().any(|(_, r)| r.is_ok()), "{writes:?}");
     let award = grpc_event_of(&mut stream, "xp_awarded").await;
     assert_eq!(award.r#type, "xp_awarded");
 }

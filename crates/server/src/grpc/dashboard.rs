@@ -9,8 +9,8 @@
 use super::proto;
 use super::status::status;
 use crate::error::ApiError;
-use crate::http::progress::{dashboard_cached_parts, dashboard_head};
 use crate::model;
+use crate::services::dashboard::{dashboard_cached_parts, dashboard_head};
 use crate::state::AppState;
 use serde_json::value::RawValue;
 use std::collections::HashMap;

@@ -21,7 +21,6 @@ use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::http::client::ClientIp;
-use crate::http::progress;
 use crate::leaderboards::{BoardQuery, Source};
 use crate::progress::PageQuery;
 use crate::services;
@@ -29,7 +28,7 @@ use crate::services::activities;
 use crate::services::media;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, header};
 use convert::{body, input, json_input, message, reply, typed_reply};
 use serde_json::json;
@@ -132,10 +131,6 @@ impl GrpcApi {
             .map_err(status)?
             .ok_or_else(|| status(ApiError::unauthorized()))?;
         Ok(Auth { player_id })
-    }
-
-    fn state(&self) -> State<Arc<AppState>> {
-        State(self.state.clone())
     }
 
     /// The caller's `player`, as REST's account routes answer.
@@ -463,11 +458,12 @@ impl Shonen for GrpcApi {
         let auth = self.auth(&req).await?;
         body(req.get_ref())?;
         let username = req.into_inner().username;
-        reply(
-            progress::profile(self.state(), auth, Path(username))
+        let _ = auth;
+        reply(Json(
+            services::dashboard::profile(&self.state, &username)
                 .await
                 .map_err(status)?,
-        )
+        ))
     }
 
     async fn create_duel(

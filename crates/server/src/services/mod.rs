@@ -2,6 +2,7 @@
 //! calling the pure rules and the storage interface.
 
 pub mod activities;
+pub mod dashboard;
 pub mod hot;
 pub mod media;
 pub mod progress;
