@@ -1,5 +1,6 @@
 /** Settings: timezone, training days, weekly goal, wake target; avatar and class re-take. */
 import { useState, type FormEvent } from 'react';
+import { PendingNote } from './PendingNote';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { InputField } from '../../../components/ui/Field';
@@ -32,19 +33,6 @@ export function SettingsPage() {
 }
 
 /** Settings changed by PATCH wait for their turn (game rules §10): say when. */
-function PendingNote({ player }: { player: Player }) {
-  const pending = (player as Player & { pending?: Record<string, unknown> & { effective_at?: string } }).pending;
-  if (!pending || !pending.effective_at) return null;
-  const what = Object.keys(pending)
-    .filter((k) => k !== 'effective_at')
-    .map((k) => k.replace(/_/g, ' '));
-  return (
-    <p className="banner pending-note" data-testid="pending-settings">
-      New {what.join(', ') || 'settings'} take effect at {new Date(pending.effective_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}.
-    </p>
-  );
-}
-
 function ScheduleForm({ player }: { player: Player }) {
   const [timezone, setTimezone] = useState(player.timezone ?? 'UTC');
   const [days, setDays] = useState<Weekday[]>(player.training_days ?? []);
