@@ -405,9 +405,7 @@ async fn connection(
                 drop(conn);
                 // Streams still answering finish before the socket closes.
                 std::future::poll_fn(|cx| {
-                    inbox.take_into(&mut running, cx);
-                    while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
-                    if running.is_empty() { Poll::Ready(()) } else { Poll::Pending }
+                    if inbox.run(&mut running, cx) { Poll::Ready(()) } else { Poll::Pending }
                 })
                 .await;
                 if let Some(spare) = spare
@@ -418,8 +416,7 @@ async fn connection(
                 return;
             }
             () = std::future::poll_fn(|cx| {
-                inbox.take_into(&mut running, cx);
-                while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
+                inbox.run(&mut running, cx);
                 Poll::<()>::Pending
             }) => {}
             _ = ticker.tick() => {
@@ -456,11 +453,18 @@ struct StreamInbox {
 }
 
 impl StreamInbox {
-    /// Moves newly started streams into `running`; `cx` is woken when more start.
-    fn take_into(&self, running: &mut FuturesUnordered<Stream>, cx: &mut Context<'_>) {
+    /// Moves newly started streams into `running` and polls them all; `cx` is woken
+    /// when one can go on or another starts. True when none is left running.
+    fn run(&self, running: &mut FuturesUnordered<Stream>, cx: &mut Context<'_>) -> bool {
         self.waker.register(cx.waker());
-        let mut queued = self.queued.lock().unwrap_or_else(|e| e.into_inner());
-        running.extend(queued.drain(..));
+        running.extend(
+            self.queued
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain(..),
+        );
+        while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
+        running.is_empty()
     }
 }
 

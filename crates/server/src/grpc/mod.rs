@@ -455,10 +455,9 @@ impl Shonen for GrpcApi {
         &self,
         req: Request<proto::GetProfileRequest>,
     ) -> Result<Response<proto::PublicProfile>, Status> {
-        let auth = self.auth(&req).await?;
+        self.auth(&req).await?;
         body(req.get_ref())?;
         let username = req.into_inner().username;
-        let _ = auth;
         reply(Json(
             services::dashboard::profile(&self.state, &username)
                 .await

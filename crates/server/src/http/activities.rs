@@ -26,11 +26,6 @@ pub struct Page {
 
 impl Page {
     /// `limit` 1–100 (default 20); `before` an id cursor (`PageQuery::parse`).
-    pub fn parse(&self) -> ApiResult<(i64, Option<i64>)> {
-        let q = self.query()?;
-        Ok((q.limit, q.before))
-    }
-
     pub fn query(&self) -> ApiResult<PageQuery> {
         Ok(PageQuery::parse(
             self.limit.as_deref(),

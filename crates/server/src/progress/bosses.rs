@@ -47,16 +47,26 @@ impl<S: ProgressStore> Progress<S> {
         Ok(self.store.insert_villain_once(row).await?)
     }
 
-    /// THE read of a player's boss this week (the one place a cache may sit in
-    /// front of): the villain, HP, objectives with progress, status and reward.
-    pub async fn boss(&self, player_id: i64) -> ProgressResult<model::Boss> {
-        let now = self.clock.now();
+    /// The player and the Monday of their current week.
+    async fn player_week(
+        &self,
+        player_id: i64,
+        now: DateTime<Utc>,
+    ) -> ProgressResult<(PlayerRow, NaiveDate)> {
         let p = self
             .store
             .player(player_id)
             .await?
             .ok_or(ProgressError::PlayerNotFound)?;
         let monday = monday_of(&p, now);
+        Ok((p, monday))
+    }
+
+    /// THE read of a player's boss this week (the one place a cache may sit in
+    /// front of): the villain, HP, objectives with progress, status and reward.
+    pub async fn boss(&self, player_id: i64) -> ProgressResult<model::Boss> {
+        let now = self.clock.now();
+        let (p, monday) = self.player_week(player_id, now).await?;
         let villain = self.prepare_villain(monday).await?;
         let battle = match self.store.battle(p.id, &villain.week).await? {
             Some(b) => b,
@@ -83,13 +93,7 @@ impl<S: ProgressStore> Progress<S> {
     /// `GET /boss/history`: past weeks' bosses, newest first, with the newest unseen
     /// escape cutscene (marked seen as it is returned).
     pub async fn boss_history(&self, player_id: i64) -> ProgressResult<model::BossHistory> {
-        let now = self.clock.now();
-        let p = self
-            .store
-            .player(player_id)
-            .await?
-            .ok_or(ProgressError::PlayerNotFound)?;
-        let monday = monday_of(&p, now);
+        let (p, monday) = self.player_week(player_id, self.clock.now()).await?;
         let tz = local::tz(&p.timezone);
         let battles = self
             .store
