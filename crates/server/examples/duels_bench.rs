@@ -32,9 +32,8 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let n = env_num("SHONEN_BENCH_DUELS", 1000);
     let workers = env_num("SHONEN_BENCH_WORKERS", 8);
-    sqlx::any::install_default_drivers();
     let db = format!("shonen_bench_{}", std::process::id());
-    let mut conn = sqlx::AnyConnection::connect(&admin).await?;
+    let mut conn = sqlx::PgConnection::connect(&admin).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
         .execute(&mut conn)
         .await?;

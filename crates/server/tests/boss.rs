@@ -615,19 +615,14 @@ async fn boss_routes_need_a_token_and_are_documented(b: Backend) {
 }
 
 async fn players_from_before_bosses_owe_nothing_for_past_weeks(b: Backend) {
-    use sqlx::Connection;
     let app = spawn(b).await;
     let (t, _) = app.register("jotaro", [3, 3, 3]).await;
     // Make them a player from before this feature: no rollover job, no battles.
-    sqlx::any::install_default_drivers();
-    let mut db = sqlx::AnyConnection::connect(&app.database_url)
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM jobs WHERE kind = 'boss_week'")
-        .execute(&mut db)
-        .await
-        .unwrap();
-    db.close().await.unwrap();
+    common::execute_sql(
+        &app.database_url,
+        "DELETE FROM jobs WHERE kind = 'boss_week'",
+    )
+    .await;
     // Five weeks pass with nobody looking at a boss.
     for _ in 0..5 {
         advance_to(&app, next_monday(app.now().await, Tz::UTC), 3600).await;

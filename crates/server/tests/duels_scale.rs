@@ -98,7 +98,7 @@ async fn two_instances_resolve_200_duels_exactly_once_despite_a_crash() {
     }
     two_rt.shutdown_background();
     let at_kill = store.count_duels("resolved").await.unwrap();
-    let mut conn = sqlx::AnyConnection::connect(&one.database_url)
+    let mut conn = sqlx::PgConnection::connect(&one.database_url)
         .await
         .unwrap();
     let in_flight: i64 = sqlx::query_scalar(

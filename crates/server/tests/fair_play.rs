@@ -54,15 +54,7 @@ async fn advance_to(app: &TestApp, h: u32, m: u32, weekday: Option<u32>) -> Date
 }
 
 async fn sql(app: &TestApp, statement: &str) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&app.database_url)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    common::execute_sql(&app.database_url, statement).await;
 }
 
 fn one_set_session() -> Value {

@@ -665,12 +665,11 @@ async fn dev_clock_saves_before_moving(b: Backend) {
     app.advance(60).await;
     let saved = app.state.clock.offset_micros();
     // The save fails: the table is gone for a moment.
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
-    sqlx::query("ALTER TABLE service_state RENAME TO service_state_away")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::execute_sql(
+        &app.database_url,
+        "ALTER TABLE service_state RENAME TO service_state_away",
+    )
+    .await;
     let (status, body) = app
         .call(
             reqwest::Method::POST,
@@ -683,22 +682,21 @@ async fn dev_clock_saves_before_moving(b: Backend) {
     // Not moved in memory either: a restart (reading the saved offset) cannot go
     // back in time.
     assert_eq!(app.state.clock.offset_micros(), saved);
-    sqlx::query("ALTER TABLE service_state_away RENAME TO service_state")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::execute_sql(
+        &app.database_url,
+        "ALTER TABLE service_state_away RENAME TO service_state",
+    )
+    .await;
     app.advance(86_400).await;
-    let stored: String = sqlx::query_scalar(
+    let stored = common::fetch_text(
+        &app.database_url,
         "SELECT value FROM service_state WHERE name = 'dev_clock_offset_micros'",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         stored.parse::<i64>().unwrap(),
         app.state.clock.offset_micros()
     );
-    pool.close().await;
 }
 
 // ---------------------------------------------------------------------------

@@ -135,66 +135,81 @@ async fn dead_reservation_runs_again_after_its_lease(b: Backend) {
     assert_eq!(replay["activity"]["id"], ran["activity"]["id"]);
 }
 
-/// Every text value of every table (cast to text), and on SQLite the raw files.
-async fn everything_stored(app: &TestApp) -> Vec<String> {
+/// Every value of every PostgreSQL table, cast to text.
+async fn postgres_text(url: &str) -> Vec<String> {
     use sqlx::Row;
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let columns: Vec<(String, String)> = sqlx::query(
+        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM \
+         information_schema.columns WHERE table_schema = 'public'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    assert!(columns.len() > 20, "columns found: {columns:?}");
     let mut out = Vec::new();
-    let columns: Vec<(String, String)> = match app.backend {
-        Backend::Postgres => sqlx::query(
-            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM \
-             information_schema.columns WHERE table_schema = 'public'",
-        )
+    for (table, column) in columns {
+        let values: Vec<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\""
+        )))
         .fetch_all(&pool)
         .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect(),
-        Backend::Sqlite => {
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-            let mut cols = Vec::new();
-            for t in tables {
-                let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT name FROM pragma_table_info('{t}')"
-                )))
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-                cols.extend(names.into_iter().map(|c| (t.clone(), c)));
-            }
-            cols
-        }
-    };
-    assert!(columns.len() > 20, "columns found: {columns:?}");
-    for (table, column) in columns {
-        // SQLite: as bytes (a column may hold binary data), read leniently.
-        let values: Vec<Option<String>> = match app.backend {
-            Backend::Postgres => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\""
-            )))
-            .fetch_all(&pool)
-            .await
-            .unwrap(),
-            Backend::Sqlite => sqlx::query_scalar::<_, Option<Vec<u8>>>(sqlx::AssertSqlSafe(
-                format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\""),
-            ))
-            .fetch_all(&pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
-            .collect(),
-        };
+        .unwrap();
         out.extend(values.into_iter().flatten());
     }
     pool.close().await;
+    out
+}
+
+/// Every value of every SQLite table, as bytes (a column may hold binary data) read
+/// leniently as text.
+async fn sqlite_text(url: &str) -> Vec<String> {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut columns = Vec::new();
+    for t in tables {
+        let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info('{t}')"
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        columns.extend(names.into_iter().map(|c| (t.clone(), c)));
+    }
+    assert!(columns.len() > 20, "columns found: {columns:?}");
+    let mut out = Vec::new();
+    for (table, column) in columns {
+        let values: Vec<Option<Vec<u8>>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\""
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        out.extend(
+            values
+                .into_iter()
+                .flatten()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        );
+    }
+    pool.close().await;
+    out
+}
+
+/// Every text value of every table (cast to text), and on SQLite the raw files.
+async fn everything_stored(app: &TestApp) -> Vec<String> {
+    let mut out = match app.backend {
+        Backend::Postgres => postgres_text(&app.database_url).await,
+        Backend::Sqlite => sqlite_text(&app.database_url).await,
+    };
     if app.backend == Backend::Sqlite {
         for name in ["test.db", "test.db-wal"] {
             if let Ok(bytes) = std::fs::read(app.data_dir.join(name)) {

@@ -190,11 +190,13 @@ impl Store {
     pub async fn activity(&self, player_id: i64, id: i64) -> StoreResult<Option<ActivityRow>> {
         let sql =
             format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1 AND player_id = $2");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(player_id)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     /// Newest first; `before` is an activity id cursor.
@@ -207,11 +209,13 @@ impl Store {
         let sql = format!(
             "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE player_id = $1 AND idem_key = $2"
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(player_id)
             .bind(key.to_string())
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     pub async fn activities(
@@ -224,12 +228,14 @@ impl Store {
             "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE player_id = $1 AND id < $2 \
              ORDER BY id DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(player_id)
             .bind(before.unwrap_or(i64::MAX))
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(db)
+            .await)?,
+        )
     }
 
     pub async fn set_activity_photos(
@@ -238,12 +244,13 @@ impl Store {
         id: i64,
         photos_json: &str,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE activities SET photos_json = $1 WHERE id = $2 AND player_id = $3")
+        on_pool!(self, db => sqlx::query("UPDATE activities SET photos_json = $1 WHERE id = $2 AND player_id = $3")
             .bind(photos_json.to_string())
             .bind(id)
             .bind(player_id)
-            .execute(&self.pool)
-            .await?;
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
@@ -258,7 +265,7 @@ impl Tx {
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, \
              $18) RETURNING {ACTIVITY_COLUMNS}"
         );
-        let row: ActivityRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let row: ActivityRow = on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(a.player_id)
             .bind(a.kind)
             .bind(a.occurred_at)
@@ -277,12 +284,12 @@ impl Tx {
             .bind(a.award_json)
             .bind(a.now)
             .bind(a.idem_key)
-            .fetch_one(self.conn())
-            .await?;
+            .fetch_one(c)
+            .await)?;
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!("{INSERT_DAY_TOTAL} VALUES ($1, $2, $3, $4, 1, $5, $6, $7) {ADD_TO_DAY_TOTAL}")
         });
-        sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+        on_tx!(self, c => sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
             .bind(row.player_id)
             .bind(row.local_date.clone())
             .bind(row.kind.clone())
@@ -290,8 +297,9 @@ impl Tx {
             .bind(row.distance_km)
             .bind(row.duration_min)
             .bind(row.id)
-            .execute(self.conn())
-            .await?;
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(row)
     }
 
@@ -302,11 +310,11 @@ impl Tx {
     ) -> StoreResult<Option<ActivityRow>> {
         let sql =
             format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1 AND player_id = $2");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(player_id)
-            .fetch_optional(self.conn())
-            .await?)
+            .fetch_optional(c)
+            .await)?)
     }
 
     /// Rewrites an edited strength session.
@@ -320,16 +328,17 @@ impl Tx {
         now: i64,
     ) -> StoreResult<()> {
         // The day's aggregate follows the new duration (before the row changes).
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "UPDATE day_kinds SET duration_min = duration_min + ($1 - (SELECT a.duration_min \
              FROM activities a WHERE a.id = $2)) WHERE (player_id, local_date, kind) = \
              (SELECT a.player_id, a.local_date, a.kind FROM activities a WHERE a.id = $2)",
         )
         .bind(duration_min)
         .bind(id)
-        .execute(self.conn())
-        .await?;
-        sqlx::query(
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_tx!(self, c => sqlx::query(
             "UPDATE activities SET duration_min = $1, sets_json = $2, xp = $3, award_json = $4, \
              edited = 1, updated_at = $5 WHERE id = $6",
         )
@@ -339,8 +348,9 @@ impl Tx {
         .bind(award_json.to_string())
         .bind(now)
         .bind(id)
-        .execute(self.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -357,9 +367,9 @@ impl Tx {
         from: &str,
         to: &str,
     ) -> StoreResult<Vec<DayKind>> {
-        Ok(day_kinds_query(player_id, from, to)
-            .fetch_all(self.conn())
-            .await?)
+        Ok(on_tx!(self, c => day_kinds_query(player_id, from, to)
+            .fetch_all(c)
+            .await)?)
     }
 
     /// Strength sessions completed in `[from, to)` (microseconds) that earned XP: one
@@ -370,15 +380,15 @@ impl Tx {
         from: i64,
         to: i64,
     ) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM activities WHERE player_id = $1 AND kind = 'strength' \
              AND occurred_at >= $2 AND occurred_at < $3 AND xp > 0",
         )
         .bind(player_id)
         .bind(from)
         .bind(to)
-        .fetch_one(self.conn())
-        .await?)
+        .fetch_one(c)
+        .await)?)
     }
 
     /// Distinct local dates with training in `[from, to]` (ISO dates compare as text).
@@ -388,15 +398,15 @@ impl Tx {
         from: &str,
         to: &str,
     ) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(on_tx!(self, c => sqlx::query_scalar(
             "SELECT DISTINCT local_date FROM day_kinds WHERE player_id = $1 AND training = 1 \
              AND local_date >= $2 AND local_date <= $3 ORDER BY local_date",
         )
         .bind(player_id)
         .bind(from.to_string())
         .bind(to.to_string())
-        .fetch_all(self.conn())
-        .await?)
+        .fetch_all(c)
+        .await)?)
     }
 
     /// Writes a logged activity under the player's lock: the player's progress columns
@@ -404,7 +414,7 @@ impl Tx {
     /// ledger entry and weekly rollup, and the boss's new HP. `None` means the player
     /// had moved on and nothing was written.
     pub async fn write_activity(&mut self, w: &ActivityWrite) -> StoreResult<Option<ActivityRow>> {
-        let updated = sqlx::query(
+        let updated = on_tx!(self, c => sqlx::query(
             "UPDATE players SET total_xp = $1, xp_strength = $2, xp_agility = $3, \
              xp_intelligence = $4, xp_fighting = $5, xp_discipline = $6, fatigue = $7, \
              fatigue_at = $8, chain_json = $9, buff_expires_at = $10, version = version + 1 \
@@ -422,9 +432,10 @@ impl Tx {
         .bind(w.player.buff_expires_at)
         .bind(w.player.id)
         .bind(w.player.version)
-        .execute(self.conn())
-        .await?;
-        if updated.rows_affected() == 0 {
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
             return Ok(None);
         }
         let activity = self.insert_activity(w.activity.clone()).await?;
@@ -439,11 +450,18 @@ impl Tx {
     }
 }
 
-fn day_kinds_query(
+/// The per-kind aggregates of one player's local dates `[from, to]`, for either
+/// driver.
+fn day_kinds_query<'q, DB: sqlx::Database>(
     player_id: i64,
     from: &str,
     to: &str,
-) -> sqlx::query::QueryAs<'static, sqlx::Any, DayKind, sqlx::any::AnyArguments> {
+) -> sqlx::query::QueryAs<'q, DB, DayKind, DB::Arguments>
+where
+    DayKind: for<'r> FromRow<'r, DB::Row>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     sqlx::query_as(
         "SELECT local_date, kind, training, sessions, distance_km, duration_min, first_id \
          FROM day_kinds WHERE player_id = $1 AND local_date >= $2 AND local_date <= $3 \
@@ -462,9 +480,9 @@ impl Store {
         from: &str,
         to: &str,
     ) -> StoreResult<Vec<DayKind>> {
-        Ok(day_kinds_query(player_id, from, to)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(on_pool!(self, db => day_kinds_query(player_id, from, to)
+            .fetch_all(db)
+            .await)?)
     }
 
     /// The player (with its version) and the times (`occurred_at`) of its strength
@@ -476,24 +494,27 @@ impl Store {
         player_id: i64,
         since: i64,
     ) -> StoreResult<Option<(PlayerRow, Vec<i64>)>> {
-        let concat = match self.dialect {
-            super::Dialect::Postgres => "STRING_AGG(CAST(a.occurred_at AS TEXT), ',')",
-            super::Dialect::Sqlite => "GROUP_CONCAT(a.occurred_at, ',')",
+        let sql = |concat: &str| {
+            format!(
+                "SELECT {PLAYER_COLUMNS}, (SELECT {concat} FROM activities a WHERE \
+                 a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2 \
+                 AND a.xp > 0) AS strength_times FROM players WHERE id = $1"
+            )
         };
-        let sql = format!(
-            "SELECT {PLAYER_COLUMNS}, (SELECT {concat} FROM activities a WHERE \
-             a.player_id = players.id AND a.kind = 'strength' AND a.occurred_at >= $2 \
-             AND a.xp > 0) \
-             AS strength_times FROM players WHERE id = $1"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(player_id)
-            .bind(since)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let player = PlayerRow::from_row(&row)?;
-        let times: Option<String> = row.try_get("strength_times")?;
+        let found: Option<(PlayerRow, Option<String>)> = on_pool!(self, db, dialect => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql(dialect.concat_times)))
+                .bind(player_id)
+                .bind(since)
+                .fetch_optional(db)
+                .await?;
+            match row {
+                Some(row) => Some((PlayerRow::from_row(&row)?, row.try_get("strength_times")?)),
+                None => None,
+            }
+        });
+        let Some((player, times)) = found else {
+            return Ok(None);
+        };
         let times = times
             .unwrap_or_default()
             .split(',')
@@ -530,25 +551,26 @@ impl Store {
 
 impl Tx {
     pub async fn set_activity_award(&mut self, id: i64, award_json: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE activities SET award_json = $1 WHERE id = $2")
+        on_tx!(self, c => sqlx::query("UPDATE activities SET award_json = $1 WHERE id = $2")
             .bind(award_json.to_string())
             .bind(id)
-            .execute(self.conn())
-            .await?;
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
 
 impl Store {
     pub async fn trained_on(&self, player_id: i64, local_date: &str) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = on_pool!(self, db => sqlx::query_scalar(
             "SELECT COUNT(*) FROM day_kinds WHERE player_id = $1 AND local_date = $2 \
              AND training = 1",
         )
         .bind(player_id)
         .bind(local_date.to_string())
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(db)
+        .await)?;
         Ok(n > 0)
     }
 }
@@ -558,20 +580,20 @@ impl Store {
     /// player, date and kind where they differ.
     pub async fn audit_day_kinds(&self) -> StoreResult<Vec<String>> {
         type Key = (i64, String, String);
-        let from_activities: Vec<(i64, String, String, i64, f64, f64, i64)> = sqlx::query_as(
+        let from_activities: Vec<(i64, String, String, i64, f64, f64, i64)> = on_pool!(self, db => sqlx::query_as(
             "SELECT player_id, local_date, kind, COUNT(*), \
              CAST(SUM(distance_km) AS DOUBLE PRECISION), \
              CAST(SUM(duration_min) AS DOUBLE PRECISION), MIN(id) FROM activities \
              GROUP BY player_id, local_date, kind",
         )
-        .fetch_all(&self.pool)
-        .await?;
-        let stored: Vec<(i64, String, String, i64, f64, f64, i64)> = sqlx::query_as(
+        .fetch_all(db)
+        .await)?;
+        let stored: Vec<(i64, String, String, i64, f64, f64, i64)> = on_pool!(self, db => sqlx::query_as(
             "SELECT player_id, local_date, kind, sessions, distance_km, duration_min, first_id \
              FROM day_kinds",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         let index = |rows: Vec<(i64, String, String, i64, f64, f64, i64)>| {
             rows.into_iter()
                 .map(|(p, d, k, n, km, min, first)| ((p, d, k), (n, km, min, first)))

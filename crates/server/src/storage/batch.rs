@@ -7,7 +7,7 @@
 use super::activities::{ADD_TO_DAY_TOTAL, ActivityWrite, INSERT_DAY_TOTAL, WrittenActivity};
 use super::{StoreError, StoreResult};
 use serde::Serialize;
-use sqlx::AnyPool;
+use sqlx::PgPool;
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -31,7 +31,7 @@ pub(super) struct Batcher {
 
 impl Batcher {
     /// Starts the writers (needs a Tokio runtime).
-    pub(super) fn start(pool: AnyPool) -> Batcher {
+    pub(super) fn start(pool: PgPool) -> Batcher {
         let (queue, rx) = mpsc::unbounded_channel();
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..WRITERS {
@@ -52,7 +52,7 @@ impl Batcher {
     }
 }
 
-async fn writer(pool: AnyPool, rx: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
+async fn writer(pool: PgPool, rx: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
     loop {
         let jobs = {
             let mut rx = rx.lock().await;
@@ -81,7 +81,7 @@ async fn writer(pool: AnyPool, rx: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
     }
 }
 
-async fn run(pool: &AnyPool, jobs: Vec<Job>) {
+async fn run(pool: &PgPool, jobs: Vec<Job>) {
     metrics::counter!("shonen_activity_write_statements_total").increment(1);
     metrics::counter!("shonen_activity_write_rows_total").increment(jobs.len() as u64);
     let writes: Vec<&ActivityWrite> = jobs.iter().map(|j| &j.write).collect();
@@ -262,7 +262,7 @@ fn statement(battles: &str) -> String {
 /// Writes activities of distinct players in one statement; per write, `None` when
 /// its player was no longer at the expected version (nothing of it written).
 pub(super) async fn write_batch(
-    pool: &AnyPool,
+    pool: &PgPool,
     writes: &[&ActivityWrite],
 ) -> StoreResult<Vec<Option<WrittenActivity>>> {
     let rows: Vec<Row> = writes.iter().map(|w| Row::of(w)).collect();
@@ -311,7 +311,10 @@ impl super::Store {
         if let Some(group) = &self.sqlite_group {
             return group.write_all(writes).await?.into_iter().collect();
         }
+        let super::Db::Postgres(pg) = &self.db else {
+            return Err(super::StoreError::Corrupt("no activity writers".into()));
+        };
         let refs: Vec<&ActivityWrite> = writes.iter().collect();
-        write_batch(&self.pool, &refs).await
+        write_batch(&pg.pool, &refs).await
     }
 }

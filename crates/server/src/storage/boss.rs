@@ -83,17 +83,19 @@ pub struct PendingCutscene {
 impl Store {
     pub async fn villain(&self, week: &str) -> StoreResult<Option<VillainRow>> {
         let sql = format!("SELECT {VILLAIN_COLUMNS} FROM villains WHERE week = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(week.to_string())
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     /// Stores a week's villain unless one is already there (one autocommit statement,
     /// so it needs no writer lock); returns the one that is stored.
     pub async fn insert_villain_once(&self, v: VillainRow) -> StoreResult<VillainRow> {
         let week = v.week.clone();
-        insert_villain_query(v).execute(&self.pool).await?;
+        on_pool!(self, db => insert_villain_query(v).execute(db).await.map(|r| r.rows_affected()))?;
         self.villain(&week)
             .await?
             .ok_or(super::StoreError::NotFound)
@@ -102,11 +104,13 @@ impl Store {
     pub async fn battle(&self, player_id: i64, week: &str) -> StoreResult<Option<BattleRow>> {
         let sql =
             format!("SELECT {BATTLE_COLUMNS} FROM boss_battles WHERE player_id = $1 AND week = $2");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(player_id)
             .bind(week.to_string())
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     /// Battles of weeks before `week_start` (local Monday), newest first.
@@ -120,56 +124,63 @@ impl Store {
             "SELECT {BATTLE_COLUMNS} FROM boss_battles WHERE player_id = $1 AND week_start < $2 \
              ORDER BY week_start DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(player_id)
             .bind(week_start.to_string())
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(db)
+            .await)?,
+        )
     }
 
     pub async fn badges(&self, player_id: i64) -> StoreResult<Vec<BadgeRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(self, db => sqlx::query_as(
             "SELECT name, week, earned_at FROM badges WHERE player_id = $1 \
              ORDER BY earned_at, name",
         )
         .bind(player_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 
     /// Whether an escape cutscene waits to be shown (a read, so the common case of
     /// nothing pending never writes).
     pub async fn has_unseen_cutscene(&self, player_id: i64) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = on_pool!(self, db => sqlx::query_scalar(
             "SELECT COUNT(*) FROM boss_battles WHERE player_id = $1 AND status = 'escaped' \
              AND cutscene_seen = 0",
         )
         .bind(player_id)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(db)
+        .await)?;
         Ok(n > 0)
     }
 
     /// Marks every unseen cutscene of the player seen and returns them: one atomic
     /// statement, so two concurrent readers cannot both be shown the same scene.
     pub async fn take_unseen_cutscenes(&self, player_id: i64) -> StoreResult<Vec<PendingCutscene>> {
-        let mut rows: Vec<PendingCutscene> = sqlx::query_as(
+        let mut rows: Vec<PendingCutscene> = on_pool!(self, db => sqlx::query_as(
             "UPDATE boss_battles SET cutscene_seen = 1 WHERE player_id = $1 \
              AND status = 'escaped' AND cutscene_seen = 0 \
              RETURNING week, week_start, cutscene",
         )
         .bind(player_id)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         rows.sort_by(|a, b| b.week_start.cmp(&a.week_start));
         Ok(rows)
     }
 }
 
-fn insert_villain_query(
+/// Adds the villain of a week unless that week has one, for either driver.
+fn insert_villain_query<'q, DB: sqlx::Database>(
     v: VillainRow,
-) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+) -> sqlx::query::Query<'q, DB, DB::Arguments>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     sqlx::query(
         "INSERT INTO villains (week, name, epithet, taunt, weakness, objective_kinds, badge, \
          cutscene, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -190,16 +201,16 @@ fn insert_villain_query(
 impl Tx {
     pub async fn villain(&mut self, week: &str) -> StoreResult<Option<VillainRow>> {
         let sql = format!("SELECT {VILLAIN_COLUMNS} FROM villains WHERE week = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(week.to_string())
-            .fetch_optional(self.conn())
-            .await?)
+            .fetch_optional(c)
+            .await)?)
     }
 
     /// Stores a week's villain unless one is already there; returns the stored one.
     pub async fn insert_villain_once(&mut self, v: VillainRow) -> StoreResult<VillainRow> {
         let week = v.week.clone();
-        insert_villain_query(v).execute(self.conn()).await?;
+        on_tx!(self, c => insert_villain_query(v).execute(c).await.map(|r| r.rows_affected()))?;
         self.villain(&week)
             .await?
             .ok_or(super::StoreError::NotFound)
@@ -208,17 +219,17 @@ impl Tx {
     pub async fn battle(&mut self, player_id: i64, week: &str) -> StoreResult<Option<BattleRow>> {
         let sql =
             format!("SELECT {BATTLE_COLUMNS} FROM boss_battles WHERE player_id = $1 AND week = $2");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(player_id)
             .bind(week.to_string())
-            .fetch_optional(self.conn())
-            .await?)
+            .fetch_optional(c)
+            .await)?)
     }
 
     /// Creates the player's battle for a week unless it exists; returns whether it was
     /// created.
     pub async fn insert_battle(&mut self, b: NewBattle) -> StoreResult<bool> {
-        let inserted: Option<String> = sqlx::query_scalar(
+        let inserted: Option<String> = on_tx!(self, c => sqlx::query_scalar(
             "INSERT INTO boss_battles (player_id, week, week_start, level, objectives_json, \
              progress_json, hp, hp_max, status, created_at, updated_at) VALUES ($1, $2, $3, \
              $4, $5, $6, $7, $8, 'active', $9, $9) ON CONFLICT (player_id, week) DO NOTHING \
@@ -233,8 +244,8 @@ impl Tx {
         .bind(b.hp)
         .bind(b.hp_max)
         .bind(b.now)
-        .fetch_optional(self.conn())
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         Ok(inserted.is_some())
     }
 
@@ -246,7 +257,7 @@ impl Tx {
         progress_json: &str,
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "UPDATE boss_battles SET hp = $1, progress_json = $2, updated_at = $3 \
              WHERE player_id = $4 AND week = $5",
         )
@@ -255,8 +266,9 @@ impl Tx {
         .bind(now)
         .bind(player_id)
         .bind(week.to_string())
-        .execute(self.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -271,7 +283,7 @@ impl Tx {
         cutscene: Option<String>,
         now: i64,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = on_tx!(self, c => sqlx::query(
             "UPDATE boss_battles SET status = $1, penalty = $2, cutscene = $3, \
              resolved_at = $4, updated_at = $4 WHERE player_id = $5 AND week = $6 \
              AND status = 'active'",
@@ -282,29 +294,30 @@ impl Tx {
         .bind(now)
         .bind(player_id)
         .bind(week.to_string())
-        .execute(self.conn())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 
     /// The local Monday of the player's newest ended battle.
     pub async fn last_resolved_week(&mut self, player_id: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(on_tx!(self, c => sqlx::query_scalar(
             "SELECT MAX(week_start) FROM boss_battles WHERE player_id = $1 \
              AND status <> 'active'",
         )
         .bind(player_id)
-        .fetch_one(self.conn())
-        .await?)
+        .fetch_one(c)
+        .await)?)
     }
 
     /// The local Monday of the player's first battle.
     pub async fn first_battle_week(&mut self, player_id: i64) -> StoreResult<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT MIN(week_start) FROM boss_battles WHERE player_id = $1")
+            on_tx!(self, c => sqlx::query_scalar("SELECT MIN(week_start) FROM boss_battles WHERE player_id = $1")
                 .bind(player_id)
-                .fetch_one(self.conn())
-                .await?,
+                .fetch_one(c)
+                .await)?,
         )
     }
 
@@ -316,7 +329,7 @@ impl Tx {
         week: &str,
         now: i64,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = on_tx!(self, c => sqlx::query(
             "INSERT INTO badges (player_id, name, week, earned_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (player_id, name) DO NOTHING",
         )
@@ -324,21 +337,22 @@ impl Tx {
         .bind(name.to_string())
         .bind(week.to_string())
         .bind(now)
-        .execute(self.conn())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 
     /// The player's total XP as of `at` (microseconds): the sum of earlier ledger
     /// entries, which record what was actually applied.
     pub async fn xp_before(&mut self, player_id: i64, at: i64) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(on_tx!(self, c => sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger \
              WHERE player_id = $1 AND at < $2",
         )
         .bind(player_id)
         .bind(at)
-        .fetch_one(self.conn())
-        .await?)
+        .fetch_one(c)
+        .await)?)
     }
 }

@@ -2,7 +2,7 @@
 //! the resolved battle. "One open duel per pair" is a partial unique index, so two
 //! racing challenges cannot both open.
 
-use super::{Store, StoreError, StoreResult, Tx, for_update, unique_violation};
+use super::{Store, StoreError, StoreResult, Tx, unique_violation};
 
 const DUEL_COLUMNS: &str = "id, challenger_id, opponent_id, status, challenger_date, \
     created_at, expires_at, accepted_at, declined_at, resolved_at, challenger_json, \
@@ -68,10 +68,12 @@ pub struct JobState {
 impl Store {
     pub async fn duel(&self, id: i64) -> StoreResult<Option<DuelRow>> {
         let sql = format!("SELECT {DUEL_COLUMNS} FROM duels WHERE id = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     /// The player's duels (either side), newest first, optionally of one status.
@@ -90,12 +92,14 @@ impl Store {
             "SELECT {DUEL_COLUMNS} FROM duels WHERE (challenger_id = $1 OR opponent_id = $1)\
              {filter} ORDER BY id DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(player_id)
             .bind(status.unwrap_or("").to_string())
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(db)
+            .await)?,
+        )
     }
 
     /// Marks a pending duel expired (the expiry job). Returns whether it was pending.
@@ -108,22 +112,22 @@ impl Store {
 
     /// The state of a job by its dedup key (`None` once it finished and was deleted).
     pub async fn job_state(&self, dedup_key: &str) -> StoreResult<Option<JobState>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(self, db => sqlx::query_as(
             "SELECT status, attempts, max_attempts, last_error, run_at FROM jobs \
              WHERE dedup_key = $1",
         )
         .bind(dedup_key.to_string())
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(db)
+        .await)?)
     }
 
     /// Duels in one status (metrics, tests and the benchmark check totals).
     pub async fn count_duels(&self, status: &str) -> StoreResult<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM duels WHERE status = $1")
+            on_pool!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM duels WHERE status = $1")
                 .bind(status.to_string())
-                .fetch_one(&self.pool)
-                .await?,
+                .fetch_one(db)
+                .await)?,
         )
     }
 }
@@ -140,7 +144,7 @@ impl Tx {
              challenger_date, created_at, expires_at) VALUES ($1, $2, $3, $4, 'pending', $5, \
              $6, $7) RETURNING {DUEL_COLUMNS}"
         );
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(d.challenger_id)
             .bind(d.opponent_id)
             .bind(lo)
@@ -148,67 +152,65 @@ impl Tx {
             .bind(d.challenger_date)
             .bind(d.now)
             .bind(d.expires_at)
-            .fetch_one(self.conn())
-            .await
-            .map_err(|e| unique_violation(e, "open duel"))
+            .fetch_one(c)
+            .await)
+        .map_err(|e| unique_violation(e, "open duel"))
     }
 
     /// Challenges the player has sent on one of their local dates.
     pub async fn challenges_sent_on(&mut self, player_id: i64, date: &str) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM duels WHERE challenger_id = $1 AND challenger_date = $2",
         )
         .bind(player_id)
         .bind(date.to_string())
-        .fetch_one(self.conn())
-        .await?)
+        .fetch_one(c)
+        .await)?)
     }
 
     /// Whether the pair already has an open (pending or queued) duel.
     pub async fn open_duel_between(&mut self, a: i64, b: i64) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM duels WHERE pair_lo = $1 AND pair_hi = $2 \
              AND status IN ('pending', 'queued')",
         )
         .bind(a.min(b))
         .bind(a.max(b))
-        .fetch_one(self.conn())
-        .await?;
+        .fetch_one(c)
+        .await)?;
         Ok(n > 0)
     }
 
     /// Reads a duel and, on PostgreSQL, locks it until commit.
     pub async fn lock_duel(&mut self, id: i64) -> StoreResult<DuelRow> {
-        let sql = format!(
-            "SELECT {DUEL_COLUMNS} FROM duels WHERE id = $1{}",
-            for_update(self.dialect)
-        );
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let sql = |lock: &str| format!("SELECT {DUEL_COLUMNS} FROM duels WHERE id = $1{lock}");
+        on_tx!(self, c, dialect => sqlx::query_as(sqlx::AssertSqlSafe(sql(dialect.for_update)))
             .bind(id)
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NotFound)
+            .fetch_optional(c)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn expire_duel(&mut self, id: i64, now: i64) -> StoreResult<bool> {
-        let n = sqlx::query(
+        let n = on_tx!(self, c => sqlx::query(
             "UPDATE duels SET status = 'expired', resolved_at = $1 WHERE id = $2 \
              AND status = 'pending'",
         )
         .bind(now)
         .bind(id)
-        .execute(self.conn())
-        .await?
-        .rows_affected();
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
     pub async fn decline_duel(&mut self, id: i64, now: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE duels SET status = 'declined', declined_at = $1 WHERE id = $2")
+        on_tx!(self, c => sqlx::query("UPDATE duels SET status = 'declined', declined_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
-            .execute(self.conn())
-            .await?;
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -220,7 +222,7 @@ impl Tx {
         opponent_json: &str,
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "UPDATE duels SET status = 'queued', accepted_at = $1, challenger_json = $2, \
              opponent_json = $3 WHERE id = $4",
         )
@@ -228,13 +230,14 @@ impl Tx {
         .bind(challenger_json.to_string())
         .bind(opponent_json.to_string())
         .bind(id)
-        .execute(self.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn resolve_duel(&mut self, id: i64, r: DuelResult) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "UPDATE duels SET status = 'resolved', resolved_at = $1, winner_id = $2, \
              upset = $3, result_json = $4, replay_key = $5 WHERE id = $6",
         )
@@ -244,8 +247,9 @@ impl Tx {
         .bind(r.result_json)
         .bind(r.replay_key)
         .bind(id)
-        .execute(self.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -256,12 +260,13 @@ impl Tx {
         id: i64,
         photos_json: &str,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE activities SET photos_json = $1 WHERE id = $2 AND player_id = $3")
+        on_tx!(self, c => sqlx::query("UPDATE activities SET photos_json = $1 WHERE id = $2 AND player_id = $3")
             .bind(photos_json.to_string())
             .bind(id)
             .bind(player_id)
-            .execute(self.conn())
-            .await?;
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -16,24 +16,25 @@ impl Tx {
         since: i64,
         now: i64,
     ) -> StoreResult<(i64, Option<i64>)> {
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "INSERT INTO registration_gates (address, last_at) VALUES ($1, $2) \
              ON CONFLICT (address) DO UPDATE SET last_at = excluded.last_at",
         )
         .bind(address.to_string())
         .bind(now)
-        .execute(self.conn())
-        .await?;
-        sqlx::query("DELETE FROM registrations WHERE address = $1 AND at < $2")
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_tx!(self, c => sqlx::query("DELETE FROM registrations WHERE address = $1 AND at < $2")
             .bind(address.to_string())
             .bind(since)
-            .execute(self.conn())
-            .await?;
-        let (count, oldest): (i64, Option<i64>) =
-            sqlx::query_as("SELECT COUNT(*), MIN(at) FROM registrations WHERE address = $1")
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        let (count, oldest): (i64, Option<i64>) = on_tx!(self, c => sqlx::query_as("SELECT COUNT(*), MIN(at) FROM registrations WHERE address = $1")
                 .bind(address.to_string())
-                .fetch_one(self.conn())
-                .await?;
+                .fetch_one(c)
+                .await)?;
         Ok((count, oldest))
     }
 
@@ -43,38 +44,39 @@ impl Tx {
         at: i64,
         player_id: i64,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO registrations (address, at, player_id) VALUES ($1, $2, $3)")
+        on_tx!(self, c => sqlx::query("INSERT INTO registrations (address, at, player_id) VALUES ($1, $2, $3)")
             .bind(address.to_string())
             .bind(at)
             .bind(player_id)
-            .execute(self.conn())
-            .await?;
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Resolved duels of the pair in the UTC ISO week `week` (its Monday).
     pub async fn pair_duels_in_week(&mut self, a: i64, b: i64, week: &str) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM duels WHERE pair_lo = $1 AND pair_hi = $2 \
              AND pair_week = $3 AND status = 'resolved'",
         )
         .bind(a.min(b))
         .bind(a.max(b))
         .bind(week.to_string())
-        .fetch_one(self.conn())
-        .await?)
+        .fetch_one(c)
+        .await)?)
     }
 
     /// Duel wins the player was paid for on local date `date`.
     pub async fn paid_wins_on(&mut self, player_id: i64, date: &str) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM duels WHERE winner_id = $1 AND paid_date = $2 \
              AND status = 'resolved'",
         )
         .bind(player_id)
         .bind(date.to_string())
-        .fetch_one(self.conn())
-        .await?)
+        .fetch_one(c)
+        .await)?)
     }
 
     /// Records how a resolved duel was counted: its pair week, the winner's paid date
@@ -86,13 +88,14 @@ impl Tx {
         paid_date: Option<&str>,
         friendly: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE duels SET pair_week = $1, paid_date = $2, friendly = $3 WHERE id = $4")
+        on_tx!(self, c => sqlx::query("UPDATE duels SET pair_week = $1, paid_date = $2, friendly = $3 WHERE id = $4")
             .bind(pair_week.to_string())
             .bind(paid_date.map(str::to_string))
             .bind(friendly.map(str::to_string))
             .bind(duel_id)
-            .execute(self.conn())
-            .await?;
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
@@ -108,40 +111,38 @@ impl Store {
         window_start: i64,
         window: i64,
     ) -> StoreResult<(i64, i64)> {
-        sqlx::query("DELETE FROM budgets WHERE name = $1 AND window_start < $2")
+        on_pool!(self, db => sqlx::query("DELETE FROM budgets WHERE name = $1 AND window_start < $2")
             .bind(name.to_string())
             .bind(window_start - window)
-            .execute(&self.pool)
-            .await?;
-        let used: i64 = sqlx::query_scalar(
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
+        let used: i64 = on_pool!(self, db => sqlx::query_scalar(
             "INSERT INTO budgets (name, window_start, used) VALUES ($1, $2, 1) \
              ON CONFLICT (name, window_start) DO UPDATE SET used = budgets.used + 1 \
              RETURNING used",
         )
         .bind(name.to_string())
         .bind(window_start)
-        .fetch_one(&self.pool)
-        .await?;
-        let before: Option<i64> =
-            sqlx::query_scalar("SELECT used FROM budgets WHERE name = $1 AND window_start = $2")
+        .fetch_one(db)
+        .await)?;
+        let before: Option<i64> = on_pool!(self, db => sqlx::query_scalar("SELECT used FROM budgets WHERE name = $1 AND window_start = $2")
                 .bind(name.to_string())
                 .bind(window_start - window)
-                .fetch_optional(&self.pool)
-                .await?;
+                .fetch_optional(db)
+                .await)?;
         Ok((used, before.unwrap_or(0)))
     }
 
     /// The registrations accepted from `address` at or after `since` (a cheap check
     /// before hashing a password; the count that decides is `Tx::registrations_since`).
     pub async fn registrations_from(&self, address: &str, since: i64) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar(
+        Ok(on_pool!(self, db => sqlx::query_scalar(
                 "SELECT COUNT(*) FROM registrations WHERE address = $1 AND at >= $2",
             )
             .bind(address.to_string())
             .bind(since)
-            .fetch_one(&self.pool)
-            .await?,
-        )
+            .fetch_one(db)
+            .await)?)
     }
 }

@@ -4,7 +4,7 @@
 //! server that does not answer; and failed commits (a full disk) mark the write path
 //! as failing until a write succeeds again. `/readyz` reports both.
 
-use super::{Dialect, Store};
+use super::{Db, Store};
 use sqlx::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -139,17 +139,18 @@ impl Store {
     /// Starts the watchdog (PostgreSQL only; a SQLite file has no server to lose).
     /// It stops when the store is closed.
     pub fn start_watchdog(&self) {
-        if self.dialect != Dialect::Postgres {
+        let Db::Postgres(pg) = &self.db else {
             return;
-        }
+        };
+        let (pool, options) = (pg.pool.clone(), pg.options.clone());
         let store = self.clone();
         tokio::spawn(async move {
-            let mut conn: Option<sqlx::AnyConnection> = None;
+            let mut conn: Option<sqlx::PgConnection> = None;
             let mut missed = 0u32;
-            while !store.pool.is_closed() {
+            while !pool.is_closed() {
                 let ok = tokio::time::timeout(PING_TIMEOUT, async {
                     if conn.is_none() {
-                        conn = Some(sqlx::AnyConnection::connect_with(&store.options).await?);
+                        conn = Some(sqlx::PgConnection::connect_with(&options).await?);
                     }
                     match conn.as_mut() {
                         Some(c) => c.ping().await,
@@ -188,13 +189,14 @@ impl Store {
     /// are failing, to notice they work again even when no request writes).
     pub async fn probe_write(&self, now: i64) -> super::StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        on_tx!(tx, c => sqlx::query(
             "INSERT INTO service_state (name, value) VALUES ('write_probe', $1) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         )
         .bind(now.to_string())
-        .execute(tx.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await
     }
 

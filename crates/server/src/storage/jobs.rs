@@ -2,7 +2,7 @@
 //! PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite under the single-writer lock.
 //! A claimed job carries a lease; a worker that dies leaves it to be claimed again.
 
-use super::{Dialect, Store, StoreResult};
+use super::{Store, StoreResult};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRow {
@@ -34,45 +34,45 @@ impl Store {
 
     /// Claims one due job (or one whose lease ran out) for `lease_micros`.
     pub async fn claim_job(&self, now: i64, lease_micros: i64) -> StoreResult<Option<JobRow>> {
-        let lock = match self.dialect {
-            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
-            Dialect::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, \
+        let sql = |lock: &str| {
+            format!(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, \
              updated_at = $1 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND \
              run_at <= $1) OR (status = 'running' AND locked_until < $1) ORDER BY run_at, id \
              LIMIT 1{lock}) RETURNING id, kind, dedup_key, payload, attempts, max_attempts"
-        );
+            )
+        };
         let mut tx = self.begin().await?;
-        let job = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let job = on_tx!(tx, c, dialect => sqlx::query_as(sqlx::AssertSqlSafe(sql(dialect.skip_locked)))
             .bind(now)
             .bind(now + lease_micros)
-            .fetch_optional(tx.conn())
-            .await?;
+            .fetch_optional(c)
+            .await)?;
         tx.commit().await?;
         Ok(job)
     }
 
     pub async fn finish_job(&self, id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM jobs WHERE id = $1")
+        on_pool!(self, db => sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Puts a recurring job back in the queue for its next run.
     pub async fn reschedule_job(&self, id: i64, run_at: i64, now: i64) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, db => sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_until = NULL, \
              last_error = NULL, updated_at = $2 WHERE id = $3",
         )
         .bind(run_at)
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
-        .await?;
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -90,7 +90,7 @@ impl Store {
         } else {
             "queued"
         };
-        sqlx::query(
+        on_pool!(self, db => sqlx::query(
             "UPDATE jobs SET status = $1, run_at = $2, locked_until = NULL, last_error = $3, \
              updated_at = $4 WHERE id = $5",
         )
@@ -99,51 +99,52 @@ impl Store {
         .bind(error.to_string())
         .bind(now)
         .bind(job.id)
-        .execute(&self.pool)
-        .await?;
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Jobs waiting or running (the queue depth metric).
     pub async fn queue_depth(&self) -> StoreResult<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
-                .fetch_one(&self.pool)
-                .await?,
+            on_pool!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
+                .fetch_one(db)
+                .await)?,
         )
     }
 
     pub async fn running_jobs(&self) -> StoreResult<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
-                .fetch_one(&self.pool)
-                .await?,
+            on_pool!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
+                .fetch_one(db)
+                .await)?,
         )
     }
 
     pub async fn failed_jobs(&self) -> StoreResult<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'failed'")
-                .fetch_one(&self.pool)
-                .await?,
+            on_pool!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'failed'")
+                .fetch_one(db)
+                .await)?,
         )
     }
 
     /// Whether a job of this dedup key is due now (for draining after a clock jump).
     pub async fn due_jobs(&self, now: i64) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(on_pool!(self, db => sqlx::query_scalar(
             "SELECT COUNT(*) FROM jobs WHERE (status = 'queued' AND run_at <= $1) \
              OR (status = 'running' AND locked_until < $1)",
         )
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(db)
+        .await)?)
     }
 }
 
 impl super::Tx {
     pub async fn enqueue(&mut self, job: NewJob, now: i64) -> StoreResult<bool> {
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
             "INSERT INTO jobs (kind, dedup_key, payload, run_at, status, max_attempts, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $6, $6) \
              ON CONFLICT DO NOTHING RETURNING id",
@@ -154,8 +155,8 @@ impl super::Tx {
         .bind(job.run_at)
         .bind(job.max_attempts)
         .bind(now)
-        .fetch_optional(self.conn())
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         Ok(id.is_some())
     }
 }

@@ -37,39 +37,61 @@ const WEEK_SUMS: &str = "SELECT player_id, CAST(COALESCE(SUM(xp), 0) AS BIGINT) 
 impl Store {
     /// Every player's score on the board: (player id, xp).
     pub async fn board_scores(&self, scope: BoardScope<'_>) -> StoreResult<Vec<(i64, i64)>> {
-        let q = match scope {
-            BoardScope::Global => sqlx::query_as("SELECT id, total_xp FROM players"),
+        Ok(on_pool!(self, db => match scope {
+            BoardScope::Global => {
+                sqlx::query_as("SELECT id, total_xp FROM players")
+                    .fetch_all(db)
+                    .await
+            }
             BoardScope::Class(c) => {
                 sqlx::query_as("SELECT id, total_xp FROM players WHERE class = $1")
                     .bind(c.to_string())
+                    .fetch_all(db)
+                    .await
             }
-            BoardScope::Week(w) => sqlx::query_as(WEEK_SUMS).bind(w.to_string()),
-        };
-        Ok(q.fetch_all(&self.pool).await?)
+            BoardScope::Week(w) => {
+                sqlx::query_as(WEEK_SUMS)
+                    .bind(w.to_string())
+                    .fetch_all(db)
+                    .await
+            }
+        })?)
     }
 
     /// The top `limit` of a board.
     pub async fn board_top(&self, scope: BoardScope<'_>, limit: i64) -> StoreResult<Vec<BoardRow>> {
-        let q = match scope {
-            BoardScope::Global => sqlx::query_as(
-                "SELECT id, username, class, total_xp, total_xp AS xp FROM players \
-                 ORDER BY total_xp DESC, id DESC LIMIT $1",
-            )
-            .bind(limit),
-            BoardScope::Class(c) => sqlx::query_as(
-                "SELECT id, username, class, total_xp, total_xp AS xp FROM players \
-                 WHERE class = $2 ORDER BY total_xp DESC, id DESC LIMIT $1",
-            )
-            .bind(limit)
-            .bind(c.to_string()),
-            BoardScope::Week(w) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT p.id, p.username, p.class, p.total_xp, w.xp FROM ({WEEK_SUMS}) w \
-                 JOIN players p ON p.id = w.player_id ORDER BY w.xp DESC, p.id DESC LIMIT $2"
-            )))
-            .bind(w.to_string())
-            .bind(limit),
-        };
-        Ok(q.fetch_all(&self.pool).await?)
+        let week = format!(
+            "SELECT p.id, p.username, p.class, p.total_xp, w.xp FROM ({WEEK_SUMS}) w \
+             JOIN players p ON p.id = w.player_id ORDER BY w.xp DESC, p.id DESC LIMIT $2"
+        );
+        Ok(on_pool!(self, db => match scope {
+            BoardScope::Global => {
+                sqlx::query_as(
+                    "SELECT id, username, class, total_xp, total_xp AS xp FROM players \
+                     ORDER BY total_xp DESC, id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(db)
+                .await
+            }
+            BoardScope::Class(c) => {
+                sqlx::query_as(
+                    "SELECT id, username, class, total_xp, total_xp AS xp FROM players \
+                     WHERE class = $2 ORDER BY total_xp DESC, id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .bind(c.to_string())
+                .fetch_all(db)
+                .await
+            }
+            BoardScope::Week(w) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(week))
+                    .bind(w.to_string())
+                    .bind(limit)
+                    .fetch_all(db)
+                    .await
+            }
+        })?)
     }
 
     /// A player's score and 1-based rank on a board; `None` when not on it.
@@ -80,31 +102,30 @@ impl Store {
     ) -> StoreResult<Option<(i64, i64)>> {
         let scores = match scope {
             BoardScope::Week(w) => {
-                let xp: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                let xp: Option<i64> = on_pool!(self, db => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT xp FROM ({WEEK_SUMS}) w WHERE player_id = $2"
                 )))
                 .bind(w.to_string())
                 .bind(player_id)
-                .fetch_optional(&self.pool)
-                .await?;
+                .fetch_optional(db)
+                .await)?;
                 let Some(xp) = xp else { return Ok(None) };
-                let above: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                let above: i64 = on_pool!(self, db => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT COUNT(*) FROM ({WEEK_SUMS}) w \
                      WHERE w.xp > $2 OR (w.xp = $2 AND w.player_id > $3)"
                 )))
                 .bind(w.to_string())
                 .bind(xp)
                 .bind(player_id)
-                .fetch_one(&self.pool)
-                .await?;
+                .fetch_one(db)
+                .await)?;
                 return Ok(Some((above + 1, xp)));
             }
             BoardScope::Global | BoardScope::Class(_) => {
-                let row: Option<(i64, String)> =
-                    sqlx::query_as("SELECT total_xp, class FROM players WHERE id = $1")
+                let row: Option<(i64, String)> = on_pool!(self, db => sqlx::query_as("SELECT total_xp, class FROM players WHERE id = $1")
                         .bind(player_id)
-                        .fetch_optional(&self.pool)
-                        .await?;
+                        .fetch_optional(db)
+                        .await)?;
                 row
             }
         };
@@ -116,23 +137,23 @@ impl Store {
                 if c != class {
                     return Ok(None);
                 }
-                sqlx::query_scalar(
+                on_pool!(self, db => sqlx::query_scalar(
                     "SELECT COUNT(*) FROM players WHERE class = $3 AND \
                      (total_xp > $1 OR (total_xp = $1 AND id > $2))",
                 )
                 .bind(xp)
                 .bind(player_id)
                 .bind(c.to_string())
-                .fetch_one(&self.pool)
-                .await?
+                .fetch_one(db)
+                .await)?
             }
-            _ => sqlx::query_scalar(
+            _ => on_pool!(self, db => sqlx::query_scalar(
                 "SELECT COUNT(*) FROM players WHERE total_xp > $1 OR (total_xp = $1 AND id > $2)",
             )
             .bind(xp)
             .bind(player_id)
-            .fetch_one(&self.pool)
-            .await?,
+            .fetch_one(db)
+            .await)?,
         };
         Ok(Some((above + 1, xp)))
     }
@@ -140,9 +161,9 @@ impl Store {
     /// XP a player earned (net) in the week starting `week_start`; `None` when
     /// nothing was posted that week (then they are not on that week's board).
     pub async fn week_xp(&self, player_id: i64, week_start: &str) -> StoreResult<Option<i64>> {
-        Ok(week_xp_query(player_id, week_start)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(on_pool!(self, db => week_xp_query(player_id, week_start)
+            .fetch_one(db)
+            .await)?)
     }
 
     /// Names and classes for the given players (for leaderboard entries).
@@ -156,17 +177,24 @@ impl Store {
             "SELECT id, username, class, total_xp FROM players WHERE id IN ({})",
             list.join(",")
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(db)
+            .await)?,
+        )
     }
 }
 
 /// The player's net XP of one week from the rollups (`None`: no entry that week).
-pub(super) fn week_xp_query(
+pub(super) fn week_xp_query<'q, DB: sqlx::Database>(
     player_id: i64,
     week_start: &str,
-) -> sqlx::query::QueryScalar<'static, sqlx::Any, Option<i64>, sqlx::any::AnyArguments> {
+) -> sqlx::query::QueryScalar<'q, DB, Option<i64>, DB::Arguments>
+where
+    (Option<i64>,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     sqlx::query_scalar(
         "SELECT CAST(SUM(xp) AS BIGINT) FROM weekly_rollups \
          WHERE player_id = $1 AND week_start = $2",

@@ -44,25 +44,25 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<LedgerEntry>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(self, db => sqlx::query_as(
             "SELECT id, at, stat, amount, reason, activity_id FROM ledger \
              WHERE player_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
         )
         .bind(player_id)
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 
     /// Sum of every ledger entry, to check totals against (tests, audits).
     pub async fn ledger_sum(&self, player_id: i64) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(on_pool!(self, db => sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger WHERE player_id = $1",
         )
         .bind(player_id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(db)
+        .await)?)
     }
 
     pub async fn weekly_since(
@@ -70,14 +70,14 @@ impl Store {
         player_id: i64,
         first_week: &str,
     ) -> StoreResult<Vec<WeeklyRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(self, db => sqlx::query_as(
             "SELECT week_start, stat, xp FROM weekly_rollups WHERE player_id = $1 \
              AND week_start >= $2 ORDER BY week_start",
         )
         .bind(player_id)
         .bind(first_week.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(db)
+        .await)?)
     }
 }
 
@@ -85,7 +85,7 @@ impl Tx {
     /// Appends an entry and bumps its weekly rollup. Returns `None` (and writes
     /// nothing) when an entry with the same rule key already exists.
     pub async fn insert_ledger(&mut self, e: NewLedgerEntry) -> StoreResult<Option<i64>> {
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
             "INSERT INTO ledger (player_id, at, stat, amount, reason, activity_id, rule_key) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
         )
@@ -96,10 +96,10 @@ impl Tx {
         .bind(e.reason)
         .bind(e.activity_id)
         .bind(e.rule_key)
-        .fetch_optional(self.conn())
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         if id.is_some() {
-            sqlx::query(
+            on_tx!(self, c => sqlx::query(
                 "INSERT INTO weekly_rollups (player_id, week_start, stat, xp) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (player_id, week_start, stat) \
                  DO UPDATE SET xp = weekly_rollups.xp + excluded.xp",
@@ -108,20 +108,21 @@ impl Tx {
             .bind(e.week_start)
             .bind(e.stat.unwrap_or_else(|| NO_STAT.to_string()))
             .bind(e.amount)
-            .execute(self.conn())
-            .await?;
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         Ok(id)
     }
 
     pub async fn has_rule_key(&mut self, player_id: i64, rule_key: &str) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM ledger WHERE player_id = $1 AND rule_key = $2",
         )
         .bind(player_id)
         .bind(rule_key.to_string())
-        .fetch_one(self.conn())
-        .await?;
+        .fetch_one(c)
+        .await)?;
         Ok(n > 0)
     }
 }

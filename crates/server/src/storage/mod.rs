@@ -1,8 +1,86 @@
 //! The storage interface: one `Store` in front of PostgreSQL (production) or SQLite
-//! (the embedded default). The URL scheme picks the backend; each backend owns its
-//! migrations. Queries are written once in SQL both dialects accept (`$n` placeholders,
-//! times as Unix microseconds), with the few dialect differences kept in this module.
-//! Handlers never see SQL: services call the typed methods here.
+//! (the embedded default), each through sqlx's native driver (`postgres.rs`,
+//! `sqlite.rs`: connecting, migrations, the few SQL differences; `batch.rs` and
+//! `sqlite_writer.rs`: each backend's grouped activity writer). The URL scheme
+//! picks the backend. The queries both dialects accept (`$n` placeholders, times as
+//! Unix microseconds) are written once in the files beside them and compiled for
+//! each driver by `on_pool!` / `on_tx!`, so every statement binds and decodes with
+//! that driver's own types. Handlers never see SQL: capabilities and services call
+//! the typed methods here.
+
+/// Runs `$body` with `$db` the store's pool (`&PgPool`, or SQLite's readers), and
+/// optionally `$sql` that backend's `SqlText`. The body is compiled once per native
+/// driver.
+macro_rules! on_pool {
+    ($store:expr, $db:ident => $body:expr) => {
+        match &$store.db {
+            $crate::storage::Db::Postgres(pg) => {
+                let $db = &pg.pool;
+                $body
+            }
+            $crate::storage::Db::Sqlite(lite) => {
+                let $db = &lite.read;
+                $body
+            }
+        }
+    };
+    ($store:expr, $db:ident, $sql:ident => $body:expr) => {
+        match &$store.db {
+            $crate::storage::Db::Postgres(pg) => {
+                let $db = &pg.pool;
+                let $sql = &$crate::storage::postgres::SQL;
+                $body
+            }
+            $crate::storage::Db::Sqlite(lite) => {
+                let $db = &lite.read;
+                let $sql = &$crate::storage::sqlite::SQL;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$c` the transaction's connection (`&mut PgConnection` or
+/// `&mut SqliteConnection`), and optionally `$sql` that backend's `SqlText`. The body
+/// is compiled once per native driver.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match &mut $tx.tx {
+            $crate::storage::TxConn::Postgres(t) => {
+                let $c: &mut sqlx::PgConnection = &mut *t;
+                $body
+            }
+            $crate::storage::TxConn::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut *t;
+                $body
+            }
+        }
+    };
+    ($tx:expr, $c:ident, $sql:ident => $body:expr) => {
+        match &mut $tx.tx {
+            $crate::storage::TxConn::Postgres(t) => {
+                let $c: &mut sqlx::PgConnection = &mut *t;
+                let $sql = &$crate::storage::postgres::SQL;
+                $body
+            }
+            $crate::storage::TxConn::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut *t;
+                let $sql = &$crate::storage::sqlite::SQL;
+                $body
+            }
+        }
+    };
+}
+
+/// The SQL that differs between the two backends.
+pub(crate) struct SqlText {
+    /// Appended to a SELECT that locks the rows it reads until commit.
+    pub for_update: &'static str,
+    /// Appended to the job claim's inner SELECT (skip rows another claim holds).
+    pub skip_locked: &'static str,
+    /// Joins a column of integers into one comma-separated text.
+    pub concat_times: &'static str,
+}
 
 mod activities;
 mod batch;
@@ -14,6 +92,8 @@ mod jobs;
 mod leaderboard;
 mod ledger;
 mod players;
+mod postgres;
+mod sqlite;
 mod sqlite_writer;
 mod state;
 mod tokens;
@@ -30,11 +110,7 @@ pub use ledger::{LedgerEntry, NO_STAT, NewLedgerEntry, WeeklyRow};
 pub use players::{NewPlayer, PlayerRow};
 pub use state::IdempotentResponse;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,16 +133,17 @@ pub enum Dialect {
     Sqlite,
 }
 
+/// The database behind a `Store`, each through its own native sqlx driver.
+#[derive(Clone)]
+pub(crate) enum Db {
+    Postgres(Box<postgres::Postgres>),
+    Sqlite(sqlite::Sqlite),
+}
+
 /// The handle every service uses. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    /// Reads (and the few autocommit writes). On SQLite: read connections beside
-    /// the writer (WAL).
-    pool: AnyPool,
-    /// SQLite: the writer connection, the only one that runs write transactions
-    /// (`begin`, the activity group commits) and migrations. PostgreSQL: `pool`.
-    write_pool: AnyPool,
-    dialect: Dialect,
+    db: Db,
     /// SQLite has one writer at a time; taking this lock before a write transaction
     /// avoids `SQLITE_BUSY` upgrades. PostgreSQL uses row locks instead.
     sqlite_writer: Arc<Mutex<()>>,
@@ -76,35 +153,8 @@ pub struct Store {
     sqlite_group: Option<Arc<sqlite_writer::SqliteWriter>>,
     /// Whether the database answers and whether writes succeed (see `health`).
     health: Arc<Health>,
-    options: AnyConnectOptions,
     timeouts: crate::config::Timeouts,
 }
-
-/// Read connections on SQLite (each is a thread in sqlx's driver).
-const SQLITE_READERS: u32 = 6;
-
-/// Every SQLite connection: WAL lets the readers run beside the writer; `FULL`
-/// syncs the WAL at every commit, so an acknowledged write survives a power loss
-/// too, not only a crash of the process (`NORMAL` can lose the last commits).
-async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-    conn.execute("PRAGMA journal_mode = WAL").await?;
-    conn.execute("PRAGMA synchronous = FULL").await?;
-    conn.execute("PRAGMA busy_timeout = 10000").await?;
-    conn.execute("PRAGMA foreign_keys = ON").await?;
-    Ok(())
-}
-
-/// A COMMIT that failed (a full disk) can leave a SQLite connection inside a
-/// transaction SQLite already ended; such a connection is closed, never handed out
-/// again. The ping runs after any queued rollback, so the depth read afterwards is
-/// current.
-async fn sqlite_release_check(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
-    sqlx::Connection::ping(&mut *conn).await?;
-    Ok(!sqlx::Connection::is_in_transaction(&*conn))
-}
-
-static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Store {
     /// Connects without running migrations, with the default timeouts.
@@ -115,83 +165,32 @@ impl Store {
     /// Connects without running migrations. `timeouts` bounds waiting for a
     /// connection and (PostgreSQL) every statement.
     pub async fn connect_with(url: &str, timeouts: &crate::config::Timeouts) -> StoreResult<Store> {
-        sqlx::any::install_default_drivers();
-        let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Dialect::Postgres
-        } else if url.starts_with("sqlite:") {
-            Dialect::Sqlite
-        } else {
-            return Err(StoreError::Corrupt(format!(
-                "unsupported database URL scheme in {url:?} (use postgres:// or sqlite://)"
-            )));
-        };
-        let options = AnyConnectOptions::from_str(url)?;
         let sqlite_writer = Arc::new(Mutex::new(()));
         let health = Arc::new(Health::default());
-        let (pool, write_pool, batcher, sqlite_group) = match dialect {
-            Dialect::Postgres => {
-                let statement_ms = timeouts.db_statement.as_millis();
-                let pool = AnyPoolOptions::new()
-                    .max_connections(timeouts.db_max_connections)
-                    .acquire_timeout(timeouts.db_acquire)
-                    .after_connect(move |conn, _| {
-                        Box::pin(async move {
-                            // The server cancels any statement running longer (a lock
-                            // wait included), so a request never waits on it for ever.
-                            conn.execute(sqlx::AssertSqlSafe(format!(
-                                "SET statement_timeout = {statement_ms}"
-                            )))
-                            .await?;
-                            conn.execute(sqlx::AssertSqlSafe(format!(
-                                "SET idle_in_transaction_session_timeout = {}",
-                                statement_ms.saturating_mul(2)
-                            )))
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options.clone())
-                    .await?;
-                let batcher = Arc::new(batch::Batcher::start(pool.clone()));
-                (pool.clone(), pool, Some(batcher), None)
-            }
-            Dialect::Sqlite => {
-                // The writer first: it creates the file (`mode=rwc`) and switches it
-                // to WAL before any reader opens it.
-                let write_pool = AnyPoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .after_connect(|conn, _| Box::pin(sqlite_pragmas(conn)))
-                    .after_release(|conn, _| Box::pin(sqlite_release_check(conn)))
-                    .connect_with(options.clone())
-                    .await?;
-                let pool = AnyPoolOptions::new()
-                    .max_connections(SQLITE_READERS)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .after_connect(|conn, _| Box::pin(sqlite_pragmas(conn)))
-                    .after_release(|conn, _| Box::pin(sqlite_release_check(conn)))
-                    .connect_with(options.clone())
-                    .await?;
+        let (db, batcher, sqlite_group) =
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                let pg = postgres::Postgres::connect(url, timeouts).await?;
+                let batcher = Arc::new(batch::Batcher::start(pg.pool.clone()));
+                (Db::Postgres(Box::new(pg)), Some(batcher), None)
+            } else if url.starts_with("sqlite:") {
+                let lite = sqlite::Sqlite::connect(url).await?;
                 let group = sqlite_writer::SqliteWriter::start(
-                    write_pool.clone(),
+                    lite.write.clone(),
                     sqlite_writer.clone(),
                     health.clone(),
                 );
-                (pool, write_pool, None, Some(Arc::new(group)))
-            }
-        };
+                (Db::Sqlite(lite), None, Some(Arc::new(group)))
+            } else {
+                return Err(StoreError::Corrupt(format!(
+                    "unsupported database URL scheme in {url:?} (use postgres:// or sqlite://)"
+                )));
+            };
         Ok(Store {
-            pool,
-            write_pool,
-            dialect,
+            db,
             sqlite_writer,
             batcher,
             sqlite_group,
             health,
-            options,
             timeouts: timeouts.clone(),
         })
     }
@@ -203,73 +202,75 @@ impl Store {
         Ok(store)
     }
 
+    /// Brings the schema up to date with the backend's own migrations.
     pub async fn migrate(&self) -> StoreResult<()> {
-        let migrator = match self.dialect {
-            Dialect::Postgres => &MIGRATE_POSTGRES,
-            Dialect::Sqlite => &MIGRATE_SQLITE,
-        };
-        migrator
-            .run(&self.write_pool)
-            .await
-            .map_err(|e| StoreError::Db(e.into()))
+        match &self.db {
+            Db::Postgres(pg) => pg.migrate().await,
+            Db::Sqlite(lite) => lite.migrate().await,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
-        self.dialect
+        match self.db {
+            Db::Postgres(_) => Dialect::Postgres,
+            Db::Sqlite(_) => Dialect::Sqlite,
+        }
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_pool!(self, db => sqlx::query("SELECT 1").execute(db).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
-        self.write_pool.close().await;
+        match &self.db {
+            Db::Postgres(pg) => pg.pool.close().await,
+            Db::Sqlite(lite) => {
+                lite.read.close().await;
+                lite.write.close().await;
+            }
+        }
     }
 
     /// Starts a write transaction. On SQLite the process-wide writer lock is held
     /// until the transaction ends.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        let guard = match self.dialect {
-            Dialect::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
-            Dialect::Postgres => None,
-        };
-        // On SQLite take the write lock at BEGIN: a deferred transaction that reads
-        // first fails with SQLITE_BUSY (no waiting) when another connection or
-        // process wrote in between; IMMEDIATE waits for the lock instead.
-        let tx = match self.dialect {
-            Dialect::Sqlite => self.write_pool.begin_with("BEGIN IMMEDIATE").await,
-            Dialect::Postgres => self.pool.begin().await,
+        let (tx, guard) = match &self.db {
+            Db::Postgres(pg) => (pg.pool.begin().await.map(TxConn::Postgres), None),
+            Db::Sqlite(lite) => {
+                let guard = self.sqlite_writer.clone().lock_owned().await;
+                (lite.begin().await.map(TxConn::Sqlite), Some(guard))
+            }
         };
         let tx = tx.inspect_err(|e| self.health.write_failed(e))?;
         Ok(Tx {
             tx,
-            dialect: self.dialect,
             health: self.health.clone(),
             _guard: guard,
         })
     }
 }
 
-fn for_update(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Postgres => " FOR UPDATE",
-        Dialect::Sqlite => "",
-    }
-}
-
 /// A write transaction. Dropping it without `commit` rolls everything back.
 pub struct Tx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    dialect: Dialect,
+    tx: TxConn,
     health: Arc<Health>,
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
+/// A transaction on one of the native drivers.
+pub(crate) enum TxConn {
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+}
+
 impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
-        match self.tx.commit().await {
+        let done = match self.tx {
+            TxConn::Postgres(tx) => tx.commit().await,
+            TxConn::Sqlite(tx) => tx.commit().await,
+        };
+        match done {
             Ok(()) => {
                 self.health.write_succeeded();
                 Ok(())
@@ -279,10 +280,6 @@ impl Tx {
                 Err(e.into())
             }
         }
-    }
-
-    fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
     }
 }
 

@@ -65,10 +65,12 @@ pub struct NewPlayer {
 impl Store {
     pub async fn player(&self, id: i64) -> StoreResult<Option<PlayerRow>> {
         let sql = format!("SELECT {PLAYER_COLUMNS} FROM players WHERE id = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     pub async fn player_by_username(&self, username: &str) -> StoreResult<Option<PlayerRow>> {
@@ -77,35 +79,42 @@ impl Store {
             return Ok(None);
         }
         let sql = format!("SELECT {PLAYER_COLUMNS} FROM players WHERE username = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(username.to_string())
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     /// Login accepts the username or the email address.
     pub async fn player_by_login(&self, login: &str) -> StoreResult<Option<PlayerRow>> {
         let sql = format!("SELECT {PLAYER_COLUMNS} FROM players WHERE username = $1 OR email = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(login.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(db)
+            .await)?,
+        )
     }
 
     pub async fn set_avatar(&self, id: i64, key: &str) -> StoreResult<()> {
         // Every change of a player row bumps its version (see `lock_player`).
-        sqlx::query("UPDATE players SET avatar_key = $1, version = version + 1 WHERE id = $2")
+        on_pool!(self, db => sqlx::query("UPDATE players SET avatar_key = $1, version = version + 1 WHERE id = $2")
             .bind(key.to_string())
             .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn count_players(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM players")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            on_pool!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM players")
+            .fetch_one(db)
+            .await)?,
+        )
     }
 }
 
@@ -118,7 +127,7 @@ impl Tx {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $8, $13, $8, $14) \
              RETURNING {PLAYER_COLUMNS}"
         );
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(p.username)
             .bind(p.email)
             .bind(p.password_hash)
@@ -133,16 +142,16 @@ impl Tx {
             .bind(p.wake_target)
             .bind(p.registered_on)
             .bind(p.chain_json)
-            .fetch_one(self.conn())
-            .await
-            .map_err(|e| {
-                let msg = e.to_string();
-                if msg.contains("email") {
-                    unique_violation(e, "email")
-                } else {
-                    unique_violation(e, "username")
-                }
-            })
+            .fetch_one(c)
+            .await)
+        .map_err(|e| {
+            let msg = e.to_string();
+            if msg.contains("email") {
+                unique_violation(e, "email")
+            } else {
+                unique_violation(e, "username")
+            }
+        })
     }
 
     /// Locks the player's row until commit, so that two requests for the same player
@@ -152,17 +161,17 @@ impl Tx {
         let sql = format!(
             "UPDATE players SET version = version + 1 WHERE id = $1 RETURNING {PLAYER_COLUMNS}"
         );
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NotFound)
+            .fetch_optional(c)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Writes a locked player's settings in force and calendar (pending settings
     /// included).
     pub async fn save_settings(&mut self, p: &PlayerRow) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "UPDATE players SET timezone = $1, training_days = $2, weekly_goal = $3, \
              wake_target = $4, calendar_json = $5 WHERE id = $6",
         )
@@ -172,8 +181,9 @@ impl Tx {
         .bind(p.wake_target.clone())
         .bind(p.calendar_json.clone())
         .bind(p.id)
-        .execute(self.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -184,7 +194,7 @@ impl Tx {
         goals: [i64; 3],
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "UPDATE players SET class = $1, goal_strength = $2, goal_agility = $3, \
              goal_intelligence = $4, classified_at = $5 WHERE id = $6",
         )
@@ -194,15 +204,16 @@ impl Tx {
         .bind(goals[2])
         .bind(now)
         .bind(id)
-        .execute(self.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Writes every progress column of a player read by `lock_player` and changed by
     /// the rules: totals, per-stat XP, fatigue, chain state and buff.
     pub async fn save_progress(&mut self, p: &PlayerRow) -> StoreResult<()> {
-        sqlx::query(
+        on_tx!(self, c => sqlx::query(
             "UPDATE players SET total_xp = $1, xp_strength = $2, xp_agility = $3, \
              xp_intelligence = $4, xp_fighting = $5, xp_discipline = $6, fatigue = $7, \
              fatigue_at = $8, chain_json = $9, buff_expires_at = $10 WHERE id = $11",
@@ -218,8 +229,9 @@ impl Tx {
         .bind(p.chain_json.clone())
         .bind(p.buff_expires_at)
         .bind(p.id)
-        .execute(self.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

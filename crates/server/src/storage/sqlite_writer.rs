@@ -18,8 +18,8 @@
 //! edits) simply queue between two groups.
 
 use super::activities::{ActivityWrite, WrittenActivity};
-use super::{Dialect, Health, StoreError, StoreResult, Tx};
-use sqlx::AnyPool;
+use super::{Health, StoreError, StoreResult, Tx, TxConn};
+use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -52,7 +52,11 @@ impl SqliteWriter {
     /// Starts the writer task (needs a Tokio runtime). `pool` is the writer
     /// connection; `lock` is the store's SQLite write lock; `health` learns of every
     /// commit and failed write, as with `Store::begin`.
-    pub(super) fn start(pool: AnyPool, lock: Arc<Mutex<()>>, health: Arc<Health>) -> SqliteWriter {
+    pub(super) fn start(
+        pool: SqlitePool,
+        lock: Arc<Mutex<()>>,
+        health: Arc<Health>,
+    ) -> SqliteWriter {
         let (queue, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(Stats::default());
         let conn = Writer { pool, health };
@@ -105,7 +109,7 @@ impl SqliteWriter {
 
 /// The writer connection and the store's health, which every commit reports to.
 struct Writer {
-    pool: AnyPool,
+    pool: SqlitePool,
     health: Arc<Health>,
 }
 
@@ -201,8 +205,7 @@ async fn write_group(
         }
     };
     let mut tx = Tx {
-        tx,
-        dialect: Dialect::Sqlite,
+        tx: TxConn::Sqlite(tx),
         health: w.health.clone(),
         _guard: None,
     };
@@ -224,9 +227,9 @@ async fn write_one(tx: &mut Tx, w: &ActivityWrite) -> StoreResult<Option<Written
     let Some(activity) = tx.write_activity(w).await? else {
         return Ok(None);
     };
-    let week_xp = super::leaderboard::week_xp_query(w.player.id, &w.ledger.week_start)
-        .fetch_one(tx.conn())
-        .await?;
+    let week_xp = on_tx!(tx, c => super::leaderboard::week_xp_query(w.player.id, &w.ledger.week_start)
+        .fetch_one(c)
+        .await)?;
     Ok(Some(WrittenActivity {
         activity,
         week_xp: week_xp.unwrap_or(0),
@@ -245,7 +248,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let store = Store::open(&url).await.unwrap();
-        for pool in [&store.write_pool, &store.pool] {
+        let super::super::Db::Sqlite(lite) = &store.db else {
+            panic!("a SQLite store")
+        };
+        for pool in [&lite.write, &lite.read] {
             let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
                 .fetch_one(pool)
                 .await

@@ -15,22 +15,23 @@ pub struct IdempotentResponse {
 impl Store {
     pub async fn state(&self, name: &str) -> StoreResult<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT value FROM service_state WHERE name = $1")
+            on_pool!(self, db => sqlx::query_scalar("SELECT value FROM service_state WHERE name = $1")
                 .bind(name.to_string())
-                .fetch_optional(&self.pool)
-                .await?,
+                .fetch_optional(db)
+                .await)?,
         )
     }
 
     pub async fn set_state(&self, name: &str, value: &str) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, db => sqlx::query(
             "INSERT INTO service_state (name, value) VALUES ($1, $2) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         )
         .bind(name.to_string())
         .bind(value.to_string())
-        .execute(&self.pool)
-        .await?;
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -38,13 +39,14 @@ impl Store {
     /// value that is kept. One statement, so instances racing on an empty table all
     /// end up with the first writer's value.
     pub async fn state_or_init(&self, name: &str, value: &str) -> StoreResult<String> {
-        sqlx::query(
+        on_pool!(self, db => sqlx::query(
             "INSERT INTO service_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name.to_string())
         .bind(value.to_string())
-        .execute(&self.pool)
-        .await?;
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         self.state(name)
             .await?
             .ok_or_else(|| super::StoreError::Corrupt(format!("service_state {name} vanished")))
@@ -55,14 +57,14 @@ impl Store {
         owner: &str,
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(self, db => sqlx::query_as(
             "SELECT request_hash, status, body, created_at FROM idempotency WHERE player_key = $1 \
              AND idem_key = $2",
         )
         .bind(owner.to_string())
         .bind(key.to_string())
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(db)
+        .await)?)
     }
 
     /// Reserves a key before the request runs (status 0 = in progress). Returns
@@ -74,7 +76,7 @@ impl Store {
         request_hash: &str,
         now: i64,
     ) -> StoreResult<bool> {
-        let inserted: Option<String> = sqlx::query_scalar(
+        let inserted: Option<String> = on_pool!(self, db => sqlx::query_scalar(
             "INSERT INTO idempotency (player_key, idem_key, request_hash, status, body, \
              created_at) VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING RETURNING idem_key",
         )
@@ -82,8 +84,8 @@ impl Store {
         .bind(key.to_string())
         .bind(request_hash.to_string())
         .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await)?;
         Ok(inserted.is_some())
     }
 
@@ -94,15 +96,16 @@ impl Store {
         status: u16,
         body: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, db => sqlx::query(
             "UPDATE idempotency SET status = $1, body = $2 WHERE player_key = $3 AND idem_key = $4",
         )
         .bind(i64::from(status))
         .bind(body.to_string())
         .bind(owner.to_string())
         .bind(key.to_string())
-        .execute(&self.pool)
-        .await?;
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -116,7 +119,7 @@ impl Store {
         leased_at: i64,
         now: i64,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = on_pool!(self, db => sqlx::query(
             "UPDATE idempotency SET created_at = $1 WHERE player_key = $2 AND idem_key = $3 \
              AND status = 0 AND created_at = $4",
         )
@@ -124,18 +127,20 @@ impl Store {
         .bind(owner.to_string())
         .bind(key.to_string())
         .bind(leased_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// Forgets a reservation whose request failed on our side, so a retry can run.
     pub async fn release_idempotency(&self, owner: &str, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM idempotency WHERE player_key = $1 AND idem_key = $2")
+        on_pool!(self, db => sqlx::query("DELETE FROM idempotency WHERE player_key = $1 AND idem_key = $2")
             .bind(owner.to_string())
             .bind(key.to_string())
-            .execute(&self.pool)
-            .await?;
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, db => sqlx::query(
             "INSERT INTO auth_tokens (token_hash, player_id, created_at, expires_at) \
              VALUES ($1, $2, $3, $4)",
         )
@@ -18,21 +18,22 @@ impl Store {
         .bind(player_id)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// The player a live (unexpired, unrevoked) token belongs to.
     pub async fn token_player(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar(
+        Ok(on_pool!(self, db => sqlx::query_scalar(
             "SELECT player_id FROM auth_tokens WHERE token_hash = $1 AND revoked = 0 \
              AND expires_at > $2",
         )
         .bind(token_hash.to_string())
         .bind(now)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(db)
+        .await)?)
     }
 
     /// Like `token_player`, with the token's expiry (for bounding cache lifetimes).
@@ -41,21 +42,22 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> StoreResult<Option<(i64, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(on_pool!(self, db => sqlx::query_as(
             "SELECT player_id, expires_at FROM auth_tokens WHERE token_hash = $1 \
              AND revoked = 0 AND expires_at > $2",
         )
         .bind(token_hash.to_string())
         .bind(now)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(db)
+        .await)?)
     }
 
     pub async fn revoke_token(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE auth_tokens SET revoked = 1 WHERE token_hash = $1")
+        on_pool!(self, db => sqlx::query("UPDATE auth_tokens SET revoked = 1 WHERE token_hash = $1")
             .bind(token_hash.to_string())
-            .execute(&self.pool)
-            .await?;
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -83,8 +83,7 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
         Backend::Postgres => {
             use sqlx::Connection;
             let admin = postgres_admin_url().expect("PostgreSQL URL");
-            sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&admin)
+            let mut conn = sqlx::PgConnection::connect(&admin)
                 .await
                 .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is unreachable: {e}"));
             let name = unique("shonen_t");
@@ -366,4 +365,32 @@ pub async fn two_instances(redis_url: &str) -> Option<(TestApp, TestApp)> {
     cfg.redis_prefix = prefix;
     let b = TestApp::start(cfg, Backend::Postgres).await;
     Some((a, b))
+}
+
+/// Runs one statement on a test database, through that backend's own driver.
+pub async fn execute_sql(database_url: &str, statement: &str) {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(statement.to_string());
+    if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+}
+
+/// The one text value a query returns from a test database.
+pub async fn fetch_text(database_url: &str, query: &str) -> String {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(query.to_string());
+    if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
 }
