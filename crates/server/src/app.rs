@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::duels::Duels;
 use crate::events::Events;
 use crate::leaderboards::Leaderboards;
+use crate::media::Media;
 use crate::progress::Progress;
 use crate::state::AppState;
 use crate::storage::Store;
@@ -139,6 +140,18 @@ impl Application {
             repairs.clone(),
             clock.clone(),
         );
+        let objects_port = Arc::new(objects.clone());
+        let media = Media::new(
+            store.clone(),
+            objects_port.clone(),
+            objects_port,
+            Arc::new(crate::services::hot::PlayerCaches {
+                cache: cache.clone(),
+                repairs: repairs.clone(),
+                clock: clock.clone(),
+            }),
+            clock.clone(),
+        );
         let state = Arc::new(AppState {
             accounts: Accounts::new(
                 store.clone(),
@@ -154,6 +167,7 @@ impl Application {
                 clock.clone(),
             ),
             leaderboards,
+            media,
             events,
             cache,
             repairs,

@@ -20,6 +20,7 @@ pub mod leaderboards;
 pub mod ledger;
 pub mod links;
 pub mod local;
+pub mod media;
 pub mod model;
 pub mod objects;
 pub mod player;

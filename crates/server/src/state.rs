@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::duels::Duels;
 use crate::events::Events;
 use crate::leaderboards::Leaderboards;
+use crate::media::Media;
 use crate::progress::Progress;
 use crate::storage::Store;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub duels: Duels,
     pub progress: Progress,
     pub leaderboards: Leaderboards,
+    pub media: Media,
     pub events: Events,
     pub limiter: crate::http::ratelimit::RateLimiter,
     /// Wakes an idle job worker (a battle was just queued).

@@ -7,7 +7,7 @@
 //! either moves. Parts with photo links are not kept (links are signed per read).
 
 use super::proto;
-use super::status::status;
+use super::status::{self, status};
 use crate::error::ApiError;
 use crate::model;
 use crate::services::dashboard::{dashboard_cached_parts, dashboard_head};
@@ -72,9 +72,11 @@ pub async fn get(
                 .map_err(status)?;
             let weekly = parse::<model::WeekPoint, proto::WeeklyPoint>(&parts.weekly)?;
             if parts.recent.get().contains("/photos/") {
-                let signed = crate::services::media::sign_recent(state, id, parts.recent)
+                let signed = state
+                    .media
+                    .sign_recent(id, parts.recent)
                     .await
-                    .map_err(status)?;
+                    .map_err(status::media)?;
                 (weekly, parse::<model::Activity, proto::Activity>(&signed)?)
             } else {
                 let recent = parse::<model::Activity, proto::Activity>(&parts.recent)?;

@@ -25,7 +25,6 @@ use crate::leaderboards::{BoardQuery, Source};
 use crate::progress::PageQuery;
 use crate::services;
 use crate::services::activities;
-use crate::services::media;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::ConnectInfo;
@@ -303,9 +302,11 @@ impl Shonen for GrpcApi {
         let auth = self.auth(&req).await?;
         let bytes = req.into_inner().image;
         reply(Json(
-            media::set_avatar(&self.state, auth.player_id, bytes.into())
+            self.state
+                .media
+                .set_avatar(auth.player_id, bytes.into())
                 .await
-                .map_err(status)?,
+                .map_err(status::media)?,
         ))
     }
 
@@ -395,9 +396,11 @@ impl Shonen for GrpcApi {
         let auth = self.auth(&req).await?;
         let r = req.into_inner();
         reply(Json(
-            media::add_photo(&self.state, auth.player_id, r.activity_id, r.image.into())
+            self.state
+                .media
+                .add_photo(auth.player_id, r.activity_id, r.image.into())
                 .await
-                .map_err(status)?,
+                .map_err(status::media)?,
         ))
     }
 

@@ -8,7 +8,9 @@
 use crate::accounts::AccountsError;
 use crate::duels::DuelsError;
 use crate::error::ApiError;
+use crate::images::ImageError;
 use crate::leaderboards::LeaderboardsError;
+use crate::media::MediaError;
 use crate::progress::ProgressError;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -135,6 +137,30 @@ pub fn leaderboards(e: LeaderboardsError) -> Status {
         LeaderboardsError::Store(_) | LeaderboardsError::Internal(_) => {
             return status(ApiError::from(e));
         }
+    };
+    with_details(code, ApiError::from(e))
+}
+
+/// Media's failures: the gRPC code chosen for each, the contract's body
+/// (`http::errors`) in the details.
+pub fn media(e: MediaError) -> Status {
+    let code = match &e {
+        MediaError::Image(
+            ImageError::Empty | ImageError::UnsupportedType | ImageError::Undecodable(_),
+        ) => Code::InvalidArgument,
+        MediaError::Image(ImageError::TooLarge | ImageError::TooManyPixels { .. }) => {
+            Code::ResourceExhausted
+        }
+        MediaError::PlayerNotFound
+        | MediaError::AvatarNotFound
+        | MediaError::ActivityNotFound
+        | MediaError::PhotoNotFound
+        | MediaError::FileNotFound => Code::NotFound,
+        MediaError::LinkExpired | MediaError::InvalidSignature => Code::PermissionDenied,
+        MediaError::Image(ImageError::Encoding(_))
+        | MediaError::Store(_)
+        | MediaError::Objects(_)
+        | MediaError::Internal(_) => return status(ApiError::from(e)),
     };
     with_details(code, ApiError::from(e))
 }
@@ -337,5 +363,47 @@ mod tests {
         assert_eq!(s.code(), Code::InvalidArgument);
         let d = s.get_error_details();
         assert_eq!(d.bad_request().unwrap().field_violations[0].field, "limit");
+    }
+
+    #[test]
+    fn media_errors_have_the_codes_of_their_contract_bodies() {
+        let cases: [fn() -> MediaError; 16] = [
+            || MediaError::Image(ImageError::Empty),
+            || MediaError::too_large(),
+            || {
+                MediaError::Image(ImageError::TooManyPixels {
+                    width: 9000,
+                    height: 9000,
+                })
+            },
+            || MediaError::Image(ImageError::UnsupportedType),
+            || MediaError::Image(ImageError::Undecodable("truncated".into())),
+            || MediaError::Image(ImageError::Encoding("boom".into())),
+            || MediaError::PlayerNotFound,
+            || MediaError::AvatarNotFound,
+            || MediaError::ActivityNotFound,
+            || MediaError::PhotoNotFound,
+            || MediaError::FileNotFound,
+            || MediaError::LinkExpired,
+            || MediaError::InvalidSignature,
+            || MediaError::Store(crate::storage::StoreError::NotFound),
+            || MediaError::Objects(anyhow::anyhow!("no bucket")),
+            || MediaError::Internal("boom".into()),
+        ];
+        for e in cases {
+            let direct = media(e());
+            let through_body = status(ApiError::from(e()));
+            assert_eq!(direct.code(), through_body.code(), "{:?}", e());
+            assert_eq!(direct.message(), through_body.message());
+            same_details(&direct, &through_body);
+        }
+        assert_eq!(
+            media(MediaError::too_large()).code(),
+            Code::ResourceExhausted
+        );
+        assert_eq!(
+            media(MediaError::InvalidSignature).code(),
+            Code::PermissionDenied
+        );
     }
 }

@@ -5,7 +5,9 @@
 use crate::accounts::AccountsError;
 use crate::duels::DuelsError;
 use crate::error::ApiError;
+use crate::images::{self, ImageError};
 use crate::leaderboards::LeaderboardsError;
+use crate::media::MediaError;
 use crate::progress::ProgressError;
 use axum::http::StatusCode;
 use serde_json::json;
@@ -121,6 +123,57 @@ impl From<LeaderboardsError> for ApiError {
             LeaderboardsError::PlayerNotFound => ApiError::not_found("player"),
             LeaderboardsError::Store(e) => ApiError::from(e),
             LeaderboardsError::Internal(detail) => ApiError::internal(detail),
+        }
+    }
+}
+
+impl From<MediaError> for ApiError {
+    fn from(e: MediaError) -> Self {
+        let message = e.to_string();
+        match e {
+            MediaError::Image(ImageError::Empty) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "empty_image",
+                "the body must be an image (PNG, JPEG or WebP)",
+            ),
+            MediaError::Image(ImageError::TooLarge) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "image_too_large", message)
+                    .with_details(json!({ "max_bytes": images::MAX_IMAGE_BYTES }))
+            }
+            MediaError::Image(ImageError::TooManyPixels { width, height }) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "image_too_large", message)
+                    .with_details(json!({
+                        "max_pixels": images::MAX_PIXELS, "width": width, "height": height,
+                    }))
+            }
+            MediaError::Image(ImageError::UnsupportedType) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_image_type",
+                message,
+            ),
+            MediaError::Image(ImageError::Undecodable(why)) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "invalid_image",
+                "the body is not a readable PNG, JPEG or WebP image",
+            )
+            .with_details(json!({ "reason": why })),
+            MediaError::Image(ImageError::Encoding(why)) => {
+                ApiError::internal(format!("image encoding: {why}"))
+            }
+            MediaError::PlayerNotFound => ApiError::not_found("player"),
+            MediaError::AvatarNotFound => ApiError::not_found("avatar"),
+            MediaError::ActivityNotFound => ApiError::not_found("activity"),
+            MediaError::PhotoNotFound => ApiError::not_found("photo"),
+            MediaError::FileNotFound => ApiError::not_found("file"),
+            MediaError::LinkExpired => {
+                ApiError::new(StatusCode::FORBIDDEN, "link_expired", message)
+            }
+            MediaError::InvalidSignature => {
+                ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", message)
+            }
+            MediaError::Store(e) => ApiError::from(e),
+            MediaError::Objects(e) => ApiError::internal(format!("{e:#}")),
+            MediaError::Internal(detail) => ApiError::internal(detail),
         }
     }
 }
@@ -277,6 +330,79 @@ mod tests {
         assert_eq!(
             (e.status, e.code.as_str(), e.message.as_str()),
             (StatusCode::NOT_FOUND, "not_found", "player not found")
+        );
+    }
+
+    #[test]
+    fn media_errors_keep_their_contract_bodies() {
+        let e = ApiError::from(MediaError::too_large());
+        assert_eq!(e.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "image_too_large", "message": "images are at most 5 MiB", "details": {"max_bytes": 5 * 1024 * 1024}}})
+        );
+        let e = ApiError::from(MediaError::Image(ImageError::TooManyPixels {
+            width: 9000,
+            height: 9000,
+        }));
+        assert_eq!(e.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            e.details,
+            json!({"max_pixels": 40_000_000, "width": 9000, "height": 9000})
+        );
+        let e = ApiError::from(MediaError::Image(ImageError::UnsupportedType));
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_image_type",
+                "only PNG, JPEG and WebP images are accepted"
+            )
+        );
+        let e = ApiError::from(MediaError::Image(ImageError::Undecodable("eof".into())));
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "invalid_image", "message": "the body is not a readable PNG, JPEG or WebP image", "details": {"reason": "eof"}}})
+        );
+        let e = ApiError::from(MediaError::Image(ImageError::Empty));
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "empty_image")
+        );
+        let e = ApiError::from(MediaError::LinkExpired);
+        assert_eq!(
+            e.body(),
+            json!({"error": {"code": "link_expired", "message": "this link has expired; read the resource again for a fresh one", "details": {}}})
+        );
+        let e = ApiError::from(MediaError::InvalidSignature);
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (
+                StatusCode::FORBIDDEN,
+                "invalid_signature",
+                "this link is not valid"
+            )
+        );
+        for (e, what) in [
+            (MediaError::PlayerNotFound, "player"),
+            (MediaError::AvatarNotFound, "avatar"),
+            (MediaError::ActivityNotFound, "activity"),
+            (MediaError::PhotoNotFound, "photo"),
+            (MediaError::FileNotFound, "file"),
+        ] {
+            let e = ApiError::from(e);
+            assert_eq!(
+                (e.status, e.message),
+                (StatusCode::NOT_FOUND, format!("{what} not found"))
+            );
+        }
+        let e = ApiError::from(MediaError::Objects(anyhow::anyhow!("bucket gone")));
+        assert_eq!(
+            (e.status, e.message.as_str()),
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side"
+            )
         );
     }
 }

@@ -22,7 +22,7 @@ fn body_limit(req: &Request) -> u64 {
         .map(|p| p.as_str())
         .unwrap_or("");
     if route.ends_with("/avatar") || route.ends_with("/photos") {
-        crate::services::media::MAX_IMAGE_BYTES as u64
+        crate::media::MAX_IMAGE_BYTES as u64
     } else {
         JSON_LIMIT
     }

@@ -5,8 +5,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
+use crate::media::{MAX_IMAGE_BYTES, MediaError};
 use crate::model::{AvatarUrl, PhotoUrl};
-use crate::services::media::{self, MAX_IMAGE_BYTES};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -21,7 +21,7 @@ type S = State<Arc<AppState>>;
 async fn read_image(body: Body) -> ApiResult<Bytes> {
     axum::body::to_bytes(body, MAX_IMAGE_BYTES)
         .await
-        .map_err(|_| media::image_too_large())
+        .map_err(|_| ApiError::from(MediaError::too_large()))
 }
 
 fn parse_id(s: &str) -> ApiResult<i64> {
@@ -36,9 +36,7 @@ fn parse_id(s: &str) -> ApiResult<i64> {
               (status = 415, description = "unsupported_image_type or invalid_image")))]
 pub async fn put_avatar(State(state): S, auth: Auth, body: Body) -> ApiResult<Json<AvatarUrl>> {
     let bytes = read_image(body).await?;
-    Ok(Json(
-        media::set_avatar(&state, auth.player_id, bytes).await?,
-    ))
+    Ok(Json(state.media.set_avatar(auth.player_id, bytes).await?))
 }
 
 /// Public: an `<img src>` needs no token. Revalidated on each use (`no-cache`) with
@@ -54,18 +52,14 @@ pub async fn get_avatar(
     Path(username): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let img = media::avatar(&state, &username).await?;
+    let img = state.media.avatar(&username).await?;
     let etag = HeaderValue::from_str(&img.etag).map_err(ApiError::internal)?;
     let cache = HeaderValue::from_static("public, no-cache");
     let matches = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| {
-            let t = t.trim();
-            t == "*" || t.trim_start_matches("W/") == img.etag
-        });
+        .any(|v| img.matches(v));
     if matches {
         return Ok((
             StatusCode::NOT_MODIFIED,
@@ -103,7 +97,7 @@ pub async fn add_photo(
 ) -> ApiResult<(StatusCode, Json<PhotoUrl>)> {
     let id = parse_id(&id)?;
     let bytes = read_image(body).await?;
-    let out = media::add_photo(&state, auth.player_id, id, bytes).await?;
+    let out = state.media.add_photo(auth.player_id, id, bytes).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -117,9 +111,11 @@ pub async fn get_photo(
     auth: Auth,
     Path((id, photo)): Path<(String, String)>,
 ) -> ApiResult<impl IntoResponse> {
-    let (content_type, bytes) =
-        media::photo(&state, auth.player_id, parse_id(&id)?, &photo).await?;
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes))
+    let photo = state
+        .media
+        .photo(auth.player_id, parse_id(&id)?, &photo)
+        .await?;
+    Ok(([(header::CONTENT_TYPE, photo.content_type)], photo.bytes))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -137,46 +133,22 @@ pub async fn get_file(
     Path(key): Path<String>,
     Query(q): Query<LinkQuery>,
 ) -> ApiResult<Response> {
-    let now = state.clock.now().timestamp();
-    state
-        .objects
-        .verify_link(&key, q.expires.as_deref(), q.sig.as_deref(), now)
-        .map_err(|e| match e {
-            crate::links::LinkError::Expired => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "link_expired",
-                "this link has expired; read the resource again for a fresh one",
-            ),
-            crate::links::LinkError::BadSignature => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invalid_signature",
-                "this link is not valid",
-            ),
-        })?;
-    let bytes = state
-        .objects
-        .get(&key)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::not_found("file"))?;
-    let content_type = if key.ends_with(".json") {
-        "application/json"
-    } else {
-        crate::images::content_type(&bytes)
-    };
+    let file = state
+        .media
+        .file(&key, q.expires.as_deref(), q.sig.as_deref())
+        .await?;
     // Cacheable by the one browser that holds the link, until it expires.
-    let left = q
-        .expires
-        .and_then(|e| e.parse::<i64>().ok())
-        .map_or(0, |e| (e - now).max(0));
-    let cache =
-        HeaderValue::from_str(&format!("private, max-age={left}")).map_err(ApiError::internal)?;
+    let cache = HeaderValue::from_str(&format!("private, max-age={}", file.max_age))
+        .map_err(ApiError::internal)?;
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(file.content_type),
+            ),
             (header::CACHE_CONTROL, cache),
         ],
-        bytes,
+        file.bytes,
     )
         .into_response())
 }

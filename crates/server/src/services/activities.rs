@@ -8,7 +8,7 @@ use crate::model::{ActivityAward, ActivityPage};
 use crate::progress::{
     ActivityBody, EditBody, LogInput, Logged, PageQuery, activity_view, award_of,
 };
-use crate::services::{media, progress};
+use crate::services::progress;
 use crate::state::AppState;
 
 /// What follows a committed activity outside the database: the player's cached state
@@ -48,7 +48,10 @@ pub async fn edit(
 async fn answer(state: &AppState, player_id: i64, logged: &Logged) -> ApiResult<ActivityAward> {
     announce(state, logged).await;
     let mut out = logged.answer();
-    media::sign_activity(state, player_id, &mut out.activity).await?;
+    state
+        .media
+        .sign_activity(player_id, &mut out.activity)
+        .await?;
     Ok(out)
 }
 
@@ -63,7 +66,10 @@ pub async fn show(state: &AppState, player_id: i64, id: i64) -> ApiResult<Activi
         award: award_of(&a)?,
         activity: activity_view(&a),
     };
-    media::sign_activity(state, player_id, &mut out.activity).await?;
+    state
+        .media
+        .sign_activity(player_id, &mut out.activity)
+        .await?;
     Ok(out)
 }
 
@@ -77,7 +83,7 @@ pub async fn page(state: &AppState, player_id: i64, q: PageQuery) -> ApiResult<A
     };
     let mut items: Vec<_> = rows.iter().map(activity_view).collect();
     for a in &mut items {
-        media::sign_activity(state, player_id, a).await?;
+        state.media.sign_activity(player_id, a).await?;
     }
     Ok(ActivityPage {
         items,

@@ -18,7 +18,7 @@ pub async fn dashboard(state: &AppState, player_id: i64) -> ApiResult<Dashboard>
     let head = dashboard_head(state, player_id).await?;
     let parts = dashboard_cached_parts(state, &head.row, &head.first_week).await?;
     // Photo links are signed per read (never cached: they expire).
-    let recent = crate::services::media::sign_recent(state, head.row.id, parts.recent).await?;
+    let recent = state.media.sign_recent(head.row.id, parts.recent).await?;
     Ok(Dashboard {
         streak: head.player.streak,
         buffs: head.player.buffs.clone(),
@@ -148,7 +148,7 @@ pub async fn profile(state: &AppState, username: &str) -> ApiResult<Profile> {
         avatar_url: p
             .avatar_key
             .as_ref()
-            .map(|_| crate::services::media::avatar_path(&p.username)),
+            .map(|_| crate::media::avatar_path(&p.username)),
         username: p.username,
         class: p.class,
         level,

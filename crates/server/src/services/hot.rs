@@ -20,12 +20,17 @@
 //! hold. An outage then costs the database two primary-key reads per dashboard
 //! (token, player) instead of the whole dashboard.
 
+use crate::cache::{Cache, Repairs};
+use crate::clock::Clock;
 use crate::error::ApiResult;
+use crate::media::MediaCaches;
 pub use crate::player_rows::{HotRows, PLAYER_TTL};
 use crate::player_rows::{player_key, player_row};
 use crate::state::AppState;
 use crate::storage::PlayerRow;
+use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const TOKEN_TTL: Duration = Duration::from_secs(60);
@@ -125,7 +130,11 @@ pub async fn trained_on(state: &AppState, id: i64, version: i64, date: &str) -> 
 
 /// Drops everything cached about the player (after any committed change).
 pub async fn invalidate(state: &AppState, p: &PlayerRow) {
-    let today = crate::player::today(p, state.clock.now());
+    drop_player(&state.cache, &state.repairs, &state.clock, p).await;
+}
+
+async fn drop_player(cache: &Cache, repairs: &Repairs, clock: &Clock, p: &PlayerRow) {
+    let today = crate::player::today(p, clock.now());
     let keys = vec![
         player_key(p.id),
         trained_key(p.id, &today.to_string()),
@@ -134,11 +143,37 @@ pub async fn invalidate(state: &AppState, p: &PlayerRow) {
         dashboard_key(p.id),
     ];
     for k in &keys {
-        state.cache.degraded_del(k);
+        cache.degraded_del(k);
     }
-    if let Err(e) = state.cache.del(&keys).await {
+    if let Err(e) = cache.del(&keys).await {
         tracing::warn!(error = %e, player = p.id, "cache invalidation failed; will repair");
-        state.repairs.player(p.id);
+        repairs.player(p.id);
+    }
+}
+
+/// The player's cached state as media's port sees it: the cached player (it carries
+/// the avatar) and the dashboard (its recent activities show photos).
+pub struct PlayerCaches {
+    pub cache: Arc<Cache>,
+    pub repairs: Arc<Repairs>,
+    pub clock: Arc<Clock>,
+}
+
+impl MediaCaches for PlayerCaches {
+    fn player_changed(&self, p: &PlayerRow) -> BoxFuture<'_, ()> {
+        let p = p.clone();
+        Box::pin(async move { drop_player(&self.cache, &self.repairs, &self.clock, &p).await })
+    }
+
+    /// Only the dashboard parts: an attached photo moves no XP.
+    fn dashboard_changed(&self, id: i64) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let key = dashboard_key(id);
+            self.cache.degraded_del(&key);
+            if self.cache.del(std::slice::from_ref(&key)).await.is_err() {
+                self.repairs.key(key);
+            }
+        })
     }
 }
 
@@ -186,16 +221,6 @@ pub async fn set_dashboard(state: &AppState, id: i64, parts: &HotDashboard) {
             // The parts carry their version; `dashboard` checks it.
             state.cache.degraded_set(&key, &json);
         }
-    }
-}
-
-/// Drops the cached dashboard parts (a change to an activity that moves no XP,
-/// such as an attached photo).
-pub async fn invalidate_dashboard(state: &AppState, id: i64) {
-    let key = dashboard_key(id);
-    state.cache.degraded_del(&key);
-    if state.cache.del(std::slice::from_ref(&key)).await.is_err() {
-        state.repairs.key(key);
     }
 }
 

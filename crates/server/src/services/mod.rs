@@ -4,6 +4,5 @@
 pub mod activities;
 pub mod dashboard;
 pub mod hot;
-pub mod media;
 pub mod progress;
 pub mod villains;
