@@ -19,6 +19,7 @@ both_backends!(
     migrations_are_repeatable,
     stale_activity_writes_change_nothing,
     grouped_activity_writes_apply_per_player,
+    activity_numbers_are_null_where_the_kind_has_none,
 );
 
 async fn open(b: Backend) -> (Store, tempfile::TempDir) {
@@ -318,8 +319,8 @@ fn study_write(store_player: shonen_server::storage::PlayerRow, xp: i64) -> Acti
             occurred_at: 2_000,
             local_date: "2026-11-03".into(),
             training: true,
-            duration_min: 30.0,
-            distance_km: 0.0,
+            duration_min: Some(30.0),
+            distance_km: None,
             sets_json: None,
             style: None,
             woke_at: None,
@@ -480,5 +481,59 @@ async fn grouped_activity_writes_apply_per_player(b: Backend) {
             assert_eq!(a.player_id, *id);
         }
     }
+    assert!(store.audit_day_kinds().await.unwrap().is_empty());
+}
+
+/// Minutes and distance are stored only for kinds that have them (NULL elsewhere),
+/// through the grouped writer and through a transaction alike; the day totals count
+/// nothing for them.
+async fn activity_numbers_are_null_where_the_kind_has_none(b: Backend) {
+    let (store, _d) = open(b).await;
+    let id = create(&store, "krillin").await.unwrap();
+    let (p, _) = store.player_for_activity(id, 0).await.unwrap().unwrap();
+    let mut run = study_write(p, 10);
+    run.activity.kind = "run".into();
+    run.activity.distance_km = Some(5.5);
+    run.activity.duration_min = Some(31.0);
+    let run = store.write_activity(&run).await.unwrap().unwrap().activity;
+    let (p, _) = store.player_for_activity(id, 0).await.unwrap().unwrap();
+    let mut wake = study_write(p, 5);
+    wake.activity.kind = "wake_up".into();
+    wake.activity.training = false;
+    wake.activity.duration_min = None;
+    wake.activity.distance_km = None;
+    wake.activity.woke_at = Some("05:30".into());
+    let wake = store.write_activity(&wake).await.unwrap().unwrap().activity;
+    let locked = {
+        let mut tx = store.begin().await.unwrap();
+        let p = tx.lock_player(id).await.unwrap();
+        let study = study_write(p, 7);
+        let row = tx.write_activity(&study).await.unwrap().unwrap();
+        tx.commit().await.unwrap();
+        row
+    };
+    let stored = |want: i64| {
+        let store = store.clone();
+        async move { store.activity(id, want).await.unwrap().unwrap() }
+    };
+    let (r, w, s) = (
+        stored(run.id).await,
+        stored(wake.id).await,
+        stored(locked.id).await,
+    );
+    assert_eq!((r.duration_min, r.distance_km), (Some(31.0), Some(5.5)));
+    assert_eq!((w.duration_min, w.distance_km), (None, None));
+    assert_eq!((s.duration_min, s.distance_km), (Some(30.0), None));
+    let days = store
+        .day_kinds(id, "2026-11-03", "2026-11-03")
+        .await
+        .unwrap();
+    let day = |kind: &str| {
+        let d = days.iter().find(|d| d.kind == kind).unwrap();
+        (d.sessions, d.duration_min, d.distance_km)
+    };
+    assert_eq!(day("run"), (1, 31.0, 5.5));
+    assert_eq!(day("wake_up"), (1, 0.0, 0.0));
+    assert_eq!(day("study"), (1, 30.0, 0.0));
     assert!(store.audit_day_kinds().await.unwrap().is_empty());
 }

@@ -16,8 +16,8 @@ pub fn add_to_day_total(days: &mut Vec<DayKind>, a: &NewActivity, id: i64) {
     {
         Some(d) => {
             d.sessions += 1;
-            d.distance_km += a.distance_km;
-            d.duration_min += a.duration_min;
+            d.distance_km += a.distance_km.unwrap_or(0.0);
+            d.duration_min += a.duration_min.unwrap_or(0.0);
         }
         None => {
             days.push(DayKind {
@@ -25,8 +25,8 @@ pub fn add_to_day_total(days: &mut Vec<DayKind>, a: &NewActivity, id: i64) {
                 kind: a.kind.clone(),
                 training: i64::from(a.training),
                 sessions: 1,
-                distance_km: a.distance_km,
-                duration_min: a.duration_min,
+                distance_km: a.distance_km.unwrap_or(0.0),
+                duration_min: a.duration_min.unwrap_or(0.0),
                 first_id: id,
             });
             days.sort_by(|x, y| {

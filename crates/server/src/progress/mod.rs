@@ -318,7 +318,8 @@ impl<S: ProgressStore> Progress<S> {
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default();
         let sets = body.sets.unwrap_or(old_sets);
-        let duration = body.duration_min.unwrap_or(a.duration_min);
+        // A strength session always has its minutes.
+        let duration = body.duration_min.or(a.duration_min).unwrap_or(0.0);
         let correction = shonen_rules::edit_correction(&original, sets.clone(), duration)?;
         let before = Before::of(&p);
         if correction.delta != 0 {

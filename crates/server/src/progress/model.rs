@@ -152,8 +152,8 @@ pub fn activity_view(a: &ActivityRow) -> model::Activity {
         note: a.note.clone(),
         created_at: from_micros(a.created_at).to_rfc3339(),
         photos: serde_json::from_str(&a.photos_json).unwrap_or_default(),
-        duration_min: (a.kind != "wake_up").then_some(a.duration_min),
-        distance_km: (a.kind == "run").then_some(a.distance_km),
+        duration_min: a.duration_min,
+        distance_km: a.distance_km,
         sets: a
             .sets_json
             .as_deref()

@@ -240,8 +240,9 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
         occurred_at: req.occurred_at.timestamp_micros(),
         local_date: date_s,
         training: kind.is_training(),
-        duration_min: body.duration_min.unwrap_or(0.0),
-        distance_km: body.distance_km.unwrap_or(0.0),
+        // Only kinds that have minutes or a distance keep one.
+        duration_min: body.duration_min.filter(|_| kind != ActivityKind::WakeUp),
+        distance_km: body.distance_km.filter(|_| kind == ActivityKind::Run),
         sets_json,
         style,
         woke_at,

@@ -496,7 +496,7 @@ async fn edits_and_refusals_name_their_error() {
         .await
         .unwrap();
     assert_eq!(edited.activity.edited, 1);
-    assert_eq!(edited.activity.duration_min, 60.0);
+    assert_eq!(edited.activity.duration_min, Some(60.0));
     let p = w.store.player(ash).await.unwrap().unwrap();
     assert_eq!(p.total_xp, ran.award.final_xp + edited.award.final_xp);
     assert_eq!(

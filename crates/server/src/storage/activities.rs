@@ -31,11 +31,10 @@ pub struct ActivityRow {
     pub occurred_at: i64,
     pub local_date: String,
     pub training: i64,
-    /// 0 for a wake-up. (Floats are never bound as NULL: sqlx's Any driver binds a
-    /// NULL double as float4 on PostgreSQL, which breaks the cached statement.)
-    pub duration_min: f64,
-    /// 0 for everything but runs.
-    pub distance_km: f64,
+    /// `None` for a wake-up.
+    pub duration_min: Option<f64>,
+    /// `None` for everything but runs.
+    pub distance_km: Option<f64>,
     pub sets_json: Option<String>,
     pub style: Option<String>,
     pub woke_at: Option<String>,
@@ -58,11 +57,10 @@ pub struct NewActivity {
     pub occurred_at: i64,
     pub local_date: String,
     pub training: bool,
-    /// 0 for a wake-up. (Floats are never bound as NULL: sqlx's Any driver binds a
-    /// NULL double as float4 on PostgreSQL, which breaks the cached statement.)
-    pub duration_min: f64,
-    /// 0 for everything but runs.
-    pub distance_km: f64,
+    /// `None` for a wake-up.
+    pub duration_min: Option<f64>,
+    /// `None` for everything but runs.
+    pub distance_km: Option<f64>,
     pub sets_json: Option<String>,
     pub style: Option<String>,
     pub woke_at: Option<String>,
@@ -294,8 +292,8 @@ impl Tx {
             .bind(row.local_date.clone())
             .bind(row.kind.clone())
             .bind(row.training)
-            .bind(row.distance_km)
-            .bind(row.duration_min)
+            .bind(row.distance_km.unwrap_or(0.0))
+            .bind(row.duration_min.unwrap_or(0.0))
             .bind(row.id)
             .execute(c)
             .await
@@ -329,7 +327,7 @@ impl Tx {
     ) -> StoreResult<()> {
         // The day's aggregate follows the new duration (before the row changes).
         on_tx!(self, c => sqlx::query(
-            "UPDATE day_kinds SET duration_min = duration_min + ($1 - (SELECT a.duration_min \
+            "UPDATE day_kinds SET duration_min = duration_min + ($1 - (SELECT COALESCE(a.duration_min, 0) \
              FROM activities a WHERE a.id = $2)) WHERE (player_id, local_date, kind) = \
              (SELECT a.player_id, a.local_date, a.kind FROM activities a WHERE a.id = $2)",
         )
@@ -582,8 +580,8 @@ impl Store {
         type Key = (i64, String, String);
         let from_activities: Vec<(i64, String, String, i64, f64, f64, i64)> = on_pool!(self, db => sqlx::query_as(
             "SELECT player_id, local_date, kind, COUNT(*), \
-             CAST(SUM(distance_km) AS DOUBLE PRECISION), \
-             CAST(SUM(duration_min) AS DOUBLE PRECISION), MIN(id) FROM activities \
+             CAST(COALESCE(SUM(distance_km), 0) AS DOUBLE PRECISION), \
+             CAST(COALESCE(SUM(duration_min), 0) AS DOUBLE PRECISION), MIN(id) FROM activities \
              GROUP BY player_id, local_date, kind",
         )
         .fetch_all(db)

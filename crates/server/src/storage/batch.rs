@@ -129,8 +129,8 @@ struct Row<'a> {
     occurred_at: i64,
     local_date: &'a str,
     training: i64,
-    duration_min: f64,
-    distance_km: f64,
+    duration_min: Option<f64>,
+    distance_km: Option<f64>,
     sets_json: Option<&'a str>,
     style: Option<&'a str>,
     woke_at: Option<&'a str>,
@@ -227,8 +227,8 @@ const WRITES: &str = "p AS (UPDATE players SET total_xp = x.total_xp, xp_strengt
     RETURNING id, player_id, local_date, kind, training, distance_km, duration_min)";
 
 /// Each inserted activity's day total (see `ADD_TO_DAY_TOTAL`).
-const DAY_TOTALS: &str = "SELECT player_id, local_date, kind, training, 1, distance_km, \
-    duration_min, id FROM a";
+const DAY_TOTALS: &str = "SELECT player_id, local_date, kind, training, 1, \
+    COALESCE(distance_km, 0), COALESCE(duration_min, 0), id FROM a";
 
 /// The ledger entry and the weekly rollup of each inserted activity.
 const LEDGER: &str = "l AS (INSERT INTO ledger (player_id, at, stat, amount, reason, activity_id) \
