@@ -18,7 +18,7 @@ pub enum Executor {
 
 impl Executor {
     /// The executor the configuration names.
-    pub async fn from_config(config: &crate::Config) -> anyhow::Result<Executor> {
+    pub async fn from_config(config: &crate::config::Config) -> anyhow::Result<Executor> {
         match config.battle_executor.as_str() {
             "" | "in-process" | "in_process" | "local" => Ok(Executor::InProcess),
             "lambda" => {

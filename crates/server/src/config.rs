@@ -23,7 +23,7 @@ pub struct Config {
     pub registrations_per_hour: u32,
     /// The optional text-generation villain (`SHONEN_VILLAIN_LLM_URL`); `None` keeps
     /// the procedural one.
-    pub villain_llm: Option<crate::services::villains::LlmSettings>,
+    pub villain_llm: Option<LlmSettings>,
     /// `SHONEN_OBJECT_STORE_URL`: empty = `<data_dir>/objects`, or `s3://bucket/prefix`.
     pub object_store_url: String,
     /// S3 endpoint override and optional explicit credentials (else the AWS chain).
@@ -155,7 +155,7 @@ impl Config {
             login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
             registrations_per_hour: parse_num("SHONEN_REGISTRATIONS_PER_HOUR", 5)?,
             villain_llm: match var("SHONEN_VILLAIN_LLM_URL") {
-                Some(url) => Some(crate::services::villains::LlmSettings {
+                Some(url) => Some(LlmSettings {
                     url,
                     model: var("SHONEN_VILLAIN_LLM_MODEL"),
                     key: var("SHONEN_VILLAIN_LLM_KEY"),
@@ -245,6 +245,41 @@ pub fn parse_cidrs(s: &str) -> Result<Vec<ipnet::IpNet>, String> {
                 .map_err(|_| format!("{p:?} is not an address or CIDR"))
         })
         .collect()
+}
+
+/// Settings of the optional text-generation villain (`SHONEN_VILLAIN_LLM_*`).
+#[derive(Clone)]
+pub struct LlmSettings {
+    /// Base URL: `…/chat/completions` is used as is, `…/v1` gets `/chat/completions`,
+    /// anything else gets `/v1/chat/completions`.
+    pub url: String,
+    pub model: Option<String>,
+    pub key: Option<String>,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for LlmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmSettings")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl LlmSettings {
+    pub fn endpoint(&self) -> String {
+        let base = self.url.trim_end_matches('/');
+        if base.ends_with("/chat/completions") {
+            base.to_string()
+        } else if base.ends_with("/v1") {
+            format!("{base}/chat/completions")
+        } else {
+            format!("{base}/v1/chat/completions")
+        }
+    }
 }
 
 #[cfg(test)]

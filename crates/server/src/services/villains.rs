@@ -6,6 +6,7 @@
 //! (weakness, objectives) always come from the rules crate, so a generated villain
 //! can only change words, never difficulty.
 
+use crate::config::LlmSettings;
 pub use crate::progress::{GenFuture, Generated, VillainGenerator};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -24,41 +25,6 @@ impl VillainGenerator for Procedural {
                 source: "procedural",
             })
         })
-    }
-}
-
-/// Settings of the optional text-generation villain (`SHONEN_VILLAIN_LLM_*`).
-#[derive(Clone)]
-pub struct LlmSettings {
-    /// Base URL: `…/chat/completions` is used as is, `…/v1` gets `/chat/completions`,
-    /// anything else gets `/v1/chat/completions`.
-    pub url: String,
-    pub model: Option<String>,
-    pub key: Option<String>,
-    pub timeout: Duration,
-}
-
-impl std::fmt::Debug for LlmSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LlmSettings")
-            .field("url", &self.url)
-            .field("model", &self.model)
-            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
-impl LlmSettings {
-    pub fn endpoint(&self) -> String {
-        let base = self.url.trim_end_matches('/');
-        if base.ends_with("/chat/completions") {
-            base.to_string()
-        } else if base.ends_with("/v1") {
-            format!("{base}/chat/completions")
-        } else {
-            format!("{base}/v1/chat/completions")
-        }
     }
 }
 
