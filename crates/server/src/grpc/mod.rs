@@ -20,9 +20,9 @@ use crate::accounts::ReclassifyInput;
 use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
-use crate::http::client::ClientIp;
 use crate::leaderboards::{BoardQuery, Source};
 use crate::progress::PageQuery;
+use crate::request::ClientIp;
 use crate::services;
 use crate::services::activities;
 use crate::state::AppState;
@@ -331,9 +331,7 @@ impl Shonen for GrpcApi {
                 json_input(v)?
             }
         };
-        let idem_key = crate::http::idempotency::IDEMPOTENCY_KEY
-            .try_with(Clone::clone)
-            .ok();
+        let idem_key = crate::request::idempotency_key();
         typed_reply(Json(
             activities::log(&self.state, auth.player_id, body, idem_key)
                 .await

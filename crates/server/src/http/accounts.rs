@@ -5,8 +5,8 @@
 use crate::accounts::{LoginInput, ReclassifyInput, RegisterInput, SettingsInput, TokenResponse};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
-use crate::http::client::ClientIp;
 use crate::model::Player;
+use crate::request::ClientIp;
 use crate::services::{hot, progress};
 use crate::state::AppState;
 use axum::Json;
