@@ -278,7 +278,7 @@ async fn authenticate(
     next: Next,
 ) -> Response {
     if let Some(token) = bearer_token(req.headers())
-        && let Ok(Some(player_id)) = crate::services::hot::token_player(&state, token).await
+        && let Ok(Some(player_id)) = state.hot.token_player(token).await
     {
         req.extensions_mut()
             .insert(crate::extract::Auth { player_id });
