@@ -10,6 +10,8 @@ use crate::events::Events;
 use crate::leaderboards::Leaderboards;
 use crate::media::Media;
 use crate::progress::Progress;
+use crate::services::hot::PlayerCaches;
+use crate::services::progress::Players;
 use crate::state::AppState;
 use crate::storage::Store;
 use anyhow::Context;
@@ -66,7 +68,7 @@ fn spawn_cache_repair(state: &Arc<AppState>) {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             let Some(state) = weak.upgrade() else { return };
             if state.cache.ping().await.is_ok() {
-                crate::services::hot::repair(&state).await;
+                state.players.repair().await;
             }
         }
     });
@@ -129,7 +131,7 @@ impl Application {
         );
         let events = Events::new(clock.clone(), cache.clone());
         let repairs: Arc<crate::cache::Repairs> = Default::default();
-        let leaderboards = Leaderboards::new(
+        let leaderboards = Arc::new(Leaderboards::new(
             store.clone(),
             cache.clone(),
             Arc::new(crate::player_rows::HotRows {
@@ -139,17 +141,27 @@ impl Application {
             Arc::new(events.clone()),
             repairs.clone(),
             clock.clone(),
+        ));
+        let tokens = TokenSecret::new(secret);
+        let hot = PlayerCaches::new(
+            cache.clone(),
+            store.clone(),
+            repairs,
+            clock.clone(),
+            tokens.clone(),
+        );
+        let players = Players::new(
+            hot.clone(),
+            leaderboards.clone(),
+            store.clone(),
+            clock.clone(),
         );
         let objects_port = Arc::new(objects.clone());
         let media = Media::new(
             store.clone(),
             objects_port.clone(),
             objects_port,
-            Arc::new(crate::services::hot::PlayerCaches {
-                cache: cache.clone(),
-                repairs: repairs.clone(),
-                clock: clock.clone(),
-            }),
+            Arc::new(hot.clone()),
             clock.clone(),
         );
         let state = Arc::new(AppState {
@@ -157,7 +169,7 @@ impl Application {
                 store.clone(),
                 Arc::new(crate::jobs::PlayerJobs),
                 clock.clone(),
-                TokenSecret::new(secret),
+                tokens,
             ),
             duels,
             progress: Progress::new(
@@ -170,7 +182,8 @@ impl Application {
             media,
             events,
             cache,
-            repairs,
+            hot,
+            players,
             limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup,
             metrics: crate::http::ops::metrics_handle(),

@@ -261,7 +261,9 @@ impl FromRequestParts<Arc<AppState>> for Auth {
             return Ok(*auth);
         }
         let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let player_id = crate::services::hot::token_player(state, token)
+        let player_id = state
+            .hot
+            .token_player(token)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         let auth = Auth { player_id };

@@ -26,6 +26,8 @@ pub mod objects;
 pub mod player;
 pub mod player_rows;
 pub mod progress;
+pub mod readiness;
+pub mod request;
 pub mod serve;
 pub mod services;
 pub mod state;

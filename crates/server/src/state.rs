@@ -9,6 +9,8 @@ use crate::events::Events;
 use crate::leaderboards::Leaderboards;
 use crate::media::Media;
 use crate::progress::Progress;
+use crate::services::hot::PlayerCaches;
+use crate::services::progress::Players;
 use crate::storage::Store;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -20,7 +22,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub duels: Duels,
     pub progress: Progress,
-    pub leaderboards: Leaderboards,
+    pub leaderboards: Arc<Leaderboards>,
     pub media: Media,
     pub events: Events,
     pub limiter: crate::http::ratelimit::RateLimiter,
@@ -31,6 +33,10 @@ pub struct AppState {
     pub objects: crate::objects::Objects,
     /// Hot state, leaderboards and the event bus: Redis or in-process.
     pub cache: Arc<crate::cache::Cache>,
-    /// Cache writes that failed during a Redis outage, replayed when it is back.
-    pub repairs: Arc<crate::cache::Repairs>,
+    /// The per-player hot state in the cache (rows, tokens, dashboard parts, boss),
+    /// with the repairs a cache outage left to do.
+    pub hot: PlayerCaches,
+    /// What follows a commit outside the database (caches, boards) and the
+    /// `player` view.
+    pub players: Players,
 }

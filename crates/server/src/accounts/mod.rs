@@ -53,6 +53,16 @@ impl TokenSecret {
     pub fn new(bytes: Vec<u8>) -> TokenSecret {
         TokenSecret(bytes.into())
     }
+
+    /// The keyed hash a token is stored, cached and announced under (never the
+    /// token).
+    pub fn hash(&self, token: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(&*self.0);
+        h.update(b":");
+        h.update(token.as_bytes());
+        hex::encode(h.finalize())
+    }
 }
 
 impl std::fmt::Debug for TokenSecret {
@@ -115,11 +125,7 @@ impl<S: AccountStore> Accounts<S> {
 
     /// The keyed hash a token is stored, cached and announced under (never the token).
     pub fn token_hash(&self, token: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(&*self.secret.0);
-        h.update(b":");
-        h.update(token.as_bytes());
-        hex::encode(h.finalize())
+        self.secret.hash(token)
     }
 
     /// A fresh random token for the player, valid for `TOKEN_LIFETIME_DAYS`.

@@ -1,5 +1,5 @@
 //! Cache writes that failed while the cache was unreachable, kept to be replayed
-//! (`services::hot::repair`) once it answers again.
+//! (`services::hot::PlayerCaches::repair`) once it answers again.
 
 use std::collections::HashSet;
 use std::sync::Mutex;

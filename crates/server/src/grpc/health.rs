@@ -1,10 +1,9 @@
-//! `grpc.health.v1.Health`: SERVING while the instance is ready (the same check as
-//! `GET /readyz`: database, and Redis when configured), NOT_SERVING otherwise, for
-//! the whole server ("") and for `shonen.v1.Shonen`.
+//! `grpc.health.v1.Health`: SERVING while the instance is ready (`crate::readiness`,
+//! the check REST's `GET /readyz` answers with: database, and Redis when
+//! configured), NOT_SERVING otherwise, for the whole server ("") and for
+//! `shonen.v1.Shonen`.
 
 use crate::state::AppState;
-use axum::extract::State;
-use axum::response::IntoResponse;
 use std::sync::Arc;
 use std::time::Duration;
 use tonic_health::ServingStatus;
@@ -20,12 +19,9 @@ pub fn service(state: &Arc<AppState>) -> HealthServer<impl Health> {
         loop {
             // Only a weak handle between checks: the task ends with the app.
             let Some(state) = weak.upgrade() else { return };
-            let ready = crate::http::ops::readyz(State(state))
-                .await
-                .into_response()
-                .status()
-                .is_success();
-            let serving = if ready {
+            let readiness = crate::readiness::check(&state.store, &state.cache, &state.clock).await;
+            drop(state);
+            let serving = if readiness.is_ready() {
                 ServingStatus::Serving
             } else {
                 ServingStatus::NotServing

@@ -20,9 +20,9 @@ use crate::accounts::ReclassifyInput;
 use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
-use crate::http::client::ClientIp;
 use crate::leaderboards::{BoardQuery, Source};
 use crate::progress::PageQuery;
+use crate::request::ClientIp;
 use crate::services;
 use crate::services::activities;
 use crate::state::AppState;
@@ -125,7 +125,10 @@ impl GrpcApi {
             return Ok(*auth);
         }
         let token = bearer(req).ok_or_else(|| status(ApiError::unauthorized()))?;
-        let player_id = services::hot::token_player(&self.state, token)
+        let player_id = self
+            .state
+            .hot
+            .token_player(token)
             .await
             .map_err(status)?
             .ok_or_else(|| status(ApiError::unauthorized()))?;
@@ -134,7 +137,10 @@ impl GrpcApi {
 
     /// The caller's `player`, as REST's account routes answer.
     async fn player(&self, auth: Auth) -> Result<Response<proto::Player>, Status> {
-        let player = services::progress::player_view(&self.state, auth.player_id)
+        let player = self
+            .state
+            .players
+            .player_view(auth.player_id)
             .await
             .map_err(status)?;
         Ok(Response::new(player.into()))
@@ -197,13 +203,8 @@ impl Shonen for GrpcApi {
             .register(body, &address, state.config.registrations_per_hour)
             .await
             .map_err(status::accounts)?;
-        services::progress::after_commit(state, &signed.player).await;
-        message(
-            services::progress::signed_in_view(state, signed)
-                .await
-                .map_err(status)?,
-        )
-        .map(Response::new)
+        state.players.after_commit(&signed.player).await;
+        message(state.players.signed_in_view(signed).await.map_err(status)?).map(Response::new)
     }
 
     async fn login(
@@ -223,12 +224,7 @@ impl Shonen for GrpcApi {
             .login(body, per_minute)
             .await
             .map_err(status::accounts)?;
-        message(
-            services::progress::signed_in_view(state, signed)
-                .await
-                .map_err(status)?,
-        )
-        .map(Response::new)
+        message(state.players.signed_in_view(signed).await.map_err(status)?).map(Response::new)
     }
 
     async fn logout(
@@ -242,7 +238,10 @@ impl Shonen for GrpcApi {
             .logout(token)
             .await
             .map_err(status::accounts)?;
-        services::hot::token_revoked(&self.state, token).await;
+        self.state
+            .hot
+            .token_revoked(&self.state.events, token)
+            .await;
         Ok(Response::new(proto::LogoutReply {}))
     }
 
@@ -271,7 +270,9 @@ impl Shonen for GrpcApi {
             .update_settings(auth.player_id, settings)
             .await
             .map_err(status::accounts)?;
-        services::progress::player_changed(&self.state, auth.player_id, None)
+        self.state
+            .players
+            .player_changed(auth.player_id, None)
             .await
             .map_err(status)?;
         self.player(auth).await
@@ -289,7 +290,9 @@ impl Shonen for GrpcApi {
             .reclassify(auth.player_id, goals)
             .await
             .map_err(status::accounts)?;
-        services::progress::player_changed(&self.state, auth.player_id, Some(&done.previous_class))
+        self.state
+            .players
+            .player_changed(auth.player_id, Some(&done.previous_class))
             .await
             .map_err(status)?;
         self.player(auth).await
@@ -331,9 +334,7 @@ impl Shonen for GrpcApi {
                 json_input(v)?
             }
         };
-        let idem_key = crate::http::idempotency::IDEMPOTENCY_KEY
-            .try_with(Clone::clone)
-            .ok();
+        let idem_key = crate::request::idempotency_key();
         typed_reply(Json(
             activities::log(&self.state, auth.player_id, body, idem_key)
                 .await
@@ -449,7 +450,7 @@ impl Shonen for GrpcApi {
             .map_err(status::leaderboards)?;
         // As REST: a page from the cache means it answers again.
         if page.source == Source::Cache {
-            services::hot::repair(&self.state).await;
+            self.state.players.repair().await;
         }
         message(page).map(Response::new)
     }

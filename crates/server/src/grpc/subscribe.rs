@@ -40,7 +40,9 @@ pub async fn stream(
     token: &str,
     since: Option<i64>,
 ) -> Result<EventStream, Status> {
-    let (player_id, expires_at) = crate::services::hot::token_player_until(state, token)
+    let (player_id, expires_at) = state
+        .hot
+        .token_player_until(token)
         .await
         .map_err(status)?
         .ok_or_else(|| status(ApiError::unauthorized()))?;

@@ -5,9 +5,8 @@
 use crate::accounts::{LoginInput, ReclassifyInput, RegisterInput, SettingsInput, TokenResponse};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth, bearer_token};
-use crate::http::client::ClientIp;
 use crate::model::Player;
-use crate::services::{hot, progress};
+use crate::request::ClientIp;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -34,10 +33,10 @@ pub async fn register(
         .register(input, &address, state.config.registrations_per_hour)
         .await?;
     // On the leaderboards from the start (at 0 XP), like the database says.
-    progress::after_commit(&state, &signed.player).await;
+    state.players.after_commit(&signed.player).await;
     Ok((
         StatusCode::CREATED,
-        Json(progress::signed_in_view(&state, signed).await?),
+        Json(state.players.signed_in_view(signed).await?),
     ))
 }
 
@@ -56,7 +55,7 @@ pub async fn login(
         .limiter
         .check(&format!("login-ip:{ip}"), per_minute * 5)?;
     let signed = state.accounts.login(input, per_minute).await?;
-    Ok(Json(progress::signed_in_view(&state, signed).await?))
+    Ok(Json(state.players.signed_in_view(signed).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
@@ -64,14 +63,14 @@ pub async fn login(
 pub async fn logout(State(state): S, _auth: Auth, headers: HeaderMap) -> ApiResult<StatusCode> {
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
     state.accounts.logout(token).await?;
-    hot::token_revoked(&state, token).await;
+    state.hot.token_revoked(&state.events, token).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     responses((status = 200, description = "the player", body = Player), (status = 401, description = "no token")))]
 pub async fn me(State(state): S, auth: Auth) -> ApiResult<Json<Player>> {
-    Ok(Json(progress::player_view(&state, auth.player_id).await?))
+    Ok(Json(state.players.player_view(auth.player_id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = SettingsInput,
@@ -85,8 +84,8 @@ pub async fn update_me(
         .accounts
         .update_settings(auth.player_id, input)
         .await?;
-    progress::player_changed(&state, auth.player_id, None).await?;
-    Ok(Json(progress::player_view(&state, auth.player_id).await?))
+    state.players.player_changed(auth.player_id, None).await?;
+    Ok(Json(state.players.player_view(auth.player_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/reclassify", tag = "accounts", request_body = ReclassifyInput,
@@ -100,6 +99,9 @@ pub async fn reclassify(
         .accounts
         .reclassify(auth.player_id, input.goals)
         .await?;
-    progress::player_changed(&state, auth.player_id, Some(&done.previous_class)).await?;
-    Ok(Json(progress::player_view(&state, auth.player_id).await?))
+    state
+        .players
+        .player_changed(auth.player_id, Some(&done.previous_class))
+        .await?;
+    Ok(Json(state.players.player_view(auth.player_id).await?))
 }

@@ -42,9 +42,7 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<ActivityBody>,
 ) -> ApiResult<(StatusCode, Json<ActivityAward>)> {
-    let idem_key = super::idempotency::IDEMPOTENCY_KEY
-        .try_with(Clone::clone)
-        .ok();
+    let idem_key = crate::request::idempotency_key();
     let out = activities::log(&state, auth.player_id, body, idem_key).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }

@@ -4,7 +4,11 @@
 //! saw), skipping trusted proxies, and the first address that is not one is the
 //! client. Entries left of it were written by the client itself and are never
 //! believed.
+//!
+//! `ClientIp` itself is protocol-neutral (`crate::request`); this is its axum
+//! extractor, which the shared middleware runs for REST and gRPC alike.
 
+use crate::request::ClientIp;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
@@ -62,9 +66,6 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 /// Extractor: the request's client address (see the module doc).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
-
 impl FromRequestParts<Arc<AppState>> for ClientIp {
     type Rejection = Infallible;
 

@@ -15,6 +15,7 @@
 
 use crate::error::ApiError;
 use crate::extract::bearer_token;
+use crate::request::IDEMPOTENCY_KEY;
 use crate::state::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -24,13 +25,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-
-tokio::task_local! {
-    /// The `Idempotency-Key` of the activity request being served, set around the
-    /// handler: the activity is written with it, in the same transaction (a second
-    /// write with the key fails on the unique index and this layer replays the first).
-    pub static IDEMPOTENCY_KEY: String;
-}
 
 // Large enough for an image upload (5 MiB); each route still applies its own limit.
 const MAX_BODY: usize = 5 * 1024 * 1024 + 1024;

@@ -3,7 +3,6 @@
 use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::leaderboards::{BoardQuery, Source};
-use crate::services::hot;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -21,7 +20,7 @@ pub async fn leaderboard(
     let page = state.leaderboards.page(auth.player_id, &q).await?;
     // A page from the cache means it answers again: replay what an outage left.
     if page.source == Source::Cache {
-        hot::repair(&state).await;
+        state.players.repair().await;
     }
     Ok(([(header::CONTENT_TYPE, "application/json")], page.to_json()))
 }

@@ -22,6 +22,7 @@ pub mod ws;
 
 use crate::error::ApiError;
 use crate::extract::bearer_token;
+use crate::request::ClientIp;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -277,7 +278,7 @@ async fn authenticate(
     next: Next,
 ) -> Response {
     if let Some(token) = bearer_token(req.headers())
-        && let Ok(Some(player_id)) = crate::services::hot::token_player(&state, token).await
+        && let Ok(Some(player_id)) = state.hot.token_player(token).await
     {
         req.extensions_mut()
             .insert(crate::extract::Auth { player_id });
@@ -379,7 +380,7 @@ async fn track(req: Request, next: Next) -> Response {
 /// counter per address and per token, whichever protocol the calls use).
 async fn rate_limit(
     State(state): State<Arc<AppState>>,
-    client::ClientIp(ip): client::ClientIp,
+    ClientIp(ip): ClientIp,
     req: Request,
     next: Next,
 ) -> Response {

@@ -35,63 +35,16 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 /// Ready when the database answers (and takes writes) and, if Redis is configured,
-/// Redis too. The body names each part, so an operator sees which one failed. Every
-/// check is bounded, so the answer comes within a second whatever is down.
+/// Redis too (`crate::readiness`): 200 when ready, 503 otherwise, with the check's
+/// parts as the body.
 pub async fn readyz(State(state): S) -> impl IntoResponse {
-    let limit = crate::storage::PING_TIMEOUT * 2;
-    let store = &state.store;
-    let database = if store.health().is_down() {
-        "unreachable"
-    } else {
-        match tokio::time::timeout(limit, store.ping()).await {
-            Ok(Ok(())) => "ok",
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "database not reachable");
-                "unreachable"
-            }
-            Err(_) => "unreachable",
-        }
-    };
-    // While commits fail (a full disk), try one small write: it clears the state as
-    // soon as writes work again, even if no request writes.
-    let database = if database == "ok" && store.health().write_failing() {
-        let now = state.clock.now_micros();
-        match tokio::time::timeout(limit, store.probe_write(now)).await {
-            Ok(Ok(())) => "ok",
-            _ => "writes_failing",
-        }
-    } else {
-        database
-    };
-    let redis = if state.cache.is_redis() && !state.cache.is_up() {
-        // The breaker is open: the watchdog's last ping failed.
-        "unreachable"
-    } else if state.cache.is_redis() {
-        match tokio::time::timeout(limit, state.cache.ping()).await {
-            Ok(Ok(())) => "ok",
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "redis not reachable");
-                "unreachable"
-            }
-            Err(_) => "unreachable",
-        }
-    } else {
-        "not_configured"
-    };
-    let ready = database == "ok" && redis != "unreachable";
-    let status = if ready {
+    let readiness = crate::readiness::check(&state.store, &state.cache, &state.clock).await;
+    let status = if readiness.is_ready() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (
-        status,
-        Json(json!({
-            "status": if ready { "ready" } else { "unavailable" },
-            "database": database,
-            "redis": redis,
-        })),
-    )
+    (status, Json(readiness))
 }
 
 pub async fn metrics(State(state): S) -> impl IntoResponse {

@@ -1,6 +1,7 @@
 //! Fixed-window request budgets per key (an IP, a player, a login name). Over budget
 //! the caller gets 429 with `Retry-After` set to the seconds left in the window.
-//! Per-address budgets key on `http::client::ClientIp` (trusted proxies aware).
+//! Per-address budgets key on `request::ClientIp` (trusted proxies aware: see
+//! `http::client`).
 
 use crate::clock::Clock;
 use crate::error::ApiError;

@@ -14,7 +14,6 @@
 use crate::error::ApiError;
 use crate::events::Delivery;
 use crate::extract::bearer_token;
-use crate::services::hot;
 use crate::state::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -80,7 +79,7 @@ pub async fn connect(
     let Some(token) = token else {
         return ApiError::unauthorized().into_response();
     };
-    let (player_id, expires_at) = match hot::token_player_until(&state, &token).await {
+    let (player_id, expires_at) = match state.hot.token_player_until(&token).await {
         Ok(Some(found)) => found,
         Ok(None) => return ApiError::unauthorized().into_response(),
         Err(e) => return e.into_response(),

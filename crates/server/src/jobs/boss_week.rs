@@ -4,7 +4,6 @@
 
 use super::{Job, Outcome};
 use crate::progress::WeekClosed;
-use crate::services::{hot, progress};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -27,9 +26,9 @@ impl Job for BossWeek {
         let after_each = |closed: WeekClosed| async move {
             let WeekClosed { player, news } = closed;
             if news.xp_changed() {
-                progress::after_commit(state, &player).await;
+                state.players.after_commit(&player).await;
             }
-            hot::invalidate_boss(state, player.id).await;
+            state.hot.invalidate_boss(player.id).await;
             state.events.after_boss(player.id, &news);
         };
         Ok(

@@ -45,7 +45,7 @@ impl Job for DayClose {
             );
         }
         if !events.is_empty() {
-            progress::after_commit(state, &player).await;
+            state.players.after_commit(&player).await;
         }
         state.events.after_penalties(&player, &events);
         Ok(Outcome::RunAgainAt(

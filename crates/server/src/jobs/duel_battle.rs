@@ -4,7 +4,6 @@
 //! table as `failed`, and the queued duel shows it.
 
 use super::{Job, Outcome};
-use crate::services::progress;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -23,8 +22,8 @@ impl Job for DuelBattle {
 
     async fn run(&self, state: &Arc<AppState>) -> anyhow::Result<Outcome> {
         if let Some(done) = state.duels.resolve(self.duel_id).await? {
-            progress::after_commit(state, &done.winner).await;
-            progress::after_commit(state, &done.loser).await;
+            state.players.after_commit(&done.winner).await;
+            state.players.after_commit(&done.loser).await;
             state.events.after_resolve(&done);
         }
         Ok(Outcome::Done)

@@ -1,6 +1,6 @@
 //! The leaderboards capability: global all-time XP, this week's XP, and per class,
 //! as cache sorted sets. Scores are written as absolute values from committed rows
-//! after every XP change (`record`, via `progress::after_commit`), so writes are
+//! after every XP change (`record`, via `Players::after_commit`), so writes are
 //! idempotent. The database is the truth: a missing board (empty or flushed Redis)
 //! is rebuilt from it on first read — with NX adds, so a rebuild never overwrites a
 //! fresher live write — and while the cache is unreachable boards are served from

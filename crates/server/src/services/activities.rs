@@ -8,7 +8,6 @@ use crate::model::{ActivityAward, ActivityPage};
 use crate::progress::{
     ActivityBody, EditBody, LogInput, Logged, PageQuery, activity_view, award_of,
 };
-use crate::services::progress;
 use crate::state::AppState;
 
 /// What follows a committed activity outside the database: the player's cached state
@@ -16,7 +15,7 @@ use crate::state::AppState;
 async fn announce(state: &AppState, logged: &Logged) {
     let p = &logged.player;
     let week = logged.week.as_ref().map(|(w, xp)| (w.as_str(), *xp));
-    progress::after_commit_knowing_week(state, p, week).await;
+    state.players.after_commit_knowing_week(p, week).await;
     state.events.after_penalties(p, &logged.closed);
     state.events.after_award(p, &logged.award);
     state.events.after_boss(p.id, &logged.boss);

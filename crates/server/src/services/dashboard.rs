@@ -6,8 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::local;
 use crate::model::{Dashboard, Profile, Stats, WeekPoint};
 use crate::services::hot::HotDashboard;
-use crate::services::progress::player_view_of;
-use crate::services::{hot, progress};
+use crate::services::progress;
 use crate::state::AppState;
 use crate::storage::PlayerRow;
 use chrono::Duration;
@@ -39,20 +38,26 @@ pub struct DashboardHead {
 }
 
 pub async fn dashboard_head(state: &AppState, player_id: i64) -> ApiResult<DashboardHead> {
-    let p = hot::player(state, player_id)
+    let p = state
+        .hot
+        .player(player_id)
         .await?
         .ok_or_else(|| ApiError::not_found("player"))?;
-    let player = player_view_of(state, &p).await?;
+    let player = state.players.player_view_of(&p).await?;
     let this_week = local::week_start(progress::today(&p, state.clock.now()));
     let first_week = (this_week - Duration::weeks(11)).to_string();
     // The boss is read through the cache; a miss computes and caches it. A cached
     // boss of another week (the week turned since it was cached, and a fight that had
     // already ended mid-week leaves nothing for the rollover to clear) is a miss.
-    let boss = match hot::boss(state, p.id, p.version, &this_week.to_string()).await {
+    let boss = match state
+        .hot
+        .boss(p.id, p.version, &this_week.to_string())
+        .await
+    {
         Some(b) => b,
         None => {
             let b = state.progress.boss(p.id).await?;
-            hot::set_boss(state, p.id, p.version, &b).await;
+            state.hot.set_boss(p.id, p.version, &b).await;
             b
         }
     };
@@ -71,11 +76,11 @@ pub async fn dashboard_cached_parts(
     p: &PlayerRow,
     first: &str,
 ) -> ApiResult<HotDashboard> {
-    if let Some(parts) = hot::dashboard(state, p.id, p.version, first).await {
+    if let Some(parts) = state.hot.dashboard(p.id, p.version, first).await {
         return Ok(parts);
     }
     let parts = dashboard_parts(state, p, first).await?;
-    hot::set_dashboard(state, p.id, &parts).await;
+    state.hot.set_dashboard(p.id, &parts).await;
     Ok(parts)
 }
 

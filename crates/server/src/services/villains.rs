@@ -6,12 +6,11 @@
 //! (weakness, objectives) always come from the rules crate, so a generated villain
 //! can only change words, never difficulty.
 
-use crate::config::LlmSettings;
+pub use crate::config::LlmSettings;
 pub use crate::progress::{GenFuture, Generated, VillainGenerator};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shonen_rules::villain::{Villain, generate};
-use std::time::Duration;
 
 /// The rules crate's deterministic generator.
 #[derive(Debug, Default, Clone, Copy)]
@@ -268,6 +267,7 @@ fn check_name(raw: &str) -> Result<String, LlmError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn endpoint_paths() {
