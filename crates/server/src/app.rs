@@ -184,7 +184,7 @@ impl Application {
             cache,
             hot,
             players,
-            limiter: crate::http::ratelimit::RateLimiter::new(clock.clone()),
+            limiter: crate::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup,
             metrics: crate::http::ops::metrics_handle(),
             objects,

@@ -26,6 +26,7 @@ pub mod objects;
 pub mod player;
 pub mod player_rows;
 pub mod progress;
+pub mod ratelimit;
 pub mod readiness;
 pub mod request;
 pub mod serve;

@@ -25,7 +25,7 @@ pub struct AppState {
     pub leaderboards: Arc<Leaderboards>,
     pub media: Media,
     pub events: Events,
-    pub limiter: crate::http::ratelimit::RateLimiter,
+    pub limiter: crate::ratelimit::RateLimiter,
     /// Wakes an idle job worker (a battle was just queued).
     pub job_wakeup: Arc<Notify>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -39,4 +39,29 @@ pub struct AppState {
     /// What follows a commit outside the database (caches, boards) and the
     /// `player` view.
     pub players: Players,
+}
+
+impl AppState {
+    /// The activity use cases, over the parts they use.
+    pub fn activities(&self) -> crate::services::activities::Activities<'_> {
+        crate::services::activities::Activities {
+            progress: &self.progress,
+            media: &self.media,
+            players: &self.players,
+            events: &self.events,
+            store: &self.store,
+        }
+    }
+
+    /// The dashboard and profile use cases, over the parts they read.
+    pub fn dashboards(&self) -> crate::services::dashboard::Dashboards<'_> {
+        crate::services::dashboard::Dashboards {
+            hot: &self.hot,
+            players: &self.players,
+            progress: &self.progress,
+            media: &self.media,
+            store: &self.store,
+            clock: &self.clock,
+        }
+    }
 }

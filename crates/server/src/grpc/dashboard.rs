@@ -10,7 +10,6 @@ use super::proto;
 use super::status::{self, status};
 use crate::error::ApiError;
 use crate::model;
-use crate::services::dashboard::{dashboard_cached_parts, dashboard_head};
 use crate::state::AppState;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -62,12 +61,18 @@ pub async fn get(
     memo: &PartsMemo,
     player_id: i64,
 ) -> Result<proto::Dashboard, Status> {
-    let head = dashboard_head(state, player_id).await.map_err(status)?;
+    let head = state
+        .dashboards()
+        .dashboard_head(player_id)
+        .await
+        .map_err(status)?;
     let (id, version) = (head.row.id, head.row.version);
     let (weekly, recent) = match memo.get(id, version, &head.first_week) {
         Some(k) => (k.weekly.clone(), k.recent.clone()),
         None => {
-            let parts = dashboard_cached_parts(state, &head.row, &head.first_week)
+            let parts = state
+                .dashboards()
+                .dashboard_cached_parts(&head.row, &head.first_week)
                 .await
                 .map_err(status)?;
             let weekly = parse::<model::WeekPoint, proto::WeeklyPoint>(&parts.weekly)?;

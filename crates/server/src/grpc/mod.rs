@@ -23,8 +23,6 @@ use crate::extract::{ApiJson, Auth};
 use crate::leaderboards::{BoardQuery, Source};
 use crate::progress::PageQuery;
 use crate::request::ClientIp;
-use crate::services;
-use crate::services::activities;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::ConnectInfo;
@@ -336,7 +334,9 @@ impl Shonen for GrpcApi {
         };
         let idem_key = crate::request::idempotency_key();
         typed_reply(Json(
-            activities::log(&self.state, auth.player_id, body, idem_key)
+            self.state
+                .activities()
+                .log(auth.player_id, body, idem_key)
                 .await
                 .map_err(status)?,
         ))
@@ -349,7 +349,9 @@ impl Shonen for GrpcApi {
         let auth = self.auth(&req).await?;
         let id = req.get_ref().id;
         typed_reply(Json(
-            activities::show(&self.state, auth.player_id, id)
+            self.state
+                .activities()
+                .show(auth.player_id, id)
                 .await
                 .map_err(status)?,
         ))
@@ -363,7 +365,9 @@ impl Shonen for GrpcApi {
         let r = req.get_ref();
         let q = page_query(r.limit, r.before)?;
         reply(Json(
-            activities::page(&self.state, auth.player_id, q)
+            self.state
+                .activities()
+                .page(auth.player_id, q)
                 .await
                 .map_err(status)?,
         ))
@@ -384,7 +388,9 @@ impl Shonen for GrpcApi {
         }
         let ApiJson(edit) = json_input(v)?;
         typed_reply(Json(
-            activities::edit(&self.state, auth.player_id, r.id, edit)
+            self.state
+                .activities()
+                .edit(auth.player_id, r.id, edit)
                 .await
                 .map_err(status)?,
         ))
@@ -463,7 +469,9 @@ impl Shonen for GrpcApi {
         body(req.get_ref())?;
         let username = req.into_inner().username;
         reply(Json(
-            services::dashboard::profile(&self.state, &username)
+            self.state
+                .dashboards()
+                .profile(&username)
                 .await
                 .map_err(status)?,
         ))

@@ -4,7 +4,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
 use crate::model::{ActivityAward, ActivityPage};
 use crate::progress::{ActivityBody, EditBody, PageQuery};
-use crate::services::activities;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -43,7 +42,10 @@ pub async fn create(
     ApiJson(body): ApiJson<ActivityBody>,
 ) -> ApiResult<(StatusCode, Json<ActivityAward>)> {
     let idem_key = crate::request::idempotency_key();
-    let out = activities::log(&state, auth.player_id, body, idem_key).await?;
+    let out = state
+        .activities()
+        .log(auth.player_id, body, idem_key)
+        .await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -55,7 +57,7 @@ pub async fn list(
     Query(page): Query<Page>,
 ) -> ApiResult<Json<ActivityPage>> {
     let q = page.query()?;
-    Ok(Json(activities::page(&state, auth.player_id, q).await?))
+    Ok(Json(state.activities().page(auth.player_id, q).await?))
 }
 
 fn parse_id(s: &str) -> ApiResult<i64> {
@@ -71,7 +73,10 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActivityAward>> {
     Ok(Json(
-        activities::show(&state, auth.player_id, parse_id(&id)?).await?,
+        state
+            .activities()
+            .show(auth.player_id, parse_id(&id)?)
+            .await?,
     ))
 }
 
@@ -86,6 +91,9 @@ pub async fn edit(
     ApiJson(body): ApiJson<EditBody>,
 ) -> ApiResult<Json<ActivityAward>> {
     Ok(Json(
-        activities::edit(&state, auth.player_id, parse_id(&id)?, body).await?,
+        state
+            .activities()
+            .edit(auth.player_id, parse_id(&id)?, body)
+            .await?,
     ))
 }

@@ -15,7 +15,6 @@ pub mod media;
 pub mod openapi;
 pub mod ops;
 pub mod progress;
-pub mod ratelimit;
 pub mod text;
 pub mod web;
 pub mod ws;

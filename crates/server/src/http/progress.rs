@@ -4,7 +4,6 @@ use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::http::activities::Page;
 use crate::model::{Dashboard, LedgerPage, Profile};
-use crate::services::dashboard;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -15,7 +14,7 @@ type S = State<Arc<AppState>>;
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "progress",
     responses((status = 200, description = "the player's dashboard", body = Dashboard)))]
 pub async fn dashboard(State(state): S, auth: Auth) -> ApiResult<Json<Dashboard>> {
-    Ok(Json(dashboard::dashboard(&state, auth.player_id).await?))
+    Ok(Json(state.dashboards().dashboard(auth.player_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger", tag = "progress", params(Page),
@@ -37,5 +36,5 @@ pub async fn profile(
     _auth: Auth,
     Path(username): Path<String>,
 ) -> ApiResult<Json<Profile>> {
-    Ok(Json(dashboard::profile(&state, &username).await?))
+    Ok(Json(state.dashboards().profile(&username).await?))
 }

@@ -4,88 +4,97 @@
 //! (`http::activities`) and gRPC parse their requests and call these.
 
 use crate::error::{ApiError, ApiResult};
+use crate::events::Events;
+use crate::media::Media;
 use crate::model::{ActivityAward, ActivityPage};
+use crate::progress::Progress;
 use crate::progress::{
     ActivityBody, EditBody, LogInput, Logged, PageQuery, activity_view, award_of,
 };
-use crate::state::AppState;
+use crate::services::progress::Players;
+use crate::storage::Store;
 
-/// What follows a committed activity outside the database: the player's cached state
-/// and boards, then the events (closed days, the award, the boss fight).
-async fn announce(state: &AppState, logged: &Logged) {
-    let p = &logged.player;
-    let week = logged.week.as_ref().map(|(w, xp)| (w.as_str(), *xp));
-    state.players.after_commit_knowing_week(p, week).await;
-    state.events.after_penalties(p, &logged.closed);
-    state.events.after_award(p, &logged.award);
-    state.events.after_boss(p.id, &logged.boss);
+/// What the activity use cases use: the progress and media capabilities, what
+/// follows a commit (caches, boards, events), and the store for reads.
+pub struct Activities<'a> {
+    pub progress: &'a Progress,
+    pub media: &'a Media,
+    pub players: &'a Players,
+    pub events: &'a Events,
+    pub store: &'a Store,
 }
 
-/// Logs an activity; `idem_key` is the request's `Idempotency-Key`, written with it.
-pub async fn log(
-    state: &AppState,
-    player_id: i64,
-    body: ActivityBody,
-    idem_key: Option<String>,
-) -> ApiResult<ActivityAward> {
-    let input = LogInput::parse(body)?;
-    let logged = state.progress.log(player_id, input, idem_key).await?;
-    answer(state, player_id, &logged).await
-}
-
-/// Edits a strength session within its window (recomputed with the edit penalty).
-pub async fn edit(
-    state: &AppState,
-    player_id: i64,
-    id: i64,
-    body: EditBody,
-) -> ApiResult<ActivityAward> {
-    let logged = state.progress.edit(player_id, id, body).await?;
-    answer(state, player_id, &logged).await
-}
-
-async fn answer(state: &AppState, player_id: i64, logged: &Logged) -> ApiResult<ActivityAward> {
-    announce(state, logged).await;
-    let mut out = logged.answer();
-    state
-        .media
-        .sign_activity(player_id, &mut out.activity)
-        .await?;
-    Ok(out)
-}
-
-/// One of the player's activities with its award; another player's is not found.
-pub async fn show(state: &AppState, player_id: i64, id: i64) -> ApiResult<ActivityAward> {
-    let a = state
-        .store
-        .activity(player_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("activity"))?;
-    let mut out = ActivityAward {
-        award: award_of(&a)?,
-        activity: activity_view(&a),
-    };
-    state
-        .media
-        .sign_activity(player_id, &mut out.activity)
-        .await?;
-    Ok(out)
-}
-
-/// The player's activities, newest first, from the cursor on.
-pub async fn page(state: &AppState, player_id: i64, q: PageQuery) -> ApiResult<ActivityPage> {
-    let rows = state.store.activities(player_id, q.before, q.limit).await?;
-    let next = if rows.len() as i64 == q.limit {
-        rows.last().map(|a| a.id.to_string())
-    } else {
-        None
-    };
-    let mut items: Vec<_> = rows.iter().map(activity_view).collect();
-    for a in &mut items {
-        state.media.sign_activity(player_id, a).await?;
+impl Activities<'_> {
+    /// What follows a committed activity outside the database: the player's cached state
+    /// and boards, then the events (closed days, the award, the boss fight).
+    async fn announce(&self, logged: &Logged) {
+        let p = &logged.player;
+        let week = logged.week.as_ref().map(|(w, xp)| (w.as_str(), *xp));
+        self.players.after_commit_knowing_week(p, week).await;
+        self.events.after_penalties(p, &logged.closed);
+        self.events.after_award(p, &logged.award);
+        self.events.after_boss(p.id, &logged.boss);
     }
-    Ok(ActivityPage {
-        items,
-        next_before: next,
-    })
+
+    /// Logs an activity; `idem_key` is the request's `Idempotency-Key`, written with it.
+    pub async fn log(
+        &self,
+        player_id: i64,
+        body: ActivityBody,
+        idem_key: Option<String>,
+    ) -> ApiResult<ActivityAward> {
+        let input = LogInput::parse(body)?;
+        let logged = self.progress.log(player_id, input, idem_key).await?;
+        self.answer(player_id, &logged).await
+    }
+
+    /// Edits a strength session within its window (recomputed with the edit penalty).
+    pub async fn edit(&self, player_id: i64, id: i64, body: EditBody) -> ApiResult<ActivityAward> {
+        let logged = self.progress.edit(player_id, id, body).await?;
+        self.answer(player_id, &logged).await
+    }
+
+    async fn answer(&self, player_id: i64, logged: &Logged) -> ApiResult<ActivityAward> {
+        self.announce(logged).await;
+        let mut out = logged.answer();
+        self.media
+            .sign_activity(player_id, &mut out.activity)
+            .await?;
+        Ok(out)
+    }
+
+    /// One of the player's activities with its award; another player's is not found.
+    pub async fn show(&self, player_id: i64, id: i64) -> ApiResult<ActivityAward> {
+        let a = self
+            .store
+            .activity(player_id, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("activity"))?;
+        let mut out = ActivityAward {
+            award: award_of(&a)?,
+            activity: activity_view(&a),
+        };
+        self.media
+            .sign_activity(player_id, &mut out.activity)
+            .await?;
+        Ok(out)
+    }
+
+    /// The player's activities, newest first, from the cursor on.
+    pub async fn page(&self, player_id: i64, q: PageQuery) -> ApiResult<ActivityPage> {
+        let rows = self.store.activities(player_id, q.before, q.limit).await?;
+        let next = if rows.len() as i64 == q.limit {
+            rows.last().map(|a| a.id.to_string())
+        } else {
+            None
+        };
+        let mut items: Vec<_> = rows.iter().map(activity_view).collect();
+        for a in &mut items {
+            self.media.sign_activity(player_id, a).await?;
+        }
+        Ok(ActivityPage {
+            items,
+            next_before: next,
+        })
+    }
 }

@@ -89,12 +89,16 @@ impl Players {
     /// The contract's `player` for the player with `id`, as of now (from the hot
     /// state).
     pub async fn player_view(&self, id: i64) -> ApiResult<Player> {
-        let p = self
-            .hot
+        let p = self.row(id).await?;
+        self.player_view_of(&p).await
+    }
+
+    /// The player's row from the hot state; a player that is gone is not found.
+    pub async fn row(&self, id: i64) -> ApiResult<PlayerRow> {
+        self.hot
             .player(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("player"))?;
-        self.player_view_of(&p).await
+            .ok_or_else(|| ApiError::not_found("player"))
     }
 
     /// What register and login answer (REST and gRPC alike): the token and the
