@@ -392,139 +392,46 @@ async fn connection(
     let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service));
     let mut ticker = tokio::time::interval(check_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // One future for the whole connection (not one per turn of the loop).
-    let mut stopped = Box::pin(async move {
-        while !*stop.borrow_and_update() {
-            if stop.changed().await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut stopping = false;
-    let turns = Turns::new();
-    let ended = std::future::poll_fn(|cx| {
-        if !stopping && stopped.as_mut().poll(cx).is_ready() {
-            stopping = true;
-            conn.as_mut().graceful_shutdown();
-        }
-        while ticker.poll_tick(cx).is_ready() {
-            if let Some(why) = activity.expired(&timeouts) {
-                return Poll::Ready(Err(why));
-            }
-        }
-        turns
-            .run(cx, |cx| match conn.as_mut().poll(cx) {
-                Poll::Ready(r) => Poll::Ready(r),
-                Poll::Pending => {
-                    inbox.run(&mut running, cx);
-                    Poll::Pending
+    let mut stopping = *stop.borrow();
+    if stopping {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            r = conn.as_mut() => {
+                if let Err(e) = r {
+                    tracing::debug!(error = %e, %peer, "connection ended with an error");
                 }
-            })
-            .map(Ok)
-    })
-    .await;
-    match ended {
-        Err(why) => tracing::debug!(%peer, why, "closing connection"),
-        Ok(r) => {
-            if let Err(e) = r {
-                tracing::debug!(error = %e, %peer, "connection ended with an error");
-            }
-            drop(conn);
-            // Streams still answering finish before the socket closes.
-            std::future::poll_fn(|cx| {
-                if inbox.run(&mut running, cx) {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
+                drop(conn);
+                // Streams still answering finish before the socket closes.
+                std::future::poll_fn(|cx| {
+                    if inbox.run(&mut running, cx) { Poll::Ready(()) } else { Poll::Pending }
+                })
+                .await;
+                if let Some(spare) = spare
+                    && activity.released.load(Ordering::Relaxed)
+                {
+                    linger(spare, timeouts.http_idle.min(LINGER_FOR)).await;
                 }
-            })
-            .await;
-            if let Some(spare) = spare
-                && activity.released.load(Ordering::Relaxed)
-            {
-                linger(spare, timeouts.http_idle.min(LINGER_FOR)).await;
+                return;
+            }
+            () = std::future::poll_fn(|cx| {
+                inbox.run(&mut running, cx);
+                Poll::<()>::Pending
+            }) => {}
+            _ = ticker.tick() => {
+                if let Some(why) = activity.expired(&timeouts) {
+                    tracing::debug!(%peer, why, "closing connection");
+                    return;
+                }
+            }
+            changed = stop.changed(), if !stopping => {
+                if changed.is_err() || *stop.borrow() {
+                    stopping = true;
+                    conn.as_mut().graceful_shutdown();
+                }
             }
         }
-    }
-}
-
-/// Runs a connection (and its streams) for as long as it has work, within one poll
-/// of its task.
-///
-/// Serving one HTTP/2 call wakes the connection from inside its own poll several
-/// times: hyper hands it the new stream, the stream's response wakes the framer,
-/// the framer's deferred flush (`coalesce`) asks for one more turn. A task woken
-/// while it runs is put back at the end of the run queue (and another worker may
-/// be woken to take it), so each of those cost a trip through the scheduler.
-/// Instead, what runs under `Turns` gets a waker that, while the poll is under
-/// way, only notes the wake-up; the poll then goes round again. Wake-ups from
-/// elsewhere (the socket, the database, a timer) wake the task as usual.
-struct Turns {
-    flag: Arc<TurnFlag>,
-    waker: std::task::Waker,
-}
-
-#[derive(Default)]
-struct TurnFlag {
-    /// A poll of the connection is under way.
-    inside: AtomicBool,
-    /// Woken since the current turn started.
-    woken: AtomicBool,
-    task: AtomicWaker,
-}
-
-impl std::task::Wake for TurnFlag {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::SeqCst);
-        if !self.inside.load(Ordering::SeqCst) {
-            self.task.wake();
-        }
-    }
-}
-
-/// Turns taken in one poll at most; past them (say, a cooperative budget that ran
-/// out and keeps asking for a yield) the task is woken and yields as usual.
-const MAX_TURNS: usize = 8;
-
-impl Turns {
-    fn new() -> Turns {
-        let flag = Arc::new(TurnFlag::default());
-        let waker = std::task::Waker::from(flag.clone());
-        Turns { flag, waker }
-    }
-
-    fn run<T>(
-        &self,
-        cx: &mut Context<'_>,
-        mut turn: impl FnMut(&mut Context<'_>) -> Poll<T>,
-    ) -> Poll<T> {
-        let flag = &self.flag;
-        flag.task.register(cx.waker());
-        let mut inner = Context::from_waker(&self.waker);
-        flag.inside.store(true, Ordering::SeqCst);
-        for _ in 0..MAX_TURNS {
-            flag.woken.store(false, Ordering::SeqCst);
-            if let Poll::Ready(r) = turn(&mut inner) {
-                flag.inside.store(false, Ordering::SeqCst);
-                return Poll::Ready(r);
-            }
-            if flag.woken.load(Ordering::SeqCst) {
-                continue;
-            }
-            flag.inside.store(false, Ordering::SeqCst);
-            // A wake-up that came in between is not lost: go round once more.
-            if !flag.woken.load(Ordering::SeqCst) {
-                return Poll::Pending;
-            }
-            flag.inside.store(true, Ordering::SeqCst);
-        }
-        flag.inside.store(false, Ordering::SeqCst);
-        cx.waker().wake_by_ref();
-        Poll::Pending
     }
 }
 
@@ -610,65 +517,4 @@ async fn linger(spare: std::os::fd::OwnedFd, wait: Duration) {
         }
     })
     .await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::AtomicUsize;
-    use std::task::Wake;
-
-    #[derive(Default)]
-    struct Count(AtomicUsize);
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    /// A wake-up from inside the poll means one more turn, not a task wake-up; one
-    /// from outside (after the poll) wakes the task.
-    #[test]
-    fn wake_ups_inside_a_poll_take_another_turn() {
-        let count = Arc::new(Count::default());
-        let waker = std::task::Waker::from(count.clone());
-        let mut cx = Context::from_waker(&waker);
-        let turns = Turns::new();
-        let mut seen = 0;
-        let mut kept = None;
-        let r = turns.run(&mut cx, |cx| {
-            seen += 1;
-            if seen < 3 {
-                cx.waker().wake_by_ref();
-            }
-            kept = Some(cx.waker().clone());
-            Poll::<()>::Pending
-        });
-        assert!(r.is_pending());
-        assert_eq!(seen, 3, "two wake-ups inside, two more turns");
-        assert_eq!(count.0.load(Ordering::SeqCst), 0);
-        if let Some(w) = kept {
-            w.wake();
-        }
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
-    }
-
-    /// A future that always asks to be polled again gets `MAX_TURNS` turns, then
-    /// the task yields.
-    #[test]
-    fn a_poll_takes_a_bounded_number_of_turns() {
-        let count = Arc::new(Count::default());
-        let waker = std::task::Waker::from(count.clone());
-        let mut cx = Context::from_waker(&waker);
-        let turns = Turns::new();
-        let mut seen = 0;
-        let r = turns.run(&mut cx, |cx| {
-            seen += 1;
-            cx.waker().wake_by_ref();
-            Poll::<()>::Pending
-        });
-        assert!(r.is_pending());
-        assert_eq!(seen, MAX_TURNS);
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
-    }
 }
