@@ -3,6 +3,7 @@
 //! pure `shonen-rules` crate; this crate does the I/O around them.
 
 pub mod accounts;
+pub mod alloc;
 pub mod app;
 pub mod battles;
 pub mod cache;

@@ -6,6 +6,9 @@ use shonen_server::{Application, Config};
 use std::io::Read;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: shonen_server::alloc::Allocator = shonen_server::alloc::Allocator;
+
 #[derive(Parser)]
 #[command(
     name = "shonen",
@@ -30,7 +33,8 @@ enum Command {
     Openapi,
 }
 
-/// Each argon2id hash allocates a 19 MiB block. glibc raises its mmap threshold
+/// Each argon2id hash allocates a 19 MiB block (on glibc: `alloc.rs` hands it blocks
+/// of 1 MiB and more). glibc raises its mmap threshold
 /// after the first such block is freed and then keeps later ones in its heaps, so a
 /// burst of logins would leave hundreds of MiB resident. A fixed threshold keeps
 /// large blocks on mmap, returned to the system when freed.

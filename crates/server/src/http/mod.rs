@@ -253,7 +253,12 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut resp = next.run(req).instrument(span.clone()).await;
     span.in_scope(|| tracing::debug!(status = resp.status().as_u16(), "served"));
-    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+    if let Ok(mut v) = axum::http::HeaderValue::from_str(&id) {
+        // A fresh value per response: HTTP/2's HPACK would add each to the
+        // connection's header table (evicting the entries every response repeats,
+        // such as `content-type` and `grpc-status`); marked sensitive, it is sent
+        // as a literal that is never indexed. HTTP/1.1 writes it the same either way.
+        v.set_sensitive(true);
         resp.headers_mut().insert(REQUEST_ID, v);
     }
     resp
