@@ -289,7 +289,7 @@ async fn phase(base: &str, group: &Group, op: Op, grpc: bool, load: Load) -> Pha
     // starts, as a worker's own channel is not).
     let mut shared = Vec::new();
     if grpc && channels < concurrency {
-        for _ in 0..channels.max(1) {
+        for _ in 0..channels {
             if let Ok(endpoint) = Channel::from_shared(base.to_string())
                 && let Ok(channel) = endpoint.connect().await
             {
@@ -406,10 +406,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("hyper") => Clients::Hyper,
         _ => Clients::Stock,
     };
-    // `CHANNELS=<n>` (below CONCURRENCY): the gRPC workers share n HTTP/2
-    // connections instead of one each (REST keeps one HTTP/1.1 connection per worker:
-    // HTTP/1.1 carries one request at a time).
-    let channels = env("CHANNELS", concurrency);
+    // `CHANNELS=<n>` (below CONCURRENCY): the gRPC workers share n tonic channels
+    // (HTTP/2 connections) instead of one each; REST keeps one HTTP/1.1 connection
+    // per worker, as HTTP/1.1 carries one request at a time. With `CLIENTS=hyper`
+    // every worker keeps its own connection.
+    let channels = match clients {
+        Clients::Stock => env("CHANNELS", concurrency).clamp(1, concurrency),
+        Clients::Hyper => concurrency,
+    };
     let http = reqwest::Client::new();
     let run = std::process::id();
 
@@ -427,7 +431,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!(
         "players={players} per write phase, concurrency={concurrency} seconds/phase={seconds} grpc connections={} clients={} (shared machine: figures vary between runs)",
-        channels.min(concurrency),
+        channels,
         if clients == Clients::Hyper {
             "hyper-util for both"
         } else {

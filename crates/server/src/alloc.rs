@@ -109,8 +109,24 @@ unsafe impl GlobalAlloc for Allocator {
 mod tests {
     use super::*;
 
+    /// The option numbers are written by hand: they must name the options meant
+    /// (read at their defaults in mimalloc's `options.c`, 2 and 1000 ms, before
+    /// `configure` sets them).
+    /// Nothing else in this test binary allocates through `Allocator`, so the
+    /// defaults are still in place when this test starts.
+    fn check_option_numbers() {
+        unsafe {
+            assert_eq!(libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT), 2);
+            assert_eq!(libmimalloc_sys::mi_option_get(PURGE_DELAY), 1000);
+            configure();
+            assert_eq!(libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT), 0);
+            assert_eq!(libmimalloc_sys::mi_option_get(PURGE_DELAY), 0);
+        }
+    }
+
     #[test]
-    fn blocks_move_between_allocators_when_resized_across_the_threshold() {
+    fn options_then_blocks_move_between_allocators_across_the_threshold() {
+        check_option_numbers();
         let a = Allocator;
         let layout = Layout::from_size_align(1000, 8).unwrap();
         unsafe {

@@ -33,16 +33,16 @@ enum Command {
     Openapi,
 }
 
-/// Each argon2id hash allocates a 19 MiB block (on glibc: `alloc.rs` hands it blocks
-/// of 1 MiB and more). glibc raises its mmap threshold
-/// after the first such block is freed and then keeps later ones in its heaps, so a
-/// burst of logins would leave hundreds of MiB resident. A fixed threshold keeps
-/// large blocks on mmap, returned to the system when freed.
+/// glibc gets the blocks of `alloc::LARGE` and more, such as argon2id's 19 MiB per
+/// hash. It raises its mmap threshold after the first such block is freed and then
+/// keeps later ones in its heaps, so a burst of logins would leave hundreds of MiB
+/// resident. A threshold fixed at `LARGE` keeps every block it gets on mmap, returned
+/// to the system when freed.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before any threads start.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, shonen_server::alloc::LARGE as i32);
         libc::mallopt(libc::M_ARENA_MAX, 4);
     }
 }
