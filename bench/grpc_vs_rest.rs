@@ -392,12 +392,28 @@ struct Totals {
     client_us: f64,
 }
 
+impl Totals {
+    fn rate(&self) -> f64 {
+        self.ok as f64 / self.secs
+    }
+
+    fn add(&mut self, other: &Totals) {
+        self.ok += other.ok;
+        self.secs += other.secs;
+        self.server_us += other.server_us;
+        self.client_us += other.client_us;
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::var("BASE").unwrap_or_else(|_| "http://127.0.0.1:18482".into());
     let players = env("PLAYERS", 64);
     let concurrency = env("CONCURRENCY", 32);
     let seconds = env("SECONDS", 15) as u64;
+    // `ROUNDS=<n>`: the eight phases n times over (fresh players each round), so
+    // that a machine drifting during the run weighs on both protocols alike.
+    let rounds = env("ROUNDS", 1).max(1);
     // `ONLY=<text>` runs just the phases whose name contains it (to profile one).
     let only = std::env::var("ONLY").unwrap_or_default();
     // `CLIENTS=hyper`: hyper-util's client for both instead of reqwest and a tonic
@@ -420,17 +436,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Each LogActivity phase writes for its own fresh players, so no phase finds
     // days already capped by an earlier one; the order is REST, gRPC, gRPC, REST so
     // that whatever drifts during the run (table size, caches) weighs on both.
-    let mut groups = Vec::new();
-    for g in 0..4 {
-        groups.push(register_group(&http, &base, &format!("g{run}p{g}"), players).await?);
-    }
-    let all = Group {
-        rest: Arc::new(groups.iter().flat_map(|g| g.rest.iter().cloned()).collect()),
-        grpc: Arc::new(groups.iter().flat_map(|g| g.grpc.iter().cloned()).collect()),
-    };
-
     println!(
-        "players={players} per write phase, concurrency={concurrency} seconds/phase={seconds} grpc connections={} clients={} (shared machine: figures vary between runs)",
+        "players={players} per write phase, concurrency={concurrency} seconds/phase={seconds} rounds={rounds} grpc connections={} clients={} (shared machine: figures vary between runs)",
         channels,
         if clients == Clients::Hyper {
             "hyper-util for both"
@@ -442,53 +449,76 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:<26} {:>10} {:>9} {:>9} {:>7} {:>16} {:>17}",
         "phase", "req/s", "p50 ms", "p99 ms", "errors", "server CPU us/req", "client CPU us/req"
     );
-    let phases = [
-        ("LogActivity  REST (1)", Op::Log, false, &groups[0]),
-        ("LogActivity  gRPC (1)", Op::Log, true, &groups[1]),
-        ("LogActivity  gRPC (2)", Op::Log, true, &groups[2]),
-        ("LogActivity  REST (2)", Op::Log, false, &groups[3]),
-        ("GetDashboard REST (1)", Op::Dashboard, false, &all),
-        ("GetDashboard gRPC (1)", Op::Dashboard, true, &all),
-        ("GetDashboard gRPC (2)", Op::Dashboard, true, &all),
-        ("GetDashboard REST (2)", Op::Dashboard, false, &all),
-    ];
-    // [operation][protocol]
+    // [operation][protocol], over all rounds and per round
     let mut totals: [[Totals; 2]; 2] = Default::default();
-    for (name, op, grpc, group) in phases {
-        if !name.contains(only.as_str()) {
-            continue;
+    let mut ratios: [Vec<f64>; 2] = Default::default();
+    for round in 0..rounds {
+        let run = format!("{run}r{round}");
+        let mut groups = Vec::new();
+        for g in 0..4 {
+            groups.push(register_group(&http, &base, &format!("g{run}p{g}"), players).await?);
         }
-        let cpu_before = server_cpu_ticks();
-        let client_before = cpu_ticks("self");
-        let load = Load {
-            concurrency,
-            seconds,
-            clients,
-            channels,
+        let all = Group {
+            rest: Arc::new(groups.iter().flat_map(|g| g.rest.iter().cloned()).collect()),
+            grpc: Arc::new(groups.iter().flat_map(|g| g.grpc.iter().cloned()).collect()),
         };
-        let mut p = phase(&base, group, op, grpc, load).await;
-        let per_req = |before: Option<u64>, after: Option<u64>| match (before, after) {
-            (Some(a), Some(b)) if p.ok > 0 => Some((b - a) as f64 * 10_000.0 / p.ok as f64),
-            _ => None,
-        };
-        let server_us = per_req(cpu_before, server_cpu_ticks());
-        let client_us = per_req(client_before, cpu_ticks("self"));
-        let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
-        println!(
-            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>16} {:>17}",
-            name,
-            p.rate(),
-            p.pct(0.50),
-            p.pct(0.99),
-            p.errors,
-            show(server_us),
-            show(client_us)
-        );
-        let t = &mut totals[(op == Op::Dashboard) as usize][grpc as usize];
-        t.ok += p.ok;
-        t.secs += p.elapsed.as_secs_f64();
-        t.server_us += server_us.unwrap_or(0.0) * p.ok as f64;
-        t.client_us += client_us.unwrap_or(0.0) * p.ok as f64;
+
+        let mut round_totals: [[Totals; 2]; 2] = Default::default();
+        let phases = [
+            ("LogActivity  REST (1)", Op::Log, false, &groups[0]),
+            ("LogActivity  gRPC (1)", Op::Log, true, &groups[1]),
+            ("LogActivity  gRPC (2)", Op::Log, true, &groups[2]),
+            ("LogActivity  REST (2)", Op::Log, false, &groups[3]),
+            ("GetDashboard REST (1)", Op::Dashboard, false, &all),
+            ("GetDashboard gRPC (1)", Op::Dashboard, true, &all),
+            ("GetDashboard gRPC (2)", Op::Dashboard, true, &all),
+            ("GetDashboard REST (2)", Op::Dashboard, false, &all),
+        ];
+        for (name, op, grpc, group) in phases {
+            if !name.contains(only.as_str()) {
+                continue;
+            }
+            let cpu_before = server_cpu_ticks();
+            let client_before = cpu_ticks("self");
+            let load = Load {
+                concurrency,
+                seconds,
+                clients,
+                channels,
+            };
+            let mut p = phase(&base, group, op, grpc, load).await;
+            let per_req = |before: Option<u64>, after: Option<u64>| match (before, after) {
+                (Some(a), Some(b)) if p.ok > 0 => Some((b - a) as f64 * 10_000.0 / p.ok as f64),
+                _ => None,
+            };
+            let server_us = per_req(cpu_before, server_cpu_ticks());
+            let client_us = per_req(client_before, cpu_ticks("self"));
+            let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
+            println!(
+                "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>16} {:>17}",
+                name,
+                p.rate(),
+                p.pct(0.50),
+                p.pct(0.99),
+                p.errors,
+                show(server_us),
+                show(client_us)
+            );
+            let t = &mut round_totals[(op == Op::Dashboard) as usize][grpc as usize];
+            t.ok += p.ok;
+            t.secs += p.elapsed.as_secs_f64();
+            t.server_us += server_us.unwrap_or(0.0) * p.ok as f64;
+            t.client_us += client_us.unwrap_or(0.0) * p.ok as f64;
+        }
+        for (i, per_op) in round_totals.iter().enumerate() {
+            let [rest, grpc] = per_op;
+            if rest.ok > 0 && grpc.ok > 0 {
+                ratios[i].push(grpc.rate() / rest.rate());
+            }
+            for (t, r) in totals[i].iter_mut().zip(per_op) {
+                t.add(r);
+            }
+        }
     }
     let verdict = |r: f64| if r >= 1.0 { "PASS" } else { "MISS" };
     for (i, name) in ["LogActivity", "GetDashboard"].iter().enumerate() {
@@ -496,13 +526,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if rest.ok == 0 || grpc.ok == 0 {
             continue;
         }
-        let rate = |t: &Totals| t.ok as f64 / t.secs;
-        let ratio = rate(grpc) / rate(rest);
+        let ratio = grpc.rate() / rest.rate();
         println!(
             "{name:<13} REST {:>7.0} req/s, gRPC {:>7.0} req/s: gRPC/REST {ratio:.2}x ({}, target >= 1.0); \
              server CPU per call {:.0} / {:.0} us ({:.2}x), client {:.0} / {:.0} us",
-            rate(rest),
-            rate(grpc),
+            rest.rate(),
+            grpc.rate(),
             verdict(ratio),
             rest.server_us / rest.ok as f64,
             grpc.server_us / grpc.ok as f64,
@@ -510,6 +539,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             rest.client_us / rest.ok as f64,
             grpc.client_us / grpc.ok as f64,
         );
+        if ratios[i].len() > 1 {
+            let mut sorted = ratios[i].clone();
+            sorted.sort_by(f64::total_cmp);
+            let shown: Vec<String> = ratios[i].iter().map(|r| format!("{r:.2}")).collect();
+            println!(
+                "{:<13} gRPC/REST per round: {} (median {:.2}x)",
+                "",
+                shown.join(" "),
+                sorted[sorted.len() / 2]
+            );
+        }
     }
     Ok(())
 }

@@ -437,13 +437,37 @@ async fn connection(
 
 type Stream = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// The executor of one connection's HTTP/2 streams: each stream (a request and
-/// its response) runs inside the connection's own task, beside the connection,
-/// instead of as a task of its own. A unary call then takes no hop between tasks
-/// (and often none between threads) from the frames read to the frames written.
-#[derive(Clone, Default)]
+/// Streams of one connection that always run inside its task at once.
+const INLINE_STREAMS: usize = 2;
+
+/// Connections with a stream running inside their task, in this process.
+static BUSY_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// The executor of one connection's HTTP/2 streams. A stream (a request and its
+/// response) runs inside the connection's own task, beside the connection, instead
+/// of as a task of its own: a unary call then takes no hop between tasks (and often
+/// none between threads) from the frames read to the frames written. But one task
+/// runs on one worker thread at a time: when fewer connections are busy than there
+/// are worker threads (a client multiplexing all its calls on one channel), a
+/// connection with `INLINE_STREAMS` streams running spawns the next ones as tasks of
+/// their own, so the idle threads share their work.
+#[derive(Clone)]
 struct Streams {
     inbox: Arc<StreamInbox>,
+    /// Streams queued or running inside the connection's task.
+    inline: Arc<AtomicUsize>,
+    /// Connections with a stream running inside their task (`BUSY_CONNECTIONS`).
+    busy: &'static AtomicUsize,
+}
+
+impl Default for Streams {
+    fn default() -> Streams {
+        Streams {
+            inbox: Arc::default(),
+            inline: Arc::default(),
+            busy: &BUSY_CONNECTIONS,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -468,12 +492,56 @@ impl StreamInbox {
     }
 }
 
+/// Counts a stream running inside its connection's task while it lives (and the
+/// connection as busy while it has one).
+struct InlineSlot {
+    inline: Arc<AtomicUsize>,
+    busy: &'static AtomicUsize,
+}
+
+impl Drop for InlineSlot {
+    fn drop(&mut self) {
+        if self.inline.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.busy.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Whether a connection's next stream should run as a task of its own: it already
+/// has `inline` streams running inside its task, and fewer than `workers`
+/// connections (the runtime's worker threads) are `busy`.
+fn spawn_stream(inline: usize, busy: usize, workers: usize) -> bool {
+    inline >= INLINE_STREAMS && busy < workers
+}
+
+fn worker_threads() -> usize {
+    tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers())
+}
+
 impl<F> hyper::rt::Executor<F> for Streams
 where
     F: Future + Send + 'static,
 {
     fn execute(&self, fut: F) {
+        let inline = self.inline.fetch_add(1, Ordering::AcqRel);
+        if inline >= INLINE_STREAMS
+            && spawn_stream(inline, self.busy.load(Ordering::Acquire), worker_threads())
+        {
+            self.inline.fetch_sub(1, Ordering::AcqRel);
+            tokio::spawn(async move {
+                let _ = fut.await;
+            });
+            return;
+        }
+        if inline == 0 {
+            self.busy.fetch_add(1, Ordering::AcqRel);
+        }
+        let slot = InlineSlot {
+            inline: self.inline.clone(),
+            busy: self.busy,
+        };
         let stream: Stream = Box::pin(async move {
+            let _slot = slot;
             let _ = fut.await;
         });
         self.inbox
@@ -517,4 +585,73 @@ async fn linger(spare: std::os::fd::OwnedFd, wait: Duration) {
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::rt::Executor;
+
+    #[test]
+    fn streams_past_the_inline_ones_spawn_only_while_threads_are_idle() {
+        assert!(!spawn_stream(0, 0, 2));
+        assert!(!spawn_stream(INLINE_STREAMS - 1, 0, 2));
+        assert!(spawn_stream(INLINE_STREAMS, 0, 2));
+        assert!(spawn_stream(INLINE_STREAMS + 5, 1, 2));
+        // As many busy connections as threads: every thread has a connection to
+        // poll, so streams stay inside their connection's task.
+        assert!(!spawn_stream(INLINE_STREAMS, 2, 2));
+        assert!(!spawn_stream(INLINE_STREAMS + 5, 1, 1));
+    }
+
+    /// One connection with many calls in flight: the first `INLINE_STREAMS` wait
+    /// for the connection's task to poll them, the others run on their own; when
+    /// the inline ones finish, the connection is no longer counted busy.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_multiplexed_connection_hands_its_extra_streams_to_other_threads() {
+        let busy: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
+        let streams = Streams {
+            busy,
+            ..Streams::default()
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for i in 0..INLINE_STREAMS + 3 {
+            let tx = tx.clone();
+            streams.execute(async move {
+                let _ = tx.send(i);
+            });
+        }
+        drop(tx);
+        assert_eq!(busy.load(Ordering::Acquire), 1);
+        assert_eq!(streams.inline.load(Ordering::Acquire), INLINE_STREAMS);
+        // The spawned ones ran without the connection's task.
+        let mut ran = Vec::new();
+        for _ in 0..3 {
+            let next = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await;
+            ran.push(next.expect("a spawned stream did not run").unwrap());
+        }
+        ran.sort();
+        assert_eq!(
+            ran,
+            (INLINE_STREAMS..INLINE_STREAMS + 3).collect::<Vec<_>>()
+        );
+        // The inline ones run when the connection's task polls them.
+        let mut running = FuturesUnordered::new();
+        std::future::poll_fn(|cx| {
+            if streams.inbox.run(&mut running, cx) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        let mut rest = Vec::new();
+        while let Some(i) = rx.recv().await {
+            rest.push(i);
+        }
+        rest.sort();
+        assert_eq!(rest, (0..INLINE_STREAMS).collect::<Vec<_>>());
+        assert_eq!(streams.inline.load(Ordering::Acquire), 0);
+        assert_eq!(busy.load(Ordering::Acquire), 0);
+    }
 }
