@@ -6,6 +6,7 @@
 # Env: PLAYERS (64), CONCURRENCY (32), SECONDS per phase (15), PORT (18482),
 # PG_ADMIN (postgres://postgres@127.0.0.1:5432/test), MODE (postgres | sqlite),
 # CHANNELS (gRPC connections shared by the workers; default one per worker),
+# ROUNDS (the phases n times over, with the ratio per round; default 1),
 # ONLY (run just the phases whose name contains it, e.g. "GetDashboard gRPC"),
 # CLIENTS (stock: reqwest and a tonic Channel | hyper: hyper-util's client for both).
 # SHONEN_BIN (the server binary; default: the release build of this checkout).
