@@ -360,7 +360,15 @@ async fn connection(
     });
     let body_limit = timeouts.http_body;
     let service_activity = activity.clone();
+    let streams = Streams::default();
+    let service_streams = streams.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        // HTTP/2 hands the stream to `Streams` right after this call.
+        if req.version() == hyper::Version::HTTP_2 && stays_open(req.uri().path()) {
+            service_streams
+                .next_stays_open
+                .store(true, Ordering::Release);
+        }
         let in_flight = InFlight::enter(&service_activity);
         let mut router = router.clone();
         let mut req = req.map(|inner| {
@@ -379,7 +387,6 @@ async fn connection(
             }))
         }
     });
-    let streams = Streams::default();
     let inbox = streams.inbox.clone();
     let mut running = FuturesUnordered::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(streams);
@@ -450,7 +457,8 @@ static BUSY_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 /// runs on one worker thread at a time: when fewer connections are busy than there
 /// are worker threads (a client multiplexing all its calls on one channel), a
 /// connection with `INLINE_STREAMS` streams running spawns the next ones as tasks of
-/// their own, so the idle threads share their work.
+/// their own, so the idle threads share their work. Calls that may stay open
+/// (`stays_open`) always run as tasks of their own.
 #[derive(Clone)]
 struct Streams {
     inbox: Arc<StreamInbox>,
@@ -458,6 +466,8 @@ struct Streams {
     inline: Arc<AtomicUsize>,
     /// Connections with a stream running inside their task (`BUSY_CONNECTIONS`).
     busy: &'static AtomicUsize,
+    /// The stream about to start may stay open (`stays_open`).
+    next_stays_open: Arc<AtomicBool>,
 }
 
 impl Default for Streams {
@@ -466,6 +476,7 @@ impl Default for Streams {
             inbox: Arc::default(),
             inline: Arc::default(),
             busy: &BUSY_CONNECTIONS,
+            next_stays_open: Arc::default(),
         }
     }
 }
@@ -507,6 +518,15 @@ impl Drop for InlineSlot {
     }
 }
 
+/// gRPC methods whose calls may stay open as long as the client likes (the event
+/// stream, health watches, reflection sessions): they run as tasks of their own, and
+/// a connection holding one is not counted busy for it.
+fn stays_open(path: &str) -> bool {
+    ["/Subscribe", "/Watch", "/ServerReflectionInfo"]
+        .iter()
+        .any(|method| path.ends_with(method))
+}
+
 /// Whether a connection's next stream should run as a task of its own: it already
 /// has `inline` streams running inside its task, and fewer than `workers`
 /// connections (the runtime's worker threads) are `busy`.
@@ -523,6 +543,12 @@ where
     F: Future + Send + 'static,
 {
     fn execute(&self, fut: F) {
+        if self.next_stays_open.swap(false, Ordering::AcqRel) {
+            tokio::spawn(async move {
+                let _ = fut.await;
+            });
+            return;
+        }
         let inline = self.inline.fetch_add(1, Ordering::AcqRel);
         if inline >= INLINE_STREAMS
             && spawn_stream(inline, self.busy.load(Ordering::Acquire), worker_threads())
@@ -653,5 +679,39 @@ mod tests {
         assert_eq!(rest, (0..INLINE_STREAMS).collect::<Vec<_>>());
         assert_eq!(streams.inline.load(Ordering::Acquire), 0);
         assert_eq!(busy.load(Ordering::Acquire), 0);
+    }
+
+    /// An event stream runs on its own and leaves its connection idle, so a client
+    /// subscribed on every connection still gets its calls spread over the threads.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_call_that_stays_open_runs_as_its_own_task_and_keeps_the_connection_idle() {
+        assert!(stays_open("/shonen.v1.Shonen/Subscribe"));
+        assert!(stays_open("/grpc.health.v1.Health/Watch"));
+        assert!(stays_open(
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+        ));
+        assert!(!stays_open("/shonen.v1.Shonen/GetDashboard"));
+        let busy: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
+        let streams = Streams {
+            busy,
+            ..Streams::default()
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        streams.next_stays_open.store(true, Ordering::Release);
+        streams.execute(async move {
+            let _ = tx.send(());
+        });
+        let ran = tokio::time::timeout(Duration::from_secs(10), rx).await;
+        assert!(
+            ran.is_ok_and(|r| r.is_ok()),
+            "the open call did not run on its own"
+        );
+        assert_eq!(streams.inline.load(Ordering::Acquire), 0);
+        assert_eq!(busy.load(Ordering::Acquire), 0);
+        assert!(!streams.next_stays_open.load(Ordering::Acquire));
+        // The next call is an ordinary one again: inside the connection's task.
+        streams.execute(async {});
+        assert_eq!(streams.inline.load(Ordering::Acquire), 1);
+        assert_eq!(busy.load(Ordering::Acquire), 1);
     }
 }
