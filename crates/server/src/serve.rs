@@ -528,10 +528,10 @@ fn stays_open(path: &str) -> bool {
 }
 
 /// Whether a connection's next stream should run as a task of its own: it already
-/// has `inline` streams running inside its task, and fewer than `workers`
-/// connections (the runtime's worker threads) are `busy`.
-fn spawn_stream(inline: usize, busy: usize, workers: usize) -> bool {
-    inline >= INLINE_STREAMS && busy < workers
+/// has `inline` streams running inside its task, and fewer connections are `busy`
+/// than the runtime has worker threads (asked only when it matters).
+fn spawn_stream(inline: usize, busy: usize, workers: impl FnOnce() -> usize) -> bool {
+    inline >= INLINE_STREAMS && busy < workers()
 }
 
 fn worker_threads() -> usize {
@@ -543,23 +543,18 @@ where
     F: Future + Send + 'static,
 {
     fn execute(&self, fut: F) {
-        if self.next_stays_open.swap(false, Ordering::AcqRel) {
+        // Only the connection's task starts streams, so `inline` cannot move up
+        // between this read and the increment below.
+        let inline = self.inline.load(Ordering::Acquire);
+        let own_task = self.next_stays_open.swap(false, Ordering::AcqRel)
+            || spawn_stream(inline, self.busy.load(Ordering::Acquire), worker_threads);
+        if own_task {
             tokio::spawn(async move {
                 let _ = fut.await;
             });
             return;
         }
-        let inline = self.inline.fetch_add(1, Ordering::AcqRel);
-        if inline >= INLINE_STREAMS
-            && spawn_stream(inline, self.busy.load(Ordering::Acquire), worker_threads())
-        {
-            self.inline.fetch_sub(1, Ordering::AcqRel);
-            tokio::spawn(async move {
-                let _ = fut.await;
-            });
-            return;
-        }
-        if inline == 0 {
+        if self.inline.fetch_add(1, Ordering::AcqRel) == 0 {
             self.busy.fetch_add(1, Ordering::AcqRel);
         }
         let slot = InlineSlot {
@@ -620,14 +615,14 @@ mod tests {
 
     #[test]
     fn streams_past_the_inline_ones_spawn_only_while_threads_are_idle() {
-        assert!(!spawn_stream(0, 0, 2));
-        assert!(!spawn_stream(INLINE_STREAMS - 1, 0, 2));
-        assert!(spawn_stream(INLINE_STREAMS, 0, 2));
-        assert!(spawn_stream(INLINE_STREAMS + 5, 1, 2));
+        assert!(!spawn_stream(0, 0, || 2));
+        assert!(!spawn_stream(INLINE_STREAMS - 1, 0, || 2));
+        assert!(spawn_stream(INLINE_STREAMS, 0, || 2));
+        assert!(spawn_stream(INLINE_STREAMS + 5, 1, || 2));
         // As many busy connections as threads: every thread has a connection to
         // poll, so streams stay inside their connection's task.
-        assert!(!spawn_stream(INLINE_STREAMS, 2, 2));
-        assert!(!spawn_stream(INLINE_STREAMS + 5, 1, 1));
+        assert!(!spawn_stream(INLINE_STREAMS, 2, || 2));
+        assert!(!spawn_stream(INLINE_STREAMS + 5, 1, || 1));
     }
 
     /// One connection with many calls in flight: the first `INLINE_STREAMS` wait
