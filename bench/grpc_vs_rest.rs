@@ -6,15 +6,27 @@
 //! reqwest, HTTP/1.1 keep-alive, for REST and a tonic `Channel` for gRPC;
 //! `CLIENTS=hyper`: hyper-util's client for both, HTTP/1.1 and HTTP/2 under tonic's
 //! generated client): LogActivity as REST, gRPC, gRPC, REST (each phase on its own fresh
-//! group), then GetDashboard in the same order (all players). Each call uses a
-//! random player's token. Prints requests/s, p50/p99 and the server's and the
+//! group), then GetDashboard in the same order (all players). Each call carries a
+//! token picked at random among the worker's own players (every `CONCURRENCY`-th
+//! player of the group, as each app's connection carries its own user's token), or
+//! among the whole group with `TOKENS=any` (a connection carrying many users'
+//! tokens, which HTTP/2's header table cannot keep: each call then sends its token
+//! in full). Prints requests/s, p50/p99 and the server's and the
 //! client's CPU per call for each phase, then per protocol the gRPC/REST ratio.
+//!
+//! The tonic channel sends each call in one write (`GRPC_WRITES=one`, the default),
+//! as reqwest sends each REST request and as gRPC's C-core clients (Python grpcio
+//! among them) send a unary call; `GRPC_WRITES=split` keeps hyper's HTTP/2 client as
+//! it comes, which writes a request's DATA frame in a second write (`OneWrite`).
 
 use serde_json::{Value, json};
 use shonen_server::grpc::proto::shonen_client::ShonenClient;
 use shonen_server::grpc::proto::{GetDashboardRequest, LogActivityRequest};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 
@@ -108,6 +120,116 @@ fn connector() -> hyper_util::client::legacy::connect::HttpConnector {
     let mut c = hyper_util::client::legacy::connect::HttpConnector::new();
     c.set_nodelay(true);
     c
+}
+
+/// How the tonic channel hands a call to the socket (`GRPC_WRITES`).
+#[derive(Clone, Copy, PartialEq)]
+enum Writes {
+    /// HEADERS and DATA in one write (`OneWrite`).
+    One,
+    /// hyper's HTTP/2 client as it comes: HEADERS, then DATA in a second write.
+    Split,
+}
+
+/// A client socket that sends what its HTTP/2 connection task wrote over two
+/// turns in one write. hyper's HTTP/2 client frames a request's HEADERS on one
+/// turn of the connection task and its DATA on the next (the body is piped once
+/// the stream has capacity), flushing after each: two segments per call, and the
+/// second makes the server's kernel acknowledge at once from inside its read (a
+/// measured 4 us of server CPU per call, which no REST request costs). Here the
+/// first flush after bytes were written is answered without writing and wakes the
+/// task; the connection task flushes again before it sleeps, and that flush writes
+/// everything held. Nothing waits longer than one turn of the task.
+struct OneWrite {
+    inner: tokio::net::TcpStream,
+    held: Vec<u8>,
+    sent: usize,
+    deferred: bool,
+}
+
+/// Above this many bytes held, writes go straight out.
+const MAX_HELD: usize = 64 * 1024;
+
+impl OneWrite {
+    fn send_held(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        while self.sent < self.held.len() {
+            match Pin::new(&mut self.inner).poll_write(cx, &self.held[self.sent..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+                }
+                Poll::Ready(Ok(n)) => self.sent += n,
+                other => return other.map_ok(|_| ()),
+            }
+        }
+        self.held.clear();
+        self.sent = 0;
+        self.deferred = false;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncRead for OneWrite {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for OneWrite {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.held.len() - self.sent + buf.len() > MAX_HELD {
+            std::task::ready!(self.send_held(cx))?;
+            return Pin::new(&mut self.inner).poll_write(cx, buf);
+        }
+        self.held.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.sent < self.held.len() && !self.deferred {
+            self.deferred = true;
+            cx.waker().wake_by_ref();
+            return Poll::Ready(Ok(()));
+        }
+        std::task::ready!(self.send_held(cx))?;
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.send_held(cx))?;
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A connected tonic channel to `base` (`None` when it cannot connect).
+async fn grpc_channel(base: &str, writes: Writes) -> Option<Channel> {
+    let endpoint = Channel::from_shared(base.to_string()).ok()?;
+    if writes == Writes::Split {
+        return endpoint.connect().await.ok();
+    }
+    let addr = endpoint.uri().authority()?.as_str().to_string();
+    let connect = tower::service_fn(move |_: hyper::Uri| {
+        let addr = addr.clone();
+        async move {
+            let inner = tokio::net::TcpStream::connect(addr).await?;
+            // Nagle's algorithm off, as tonic's own connector sets it.
+            inner.set_nodelay(true)?;
+            Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(OneWrite {
+                inner,
+                held: Vec::new(),
+                sent: 0,
+                deferred: false,
+            }))
+        }
+    });
+    endpoint.connect_with_connector(connect).await.ok()
 }
 
 /// Tallies one call: its latency when it succeeded.
@@ -234,18 +356,15 @@ async fn grpc_worker(
     op: Op,
     until: Instant,
     seed: u64,
-    clients: Clients,
+    load: Load,
 ) -> (usize, usize, Vec<Duration>) {
     if let Some(channel) = shared {
         return grpc_calls(ShonenClient::new(channel), tokens, op, until, seed).await;
     }
-    match clients {
+    match load.clients {
         Clients::Stock => {
             // A worker that cannot connect reports one error and stops.
-            let Ok(endpoint) = Channel::from_shared(base) else {
-                return (0, 1, Vec::new());
-            };
-            let Ok(channel) = endpoint.connect().await else {
+            let Some(channel) = grpc_channel(&base, load.writes).await else {
                 return (0, 1, Vec::new());
             };
             grpc_calls(ShonenClient::new(channel), tokens, op, until, seed).await
@@ -275,6 +394,35 @@ struct Load {
     seconds: u64,
     clients: Clients,
     channels: usize,
+    writes: Writes,
+    tokens: Tokens,
+}
+
+/// Whose tokens a worker's calls carry (`TOKENS`).
+#[derive(Clone, Copy, PartialEq)]
+enum Tokens {
+    /// Each worker keeps its own players (every `CONCURRENCY`-th of the group), as
+    /// an app's connection carries its own user's token.
+    Own,
+    /// Any player of the group, picked per call: one connection carries many users'
+    /// tokens (a gateway in front of the service).
+    Any,
+}
+
+impl Tokens {
+    /// The tokens worker `w` of `workers` picks from.
+    fn of_worker<T: Clone>(self, all: &Arc<Vec<T>>, w: usize, workers: usize) -> Arc<Vec<T>> {
+        if self == Tokens::Any || all.is_empty() {
+            return all.clone();
+        }
+        Arc::new(
+            all.iter()
+                .skip(w % all.len())
+                .step_by(workers.max(1))
+                .cloned()
+                .collect(),
+        )
+    }
 }
 
 async fn phase(base: &str, group: &Group, op: Op, grpc: bool, load: Load) -> Phase {
@@ -283,6 +431,8 @@ async fn phase(base: &str, group: &Group, op: Op, grpc: bool, load: Load) -> Pha
         seconds,
         clients,
         channels,
+        writes,
+        tokens,
     } = load;
     // `CHANNELS=n` below the concurrency: the gRPC workers share n tonic channels,
     // several calls in flight on each HTTP/2 connection (connected before the clock
@@ -290,9 +440,7 @@ async fn phase(base: &str, group: &Group, op: Op, grpc: bool, load: Load) -> Pha
     let mut shared = Vec::new();
     if grpc && channels < concurrency {
         for _ in 0..channels {
-            if let Ok(endpoint) = Channel::from_shared(base.to_string())
-                && let Ok(channel) = endpoint.connect().await
-            {
+            if let Some(channel) = grpc_channel(base, writes).await {
                 shared.push(channel);
             }
         }
@@ -308,16 +456,16 @@ async fn phase(base: &str, group: &Group, op: Op, grpc: bool, load: Load) -> Pha
             handles.push(tokio::spawn(grpc_worker(
                 base,
                 channel,
-                group.grpc.clone(),
+                tokens.of_worker(&group.grpc, w, concurrency),
                 op,
                 until,
                 seed,
-                clients,
+                load,
             )));
         } else {
             handles.push(tokio::spawn(rest_worker(
                 base,
-                group.rest.clone(),
+                tokens.of_worker(&group.rest, w, concurrency),
                 op,
                 until,
                 seed,
@@ -430,6 +578,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Clients::Stock => env("CHANNELS", concurrency).clamp(1, concurrency),
         Clients::Hyper => concurrency,
     };
+    // `GRPC_WRITES=split`: the tonic channel writes each call's DATA frame apart
+    // from its HEADERS, as hyper's HTTP/2 client does by itself (see `OneWrite`).
+    let writes = match std::env::var("GRPC_WRITES").as_deref() {
+        Ok("split") => Writes::Split,
+        _ => Writes::One,
+    };
+    // `TOKENS=any`: every call carries a random player's token of the whole group,
+    // instead of the worker's own players.
+    let tokens = match std::env::var("TOKENS").as_deref() {
+        Ok("any") => Tokens::Any,
+        _ => Tokens::Own,
+    };
     let http = reqwest::Client::new();
     let run = std::process::id();
 
@@ -437,12 +597,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // days already capped by an earlier one; the order is REST, gRPC, gRPC, REST so
     // that whatever drifts during the run (table size, caches) weighs on both.
     println!(
-        "players={players} per write phase, concurrency={concurrency} seconds/phase={seconds} rounds={rounds} grpc connections={} clients={} (shared machine: figures vary between runs)",
+        "players={players} per write phase, concurrency={concurrency} seconds/phase={seconds} rounds={rounds} grpc connections={} tokens={} clients={} (shared machine: figures vary between runs)",
         channels,
-        if clients == Clients::Hyper {
-            "hyper-util for both"
+        if tokens == Tokens::Own {
+            "own players per worker"
         } else {
-            "reqwest / tonic Channel"
+            "any player per call"
+        },
+        match (clients, writes) {
+            (Clients::Hyper, _) => "hyper-util for both",
+            (Clients::Stock, Writes::One) => "reqwest / tonic Channel, one write per call",
+            (Clients::Stock, Writes::Split) =>
+                "reqwest / tonic Channel, HEADERS and DATA written apart",
         }
     );
     println!(
@@ -485,6 +651,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 seconds,
                 clients,
                 channels,
+                writes,
+                tokens,
             };
             let mut p = phase(&base, group, op, grpc, load).await;
             let per_req = |before: Option<u64>, after: Option<u64>| match (before, after) {

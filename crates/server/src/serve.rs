@@ -99,6 +99,9 @@ struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
     coalesce: coalesce::Coalesce,
+    /// Set when a flush was held: the connection is then polled again before its
+    /// task sleeps (`OwnWakes`), and that poll's flush writes.
+    poll_again: Arc<AtomicBool>,
 }
 
 impl Watched {
@@ -164,8 +167,9 @@ impl AsyncWrite for Watched {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         if self.coalesce.defer_flush() {
-            // Written by the next write's flush, or on the task's next poll.
-            cx.waker().wake_by_ref();
+            // Written by the next flush: a later one in this poll of the connection,
+            // else the one of the poll `OwnWakes` makes at once after it.
+            self.poll_again.store(true, Ordering::Release);
             return Poll::Ready(Ok(()));
         }
         std::task::ready!(self.drain(cx))?;
@@ -353,10 +357,12 @@ async fn connection(
     // A second handle on the socket for the lingering close; the socket stays open
     // until both are dropped.
     let spare = std::os::fd::AsFd::as_fd(&stream).try_clone_to_owned().ok();
+    let poll_again = Arc::new(AtomicBool::new(false));
     let io = TokioIo::new(Watched {
         coalesce: coalesce::Coalesce::default(),
         inner: stream,
         activity: activity.clone(),
+        poll_again: poll_again.clone(),
     });
     let body_limit = timeouts.http_body;
     let service_activity = activity.clone();
@@ -396,16 +402,19 @@ async fn connection(
         // The listener enforces its own header and idle limits (see `Activity`).
         .header_read_timeout(None);
     builder.http2().timer(TokioTimer::new());
-    let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service));
+    let mut conn = OwnWakes::new(
+        Box::pin(builder.serve_connection_with_upgrades(io, service)),
+        poll_again,
+    );
     let mut ticker = tokio::time::interval(check_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stopping = *stop.borrow();
     if stopping {
-        conn.as_mut().graceful_shutdown();
+        conn.touch().as_mut().graceful_shutdown();
     }
     loop {
         tokio::select! {
-            r = conn.as_mut() => {
+            r = &mut conn => {
                 if let Err(e) = r {
                     tracing::debug!(error = %e, %peer, "connection ended with an error");
                 }
@@ -435,10 +444,84 @@ async fn connection(
             changed = stop.changed(), if !stopping => {
                 if changed.is_err() || *stop.borrow() {
                     stopping = true;
-                    conn.as_mut().graceful_shutdown();
+                    conn.touch().as_mut().graceful_shutdown();
                 }
             }
         }
+    }
+}
+
+/// A connection future polled only when its own waker fired (or after `touch`),
+/// not every time the task it shares is polled. A connection shares its task with
+/// the streams it runs inline (`Streams`): without this, every wake of a handler
+/// (each database reply) would also run the whole HTTP/2 connection (frames, flow
+/// control, flushing), which then had nothing to do. When its socket held back a
+/// flush (`Watched::poll_again`), it is polled again at once, so the held bytes go
+/// out before the task sleeps.
+struct OwnWakes<F> {
+    fut: F,
+    flag: Arc<WakeFlag>,
+    waker: std::task::Waker,
+    poll_again: Arc<AtomicBool>,
+}
+
+/// Set by the wrapped future's waker, which then wakes the task.
+#[derive(Default)]
+struct WakeFlag {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl std::task::Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+impl<F: Future + Unpin> OwnWakes<F> {
+    fn new(fut: F, poll_again: Arc<AtomicBool>) -> OwnWakes<F> {
+        let flag = Arc::new(WakeFlag::default());
+        // The first poll always runs.
+        flag.woken.store(true, Ordering::Relaxed);
+        OwnWakes {
+            fut,
+            waker: std::task::Waker::from(flag.clone()),
+            flag,
+            poll_again,
+        }
+    }
+
+    /// The future, to act on from outside (it is polled again next time).
+    fn touch(&mut self) -> &mut F {
+        self.flag.woken.store(true, Ordering::Release);
+        &mut self.fut
+    }
+}
+
+impl<F: Future + Unpin> Future for OwnWakes<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        this.flag.task.register(cx.waker());
+        if !this.flag.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let mut own = Context::from_waker(&this.waker);
+        for _ in 0..4 {
+            let r = Pin::new(&mut this.fut).poll(&mut own);
+            if r.is_ready() || !this.poll_again.swap(false, Ordering::AcqRel) {
+                return r;
+            }
+        }
+        // Still holding bytes after several polls: the next turn of the task writes.
+        this.waker.wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -612,6 +695,67 @@ async fn linger(spare: std::os::fd::OwnedFd, wait: Duration) {
 mod tests {
     use super::*;
     use hyper::rt::Executor;
+
+    /// Counts its polls, keeps the waker it was last polled with, and asks to be
+    /// polled again (as a held flush does) on the polls listed in `again_on`.
+    struct Probe {
+        polls: Arc<AtomicUsize>,
+        waker: Arc<std::sync::Mutex<Option<std::task::Waker>>>,
+        again_on: Vec<usize>,
+        poll_again: Arc<AtomicBool>,
+    }
+
+    impl Future for Probe {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            let n = self.polls.fetch_add(1, Ordering::SeqCst) + 1;
+            *self.waker.lock().unwrap() = Some(cx.waker().clone());
+            if self.again_on.contains(&n) {
+                self.poll_again.store(true, Ordering::SeqCst);
+            }
+            Poll::Pending
+        }
+    }
+
+    /// Wakes of the task that did not come from the connection leave it unpolled;
+    /// its own wake, `touch` and a held flush each poll it.
+    #[test]
+    fn a_connection_is_polled_only_for_its_own_wakes() {
+        let polls = Arc::new(AtomicUsize::new(0));
+        let waker = Arc::new(std::sync::Mutex::new(None));
+        let poll_again = Arc::new(AtomicBool::new(false));
+        let mut conn = OwnWakes::new(
+            Probe {
+                polls: polls.clone(),
+                waker: waker.clone(),
+                again_on: vec![3],
+                poll_again: poll_again.clone(),
+            },
+            poll_again,
+        );
+        let task = std::task::Waker::noop();
+        let mut cx = Context::from_waker(task);
+        let mut poll = |conn: &mut OwnWakes<Probe>| Pin::new(conn).poll(&mut cx).is_pending();
+        assert!(poll(&mut conn));
+        assert_eq!(polls.load(Ordering::SeqCst), 1, "the first poll runs");
+        // The task woken by something else (a stream running inline).
+        assert!(poll(&mut conn));
+        assert!(poll(&mut conn));
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        // Its own waker (socket readable, a response to send).
+        waker.lock().unwrap().take().unwrap().wake();
+        assert!(poll(&mut conn));
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+        assert!(poll(&mut conn));
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+        // Acted on from outside (graceful shutdown): polled next time. The third poll
+        // holds a flush, so it is polled once more at once.
+        conn.touch();
+        assert!(poll(&mut conn));
+        assert_eq!(polls.load(Ordering::SeqCst), 4);
+        assert!(poll(&mut conn));
+        assert_eq!(polls.load(Ordering::SeqCst), 4);
+    }
 
     #[test]
     fn streams_past_the_inline_ones_spawn_only_while_threads_are_idle() {

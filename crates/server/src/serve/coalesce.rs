@@ -7,9 +7,10 @@
 //! connection this writer keeps written bytes until the next flush after the one
 //! that asked for them: the framer's mid-response flush is held, the trailers join
 //! the same buffer, and its final flush writes everything at once. A flush held
-//! with nothing following it is written on the task's next poll (it wakes itself),
-//! and any read, flush or shutdown writes held bytes first, so nothing waits longer
-//! than one turn of the connection's task.
+//! with nothing following it in that poll of the connection is written by the poll
+//! the listener makes at once after it (`OwnWakes` in serve.rs: every poll of an
+//! HTTP/2 connection ends with a flush), and any read, flush or shutdown writes held
+//! bytes first, so nothing waits past the turn of the connection's task.
 //!
 //! HTTP/1.1 connections (and connections not yet known to be HTTP/2) pass straight
 //! through.
