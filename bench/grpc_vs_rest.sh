@@ -8,7 +8,10 @@
 # CHANNELS (gRPC connections shared by the workers; default one per worker),
 # ROUNDS (the phases n times over, with the ratio per round; default 1),
 # ONLY (run just the phases whose name contains it, e.g. "GetDashboard gRPC"),
-# CLIENTS (stock: reqwest and a tonic Channel | hyper: hyper-util's client for both).
+# CLIENTS (stock: reqwest and a tonic Channel | hyper: hyper-util's client for both),
+# GRPC_WRITES (one: the tonic Channel sends each call in one write, as grpcio does |
+# split: HEADERS and DATA written apart, as hyper's HTTP/2 client does by itself),
+# TOKENS (own: each worker calls as its own players | any: a random player per call).
 # SHONEN_BIN (the server binary; default: the release build of this checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
