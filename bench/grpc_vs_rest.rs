@@ -22,6 +22,7 @@
 use serde_json::{Value, json};
 use shonen_server::grpc::proto::shonen_client::ShonenClient;
 use shonen_server::grpc::proto::{GetDashboardRequest, LogActivityRequest};
+use shonen_server::serve::coalesce::Coalesce;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -142,30 +143,8 @@ enum Writes {
 /// everything held. Nothing waits longer than one turn of the task.
 struct OneWrite {
     inner: tokio::net::TcpStream,
-    held: Vec<u8>,
-    sent: usize,
-    deferred: bool,
-}
-
-/// Above this many bytes held, writes go straight out.
-const MAX_HELD: usize = 64 * 1024;
-
-impl OneWrite {
-    fn send_held(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        while self.sent < self.held.len() {
-            match Pin::new(&mut self.inner).poll_write(cx, &self.held[self.sent..]) {
-                Poll::Ready(Ok(0)) => {
-                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
-                }
-                Poll::Ready(Ok(n)) => self.sent += n,
-                other => return other.map_ok(|_| ()),
-            }
-        }
-        self.held.clear();
-        self.sent = 0;
-        self.deferred = false;
-        Poll::Ready(Ok(()))
-    }
+    /// The server's HTTP/2 write coalescing (`serve::coalesce`), the same rule.
+    held: Coalesce,
 }
 
 impl AsyncRead for OneWrite {
@@ -184,27 +163,29 @@ impl AsyncWrite for OneWrite {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        if self.held.len() - self.sent + buf.len() > MAX_HELD {
-            std::task::ready!(self.send_held(cx))?;
-            return Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Some(n) = self.held.hold(&[std::io::IoSlice::new(buf)]) {
+            return Poll::Ready(Ok(n));
         }
-        self.held.extend_from_slice(buf);
-        Poll::Ready(Ok(buf.len()))
+        // Too much to hold: what is held goes first, then this.
+        let OneWrite { inner, held } = &mut *self;
+        std::task::ready!(held.drain(inner, cx, |_| {}))?;
+        Pin::new(inner).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        if self.sent < self.held.len() && !self.deferred {
-            self.deferred = true;
+        if self.held.defer_flush() {
             cx.waker().wake_by_ref();
             return Poll::Ready(Ok(()));
         }
-        std::task::ready!(self.send_held(cx))?;
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let OneWrite { inner, held } = &mut *self;
+        std::task::ready!(held.drain(inner, cx, |_| {}))?;
+        Pin::new(inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        std::task::ready!(self.send_held(cx))?;
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        let OneWrite { inner, held } = &mut *self;
+        std::task::ready!(held.drain(inner, cx, |_| {}))?;
+        Pin::new(inner).poll_shutdown(cx)
     }
 }
 
@@ -223,9 +204,7 @@ async fn grpc_channel(base: &str, writes: Writes) -> Option<Channel> {
             inner.set_nodelay(true)?;
             Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(OneWrite {
                 inner,
-                held: Vec::new(),
-                sent: 0,
-                deferred: false,
+                held: Coalesce::http2(),
             }))
         }
     });
@@ -615,6 +594,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:<26} {:>10} {:>9} {:>9} {:>7} {:>16} {:>17}",
         "phase", "req/s", "p50 ms", "p99 ms", "errors", "server CPU us/req", "client CPU us/req"
     );
+    let load = Load {
+        concurrency,
+        seconds,
+        clients,
+        channels,
+        writes,
+        tokens,
+    };
     // [operation][protocol], over all rounds and per round
     let mut totals: [[Totals; 2]; 2] = Default::default();
     let mut ratios: [Vec<f64>; 2] = Default::default();
@@ -646,14 +633,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let cpu_before = server_cpu_ticks();
             let client_before = cpu_ticks("self");
-            let load = Load {
-                concurrency,
-                seconds,
-                clients,
-                channels,
-                writes,
-                tokens,
-            };
             let mut p = phase(&base, group, op, grpc, load).await;
             let per_req = |before: Option<u64>, after: Option<u64>| match (before, after) {
                 (Some(a), Some(b)) if p.ok > 0 => Some((b - a) as f64 * 10_000.0 / p.ok as f64),

@@ -13,7 +13,7 @@
 //!   short while, so an early answer (a 413 before an oversized body) reaches a client
 //!   that is still writing instead of being lost to a reset.
 
-mod coalesce;
+pub mod coalesce;
 
 use crate::config::Timeouts;
 use axum::Router;

@@ -40,6 +40,14 @@ pub struct Coalesce {
 }
 
 impl Coalesce {
+    /// For a socket known to speak HTTP/2 from its first byte (a gRPC client's).
+    pub fn http2() -> Coalesce {
+        Coalesce {
+            http2: Some(true),
+            ..Coalesce::default()
+        }
+    }
+
     /// Notes the first bytes read from the client (what protocol it speaks).
     pub fn saw_read(&mut self, first: &[u8]) {
         if self.http2.is_none() && !first.is_empty() {
