@@ -89,6 +89,92 @@ fn cpu_ticks(pid: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// The server's kernel-side counters, for `DETAIL=1`: user and system CPU (ticks),
+/// read and write system calls (`/proc/<pid>/io`), and context switches summed over
+/// its threads (voluntary, involuntary).
+#[derive(Clone, Copy, Default)]
+struct Counters {
+    user: u64,
+    system: u64,
+    reads: u64,
+    writes: u64,
+    voluntary: u64,
+    involuntary: u64,
+    /// CPU of every process named `postgres` on the machine (ticks).
+    database: u64,
+}
+
+impl Counters {
+    fn read(pid: &str) -> Option<Counters> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let mut c = Counters {
+            user: fields.get(11)?.parse().ok()?,
+            system: fields.get(12)?.parse().ok()?,
+            ..Counters::default()
+        };
+        for line in std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?.lines() {
+            match line.split_once(':') {
+                Some(("syscr", v)) => c.reads = v.trim().parse().ok()?,
+                Some(("syscw", v)) => c.writes = v.trim().parse().ok()?,
+                _ => {}
+            }
+        }
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+            let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+                continue;
+            };
+            for line in status.lines() {
+                match line.split_once(':') {
+                    Some(("voluntary_ctxt_switches", v)) => {
+                        c.voluntary += v.trim().parse::<u64>().unwrap_or(0)
+                    }
+                    Some(("nonvoluntary_ctxt_switches", v)) => {
+                        c.involuntary += v.trim().parse::<u64>().unwrap_or(0)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for proc in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(stat) = std::fs::read_to_string(proc.path().join("stat")) else {
+                continue;
+            };
+            if let Some((head, rest)) = stat.rsplit_once(')')
+                && head.ends_with("(postgres")
+            {
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                c.database += ticks(11) + ticks(12);
+            }
+        }
+        Some(c)
+    }
+
+    /// One line of per-call figures between two readings.
+    fn per_call(who: &str, before: Counters, after: Counters, calls: usize) -> String {
+        let per = |a: u64, b: u64| b.saturating_sub(a) as f64 / calls.max(1) as f64;
+        format!(
+            "  {who} per call: user {:.0} us, system {:.0} us, reads {:.2}, writes {:.2}, \
+             context switches {:.2} voluntary + {:.2} involuntary{}",
+            per(before.user, after.user) * 10_000.0,
+            per(before.system, after.system) * 10_000.0,
+            per(before.reads, after.reads),
+            per(before.writes, after.writes),
+            per(before.voluntary, after.voluntary),
+            per(before.involuntary, after.involuntary),
+            if who == "server" {
+                format!(
+                    "; PostgreSQL {:.0} us",
+                    per(before.database, after.database) * 10_000.0
+                )
+            } else {
+                String::new()
+            },
+        )
+    }
+}
+
 /// A cheap per-worker random pick (no shared RNG between workers).
 fn pick(seed: &mut u64, n: usize) -> usize {
     *seed ^= *seed << 13;
@@ -569,6 +655,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("any") => Tokens::Any,
         _ => Tokens::Own,
     };
+    // `DETAIL=1`: after each phase, the server's user and system CPU, system calls
+    // and context switches per call.
+    let detail = std::env::var("DETAIL").is_ok_and(|v| v == "1");
     let http = reqwest::Client::new();
     let run = std::process::id();
 
@@ -615,6 +704,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             rest: Arc::new(groups.iter().flat_map(|g| g.rest.iter().cloned()).collect()),
             grpc: Arc::new(groups.iter().flat_map(|g| g.grpc.iter().cloned()).collect()),
         };
+        if detail {
+            // A mark for profilers to start counting from (callgrind_control -z).
+            println!("round {round}: players registered");
+        }
 
         let mut round_totals: [[Totals; 2]; 2] = Default::default();
         let phases = [
@@ -631,6 +724,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if !name.contains(only.as_str()) {
                 continue;
             }
+            let pid = std::env::var("SERVER_PID").ok();
+            let counters_before = pid.as_deref().filter(|_| detail).and_then(Counters::read);
+            let client_counters_before = Some("self").filter(|_| detail).and_then(Counters::read);
             let cpu_before = server_cpu_ticks();
             let client_before = cpu_ticks("self");
             let mut p = phase(&base, group, op, grpc, load).await;
@@ -651,6 +747,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 show(server_us),
                 show(client_us)
             );
+            if let (Some(before), Some(after)) =
+                (counters_before, pid.as_deref().and_then(Counters::read))
+            {
+                println!("{}", Counters::per_call("server", before, after, p.ok));
+            }
+            if let (Some(before), Some(after)) = (client_counters_before, Counters::read("self")) {
+                println!("{}", Counters::per_call("client", before, after, p.ok));
+            }
             let t = &mut round_totals[(op == Op::Dashboard) as usize][grpc as usize];
             t.ok += p.ok;
             t.secs += p.elapsed.as_secs_f64();

@@ -155,6 +155,7 @@ pub struct Award {
 /// One set of a strength session.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SetView {
+    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$")]
     pub exercise: String,
     pub weight_kg: f64,
     pub reps: u32,
@@ -486,6 +487,33 @@ pub struct Replay {
 }
 
 // Schema-only enumerations: the values a string field takes.
+
+/// Every IANA time zone name the server accepts (those of the bundled tz database,
+/// aliases included), so schema-valid requests are never refused for their zone.
+pub struct TimezoneName;
+
+impl TimezoneName {
+    /// The accepted names, in the tz database's order.
+    pub fn all() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+}
+
+impl utoipa::PartialSchema for TimezoneName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An IANA time zone name such as `Europe/Berlin`."))
+            .enum_values(Some(TimezoneName::all()))
+            .into()
+    }
+}
+
+impl ToSchema for TimezoneName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Timezone".into()
+    }
+}
 
 #[derive(ToSchema)]
 #[schema(as = Class)]

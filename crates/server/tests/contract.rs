@@ -516,6 +516,21 @@ async fn openapi_document_is_complete(b: Backend) {
         schemas["Duel"]["properties"]["status"]["$ref"],
         "#/components/schemas/DuelStatus"
     );
+    // Request fields whose every schema-valid value the server accepts: time zones
+    // are the tz database's names (not any string), an opponent is not empty.
+    let zones = schemas["Timezone"]["enum"].as_array().expect("Timezone enum");
+    assert!(zones.len() > 400 && zones.contains(&json!("Europe/Berlin")));
+    for input in ["RegisterInput", "SettingsInput"] {
+        let tz = &schemas[input]["properties"]["timezone"];
+        assert!(
+            tz.to_string().contains("#/components/schemas/Timezone"),
+            "{input}.timezone: {tz}"
+        );
+    }
+    assert_eq!(
+        schemas["ChallengeInput"]["properties"]["opponent"]["minLength"],
+        1
+    );
 
     validate_with_standard_validator(&doc);
 }

@@ -1,5 +1,5 @@
 /** Small display helpers shared by every feature. */
-import type { PlayerClass, StatName } from './types';
+import type { PlayerClass, StatName, Timezone } from './types';
 
 export const CLASS_INFO: Record<PlayerClass, { label: string; icon: string; blurb: string; focus: string }> = {
   brawler: { label: 'Brawler', icon: '👊', blurb: 'Baki, Goku — raw power.', focus: '×1.25 Strength XP' },
@@ -80,6 +80,15 @@ export function browserTimezone(): string {
   } catch {
     return 'UTC';
   }
+}
+
+/**
+ * Typed text from the time zone field, as the request sends it. The field is free
+ * text with suggestions; the server checks the name and a wrong one comes back as a
+ * 422 naming `timezone`, shown under the field.
+ */
+export function asTimezone(text: string): Timezone {
+  return text.trim() as Timezone;
 }
 
 export function timezoneOptions(): string[] {

@@ -18,6 +18,8 @@ export type Id = string | number;
 export type PlayerClass = Schemas['Class'];
 export type StatName = Schemas['Stat'];
 export type Weekday = Schemas['Weekday'];
+/** A tz database zone name (the document lists every one the server accepts). */
+export type Timezone = Schemas['Timezone'];
 
 export const STAT_NAMES: StatName[] = ['strength', 'agility', 'intelligence', 'fighting', 'discipline'];
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

@@ -33,7 +33,7 @@ pub struct RegisterInput {
     pub username: String,
     #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// At least 10 characters (at most 1024 bytes).
+    /// 10 to 256 characters.
     #[schema(
         min_length = 10,
         max_length = 256,
@@ -41,6 +41,7 @@ pub struct RegisterInput {
     )]
     pub password: String,
     /// An IANA time zone name such as `Europe/Berlin` (default `UTC`).
+    #[schema(value_type = Option<crate::model::TimezoneName>)]
     pub timezone: Option<String>,
     pub goals: GoalsInput,
 }
@@ -58,6 +59,7 @@ pub struct LoginInput {
 #[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct SettingsInput {
     /// An IANA time zone name such as `Europe/Berlin`.
+    #[schema(value_type = Option<crate::model::TimezoneName>)]
     pub timezone: Option<String>,
     #[schema(value_type = Option<Vec<crate::model::WeekdayName>>)]
     pub training_days: Option<Vec<String>>,
@@ -160,9 +162,13 @@ impl Email {
     }
 }
 
-/// A new password: at least 10 characters, at most 1024 bytes. Never printed.
+/// A new password: 10 to 256 characters (so at most 1 KiB of UTF-8), as the
+/// OpenAPI document says. Never printed.
 #[derive(Clone)]
 pub struct Password(String);
+
+/// The longest password, in characters (`RegisterInput`'s `maxLength`).
+const PASSWORD_MAX_CHARS: usize = 256;
 
 impl Password {
     pub fn parse(s: &str) -> Result<Password, AccountsError> {
@@ -172,11 +178,11 @@ impl Password {
                 "password_too_short",
                 "password must be at least 10 characters",
             ))
-        } else if s.len() > 1024 {
+        } else if s.chars().count() > PASSWORD_MAX_CHARS {
             Err(AccountsError::invalid(
                 "password",
                 "password_too_long",
-                "password must be at most 1024 bytes",
+                "password must be at most 256 characters",
             ))
         } else {
             Ok(Password(s.to_string()))
@@ -490,11 +496,17 @@ mod tests {
             refusal(Password::parse("123456789")),
             ("password".to_string(), "password_too_short")
         );
+        // At most 256 characters, whatever their width (the schema's maxLength).
         assert_eq!(
-            refusal(Password::parse(&"x".repeat(1025))),
+            refusal(Password::parse(&"x".repeat(257))),
             ("password".to_string(), "password_too_long")
         );
-        assert!(Password::parse(&"x".repeat(1024)).is_ok());
+        assert!(Password::parse(&"x".repeat(256)).is_ok());
+        assert!(Password::parse(&"\u{1F525}".repeat(256)).is_ok());
+        assert_eq!(
+            refusal(Password::parse(&"\u{1F525}".repeat(257))),
+            ("password".to_string(), "password_too_long")
+        );
         // A password never shows in logs.
         let p = Password::parse("hunter2hunter2").unwrap();
         assert!(!format!("{p:?}").contains("hunter2"));
@@ -514,6 +526,20 @@ mod tests {
                 ("timezone".to_string(), "invalid_timezone"),
                 "{bad:?} accepted"
             );
+        }
+    }
+
+    /// The OpenAPI document lists the zones a request may name: every one of them
+    /// is accepted, so schema-valid data is never refused for its zone.
+    #[test]
+    fn every_documented_timezone_is_accepted() {
+        let names: Vec<&str> = crate::model::TimezoneName::all().collect();
+        assert!(names.len() > 400, "only {} zones", names.len());
+        for name in ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"] {
+            assert!(names.contains(&name), "{name} not listed");
+        }
+        for name in names {
+            assert_eq!(Timezone::parse(name).unwrap().name(), name);
         }
     }
 

@@ -6,7 +6,7 @@ import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner } from '../../../components/ui/Status';
 import { TimezoneField } from '../../../components/ui/TimezoneField';
 import { isApiError } from '../../../lib/api';
-import { browserTimezone } from '../../../lib/format';
+import { asTimezone, browserTimezone } from '../../../lib/format';
 import { rememberAccount, rememberGoals } from '../../../lib/onboarding';
 import type { Goals } from '../../../lib/types';
 import { useRegister } from '../api/auth';
@@ -27,7 +27,7 @@ export function RegisterPage() {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     reg.mutate(
-      { username: username.trim(), email: email.trim(), password, timezone: timezone.trim() || undefined, goals },
+      { username: username.trim(), email: email.trim(), password, timezone: timezone.trim() ? asTimezone(timezone) : undefined, goals },
       {
         onSuccess: (res) => {
           rememberAccount();

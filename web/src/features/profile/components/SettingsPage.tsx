@@ -7,7 +7,7 @@ import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner, Loading } from '../../../components/ui/Status';
 import { TimezoneField } from '../../../components/ui/TimezoneField';
 import { isApiError } from '../../../lib/api';
-import { CLASS_INFO } from '../../../lib/format';
+import { CLASS_INFO, asTimezone } from '../../../lib/format';
 import { goalsFor, rememberGoals } from '../../../lib/onboarding';
 import { classForGoals } from '../../auth/class-preview';
 import { WEEKDAYS, type Goals, type Player, type Weekday } from '../../../lib/types';
@@ -45,7 +45,7 @@ function ScheduleForm({ player }: { player: Player }) {
   const toggle = (d: Weekday) => setDays((cur) => (cur.includes(d) ? cur.filter((x) => x !== d) : WEEKDAYS.filter((x) => x === d || cur.includes(x))));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    update.mutate({ timezone: timezone.trim(), training_days: days, weekly_goal: weeklyGoal, wake_target: wake });
+    update.mutate({ timezone: asTimezone(timezone), training_days: days, weekly_goal: weeklyGoal, wake_target: wake });
   };
 
   return (
