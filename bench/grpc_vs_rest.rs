@@ -113,14 +113,20 @@ impl Counters {
             system: fields.get(12)?.parse().ok()?,
             ..Counters::default()
         };
-        for line in std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?.lines() {
+        for line in std::fs::read_to_string(format!("/proc/{pid}/io"))
+            .ok()?
+            .lines()
+        {
             match line.split_once(':') {
                 Some(("syscr", v)) => c.reads = v.trim().parse().ok()?,
                 Some(("syscw", v)) => c.writes = v.trim().parse().ok()?,
                 _ => {}
             }
         }
-        for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+            .ok()?
+            .flatten()
+        {
             let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
                 continue;
             };

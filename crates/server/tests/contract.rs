@@ -518,7 +518,9 @@ async fn openapi_document_is_complete(b: Backend) {
     );
     // Request fields whose every schema-valid value the server accepts: time zones
     // are the tz database's names (not any string), an opponent is not empty.
-    let zones = schemas["Timezone"]["enum"].as_array().expect("Timezone enum");
+    let zones = schemas["Timezone"]["enum"]
+        .as_array()
+        .expect("Timezone enum");
     assert!(zones.len() > 400 && zones.contains(&json!("Europe/Berlin")));
     for input in ["RegisterInput", "SettingsInput"] {
         let tz = &schemas[input]["properties"]["timezone"];
