@@ -3,7 +3,7 @@
 //! durations, the `occurred_at` window, wake-up times).
 
 use crate::error::{ErrorCode, RuleError, check_range};
-use crate::stat::Stat;
+pub use crate::kind::ActivityKind;
 use crate::strength::{self, Set};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,57 +23,6 @@ pub const MAX_RUN_KM: f64 = 500.0;
 /// The default wake target, 06:30 local.
 pub const DEFAULT_WAKE_TARGET: (u32, u32) = (6, 30);
 const MAX_STYLE_CHARS: usize = 100;
-
-/// The kinds of activity a player can log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActivityKind {
-    Run,
-    Strength,
-    Study,
-    MartialArts,
-    WakeUp,
-}
-
-impl ActivityKind {
-    pub const ALL: [ActivityKind; 5] = [
-        ActivityKind::Run,
-        ActivityKind::Strength,
-        ActivityKind::Study,
-        ActivityKind::MartialArts,
-        ActivityKind::WakeUp,
-    ];
-
-    /// Training extends streaks and prevents skips; waking up does neither.
-    pub fn is_training(self) -> bool {
-        !matches!(self, ActivityKind::WakeUp)
-    }
-
-    /// The stat this kind's XP goes to.
-    pub fn stat(self) -> Stat {
-        match self {
-            ActivityKind::Run => Stat::Agility,
-            ActivityKind::Strength => Stat::Strength,
-            ActivityKind::Study => Stat::Intelligence,
-            ActivityKind::MartialArts => Stat::Fighting,
-            ActivityKind::WakeUp => Stat::Discipline,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActivityKind::Run => "run",
-            ActivityKind::Strength => "strength",
-            ActivityKind::Study => "study",
-            ActivityKind::MartialArts => "martial_arts",
-            ActivityKind::WakeUp => "wake_up",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ActivityKind> {
-        ActivityKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
 
 /// What the player logged, by kind. Serialized with `kind` as the tag, matching the
 /// activity body of the API (`occurred_at` and `note` are the server's business).

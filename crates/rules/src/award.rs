@@ -16,10 +16,11 @@
 //! limit_breaker whenever it is active on a strength award, training_arc_buff while the
 //! buff runs, rage_boost / flash_step / checkmate_foresight / full_cowl when earned).
 
-use crate::activity::{self, ActivityInput, ActivityKind};
+use crate::activity::{self, ActivityInput};
 use crate::class::{Class, affinity};
 use crate::error::{ErrorCode, RuleError};
 use crate::fatigue;
+use crate::kind::ActivityKind;
 use crate::round::round_half_away;
 use crate::skill::{self, Skill};
 use crate::stat::Stat;

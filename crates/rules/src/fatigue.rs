@@ -1,7 +1,7 @@
 //! Fatigue (§5): recovery over time, the gain after training, and the XP modifier
 //! (§3 step 5) with the Tenacity variant.
 
-use crate::activity::ActivityKind;
+use crate::kind::ActivityKind;
 use chrono::{DateTime, Utc};
 
 /// Fatigue never exceeds this.

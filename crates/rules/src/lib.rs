@@ -18,6 +18,7 @@ pub mod class;
 pub mod duel;
 pub mod error;
 pub mod fatigue;
+pub mod kind;
 pub mod level;
 pub mod moves;
 mod rng;
@@ -32,7 +33,7 @@ pub mod villain;
 #[cfg(test)]
 mod doc_examples;
 
-pub use activity::{ActivityInput, ActivityKind, check_occurred_at, parse_hhmm};
+pub use activity::{ActivityInput, check_occurred_at, parse_hhmm};
 pub use award::{
     Award, AwardContext, EditCorrection, Factor, FactorName, FactorStage, TodayUsage, award, combo,
     edit_correction, edit_window_open,
@@ -42,6 +43,7 @@ pub use calendar::{Calendar, Change, Era, Pending, Settings};
 pub use class::{Class, Goals, affinity, classify};
 pub use duel::{DuelInput, Friendly, PAID_WINS_PER_DAY, fight, friendly};
 pub use error::{ErrorCode, RuleError};
+pub use kind::ActivityKind;
 pub use level::{
     LevelUp, level_for_xp, level_up, title, xp_at_level, xp_for_next_level, xp_into_level,
 };
