@@ -80,49 +80,61 @@ fn server_cpu_ticks() -> Option<u64> {
 /// A process's CPU time so far (user + system, in clock ticks of 10 ms; Linux).
 fn cpu_ticks(pid: &str) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name; utime and stime are the 14th and
-    // 15th fields of the whole line.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
+    let (_, user, system) = stat_times(&stat)?;
+    Some(user + system)
 }
 
-/// The server's kernel-side counters, for `DETAIL=1`: user and system CPU (ticks),
-/// read and write system calls (`/proc/<pid>/io`), and context switches summed over
-/// its threads (voluntary, involuntary).
+/// The command name, user and system CPU (clock ticks) of a `/proc/<pid>/stat` line:
+/// utime and stime are the 14th and 15th fields, counted from the start of the line
+/// (the 12th and 13th after the parenthesised command name).
+fn stat_times(stat: &str) -> Option<(&str, u64, u64)> {
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = head.split_once('(')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some((
+        name,
+        fields.get(11)?.parse().ok()?,
+        fields.get(12)?.parse().ok()?,
+    ))
+}
+
+/// CPU of every process named `postgres` on the machine so far (ticks).
+fn postgres_ticks() -> u64 {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    procs
+        .flatten()
+        .filter_map(|p| std::fs::read_to_string(p.path().join("stat")).ok())
+        .filter_map(|stat| match stat_times(&stat) {
+            Some(("postgres", user, system)) => Some(user + system),
+            _ => None,
+        })
+        .sum()
+}
+
+/// A process's counters, for `DETAIL=1`: user and system CPU (ticks) and context
+/// switches summed over its threads (voluntary, involuntary); for the server, also
+/// the CPU of the PostgreSQL processes.
 #[derive(Clone, Copy, Default)]
 struct Counters {
     user: u64,
     system: u64,
-    reads: u64,
-    writes: u64,
     voluntary: u64,
     involuntary: u64,
-    /// CPU of every process named `postgres` on the machine (ticks).
-    database: u64,
+    database: Option<u64>,
 }
 
 impl Counters {
-    fn read(pid: &str) -> Option<Counters> {
+    fn read(pid: &str, with_database: bool) -> Option<Counters> {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let (_, user, system) = stat_times(&stat)?;
         let mut c = Counters {
-            user: fields.get(11)?.parse().ok()?,
-            system: fields.get(12)?.parse().ok()?,
+            user,
+            system,
+            database: with_database.then(postgres_ticks),
             ..Counters::default()
         };
-        for line in std::fs::read_to_string(format!("/proc/{pid}/io"))
-            .ok()?
-            .lines()
-        {
-            match line.split_once(':') {
-                Some(("syscr", v)) => c.reads = v.trim().parse().ok()?,
-                Some(("syscw", v)) => c.writes = v.trim().parse().ok()?,
-                _ => {}
-            }
-        }
         for task in std::fs::read_dir(format!("/proc/{pid}/task"))
             .ok()?
             .flatten()
@@ -131,27 +143,12 @@ impl Counters {
                 continue;
             };
             for line in status.lines() {
+                let count = |v: &str| v.trim().parse::<u64>().unwrap_or(0);
                 match line.split_once(':') {
-                    Some(("voluntary_ctxt_switches", v)) => {
-                        c.voluntary += v.trim().parse::<u64>().unwrap_or(0)
-                    }
-                    Some(("nonvoluntary_ctxt_switches", v)) => {
-                        c.involuntary += v.trim().parse::<u64>().unwrap_or(0)
-                    }
+                    Some(("voluntary_ctxt_switches", v)) => c.voluntary += count(v),
+                    Some(("nonvoluntary_ctxt_switches", v)) => c.involuntary += count(v),
                     _ => {}
                 }
-            }
-        }
-        for proc in std::fs::read_dir("/proc").ok()?.flatten() {
-            let Ok(stat) = std::fs::read_to_string(proc.path().join("stat")) else {
-                continue;
-            };
-            if let Some((head, rest)) = stat.rsplit_once(')')
-                && head.ends_with("(postgres")
-            {
-                let f: Vec<&str> = rest.split_whitespace().collect();
-                let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                c.database += ticks(11) + ticks(12);
             }
         }
         Some(c)
@@ -160,23 +157,17 @@ impl Counters {
     /// One line of per-call figures between two readings.
     fn per_call(who: &str, before: Counters, after: Counters, calls: usize) -> String {
         let per = |a: u64, b: u64| b.saturating_sub(a) as f64 / calls.max(1) as f64;
+        let database = match (before.database, after.database) {
+            (Some(a), Some(b)) => format!("; PostgreSQL {:.0} us", per(a, b) * 10_000.0),
+            _ => String::new(),
+        };
         format!(
-            "  {who} per call: user {:.0} us, system {:.0} us, reads {:.2}, writes {:.2}, \
-             context switches {:.2} voluntary + {:.2} involuntary{}",
+            "  {who} per call: user {:.0} us, system {:.0} us, \
+             context switches {:.2} voluntary + {:.2} involuntary{database}",
             per(before.user, after.user) * 10_000.0,
             per(before.system, after.system) * 10_000.0,
-            per(before.reads, after.reads),
-            per(before.writes, after.writes),
             per(before.voluntary, after.voluntary),
             per(before.involuntary, after.involuntary),
-            if who == "server" {
-                format!(
-                    "; PostgreSQL {:.0} us",
-                    per(before.database, after.database) * 10_000.0
-                )
-            } else {
-                String::new()
-            },
         )
     }
 }
@@ -661,8 +652,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("any") => Tokens::Any,
         _ => Tokens::Own,
     };
-    // `DETAIL=1`: after each phase, the server's user and system CPU, system calls
-    // and context switches per call.
+    // `DETAIL=1`: after each phase, the server's and the client's user and system
+    // CPU and context switches per call, and PostgreSQL's CPU per call.
     let detail = std::env::var("DETAIL").is_ok_and(|v| v == "1");
     let http = reqwest::Client::new();
     let run = std::process::id();
@@ -731,8 +722,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
             let pid = std::env::var("SERVER_PID").ok();
-            let counters_before = pid.as_deref().filter(|_| detail).and_then(Counters::read);
-            let client_counters_before = Some("self").filter(|_| detail).and_then(Counters::read);
+            let counters_before = pid
+                .as_deref()
+                .filter(|_| detail)
+                .and_then(|pid| Counters::read(pid, true));
+            let client_counters_before = detail.then(|| Counters::read("self", false)).flatten();
             let cpu_before = server_cpu_ticks();
             let client_before = cpu_ticks("self");
             let mut p = phase(&base, group, op, grpc, load).await;
@@ -753,12 +747,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 show(server_us),
                 show(client_us)
             );
-            if let (Some(before), Some(after)) =
-                (counters_before, pid.as_deref().and_then(Counters::read))
-            {
+            if let (Some(before), Some(after)) = (
+                counters_before,
+                pid.as_deref().and_then(|pid| Counters::read(pid, true)),
+            ) {
                 println!("{}", Counters::per_call("server", before, after, p.ok));
             }
-            if let (Some(before), Some(after)) = (client_counters_before, Counters::read("self")) {
+            if let (Some(before), Some(after)) =
+                (client_counters_before, Counters::read("self", false))
+            {
                 println!("{}", Counters::per_call("client", before, after, p.ok));
             }
             let t = &mut round_totals[(op == Op::Dashboard) as usize][grpc as usize];

@@ -12,7 +12,8 @@
 # GRPC_WRITES (one: the tonic Channel sends each call in one write, as grpcio does |
 # split: HEADERS and DATA written apart, as hyper's HTTP/2 client does by itself),
 # TOKENS (own: each worker calls as its own players | any: a random player per call).
-# DETAIL (1: the server's user and system CPU, system calls and context switches per call),
+# DETAIL (1: the server's and the client's user and system CPU and context switches per
+# call, and PostgreSQL's CPU),
 # SHONEN_BIN (the server binary; default: the release build of this checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
