@@ -155,7 +155,6 @@ pub struct Award {
 /// One set of a strength session.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SetView {
-    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$")]
     pub exercise: String,
     pub weight_kg: f64,
     pub reps: u32,

@@ -12,6 +12,10 @@ pub fn is_clean_text(s: &str) -> bool {
         .any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
 }
 
+/// `is_clean_text` as a JSON Schema pattern, for the OpenAPI document's free-text
+/// request fields (`http::openapi`).
+pub const CLEAN_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$";
+
 /// 422 naming `field` when `s` is not clean text.
 pub fn text(field: &str, s: &str) -> Result<(), ApiError> {
     if is_clean_text(s) {

@@ -533,6 +533,21 @@ async fn openapi_document_is_complete(b: Backend) {
         schemas["ChallengeInput"]["properties"]["opponent"]["minLength"],
         1
     );
+    // Free text carries the clean-text pattern (no control characters but tab and
+    // line breaks), as the server refuses them.
+    for (schema, property) in [
+        ("ActivityBody", "style"),
+        ("ActivityBody", "woke_at"),
+        ("ActivityBody", "note"),
+        ("SetView", "exercise"),
+        ("ChallengeInput", "opponent"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][property]["pattern"],
+            r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$",
+            "{schema}.{property}"
+        );
+    }
 
     validate_with_standard_validator(&doc);
 }

@@ -172,13 +172,14 @@ const PASSWORD_MAX_CHARS: usize = 256;
 
 impl Password {
     pub fn parse(s: &str) -> Result<Password, AccountsError> {
-        if s.chars().count() < 10 {
+        let chars = s.chars().count();
+        if chars < 10 {
             Err(AccountsError::invalid(
                 "password",
                 "password_too_short",
                 "password must be at least 10 characters",
             ))
-        } else if s.chars().count() > PASSWORD_MAX_CHARS {
+        } else if chars > PASSWORD_MAX_CHARS {
             Err(AccountsError::invalid(
                 "password",
                 "password_too_long",

@@ -17,10 +17,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ChallengeInput {
     /// The rival's username.
-    #[schema(
-        min_length = 1,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$"
-    )]
+    #[schema(min_length = 1)]
     pub opponent: String,
 }
 

@@ -15,6 +15,16 @@ const PATH_PATTERNS: [(&str, &str); 2] = [
     ("photo", "^[0-9a-f]{1,64}$"),
 ];
 
+/// Free-text request fields (schema, property): the document gives them the clean-text
+/// pattern, as the server refuses control characters in every string.
+const CLEAN_TEXT_FIELDS: [(&str, &str); 5] = [
+    ("ActivityBody", "style"),
+    ("ActivityBody", "woke_at"),
+    ("ActivityBody", "note"),
+    ("SetView", "exercise"),
+    ("ChallengeInput", "opponent"),
+];
+
 /// The shared error responses: name in `components.responses`, status, description.
 const ERRORS: [(&str, &str, &str); 10] = [
     (
@@ -123,6 +133,16 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
             responses.insert(name.into(), r);
         }
         c.insert("responses".into(), Value::Object(responses));
+        if let Some(Value::Object(schemas)) = c.get_mut("schemas") {
+            for (schema, property) in CLEAN_TEXT_FIELDS {
+                if let Some(p) = schemas
+                    .get_mut(schema)
+                    .and_then(|s| s["properties"].get_mut(property))
+                {
+                    p["pattern"] = json!(crate::validate::CLEAN_TEXT_PATTERN);
+                }
+            }
+        }
     }
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {
         for item in paths.values_mut() {

@@ -24,13 +24,8 @@ pub struct ActivityBody {
     pub distance_km: Option<f64>,
     #[schema(value_type = Option<Vec<model::SetView>>)]
     pub sets: Option<Vec<Set>>,
-    // Text fields, like every string of a body, carry no control characters other
-    // than tab and line breaks (`validate::is_clean_text`).
-    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$")]
     pub style: Option<String>,
-    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$")]
     pub woke_at: Option<String>,
-    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$")]
     pub note: Option<String>,
 }
 
