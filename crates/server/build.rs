@@ -31,6 +31,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ".shonen.v1",
             "#[derive(serde::Serialize, serde::Deserialize)] #[serde(rename_all = \"snake_case\")]",
         )
+        // Written by hand, to send parts the server keeps already encoded
+        // (`grpc::dashboard`).
+        .extern_path(".shonen.v1.Dashboard", "crate::grpc::proto::Dashboard")
         .compile_fds(fds)?;
     Ok(())
 }

@@ -1413,7 +1413,7 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
     assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
 }
 
-/// GetDashboard keeps its chart and recent activities as messages between calls:
+/// GetDashboard keeps its chart and recent activities encoded between calls:
 /// each write (through either protocol, or a job) shows at once, and the reply
 /// stays the REST dashboard's.
 async fn grpc_dashboard_follows_every_write(b: Backend) {

@@ -37,6 +37,7 @@ use tonic::{Request, Response, Status};
 
 pub mod proto {
     tonic::include_proto!("shonen.v1");
+    pub use super::dashboard::Dashboard;
 }
 
 const DESCRIPTOR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/shonen_descriptor.bin"));
