@@ -198,15 +198,15 @@ struct Kept {
 
 #[derive(Default)]
 pub struct PartsMemo {
-    kept: Mutex<HashMap<i64, Arc<Kept>>>,
+    kept: Mutex<HashMap<i64, Kept>>,
 }
 
 impl PartsMemo {
-    fn get(&self, id: i64, version: i64, first_week: &str) -> Option<Arc<Kept>> {
+    fn get(&self, id: i64, version: i64, first_week: &str) -> Option<Arc<Encoded>> {
         let kept = self.kept.lock().ok()?;
         kept.get(&id)
             .filter(|k| k.version == version && k.first_week == first_week)
-            .cloned()
+            .map(|k| k.encoded.clone())
     }
 
     fn keep(&self, id: i64, parts: Kept) {
@@ -214,7 +214,7 @@ impl PartsMemo {
             if kept.len() >= MAX_KEPT && !kept.contains_key(&id) {
                 kept.clear();
             }
-            kept.insert(id, Arc::new(parts));
+            kept.insert(id, parts);
         }
     }
 }
@@ -232,17 +232,10 @@ pub async fn get(state: &AppState, memo: &PartsMemo, player_id: i64) -> Result<D
         .await
         .map_err(status)?;
     let (id, version) = (head.row.id, head.row.version);
-    let mut dashboard = Dashboard {
-        player: None,
-        weekly: Vec::new(),
-        streak: head.player.streak,
-        buffs: head.player.buffs.iter().cloned().map(Into::into).collect(),
-        recent: Vec::new(),
-        boss: Some(head.boss.into()),
-        encoded: None,
-    };
-    match memo.get(id, version, &head.first_week) {
-        Some(k) => dashboard.encoded = Some(k.encoded.clone()),
+    // The chart and recent activities: kept encoded, or read (and kept unless they
+    // carry photo links, signed per read).
+    let (weekly, recent, encoded) = match memo.get(id, version, &head.first_week) {
+        Some(encoded) => (Vec::new(), Vec::new(), Some(encoded)),
         None => {
             let parts = state
                 .dashboards()
@@ -256,25 +249,30 @@ pub async fn get(state: &AppState, memo: &PartsMemo, player_id: i64) -> Result<D
                     .sign_recent(id, parts.recent)
                     .await
                     .map_err(status::media)?;
-                dashboard.weekly = weekly;
-                dashboard.recent = parse::<model::Activity, proto::Activity>(&signed)?;
+                let recent = parse::<model::Activity, proto::Activity>(&signed)?;
+                (weekly, recent, None)
             } else {
                 let recent = parse::<model::Activity, proto::Activity>(&parts.recent)?;
                 let encoded = Arc::new(Encoded::of(&weekly, &recent));
-                dashboard.encoded = Some(encoded.clone());
-                memo.keep(
-                    id,
-                    Kept {
-                        version,
-                        first_week: head.first_week.clone(),
-                        encoded,
-                    },
-                );
+                let kept = Kept {
+                    version,
+                    first_week: head.first_week.clone(),
+                    encoded: encoded.clone(),
+                };
+                memo.keep(id, kept);
+                (Vec::new(), Vec::new(), Some(encoded))
             }
         }
-    }
-    dashboard.player = Some(head.player.into());
-    Ok(dashboard)
+    };
+    Ok(Dashboard {
+        streak: head.player.streak,
+        buffs: head.player.buffs.iter().cloned().map(Into::into).collect(),
+        player: Some(head.player.into()),
+        weekly,
+        recent,
+        boss: Some(head.boss.into()),
+        encoded,
+    })
 }
 
 #[cfg(test)]
