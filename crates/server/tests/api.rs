@@ -774,10 +774,16 @@ async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
     let mut cfg = common::config(&a.database_url, &a.data_dir);
     cfg.redis_prefix = common::unique_prefix();
     let second = std::sync::Arc::new(TestApp::start(cfg, b).await);
-    // Both instances' clocks (each has its own dev clock) past the wake-up time, so
-    // they agree on the hour whenever the test runs.
+    // Both instances' clocks (each has its own dev clock) past the wake-up time and
+    // on the same offset: moved one by one, they could land a second apart (each
+    // rounds its own distance to 06:00 to whole seconds), and a session stamped by
+    // the clock behind would not count the other's sessions as before it (§3's n is
+    // by time, not by commit).
     a.not_before_hour(6).await;
-    second.not_before_hour(6).await;
+    second
+        .state
+        .clock
+        .set_offset_micros(a.state.clock.offset_micros());
     let (t, me) = a.register("rivalry", [5, 3, 2]).await;
     let player_id = me["id"].as_i64().unwrap();
     let mut tasks = Vec::new();
