@@ -797,11 +797,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut sorted = ratios[i].clone();
             sorted.sort_by(f64::total_cmp);
             let shown: Vec<String> = ratios[i].iter().map(|r| format!("{r:.2}")).collect();
+            // An even count's median is the mean of its two middle rounds.
+            let n = sorted.len();
+            let median = if n % 2 == 1 {
+                sorted[n / 2]
+            } else {
+                (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+            };
             println!(
-                "{:<13} gRPC/REST per round: {} (median {:.2}x)",
+                "{:<13} gRPC/REST per round: {} (median {median:.2}x)",
                 "",
                 shown.join(" "),
-                sorted[sorted.len() / 2]
             );
         }
     }
