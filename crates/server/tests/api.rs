@@ -768,7 +768,7 @@ async fn concurrent_posts_keep_totals_exact(b: Backend) {
 /// Two instances on one database take requests for the same player at once, so
 /// the unlocked path of one instance races the other's writes. Everything must be
 /// counted once, caps must hold across instances, and each strength session must
-/// see exactly the sessions committed before it.
+/// count exactly the paid sessions written and stamped before it.
 async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
     let a = std::sync::Arc::new(TestApp::spawn(b).await);
     let mut cfg = common::config(&a.database_url, &a.data_dir);
@@ -830,19 +830,35 @@ async fn two_instances_racing_for_one_player_count_everything_once(b: Backend) {
     assert_eq!(store.ledger_sum(player_id).await.unwrap(), awarded);
     let acts = store.activities(player_id, None, 100).await.unwrap();
     assert_eq!(acts.len(), created);
-    let mut seen: Vec<i64> = acts
-        .iter()
-        .filter(|a| a.kind == "strength")
-        .map(|a| a.sessions_last_7d)
-        .collect();
-    seen.sort();
-    // Each session saw the paid ones before it; two a day pay (§2), so exactly two
-    // of the eight racing sessions earned XP, whichever instances wrote them.
-    assert_eq!(
-        seen,
-        vec![0, 1, 2, 2, 2, 2, 2, 2],
-        "each session saw the paid ones before"
+    // Each session's n (§3) is the paid strength sessions completed before it (a
+    // player's activity ids follow the commits) and stamped in the 7×24 hours before
+    // it, whichever instance wrote them: a session stamped earlier that commits later
+    // does not change the n of those already written.
+    const WEEK_MICROS: i64 = 7 * 86_400_000_000;
+    let strength: Vec<_> = acts.iter().filter(|a| a.kind == "strength").collect();
+    assert_eq!(strength.len(), 8);
+    for s in &strength {
+        let before = strength
+            .iter()
+            .filter(|o| {
+                o.xp > 0
+                    && o.id < s.id
+                    && o.occurred_at < s.occurred_at
+                    && o.occurred_at >= s.occurred_at - WEEK_MICROS
+            })
+            .count() as i64;
+        assert_eq!(
+            s.sessions_last_7d, before,
+            "session {} saw {} paid sessions before it, not {before}",
+            s.id, s.sessions_last_7d
+        );
+    }
+    assert!(
+        strength.iter().any(|s| s.sessions_last_7d > 0),
+        "later sessions count the paid ones before them"
     );
+    // Two a day pay (§2): two of the eight racing sessions earned XP, whichever
+    // instances wrote them.
     let paid = acts
         .iter()
         .filter(|a| a.kind == "strength" && a.xp > 0)
