@@ -27,7 +27,13 @@ const WIDTH = 390;
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-const newUser = (tag) => ({ username: `${tag}_${run}`, email: `${tag}_${run}@example.test`, password: `Kamehameha-${run}!` });
+// Usernames at the longest the API allows (20), padded with a wide letter, so every
+// page that shows one (in a heading too) is checked at its widest.
+const newUser = (tag) => ({
+  username: `${tag}_${run}`.padEnd(20, 'w').slice(0, 20),
+  email: `${tag}_${run}@example.test`,
+  password: `Kamehameha-${run}!`,
+});
 
 const started = Date.now();
 function step(msg) {
