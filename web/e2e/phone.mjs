@@ -232,6 +232,27 @@ try {
   }
   step(`every page fits ${WIDTH}px and passes axe (${audited.size} pages)`);
 
+  // A player's text at the longest the API takes, without a space to wrap at: the
+  // pages that show it still fit the phone.
+  step('long notes, styles and exercise names fit');
+  const long = [
+    { kind: 'run', distance_km: 1, duration_min: 6, note: 'N'.repeat(2000) },
+    { kind: 'martial_arts', duration_min: 30, style: 'M'.repeat(100) },
+    { kind: 'strength', duration_min: 45, sets: [{ exercise: 'W'.repeat(100), weight_kg: 100, reps: 5 }] },
+  ];
+  for (const body of long) {
+    const r = await api(a.page, 'POST', '/activities', body);
+    if (r.status !== 201) throw new Error(`logging ${body.kind} with long text: ${r.status} ${JSON.stringify(r.body)}`);
+    await a.page.goto(`${BASE}/activities/${r.body.activity.id}`);
+    await check(a.page, `long ${body.kind} detail`);
+  }
+  await tab(a.page, 'Home', '/');
+  await a.page.getByText('M'.repeat(20), { exact: false }).first().waitFor();
+  await check(a.page, 'dashboard with long text');
+  await a.page.goto(`${BASE}/activities`);
+  await a.page.getByText('M'.repeat(20), { exact: false }).first().waitFor();
+  await check(a.page, 'history with long text');
+
   // Focus moves to the new page's heading.
   await tab(a.page, 'Ranks', '/leaderboard');
   await a.page.waitForFunction(() => document.activeElement?.tagName === 'H1');

@@ -47,7 +47,7 @@ export function ActivityDetailPage({ id }: { id: string }) {
               {activity.sets.map((s, i) => (
                 <tr key={i}>
                   <td>{i + 1}</td>
-                  <td>{s.exercise || '—'}</td>
+                  <td className="text">{s.exercise || '—'}</td>
                   <td>{s.weight_kg ? `${s.weight_kg} kg` : 'bodyweight'}</td>
                   <td>{s.reps}</td>
                 </tr>
