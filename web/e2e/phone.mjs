@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The web app end to end on a phone (390 × 844), through the real UI against a running
-// server, in the system's Chromium (playwright-core; nothing is downloaded):
+// The web app end to end on a phone (360 × 844; SHONEN_E2E_WIDTH sets another width),
+// through the real UI against a running server, in the system's Chromium
+// (playwright-core; nothing is downloaded):
 //
 //  1. first visit → sign-up → class reveal → log each kind → dashboard;
 //  2. a live leaderboard change caused by another player (two browser contexts);
@@ -23,7 +24,8 @@ import { warmStaticFiles } from './warm.mjs';
 const BASE = (process.env.SHONEN_E2E_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOT = process.env.SHONEN_E2E_SHOT ?? '/tmp/shonen-e2e.png';
 const TIMEOUT = Number(process.env.SHONEN_E2E_TIMEOUT_MS ?? 15000);
-const WIDTH = 390;
+// A narrow Android phone (360 px); 390 px (recent iPhones) and 320 px pass too.
+const WIDTH = Number(process.env.SHONEN_E2E_WIDTH ?? 360);
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
