@@ -659,6 +659,16 @@ async fn streak_combo_grows_day_by_day(b: Backend) {
         assert!((got - expected).abs() < 1e-9, "day {day}: combo {got}");
         assert_eq!(app.me(&t).await["streak"], day);
         app.advance(86_400).await;
+        // The next morning, before training: the closed days still count (the player
+        // was read, and cached, before midnight).
+        assert_eq!(
+            app.me(&t).await["streak"],
+            day,
+            "day {day} + 1, not trained yet"
+        );
+        let (_, dash) = app.get("/api/v1/dashboard", &t).await;
+        assert_eq!(dash["streak"], day);
+        assert_eq!(dash["player"]["streak"], day);
     }
     let (_, ledger) = app.get("/api/v1/ledger", &t).await;
     // Trained every day: no penalties at all.

@@ -27,10 +27,15 @@ impl Job for DayClose {
             Err(crate::storage::StoreError::NotFound) => return Ok(Outcome::Done),
             Err(e) => return Err(e.into()),
         };
+        let chain_before = player.chain_json.clone();
         let events = progress::close_days(&mut tx, &mut player, now).await?;
         tx.save_progress(&player).await?;
+        // Closing a day without a penalty still moves the chain (the streak shown
+        // counts the days closed as trained), so the cached player goes too.
+        let mut changed = player.chain_json != chain_before;
         // Settings whose midnight has come are written down (reads apply them anyway).
         if progress::settle(&mut player, now) {
+            changed = true;
             let mut cal = progress::calendar(&player);
             cal.prune(now);
             progress::set_calendar(&mut player, &cal);
@@ -44,7 +49,7 @@ impl Job for DayClose {
                 "days closed"
             );
         }
-        if !events.is_empty() {
+        if changed || !events.is_empty() {
             state.players.after_commit(&player).await;
         }
         state.events.after_penalties(&player, &events);
