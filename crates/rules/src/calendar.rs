@@ -12,7 +12,9 @@
 //! than the date the era began with (`first_date`). That one clamp is what makes the
 //! calendar monotone: a hop west would otherwise make the date go backwards and begin
 //! a date a second time; with it, the date that began at the switch simply lasts until
-//! the new timezone's calendar catches up. Consequences, checked by the tests below:
+//! the new timezone's calendar catches up. A moment before the first era (before the
+//! player registered) has its own date in the first era's timezone, not the
+//! registration date. Consequences, checked by the tests below:
 //! the date never goes back, no date begins twice, and the calendar is never more than
 //! one day away from the UTC date (so hopping cannot run ahead of real time).
 
@@ -152,7 +154,14 @@ impl Calendar {
     pub fn date_at(&self, t: DateTime<Utc>) -> NaiveDate {
         let era = self.era_at(t);
         let date = t.with_timezone(&tz_of(&era.settings.timezone)).date_naive();
-        date.max(era.first_date)
+        if t < era.from {
+            // Before the calendar's first era (a moment before registration, such as
+            // yesterday's run logged today): that moment's own date, never later than
+            // the one the calendar begins with.
+            date.min(era.first_date)
+        } else {
+            date.max(era.first_date)
+        }
     }
 
     /// The local wall-clock time at `t` (in the timezone in force).
@@ -449,6 +458,24 @@ mod tests {
             cal.next_midnight(at("2026-03-07T10:00:00Z")),
             at("2026-03-08T10:00:00Z")
         );
+    }
+
+    #[test]
+    fn a_moment_before_registration_keeps_its_own_date() {
+        // Registered at 08:00 UTC on 2 March; a run finished 30 h earlier (logged
+        // within the 48 h allowed) belongs to 1 March, not to the registration date.
+        let cal = utc_calendar();
+        assert_eq!(cal.date_at(at("2026-03-01T02:00:00Z")), d("2026-03-01"));
+        assert_eq!(cal.date_at(at("2026-03-02T07:59:59Z")), d("2026-03-02"));
+        assert_eq!(cal.date_at(at("2026-03-02T08:00:00Z")), d("2026-03-02"));
+        // In the player's timezone: 23:30 in Berlin on 1 March is still 1 March.
+        let berlin = Calendar::new(
+            settings("Europe/Berlin"),
+            at("2026-03-02T08:00:00Z"),
+            d("2026-03-02"),
+        );
+        assert_eq!(berlin.date_at(at("2026-03-01T22:30:00Z")), d("2026-03-01"));
+        assert_eq!(berlin.date_at(at("2026-03-01T23:30:00Z")), d("2026-03-02"));
     }
 
     const ZONES: [&str; 8] = [

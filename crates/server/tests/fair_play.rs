@@ -17,6 +17,7 @@ both_backends!(
     wake_target_is_settable_only_from_four_to_nine,
     hopping_east_does_not_restart_the_day,
     hopping_west_never_begins_a_date_again,
+    an_activity_from_before_registration_keeps_its_own_date,
     a_schedule_change_waits_for_midnight_and_is_read_at_once,
     removing_a_scheduled_day_at_2350_does_not_escape_the_skip,
     weekly_goal_waits_for_the_next_week,
@@ -236,6 +237,49 @@ async fn hopping_east_does_not_restart_the_day(b: Backend) {
     assert!(me["pending"].is_null(), "{me}");
     let (_, v) = log(&app, &t, ma).await;
     assert!(v["award"]["final"].as_i64().unwrap() > 0, "{v}");
+}
+
+async fn an_activity_from_before_registration_keeps_its_own_date(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("latecomer", [0, 9, 0]).await;
+    // Yesterday's long run, logged just after registering (47 h back is allowed): it
+    // belongs to its own date, so today's run has a whole 50 km cap of its own.
+    let now = app.now().await;
+    let before = now - Duration::hours(47);
+    let run = |at: Option<DateTime<Utc>>| {
+        let mut body = json!({"kind": "run", "distance_km": 40, "duration_min": 240});
+        if let Some(at) = at {
+            body["occurred_at"] = json!(at.to_rfc3339());
+        }
+        body
+    };
+    let (s, old) = log(&app, &t, run(Some(before))).await;
+    assert_eq!(s, StatusCode::CREATED, "{old}");
+    assert_eq!(
+        old["activity"]["local_date"],
+        before.date_naive().to_string()
+    );
+    assert_eq!(old["award"]["capped"], false);
+    assert_eq!(old["award"]["base"], 800.0);
+    let (s, today) = log(&app, &t, run(None)).await;
+    assert_eq!(s, StatusCode::CREATED, "{today}");
+    assert_eq!(
+        today["activity"]["local_date"],
+        now.date_naive().to_string()
+    );
+    assert_eq!(today["award"]["capped"], false, "{today}");
+    assert_eq!(today["award"]["base"], 800.0);
+    // A day before registration is never judged: no skip for it, whatever comes.
+    app.advance(86_400).await;
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    assert!(
+        ledger["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["amount"].as_i64().unwrap() > 0),
+        "{ledger}"
+    );
 }
 
 async fn hopping_west_never_begins_a_date_again(b: Backend) {
