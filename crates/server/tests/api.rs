@@ -195,12 +195,25 @@ async fn settings_and_reclassify(b: Backend) {
         "a rejected patch changes nothing"
     );
 
+    // The class given at registration is the first take: one re-take at once, then
+    // at most one every 30 days.
+    let (s, p) = app
+        .post(
+            "/api/v1/me/reclassify",
+            &token,
+            json!({"goals": {"strength": 1, "agility": 2, "intelligence": 9}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["class"], "strategist");
+    assert_eq!(app.me(&token).await["class"], "strategist");
     let goals = json!({"goals": {"strength": 9, "agility": 1, "intelligence": 1}});
     let (s, e) = app
         .post("/api/v1/me/reclassify", &token, goals.clone())
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert_eq!(e["error"]["code"], "reclassify_cooldown");
+    assert_eq!(app.me(&token).await["class"], "strategist");
     app.advance(30 * 86_400).await;
     // Thirty days also expired the token: log in again.
     let (s, body) = app

@@ -330,9 +330,13 @@ impl<S: AccountStore> Accounts<S> {
             .lock_player(player_id)
             .await
             .map_err(not_found_as_player)?;
+        // The class given at registration is the first take, not a re-take: the
+        // first re-take may come at once, the next 30 days after it. A player who
+        // never re-took it has `classified_at` at registration (`created_at`).
+        let retaken = player.classified_at > player.created_at;
         let since = now.timestamp_micros() - player.classified_at;
         let cooldown = Duration::days(RECLASSIFY_COOLDOWN_DAYS);
-        if since < cooldown.num_microseconds().unwrap_or(i64::MAX) {
+        if retaken && since < cooldown.num_microseconds().unwrap_or(i64::MAX) {
             return Err(AccountsError::ReclassifyCooldown {
                 available_at: from_micros(player.classified_at) + cooldown,
             });
