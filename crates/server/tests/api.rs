@@ -181,6 +181,7 @@ async fn settings_and_reclassify(b: Backend) {
     for (body, field) in [
         (json!({"timezone": "Nowhere/City"}), "timezone"),
         (json!({"training_days": ["someday"]}), "training_days"),
+        (json!({"training_days": []}), "training_days"),
         (json!({"weekly_goal": 8}), "weekly_goal"),
         (json!({"wake_target": "5:45"}), "wake_target"),
         (json!({"wake_target": "03:30"}), "wake_target"),

@@ -800,6 +800,7 @@ export interface components {
         };
         SettingsInput: {
             timezone?: components["schemas"]["Timezone"] | null;
+            /** @description At least one day (a schedule without training days would never be judged). */
             training_days?: components["schemas"]["Weekday"][] | null;
             /** @description Local `HH:MM` from 04:00 to 09:00. */
             wake_target?: string | null;

@@ -61,7 +61,8 @@ pub struct SettingsInput {
     /// An IANA time zone name such as `Europe/Berlin`.
     #[schema(value_type = Option<crate::model::TimezoneName>)]
     pub timezone: Option<String>,
-    #[schema(value_type = Option<Vec<crate::model::WeekdayName>>)]
+    /// At least one day (a schedule without training days would never be judged).
+    #[schema(value_type = Option<Vec<crate::model::WeekdayName>>, min_items = 1)]
     pub training_days: Option<Vec<String>>,
     #[schema(minimum = 1, maximum = 7)]
     pub weekly_goal: Option<i64>,
@@ -250,6 +251,13 @@ impl TrainingDays {
             if !parsed.contains(&day) {
                 parsed.push(day);
             }
+        }
+        if parsed.is_empty() {
+            return Err(AccountsError::invalid(
+                "training_days",
+                "invalid_training_days",
+                "choose at least one training day",
+            ));
         }
         parsed.sort_by_key(|d| d.number_from_monday());
         Ok(TrainingDays(parsed))
@@ -548,8 +556,7 @@ mod tests {
     fn training_days() {
         let days = TrainingDays::parse(&["fri", "mon", "fri"]).unwrap();
         assert_eq!(days.as_text(), "mon,fri");
-        assert_eq!(TrainingDays::parse::<&str>(&[]).unwrap().as_text(), "");
-        for bad in [&["funday"][..], &["mon", "Tue"], &["monday"], &[""]] {
+        for bad in [&["funday"][..], &["mon", "Tue"], &["monday"], &[""], &[]] {
             assert_eq!(
                 refusal(TrainingDays::parse(bad)),
                 ("training_days".to_string(), "invalid_training_days"),
