@@ -928,6 +928,35 @@ async fn parity_reads_writes_and_errors(b: Backend) {
         .await
         .unwrap_err();
     assert_eq!(big.code(), Code::ResourceExhausted, "{big:?}");
+    // Past the message limit tonic itself refuses it; still RESOURCE_EXHAUSTED with
+    // the contract's details, for an avatar or a photo alike.
+    for huge in [
+        c.set_avatar(authed(
+            SetAvatarRequest {
+                image: vec![0u8; 6 * 1024 * 1024],
+            },
+            &goku,
+        ))
+        .await
+        .unwrap_err(),
+        c.add_photo(authed(
+            AddPhotoRequest {
+                activity_id: 1,
+                image: vec![0u8; 6 * 1024 * 1024],
+            },
+            &goku,
+        ))
+        .await
+        .unwrap_err(),
+    ] {
+        assert_eq!(huge.code(), Code::ResourceExhausted, "{huge:?}");
+        let info = huge.get_error_details().error_info().cloned();
+        assert_eq!(
+            info.map(|i| i.reason).as_deref(),
+            Some("body_too_large"),
+            "{huge:?}"
+        );
+    }
     let junk = c
         .set_avatar(authed(
             SetAvatarRequest {
@@ -1331,7 +1360,14 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
         .connect()
         .await
         .unwrap();
-    for path in ["/nope.v1.Nope/Call", "/shonen.v1.Shonen/Nope"] {
+    for path in [
+        "/nope.v1.Nope/Call",
+        "/shonen.v1.Shonen/Nope",
+        "/shonen.v1.Shonen/",
+        "/shonen.v1.Shonen",
+        "/shonen.v1.Shonen/GetMe/more",
+        "/grpc.health.v1.Health/",
+    ] {
         let mut raw = tonic::client::Grpc::new(channel.clone());
         raw.ready().await.unwrap();
         let err = raw

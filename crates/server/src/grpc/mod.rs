@@ -43,9 +43,71 @@ pub mod proto {
 const DESCRIPTOR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/shonen_descriptor.bin"));
 
 /// The largest message a client may send: an image (5 MiB, checked by the same code
-/// as REST's image routes) plus its envelope. Larger → RESOURCE_EXHAUSTED... from
-/// tonic before any handler runs.
+/// as REST's image routes) plus its envelope. tonic refuses a larger one before any
+/// handler runs; `SizedMessages` turns that refusal into the contract's answer.
 const MAX_MESSAGE_BYTES: usize = 5 * 1024 * 1024 + 64 * 1024;
+
+/// The API service, whose refusal of too large a message answers like every other
+/// error: RESOURCE_EXHAUSTED (REST's 413 `body_too_large`) with `google.rpc` details,
+/// where tonic answers OUT_OF_RANGE with none.
+#[derive(Clone)]
+struct SizedMessages<S>(S);
+
+impl<S: NamedService> NamedService for SizedMessages<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+type Answer<E> = Result<axum::http::Response<tonic::body::Body>, E>;
+
+impl<S, B> tower::Service<axum::http::Request<B>> for SizedMessages<S>
+where
+    S: tower::Service<axum::http::Request<B>, Response = axum::http::Response<tonic::body::Body>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = futures_util::future::Map<S::Future, fn(Answer<S::Error>) -> Answer<S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        use futures_util::FutureExt;
+        self.0
+            .call(req)
+            .map(|answer| answer.map(too_large_as_exhausted) as Answer<S::Error>)
+    }
+}
+
+/// tonic's "decoded message length too large" (OUT_OF_RANGE, status in the headers of
+/// a trailers-only answer) as the contract's error; any other answer as it is.
+fn too_large_as_exhausted(
+    resp: axum::http::Response<tonic::body::Body>,
+) -> axum::http::Response<tonic::body::Body> {
+    let header = |name: &str| resp.headers().get(name).map(|v| v.as_bytes());
+    // `grpc-message` is percent-encoded (spaces are `%20`).
+    let too_large = header("grpc-status") == Some(b"11")
+        && header("grpc-message").is_some_and(|m| {
+            String::from_utf8_lossy(m)
+                .replace("%20", " ")
+                .contains("message length too large")
+        });
+    if !too_large {
+        return resp;
+    }
+    status(
+        ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the message is larger than {MAX_MESSAGE_BYTES} bytes (images: at most 5 MiB)"),
+        )
+        .with_details(json!({ "max_bytes": MAX_MESSAGE_BYTES })),
+    )
+    .into_http()
+}
 
 use proto::shonen_server::{Shonen, ShonenServer};
 
@@ -59,11 +121,13 @@ pub struct GrpcApi {
 pub fn router(state: Arc<AppState>) -> axum::Router {
     let web = tonic_web::GrpcWebLayer::new();
     use tower::Layer;
-    let api = ShonenServer::new(GrpcApi {
-        state: state.clone(),
-        dashboards: dashboard::PartsMemo::default(),
-    })
-    .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let api = SizedMessages(
+        ShonenServer::new(GrpcApi {
+            state: state.clone(),
+            dashboards: dashboard::PartsMemo::default(),
+        })
+        .max_decoding_message_size(MAX_MESSAGE_BYTES),
+    );
     let mut routes =
         tonic::service::Routes::new(web.layer(api)).add_service(web.layer(health::service(&state)));
     let reflection = tonic_reflection::server::Builder::configure()
@@ -99,11 +163,14 @@ pub fn is_grpc(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/grpc"))
 }
 
-/// Whether the request names a service this server has (else it is UNIMPLEMENTED,
-/// never the web UI).
+/// Whether the request names a method (`/<service>/<method>`) of a service this
+/// server has (else it is UNIMPLEMENTED, never the web UI).
 pub fn is_known_service(path: &str) -> bool {
-    let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    SERVICES.contains(&service)
+    let mut parts = path.strip_prefix('/').unwrap_or(path).split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(service), Some(method), None) => !method.is_empty() && SERVICES.contains(&service),
+        _ => false,
+    }
 }
 
 /// A contract error as a gRPC response (trailers-only, status in the headers).

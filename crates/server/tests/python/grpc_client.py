@@ -88,11 +88,22 @@ def main(target: str) -> None:
     except grpc.RpcError as e:
         assert e.code() == grpc.StatusCode.ALREADY_EXISTS, e
 
-    try:
-        channel.unary_unary("/nope.v1.Nope/Call")(b"", timeout=10)
-        raise AssertionError("an unknown service answered")
-    except grpc.RpcError as e:
-        assert e.code() == grpc.StatusCode.UNIMPLEMENTED, e
+    # Too large a message (past the server's limit): RESOURCE_EXHAUSTED with details.
+    for size in (6 << 20, 20 << 20):
+        try:
+            call("SetAvatar", message("SetAvatarRequest", image=bytes(size)), token)
+            raise AssertionError(f"a {size}-byte avatar was accepted")
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, (size, e)
+            status = rpc_status.from_call(e)
+            assert status is not None and status.details, (size, e)
+
+    for path in ("/nope.v1.Nope/Call", "/shonen.v1.Shonen/", "/shonen.v1.Shonen/Nope"):
+        try:
+            channel.unary_unary(path)(b"", timeout=10)
+            raise AssertionError(f"{path} answered")
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.UNIMPLEMENTED, (path, e)
     print(f"python grpcio client: {len(methods)} methods via reflection v1alpha; all checks passed")
 
 
