@@ -174,6 +174,12 @@ pub struct Activity {
     #[schema(value_type = StatName)]
     pub stat: String,
     pub edited: bool,
+    /// A daily cap (game rules §2) cut this activity's XP, in part or in whole (the
+    /// award's `capped`): a third strength session of a day is stored with `capped:
+    /// true` and no XP.
+    #[serde(default)]
+    #[schema(required)]
+    pub capped: bool,
     #[schema(required)]
     pub note: Option<String>,
     #[schema(format = DateTime)]

@@ -77,11 +77,14 @@ async fn set_splitting_earns_at_most_two_sessions_a_day(b: Backend) {
     // the same occurred_at.
     let at = (app.now().await - Duration::minutes(5)).to_rfc3339();
     let mut awards = Vec::new();
-    for _ in 0..12 {
+    for i in 0..12 {
         let mut body = common::strength(1, 100.0, 5, 20.0);
         body["occurred_at"] = json!(at);
         let (s, v) = log(&app, &t, body).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
+        // The activity itself is stored with `capped: true` past the day's two.
+        assert_eq!(v["activity"]["capped"], i >= 2, "{v}");
+        assert_eq!(v["activity"]["capped"], v["award"]["capped"], "{v}");
         awards.push(v["award"].clone());
     }
     assert_eq!(paid(&awards), 2, "{awards:?}");
@@ -114,7 +117,13 @@ async fn set_splitting_earns_at_most_two_sessions_a_day(b: Backend) {
     let me = app.me(&t2).await;
     assert!(me["total_xp"].as_i64().unwrap() <= 2 * 22, "{me}");
     let (_, list) = app.get("/api/v1/activities?limit=100", &t2).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 30);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 30);
+    let capped = items.iter().filter(|a| a["capped"] == true).count();
+    assert_eq!(capped, 28, "{list}");
+    let id = &items[0]["id"];
+    let (_, one) = app.get(&format!("/api/v1/activities/{id}"), &t2).await;
+    assert_eq!(one["activity"]["capped"], true, "{one}");
     // Capped sessions do not raise the next day's consistency multiplier: tomorrow's
     // session sees 2 sessions in the last 7 days (×1.00), not 30 (×1.25).
     app.advance(86_400).await;

@@ -368,6 +368,12 @@ export interface components {
     schemas: {
         /** @description The contract's `activity`. */
         Activity: {
+            /**
+             * @description A daily cap (game rules §2) cut this activity's XP, in part or in whole (the
+             *     award's `capped`): a third strength session of a day is stored with `capped:
+             *     true` and no XP.
+             */
+            capped: boolean;
             /** Format: date-time */
             created_at: string;
             /** Format: double */

@@ -9,6 +9,7 @@ export const zeroStats = { strength: 0, agility: 0, intelligence: 0, fighting: 0
 
 export function makeActivity(a: Partial<Activity> & Pick<Activity, 'id' | 'kind' | 'occurred_at'>): Activity {
   return {
+    capped: false,
     created_at: a.occurred_at,
     edited: false,
     local_date: a.occurred_at.slice(0, 10),

@@ -108,6 +108,7 @@ impl From<model::Activity> for proto::Activity {
             xp: a.xp,
             stat: a.stat,
             edited: a.edited,
+            capped: a.capped,
             duration_min: a.duration_min,
             distance_km: a.distance_km,
             sets: a
@@ -306,7 +307,7 @@ mod tests {
         let activity: model::Activity = serde_json::from_value(json!({
             "id": 7, "kind": "strength", "occurred_at": "2026-11-30T10:00:00Z",
             "local_date": "2026-11-30", "xp": 61, "stat": "strength", "edited": false,
-            "note": null, "created_at": "2026-11-30T10:00:01Z", "photos": ["/x"],
+            "capped": true, "note": null, "created_at": "2026-11-30T10:00:01Z", "photos": ["/x"],
             "duration_min": 45.0,
             "sets": [{"exercise": "Back squat", "weight_kg": 100.0, "reps": 5}]
         }))

@@ -139,6 +139,20 @@ pub fn award_of(a: &ActivityRow) -> Result<model::Award, ProgressError> {
     Ok(read_stored_award(a)?.award)
 }
 
+/// Whether the stored award says a daily cap cut the activity's XP (only that field
+/// of the stored award is read).
+fn stored_capped(a: &ActivityRow) -> bool {
+    #[derive(Deserialize)]
+    struct Capped {
+        capped: bool,
+    }
+    #[derive(Deserialize)]
+    struct Stored {
+        award: Capped,
+    }
+    serde_json::from_str::<Stored>(&a.award_json).is_ok_and(|s| s.award.capped)
+}
+
 /// The contract's `activity` of a stored row.
 pub fn activity_view(a: &ActivityRow) -> model::Activity {
     model::Activity {
@@ -149,6 +163,7 @@ pub fn activity_view(a: &ActivityRow) -> model::Activity {
         xp: a.xp,
         stat: a.stat.clone(),
         edited: a.edited != 0,
+        capped: stored_capped(a),
         note: a.note.clone(),
         created_at: from_micros(a.created_at).to_rfc3339(),
         photos: serde_json::from_str(&a.photos_json).unwrap_or_default(),

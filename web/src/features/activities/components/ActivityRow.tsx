@@ -19,6 +19,11 @@ export function ActivityRow({ activity }: { activity: Activity }) {
         </span>
         <span className="activity-side">
           {typeof xp === 'number' ? <strong className="xp-pos">+{xp} XP</strong> : null}
+          {activity.capped ? (
+            <span className="pill pill-neutral" title="A daily cap was reached: part or all of this earned no XP">
+              capped
+            </span>
+          ) : null}
           <time dateTime={activity.occurred_at} className="muted">
             {formatDateTime(activity.occurred_at)}
           </time>
