@@ -253,11 +253,49 @@ async fn no_token_is_stored_in_clear(b: Backend) {
         assert_eq!(app.me(&token).await["username"], "vault");
         tokens.push(token);
     }
+    // The register's retry with another password is another request: no token.
+    let mut wrong = register.clone();
+    wrong["password"] = json!("correct horse battery staple");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/auth/register", app.base))
+        .header("Idempotency-Key", "reg-1")
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "idempotency_key_reused", "{v}");
+    assert!(v.get("token").is_none(), "{v}");
     let (token, _) = app.register("other", [0, 0, 9]).await;
     tokens.push(token.clone());
     let (status, _) = post_keyed(&app, &token, "act-1", run()).await;
     assert_eq!(status, StatusCode::CREATED);
     let stored = everything_stored(&app).await;
+    // Nor the password, nor a fast hash of a body holding it that a leaked database
+    // would let anyone test guesses against (SHA-256 of route and body, unkeyed).
+    for (path, body) in [
+        ("/api/v1/auth/register", &register),
+        ("/api/v1/auth/login", &login),
+    ] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(path.as_bytes());
+        h.update(b"\n");
+        h.update(serde_json::to_vec(body).unwrap());
+        let fast = hex::encode(h.finalize());
+        for value in &stored {
+            assert!(
+                !value.contains(&fast),
+                "{path}: an unkeyed hash of the body is stored"
+            );
+            assert!(
+                !value.contains("correct horse battery"),
+                "a password is stored"
+            );
+        }
+    }
     for token in &tokens {
         for value in &stored {
             assert!(

@@ -295,6 +295,15 @@ impl<S: AccountStore> Accounts<S> {
         Ok(())
     }
 
+    /// Whether `password` is the player's named `username` (argon2id; an unknown
+    /// player has none).
+    pub async fn password_matches(&self, username: &str, password: &str) -> AccountsResult<bool> {
+        let Some(p) = self.store.player_by_username(username).await? else {
+            return Ok(false);
+        };
+        verify_password(password.to_string(), p.password_hash).await
+    }
+
     /// Schedules a settings change (§10): `timezone`, `training_days` and
     /// `wake_target` take effect at the player's next local midnight, `weekly_goal` at
     /// the start of the next ISO week; until then they are the player's `pending`.

@@ -11,7 +11,11 @@
 //! 201 with the same id, whether or not the response itself was recorded.
 //!
 //! No bearer token is ever stored: a recorded response keeps `"token": null`, and a
-//! replay of a register or login issues a fresh token for the player.
+//! replay of a register issues a fresh token for the player. No password is stored
+//! either, not even as a fast hash that a leaked database would let an attacker test
+//! guesses against: a register is recorded by its body without the password, and its
+//! replay needs the password to match the player's (argon2id), as a login would. A
+//! login creates nothing: it runs again on every try, key or not.
 
 use crate::error::ApiError;
 use crate::extract::bearer_token;
@@ -30,6 +34,8 @@ use std::sync::Arc;
 const MAX_BODY: usize = 5 * 1024 * 1024 + 1024;
 const MAX_RESPONSE: usize = 8 * 1024 * 1024;
 const ACTIVITIES: &str = "/api/v1/activities";
+const REGISTER: &str = "/api/v1/auth/register";
+const LOGIN: &str = "/api/v1/auth/login";
 
 /// Whose key it is, and what the request does.
 struct Scope<'a> {
@@ -40,10 +46,12 @@ struct Scope<'a> {
     hash: String,
     /// A POST /api/v1/activities: the activity carries the key.
     activity: bool,
+    /// A register's password (kept out of `hash`), which its replay must match.
+    password: Option<String>,
 }
 
 pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
+    if req.method() != Method::POST || req.uri().path() == LOGIN {
         return next.run(req).await;
     }
     let Some(key) = req
@@ -83,17 +91,23 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
             .into_response();
         }
     };
+    let (fingerprinted, password) = without_password(parts.uri.path(), &bytes);
     let mut h = Sha256::new();
     h.update(parts.uri.path().as_bytes());
     h.update(b"\n");
-    h.update(&bytes);
+    h.update(fingerprinted.as_deref().unwrap_or(&bytes));
+    // Keyed with the service secret, like the tokens' hashes.
+    let hash = state
+        .accounts
+        .token_hash(&format!("idempotency:{}", hex::encode(h.finalize())));
     let scope = Scope {
         state: &state,
         activity: player.is_some() && parts.uri.path() == ACTIVITIES,
         owner,
         player,
         key,
-        hash: hex::encode(h.finalize()),
+        hash,
+        password,
     };
     let now = state.clock.now_micros();
 
@@ -162,6 +176,24 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     Response::from_parts(rparts, Body::from(rbytes))
 }
 
+/// A register's body without its password (what the request is recognised by) and
+/// the password; `None`s for any other route or a body that is not a JSON object
+/// (the handler refuses it).
+fn without_password(path: &str, body: &[u8]) -> (Option<Vec<u8>>, Option<String>) {
+    if path != REGISTER {
+        return (None, None);
+    }
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+        return (None, None);
+    };
+    let password = match map.remove("password") {
+        Some(Value::String(p)) => Some(p),
+        Some(other) => Some(other.to_string()),
+        None => None,
+    };
+    (serde_json::to_vec(&Value::Object(map)).ok(), password)
+}
+
 /// The body as recorded: a bearer token is replaced by `null`.
 fn storable(body: &[u8]) -> String {
     match serde_json::from_slice::<Value>(body) {
@@ -203,6 +235,16 @@ async fn known(scope: &Scope<'_>, now: i64) -> Option<Response> {
         );
     }
     if saved.status != 0 {
+        if scope.password.is_some() && !same_password(scope, &saved.body).await {
+            return Some(
+                ApiError::validation(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request",
+                )
+                .into_response(),
+            );
+        }
         return Some(replay(state, saved.status, saved.body).await);
     }
     if let Some(replayed) = replay_activity(scope).await {
@@ -231,6 +273,24 @@ async fn known(scope: &Scope<'_>, now: i64) -> Option<Response> {
         )
         .into_response(),
     )
+}
+
+/// Whether a register's retry carries the password of the player the recorded
+/// answer created (a recorded refusal names no player: nothing to give away).
+async fn same_password(scope: &Scope<'_>, recorded: &str) -> bool {
+    let recorded = serde_json::from_str::<Value>(recorded).unwrap_or_default();
+    let (Some(username), Some(password)) = (
+        recorded["player"]["username"].as_str(),
+        scope.password.as_deref(),
+    ) else {
+        return true;
+    };
+    scope
+        .state
+        .accounts
+        .password_matches(username, password)
+        .await
+        .unwrap_or(false)
 }
 
 /// For an activity request: the activity written with this key, as the 201 that
