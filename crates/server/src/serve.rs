@@ -35,6 +35,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
+/// Header fields an HTTP/1.1 request may carry before hyper refuses it itself.
+pub const PARSED_HEADERS: usize = 1000;
+
 /// Per connection: when it last moved bytes, and the requests in flight on it.
 struct Activity {
     started: Instant,
@@ -400,7 +403,10 @@ async fn connection(
         .http1()
         .timer(TokioTimer::new())
         // The listener enforces its own header and idle limits (see `Activity`).
-        .header_read_timeout(None);
+        .header_read_timeout(None)
+        // Parsed past the API's limit (`http::MAX_HEADERS`), so that a request with
+        // too many fields is answered in the contract's format, not hyper's bare 431.
+        .max_headers(PARSED_HEADERS);
     builder.http2().timer(TokioTimer::new());
     let mut conn = OwnWakes::new(
         Box::pin(builder.serve_connection_with_upgrades(io, service)),

@@ -129,6 +129,11 @@ async fn rate_limits_answer_429(b: Backend) {
         }
     }
     assert!(saw_429, "per-IP limit");
+    // Over budget, the probes still answer: liveness and readiness are never 429.
+    for probe in ["/healthz", "/readyz"] {
+        let (s, _) = app.call(Method::GET, probe, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{probe}");
+    }
 }
 
 async fn dev_clock_is_off_by_default(b: Backend) {

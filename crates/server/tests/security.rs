@@ -493,6 +493,116 @@ fn decompress_gzip(b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The edges of the service answer in the contract's format: `/api` itself, methods
+/// the web UI does not take, a missing build file, too many header fields, a made-up
+/// method (which must not add a metrics series per name), a 401's scheme, an empty
+/// image.
+#[tokio::test]
+async fn the_edges_answer_in_the_contracts_format() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let send = |method: &str, path: &str| {
+        let req = app.client.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}{path}", app.base),
+        );
+        async move {
+            let resp = req.send().await.unwrap();
+            let (s, h) = (resp.status(), resp.headers().clone());
+            (s, h, resp.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let cases = [
+        ("GET", "/api", StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/api/", StatusCode::NOT_FOUND, "not_found"),
+        ("POST", "/api", StatusCode::NOT_FOUND, "not_found"),
+        ("DELETE", "/api/", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "POST",
+            "/",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "DELETE",
+            "/favicon.svg",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "PUT",
+            "/some/app/route",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        ("GET", "/assets/nope.js", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "PVYRGHVUEGML",
+            "/api/v1/me",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "PVYRGHVUEGML",
+            "/",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (method, path, status, code) in cases {
+        let (s, h, body) = send(method, path).await;
+        assert_eq!(s, status, "{method} {path}: {body}");
+        assert_eq!(body["error"]["code"], code, "{method} {path}: {body}");
+        assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+        if s == StatusCode::METHOD_NOT_ALLOWED && !path.starts_with("/api") {
+            assert_eq!(header(&h, "allow"), "GET, HEAD", "{method} {path}");
+        }
+    }
+    // The app's pages and files are still there.
+    let (s, _, _) = send("GET", "/some/app/route").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = send("HEAD", "/").await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (_, metrics) = app.call(Method::GET, "/metrics", None, None).await;
+    let text = metrics.as_str().unwrap_or_default();
+    assert!(
+        !text.contains("PVYRGHVUEGML"),
+        "a made-up method became a label"
+    );
+    assert!(text.contains("method=\"other\""), "{text}");
+
+    // 101 header fields: 431 in the contract's body (hyper alone would send none).
+    let mut req = app.client.get(format!("{}/api/v1/me", app.base));
+    for i in 0..101 {
+        req = req.header(format!("x-filler-{i}"), "1");
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(header(resp.headers(), "x-content-type-options"), "nosniff");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_headers", "{body}");
+
+    // A 401 names the scheme (RFC 6750).
+    let (s, h, _) = send("GET", "/api/v1/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(header(&h, "www-authenticate").starts_with("Bearer"));
+
+    // An empty image is a 422 that names its field, as every 422 does.
+    let (token, _) = app.register("framer", [1, 1, 9]).await;
+    let resp = app
+        .client
+        .put(format!("{}/api/v1/me/avatar", app.base))
+        .bearer_auth(&token)
+        .header("content-type", "image/png")
+        .body(Vec::<u8>::new())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["details"]["field"], "image", "{body}");
+}
+
 /// Behind a trusted proxy each forwarded client has its own budget; an untrusted
 /// peer's `X-Forwarded-For` is ignored (it cannot buy itself a fresh budget).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

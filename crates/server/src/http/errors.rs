@@ -131,8 +131,9 @@ impl From<MediaError> for ApiError {
     fn from(e: MediaError) -> Self {
         let message = e.to_string();
         match e {
-            MediaError::Image(ImageError::Empty) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            // The image is the body (REST) or the `image` field (gRPC).
+            MediaError::Image(ImageError::Empty) => ApiError::validation(
+                "image",
                 "empty_image",
                 "the body must be an image (PNG, JPEG or WebP)",
             ),

@@ -164,8 +164,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         // is the web UI (not rate limited, not counted), whose pages carry the
         // Content-Security-Policy.
         .fallback(
-            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
-                web::serve(csp.clone(), uri, headers)
+            move |method: axum::http::Method,
+                  uri: axum::http::Uri,
+                  headers: axum::http::HeaderMap| {
+                web_or_error(csp.clone(), method, uri, headers)
             },
         )
         .layer(middleware::from_fn(unknown_grpc_service))
@@ -224,6 +226,10 @@ pub struct RequestId(pub String);
 
 const REQUEST_ID: &str = "x-request-id";
 
+/// Header fields a request may carry (HTTP/1.1 connections parse up to
+/// `serve::PARSED_HEADERS`, so a request between the two gets this answer).
+pub const MAX_HEADERS: usize = 100;
+
 fn request_id_of(headers: &axum::http::HeaderMap) -> String {
     let given = headers
         .get(REQUEST_ID)
@@ -243,6 +249,16 @@ fn request_id_of(headers: &axum::http::HeaderMap) -> String {
 /// carries it) and echoed in the response (headers; for gRPC, response metadata).
 async fn request_id(mut req: Request, next: Next) -> Response {
     use tracing::Instrument;
+    if req.headers().len() > MAX_HEADERS {
+        // hyper would refuse far more with a bare 431; from here it is the contract's.
+        let mut e = ApiError::new(
+            axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "too_many_headers",
+            format!("a request may carry at most {MAX_HEADERS} header fields"),
+        );
+        e = e.with_details(serde_json::json!({ "max_headers": MAX_HEADERS }));
+        return reject(crate::grpc::is_grpc(req.headers()), e);
+    }
     let id = request_id_of(req.headers());
     let span = tracing::info_span!(
         "request",
@@ -288,6 +304,33 @@ async fn authenticate(
             .insert(crate::extract::Auth { player_id });
     }
     next.run(req).await
+}
+
+/// What no route took: `/api` itself and anything under `/api/` is the API's 404;
+/// the web UI only reads (GET and HEAD; any other method is 405 naming those); a
+/// missing build asset is 404 (any other path is a page of the single-page app).
+async fn web_or_error(
+    csp: Arc<str>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return ApiError::not_found("route").into_response();
+    }
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        let mut resp = ApiError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "the web app's pages and files can only be read (GET, HEAD)",
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+        return resp;
+    }
+    web::serve(csp, uri, headers).await
 }
 
 async fn api_not_found() -> ApiError {
@@ -336,6 +379,24 @@ async fn envelope(req: Request, next: Next) -> Response {
     out
 }
 
+/// The `method` label: the standard methods by name, anything else as `other` (a
+/// client's made-up method must not add a series per name).
+fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
 /// Request counts and latencies: REST by route, gRPC by method (`/shonen.v1.Shonen/
 /// GetMe`) and status code (as sent in the response headers: a failed call's code;
 /// a streamed reply counts as OK when it starts).
@@ -349,7 +410,7 @@ async fn track(req: Request, next: Next) -> Response {
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "unmatched".into())
     };
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let started = std::time::Instant::now();
     let resp = next.run(req).await;
     let elapsed = started.elapsed().as_secs_f64();
@@ -373,7 +434,7 @@ async fn track(req: Request, next: Next) -> Response {
         return resp;
     }
     let status = resp.status().as_u16().to_string();
-    metrics::counter!("shonen_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status)
+    metrics::counter!("shonen_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
     metrics::histogram!("shonen_http_request_seconds", "route" => route, "method" => method)
         .record(elapsed);
@@ -388,6 +449,12 @@ async fn rate_limit(
     req: Request,
     next: Next,
 ) -> Response {
+    // Probes are never refused: a load balancer or orchestrator polling from an
+    // address that is over its budget must still see whether the process is alive
+    // and ready (503 when it is not), never 429.
+    if matches!(req.uri().path(), "/healthz" | "/readyz") {
+        return next.run(req).await;
+    }
     let per_minute = state.config.rate_limit_per_minute;
     let grpc = crate::grpc::is_grpc(req.headers());
     if let Err(e) = state.limiter.check(&format!("ip:{ip}"), per_minute) {

@@ -222,6 +222,11 @@ pub async fn serve(csp: Arc<str>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
     let (path, file) = match Assets::get(path).filter(|_| !path.is_empty()) {
         Some(f) => (path, f),
+        // A build file that is not there (an old hashed name, a typo) is a 404, not
+        // the app's page served as JavaScript.
+        None if path.starts_with("assets/") => {
+            return crate::error::ApiError::not_found("file").into_response();
+        }
         None => match Assets::get("index.html") {
             Some(index) => ("index.html", index),
             None => {
