@@ -1380,6 +1380,12 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Unimplemented, "{path}: {err:?}");
+        let info = err.get_error_details().error_info().cloned();
+        assert_eq!(
+            info.map(|i| i.reason).as_deref(),
+            Some("unknown_method"),
+            "{path}: {err:?}"
+        );
     }
 
     // Health follows readiness; reflection answers in v1 and v1alpha.

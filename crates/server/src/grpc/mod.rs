@@ -78,13 +78,15 @@ where
         use futures_util::FutureExt;
         self.0
             .call(req)
-            .map(|answer| answer.map(too_large_as_exhausted) as Answer<S::Error>)
+            .map(|answer| answer.map(refusals_as_contract_errors) as Answer<S::Error>)
     }
 }
 
-/// tonic's "decoded message length too large" (OUT_OF_RANGE, status in the headers of
-/// a trailers-only answer) as the contract's error; any other answer as it is.
-fn too_large_as_exhausted(
+/// tonic's own refusals (status in the headers of a trailers-only answer) as the
+/// contract's errors: "decoded message length too large" (OUT_OF_RANGE) is
+/// RESOURCE_EXHAUSTED, an unknown method of the service (UNIMPLEMENTED, bare) gets
+/// its details; any other answer as it is.
+fn refusals_as_contract_errors(
     resp: axum::http::Response<tonic::body::Body>,
 ) -> axum::http::Response<tonic::body::Body> {
     let header = |name: &str| resp.headers().get(name).map(|v| v.as_bytes());
@@ -95,6 +97,10 @@ fn too_large_as_exhausted(
                 .replace("%20", " ")
                 .contains("message length too large")
         });
+    if header("grpc-status") == Some(b"12") && header("grpc-status-details-bin").is_none() {
+        let service = <ShonenServer<GrpcApi> as NamedService>::NAME;
+        return status::unimplemented(&format!("/{service}/(unknown)")).into_http();
+    }
     if !too_large {
         return resp;
     }
@@ -180,7 +186,7 @@ pub fn error_response(e: ApiError) -> axum::response::Response {
 
 /// UNIMPLEMENTED for a service this server does not have.
 pub fn unimplemented_response(path: &str) -> axum::response::Response {
-    Status::unimplemented(format!("no such gRPC method: {path}")).into_http::<axum::body::Body>()
+    status::unimplemented(path).into_http::<axum::body::Body>()
 }
 
 impl GrpcApi {

@@ -98,6 +98,19 @@ pub fn progress(e: ProgressError) -> Status {
 }
 
 /// A status of `code` carrying the contract's error body as `google.rpc` details.
+/// UNIMPLEMENTED for a method (or a whole service) this server does not have, with
+/// the details every other error carries (`ErrorInfo` reason `unknown_method`).
+pub fn unimplemented(what: &str) -> Status {
+    with_details(
+        Code::Unimplemented,
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "unknown_method",
+            format!("no such gRPC method: {what}"),
+        ),
+    )
+}
+
 fn with_details(code: Code, e: ApiError) -> Status {
     let mut details = ErrorDetails::new();
     let metadata: HashMap<String, String> = e
