@@ -264,6 +264,61 @@ async fn parity_reads_writes_and_errors(b: Backend) {
     assert_same("log activity", "", &rest, &to_json(&logged));
     assert!(!logged.activity.as_ref().unwrap().created_at.is_empty());
 
+    // A retry with the same `idempotency-key` metadata gets the first answer and logs
+    // nothing more, as REST's `Idempotency-Key` does; a bad key is INVALID_ARGUMENT.
+    let study = |key: &str| {
+        let mut req = authed(
+            LogActivityRequest {
+                kind: "study".into(),
+                duration_min: Some(30.0),
+                ..Default::default()
+            },
+            &goku,
+        );
+        req.metadata_mut()
+            .insert("idempotency-key", key.parse().unwrap());
+        req
+    };
+    let (_, before) = app.get("/api/v1/activities?limit=100", &goku).await;
+    let first = c
+        .log_activity(study("grpc-try-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = c
+        .log_activity(study("grpc-try-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first, again);
+    let other = c
+        .log_activity(study("grpc-try-2"))
+        .await
+        .unwrap()
+        .into_inner();
+    let first_id = first.activity.as_ref().unwrap().id;
+    assert_ne!(other.activity.unwrap().id, first_id);
+    let (_, after) = app.get("/api/v1/activities?limit=100", &goku).await;
+    assert_eq!(
+        after["items"].as_array().unwrap().len(),
+        before["items"].as_array().unwrap().len() + 2
+    );
+    let long = "k".repeat(201);
+    let bad = c.log_activity(study(&long)).await.unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
+    // The REST retry of a key first used over gRPC finds the same activity.
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/activities", app.base))
+        .bearer_auth(&goku)
+        .header("Idempotency-Key", "grpc-try-1")
+        .json(&json!({"kind": "study", "duration_min": 30}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["activity"]["id"], first_id, "{v}");
+
     let edited = c
         .edit_activity(authed(
             EditActivityRequest {

@@ -406,14 +406,24 @@ impl Shonen for GrpcApi {
                 json_input(v)?
             }
         };
-        let idem_key = crate::request::idempotency_key();
-        typed_reply(Json(
-            self.state
-                .activities()
-                .log(auth.player_id, body, idem_key)
-                .await
-                .map_err(status)?,
-        ))
+        // A retry names its attempt as REST's `Idempotency-Key` does: in metadata.
+        let key = req
+            .metadata()
+            .get("idempotency-key")
+            .map(|v| v.to_str().map(str::to_string));
+        let activities = self.state.activities();
+        let answer = match key {
+            None => activities.log(auth.player_id, body, None).await,
+            Some(Ok(key)) if !key.is_empty() && key.len() <= 200 => {
+                activities.log_once(auth.player_id, body, key).await
+            }
+            Some(_) => Err(ApiError::validation(
+                "idempotency-key",
+                "invalid_idempotency_key",
+                "idempotency-key must be 1–200 visible ASCII characters",
+            )),
+        };
+        typed_reply(Json(answer.map_err(status)?))
     }
 
     async fn get_activity(

@@ -113,7 +113,8 @@ pub fn openapi_document(dev_clock: bool) -> serde_json::Value {
 ///    messages are capped by the gRPC server (`grpc::MAX_MESSAGE_BYTES`).
 ///
 /// Around it all, the security headers (`nosniff`, Referrer-Policy). Inside, REST
-/// alone has idempotency (`Idempotency-Key`) and the path/query text check. Errors
+/// alone has the idempotency layer (`Idempotency-Key`; gRPC's LogActivity reads the
+/// same key from its metadata, `Activities::log_once`) and the path/query text check. Errors
 /// raised by the stack answer in the caller's protocol (`reject`).
 pub fn router(state: Arc<AppState>) -> Router {
     // The web pages' policy, worked out once. Images and replays may come from the

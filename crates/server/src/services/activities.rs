@@ -48,6 +48,30 @@ impl Activities<'_> {
         self.answer(player_id, &logged).await
     }
 
+    /// `log` for a caller that names the attempt with a key of its own (gRPC's
+    /// `idempotency-key` metadata): the activity already written with that key is the
+    /// answer, as first given, and nothing is logged twice, also when two tries race
+    /// (the key is unique per player in the activities table).
+    pub async fn log_once(
+        &self,
+        player_id: i64,
+        body: ActivityBody,
+        key: String,
+    ) -> ApiResult<ActivityAward> {
+        if let Some(a) = self.store.activity_by_idem_key(player_id, &key).await? {
+            return self.show(player_id, a.id).await;
+        }
+        match self.log(player_id, body, Some(key.clone())).await {
+            Err(e) if e.status.as_u16() == 409 || e.status.is_server_error() => {
+                match self.store.activity_by_idem_key(player_id, &key).await {
+                    Ok(Some(a)) => self.show(player_id, a.id).await,
+                    _ => Err(e),
+                }
+            }
+            answer => answer,
+        }
+    }
+
     /// Edits a strength session within its window (recomputed with the edit penalty).
     pub async fn edit(&self, player_id: i64, id: i64, body: EditBody) -> ApiResult<ActivityAward> {
         let logged = self.progress.edit(player_id, id, body).await?;
