@@ -205,7 +205,8 @@ pub struct ActivityAward {
     pub award: Award,
 }
 
-/// A page of activities, newest first; `next_before` is the cursor of the next page.
+/// A page of activities, newest first by `occurred_at` (then by id); `next_before` is
+/// the cursor of the next page (the last activity's id).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityPage {
     pub items: Vec<Activity>,

@@ -433,6 +433,62 @@ async fn activities_list_show_and_privacy(b: Backend) {
     let (s, e) = app.get("/api/v1/activities?limit=0", &t).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
 
+    // Newest first means by when it happened: activities logged late sort by their
+    // occurred_at, page after page.
+    let (late, _) = app.register("kakashi", [3, 3, 3]).await;
+    let now = app.now().await;
+    let mut by_hours = std::collections::HashMap::new();
+    for hours in [3, 1, 2] {
+        let at = (now - chrono::Duration::hours(hours)).to_rfc3339();
+        let (s, body) = app
+            .post(
+                "/api/v1/activities",
+                &late,
+                json!({"kind": "study", "duration_min": 30, "occurred_at": at}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        by_hours.insert(hours, body["activity"]["id"].as_i64().unwrap());
+    }
+    let expected: Vec<i64> = [1, 2, 3].iter().map(|h| by_hours[h]).collect();
+    let (_, all) = app.get("/api/v1/activities", &late).await;
+    let got: Vec<i64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, expected, "newest occurred_at first");
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/activities?limit=1&before={c}"),
+            None => "/api/v1/activities?limit=1".to_string(),
+        };
+        let (_, page) = app.get(&path, &late).await;
+        walked.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_i64().unwrap()),
+        );
+        match page["next_before"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        assert!(walked.len() <= 3, "{walked:?}");
+    }
+    assert_eq!(walked, expected, "pages follow the same order");
+    let (_, dash) = app.get("/api/v1/dashboard", &late).await;
+    assert_eq!(dash["recent"][0]["id"], expected[0]);
+    // A cursor naming another player's activity gives nothing of theirs.
+    let (_, none) = app
+        .get(&format!("/api/v1/activities?before={}", ids[0]), &late)
+        .await;
+    assert_eq!(none["items"], json!([]), "{none}");
+
     let (s, one) = app.get(&format!("/api/v1/activities/{}", ids[1]), &t).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(one["activity"]["distance_km"], 4.0);

@@ -422,7 +422,10 @@ export interface components {
         };
         /** @enum {string} */
         ActivityKind: "run" | "strength" | "study" | "martial_arts" | "wake_up";
-        /** @description A page of activities, newest first; `next_before` is the cursor of the next page. */
+        /**
+         * @description A page of activities, newest first by `occurred_at` (then by id); `next_before` is
+         *     the cursor of the next page (the last activity's id).
+         */
         ActivityPage: {
             items: components["schemas"]["Activity"][];
             next_before: string | null;

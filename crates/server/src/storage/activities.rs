@@ -216,24 +216,39 @@ impl Store {
         )
     }
 
+    /// The player's activities, newest first by when they happened (`occurred_at`,
+    /// then the order they were logged in); `before` is the id of the last activity
+    /// of the previous page (a cursor naming no activity of the player's gives none).
     pub async fn activities(
         &self,
         player_id: i64,
         before: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<ActivityRow>> {
-        let sql = format!(
-            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE player_id = $1 AND id < $2 \
-             ORDER BY id DESC LIMIT $3"
-        );
-        Ok(
-            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(player_id)
-            .bind(before.unwrap_or(i64::MAX))
-            .bind(limit)
-            .fetch_all(db)
-            .await)?,
-        )
+        // The row comparison starts with `player_id`, so it is a range of the
+        // `activities_player_time` index (player_id, occurred_at, id) on both backends.
+        let sql = match before {
+            None => format!(
+                "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE player_id = $1 \
+                 ORDER BY occurred_at DESC, id DESC LIMIT $2"
+            ),
+            Some(_) => format!(
+                "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE player_id = $1 \
+                 AND (player_id, occurred_at, id) < \
+                     (SELECT player_id, occurred_at, id FROM activities \
+                      WHERE id = $3 AND player_id = $1) \
+                 ORDER BY occurred_at DESC, id DESC LIMIT $2"
+            ),
+        };
+        Ok(on_pool!(self, db => {
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(player_id)
+                .bind(limit);
+            match before {
+                Some(id) => q.bind(id).fetch_all(db).await,
+                None => q.fetch_all(db).await,
+            }
+        })?)
     }
 
     pub async fn set_activity_photos(
