@@ -38,7 +38,9 @@ const newUser = (tag) => ({
 });
 
 const started = Date.now();
+let currentStep = '';
 function step(msg) {
+  currentStep = msg;
   console.log(`• [${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 }
 
@@ -63,10 +65,24 @@ async function phone() {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => /Content Security Policy/i.test(m.text()) && problems.push(`CSP: ${m.text()}`));
   page.on('response', (r) => r.status() >= 500 && problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`));
+  // No request of the app's may fail while the network is up (a superseded read is
+  // left to finish, not aborted); while the test holds the phone offline, they may.
+  // A full navigation (page.goto, reload) aborts what the page had in flight: not the
+  // app's doing.
+  let navigatedAt = 0;
+  page.on('request', (r) => {
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigatedAt = Date.now();
+  });
+  page.on('requestfailed', (r) => {
+    const byNavigation = r.failure()?.errorText === 'net::ERR_ABORTED' && Date.now() - navigatedAt < 3000;
+    if (!offline.now && !byNavigation) problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText}) during "${currentStep}"`);
+  });
   return { context, page };
 }
 
 const path = (page) => new URL(page.url()).pathname;
+/** Whether the test is holding the phone offline (failed requests are expected then). */
+const offline = { now: false };
 
 async function waitForPath(page, p) {
   await page.waitForURL((u) => new URL(u).pathname === p);
@@ -302,6 +318,7 @@ try {
   await a.page.goto(`${BASE}/log`);
   await a.page.getByRole('heading', { name: /log training/i }).waitFor();
   const note = `offline ${run}`;
+  offline.now = true;
   await a.context.setOffline(true);
   await pickKind(a.page, 'study');
   await a.page.locator('input[name="duration_min"]').fill('30');
@@ -319,9 +336,26 @@ try {
   await a.context.setOffline(false);
   // Back online: the page sends the queue by itself.
   await a.page.waitForFunction(() => !document.querySelector('[data-testid="offline-queue"]'), null, { timeout: 20000 });
+  offline.now = false;
   const mine = await api(a.page, 'GET', '/activities?limit=100');
   const stored = mine.body.items.filter((x) => x.note === note);
   if (stored.length !== 1) throw new Error(`the offline activity should be stored exactly once, found ${stored.length}`);
+
+  step('settings: a change waiting for midnight survives saving another');
+  const waiting = await api(a.page, 'PATCH', '/me', { wake_target: '05:30' });
+  if (waiting.body?.pending?.wake_target !== '05:30') throw new Error(`PATCH /me did not leave wake_target pending: ${JSON.stringify(waiting.body)}`);
+  await a.page.goto(`${BASE}/settings`);
+  const wakeInput = a.page.locator('input[name="wake_target"]');
+  await wakeInput.waitFor();
+  if ((await wakeInput.inputValue()) !== '05:30') throw new Error(`the settings form shows ${await wakeInput.inputValue()}, not the waiting 05:30`);
+  await a.page.locator('input[name="timezone"]').fill('Asia/Tokyo');
+  const saved = a.page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
+  await a.page.getByRole('button', { name: /save/i }).first().click();
+  await saved;
+  const settled = (await api(a.page, 'GET', '/me')).body;
+  if (settled.pending?.wake_target !== '05:30' || settled.pending?.timezone !== 'Asia/Tokyo') {
+    throw new Error(`saving the timezone changed what was waiting: ${JSON.stringify(settled.pending)}`);
+  }
 
   step('log out (revokes the token on the server)');
   const t = await token(a.page);

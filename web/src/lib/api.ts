@@ -24,8 +24,10 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
   }
 
+  /** A 422, or a 409 about one field (a username or email already taken): either
+   * is shown next to the field it names. */
   get isValidation(): boolean {
-    return this.status === 422;
+    return this.status === 422 || (this.status === 409 && typeof this.details?.field === 'string');
   }
 
   /** Field name → a human message, for showing 422 errors next to the named input. */
@@ -182,7 +184,12 @@ export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Pr
 
   let res: Response;
   try {
-    res = await fetch(buildUrl(path, opts.query), { method: opts.method ?? 'GET', headers, body, signal: opts.signal });
+    // A read that a newer one supersedes (a save and a live event both asking for the
+    // dashboard within milliseconds) is left to finish and its answer dropped by the
+    // query cache: aborting it showed up as a failed request every time. Only writes
+    // and uploads may be aborted by their caller.
+    const signal = (opts.method ?? 'GET') === 'GET' ? undefined : opts.signal;
+    res = await fetch(buildUrl(path, opts.query), { method: opts.method ?? 'GET', headers, body, signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');

@@ -1,8 +1,34 @@
 /** Loading, error and empty states, so every screen says what is going on. */
-import type { ReactNode } from 'react';
+import { useSyncExternalStore, type ReactNode } from 'react';
 import { errorMessage } from '../../lib/api';
 
+/** Whether the browser says it is online, following its online/offline events. */
+function useOnline(): boolean {
+  return useSyncExternalStore(
+    (changed) => {
+      window.addEventListener('online', changed);
+      window.addEventListener('offline', changed);
+      return () => {
+        window.removeEventListener('online', changed);
+        window.removeEventListener('offline', changed);
+      };
+    },
+    () => navigator.onLine !== false,
+    () => true,
+  );
+}
+
 export function Loading({ label = 'Powering up…' }: { label?: string }) {
+  // Reads wait for the network (the query cache pauses them offline): say so rather
+  // than spin forever; the page loads by itself once the connection is back.
+  const online = useOnline();
+  if (!online) {
+    return (
+      <div className="state state-offline" role="status">
+        You're offline. This page loads as soon as you're back online; training you log now is queued and sent then.
+      </div>
+    );
+  }
   return (
     <div className="state state-loading" role="status">
       <span className="spinner" aria-hidden /> {label}

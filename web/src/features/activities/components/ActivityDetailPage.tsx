@@ -59,7 +59,7 @@ export function ActivityDetailPage({ id }: { id: string }) {
         <PhotoUpload activity={activity} />
         {canEditActivity(activity) && !editing ? (
           <Button variant="ghost" onClick={() => setEditing(true)}>
-            Edit session (edit penalty ×0.8)
+            {activity.capped && activity.xp === 0 ? 'Edit session' : 'Edit session (edit penalty ×0.8)'}
           </Button>
         ) : null}
       </Card>

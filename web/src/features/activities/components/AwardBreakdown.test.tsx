@@ -43,6 +43,41 @@ describe('AwardBreakdown', () => {
     expect(screen.queryByText(/Daily cap/)).toBeNull();
   });
 
+  it('shows the factors already inside the base apart from those that multiply it', () => {
+    // A strength session: its XP (base 46) already includes consistency ×0.8.
+    render(
+      <AwardBreakdown
+        award={{
+          ...award,
+          base: 46,
+          final: 58,
+          factors: [
+            { name: 'consistency', value: 0.8, stage: 'base' },
+            { name: 'fatigue', value: 1, stage: 'base' },
+            { name: 'class_affinity', value: 1.25, stage: 'stack' },
+            { name: 'combo', value: 1, stage: 'stack' },
+          ],
+        }}
+      />,
+    );
+    const rows = within(screen.getByRole('table')).getAllByRole('row');
+    expect(rows.map((r) => r.textContent)).toEqual([
+      'Counted in the base',
+      'Consistency×0.8',
+      'Fatigue×1',
+      'Base46',
+      'Class affinity×1.25',
+      'Combo×1',
+      'Final58 XP',
+    ]);
+  });
+
+  it('says a capped activity earned nothing when it earned nothing', () => {
+    render(<AwardBreakdown award={{ ...award, capped: true, final: 0 }} />);
+    expect(screen.getByText(/earned no XP/)).toBeTruthy();
+    expect(screen.queryByText(/only part/)).toBeNull();
+  });
+
   it('shows level-up, cap, skills and moves when present', () => {
     render(
       <AwardBreakdown

@@ -23,6 +23,16 @@ export function factorLabel(name: string): string {
 
 export function AwardBreakdown({ award, title = 'Award' }: { award: Award; title?: string }) {
   const color = STAT_INFO[award.stat as StatName]?.color;
+  // `base` factors are already inside the base (a strength session's XP, a tired
+  // run's fatigue); only the others multiply it: base × stack = final.
+  const inBase = award.factors.filter((f) => f.stage === 'base');
+  const stack = award.factors.filter((f) => f.stage !== 'base');
+  const factorRow = (f: Award['factors'][number], i: number) => (
+    <tr key={`${f.name}-${i}`} className={f.value > 1 ? 'factor-up' : f.value < 1 ? 'factor-down' : ''} data-factor={f.name}>
+      <th scope="row">{factorLabel(f.name)}</th>
+      <td>{formatMultiplier(f.value)}</td>
+    </tr>
+  );
   return (
     <section className="award" aria-label="XP award" data-testid="award">
       <div className="award-head">
@@ -36,17 +46,22 @@ export function AwardBreakdown({ award, title = 'Award' }: { award: Award; title
       </div>
       <p className="award-message">“{award.message}”</p>
       <table className="award-table">
+        {inBase.length ? (
+          <tbody className="award-in-base">
+            <tr className="award-sub">
+              <th scope="rowgroup" colSpan={2}>
+                Counted in the base
+              </th>
+            </tr>
+            {inBase.map(factorRow)}
+          </tbody>
+        ) : null}
         <tbody>
-          <tr>
+          <tr className="award-base">
             <th scope="row">Base</th>
             <td>{formatXp(award.base)}</td>
           </tr>
-          {award.factors.map((f, i) => (
-            <tr key={`${f.name}-${i}`} className={f.value > 1 ? 'factor-up' : f.value < 1 ? 'factor-down' : ''} data-factor={f.name}>
-              <th scope="row">{factorLabel(f.name)}</th>
-              <td>{formatMultiplier(f.value)}</td>
-            </tr>
-          ))}
+          {stack.map(factorRow)}
           <tr className="award-total">
             <th scope="row">Final</th>
             <td>{formatXp(award.final)} XP</td>
@@ -58,7 +73,11 @@ export function AwardBreakdown({ award, title = 'Award' }: { award: Award; title
           Consistency grows with the days you trained in the last week: ×0.8 on a first session, up to ×1.25 after five. Keep showing up.
         </p>
       ) : null}
-      {award.capped ? <p className="award-note">Daily cap reached: only part of this activity earned XP.</p> : null}
+      {award.capped ? (
+        <p className="award-note">
+          {award.final > 0 ? 'Daily cap reached: only part of this activity earned XP.' : 'Daily cap reached: this activity earned no XP (it is still in your log).'}
+        </p>
+      ) : null}
       {award.level_up ? (
         <div className="award-levelup" role="status">
           <strong>LEVEL UP!</strong> Lv {award.level_up.from} → Lv {award.level_up.to} · <em>{award.level_up.title}</em>

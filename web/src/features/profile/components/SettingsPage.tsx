@@ -34,10 +34,20 @@ export function SettingsPage() {
 
 /** Settings changed by PATCH wait for their turn (game rules §10): say when. */
 function ScheduleForm({ player }: { player: Player }) {
-  const [timezone, setTimezone] = useState(player.timezone ?? 'UTC');
-  const [days, setDays] = useState<Weekday[]>(player.training_days ?? []);
-  const [weeklyGoal, setWeeklyGoal] = useState(player.weekly_goal ?? 4);
-  const [wake, setWake] = useState(player.wake_target ?? '06:30');
+  // The form starts from what the player asked for last: a change still waiting for
+  // its midnight (`pending`) is shown, not the value in force, so saving another
+  // setting never cancels it.
+  const pending = player.pending;
+  const initial = {
+    timezone: pending?.timezone ?? player.timezone ?? 'UTC',
+    training_days: pending?.training_days ?? player.training_days ?? [],
+    weekly_goal: pending?.weekly_goal ?? player.weekly_goal ?? 4,
+    wake_target: pending?.wake_target ?? player.wake_target ?? '06:30',
+  };
+  const [timezone, setTimezone] = useState(initial.timezone);
+  const [days, setDays] = useState<Weekday[]>(initial.training_days);
+  const [weeklyGoal, setWeeklyGoal] = useState(initial.weekly_goal);
+  const [wake, setWake] = useState(initial.wake_target);
   const update = useUpdateMe();
   const fieldErrors = isApiError(update.error) && update.error.isValidation ? update.error.fieldErrors() : {};
   const placed = ['timezone', 'training_days', 'weekly_goal', 'wake_target'].some((k) => fieldErrors[k]);
@@ -45,7 +55,14 @@ function ScheduleForm({ player }: { player: Player }) {
   const toggle = (d: Weekday) => setDays((cur) => (cur.includes(d) ? cur.filter((x) => x !== d) : WEEKDAYS.filter((x) => x === d || cur.includes(x))));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    update.mutate({ timezone: asTimezone(timezone), training_days: days, weekly_goal: weeklyGoal, wake_target: wake });
+    // Only what the player changed here is sent.
+    const tz = asTimezone(timezone);
+    update.mutate({
+      ...(tz !== initial.timezone ? { timezone: tz } : {}),
+      ...(days.join() !== initial.training_days.join() ? { training_days: days } : {}),
+      ...(weeklyGoal !== initial.weekly_goal ? { weekly_goal: weeklyGoal } : {}),
+      ...(wake !== initial.wake_target ? { wake_target: wake } : {}),
+    });
   };
 
   return (

@@ -1,1 +1,0 @@
-import{k as e}from"./index-DS-5HAjw.js";import{r as t,t as n}from"./query-keys-DKqeKQTB.js";function r(){return e({queryKey:[...n.activities,`recent`,100],queryFn:({signal:e})=>t.get(`/activities`,{limit:100},e),staleTime:6e4})}export{r as t};
