@@ -64,6 +64,9 @@ pub struct Timeouts {
     pub http_header: Duration,
     /// `SHONEN_HTTP_BODY_TIMEOUT_MS`: the longest pause while receiving a body.
     pub http_body: Duration,
+    /// `SHONEN_HTTP_BODY_TOTAL_MS`: the longest a whole body may take, however it
+    /// trickles in (a byte every few seconds never pauses long enough to time out).
+    pub http_body_total: Duration,
     /// `SHONEN_HTTP_IDLE_TIMEOUT_MS`: an idle keep-alive connection is closed after it.
     pub http_idle: Duration,
     /// `SHONEN_SHUTDOWN_TIMEOUT_MS`: graceful shutdown closes whatever is left after it.
@@ -82,6 +85,8 @@ impl Default for Timeouts {
             redis_command: Duration::from_millis(500),
             http_header: Duration::from_millis(10_000),
             http_body: Duration::from_millis(10_000),
+            // A 5 MiB image at 50 KiB/s still fits.
+            http_body_total: Duration::from_millis(120_000),
             http_idle: Duration::from_millis(60_000),
             shutdown: Duration::from_millis(8_000),
             idempotency_lease: Duration::from_millis(10_000),
@@ -205,6 +210,7 @@ impl Config {
                     redis_command: ms("SHONEN_REDIS_COMMAND_TIMEOUT_MS", d.redis_command)?,
                     http_header: ms("SHONEN_HTTP_HEADER_TIMEOUT_MS", d.http_header)?,
                     http_body: ms("SHONEN_HTTP_BODY_TIMEOUT_MS", d.http_body)?,
+                    http_body_total: ms("SHONEN_HTTP_BODY_TOTAL_MS", d.http_body_total)?,
                     http_idle: ms("SHONEN_HTTP_IDLE_TIMEOUT_MS", d.http_idle)?,
                     shutdown: ms("SHONEN_SHUTDOWN_TIMEOUT_MS", d.shutdown)?,
                     idempotency_lease: ms("SHONEN_IDEMPOTENCY_LEASE_MS", d.idempotency_lease)?,

@@ -2,7 +2,8 @@
 //! keep slow or stalled clients from holding the service:
 //! - headers must arrive within `SHONEN_HTTP_HEADER_TIMEOUT_MS` of their first byte;
 //! - a request body may pause at most `SHONEN_HTTP_BODY_TIMEOUT_MS` between two
-//!   chunks (the request then fails and its connection is closed);
+//!   chunks, and take at most `SHONEN_HTTP_BODY_TOTAL_MS` in all (the request then
+//!   fails and its connection is closed);
 //! - a connection with no request in flight and no traffic for
 //!   `SHONEN_HTTP_IDLE_TIMEOUT_MS` is closed;
 //! - on shutdown, connections are asked to finish (in-flight requests complete, idle
@@ -247,10 +248,14 @@ impl HttpBody for Tracked {
     }
 }
 
-/// A request body that fails when the client pauses longer than `limit`.
+/// A request body that fails when the client pauses longer than `limit`, or when
+/// the whole body takes longer than `total` from its first read.
 struct Timed {
     inner: Incoming,
     limit: Duration,
+    total: Duration,
+    /// When the body was first read: the `total` deadline counts from it.
+    started: Option<tokio::time::Instant>,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
@@ -266,16 +271,18 @@ impl HttpBody for Timed {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let started = *self.started.get_or_insert_with(tokio::time::Instant::now);
         match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Ready(r) => {
                 self.sleep = None;
                 Poll::Ready(r.map(|f| f.map_err(Into::into)))
             }
             Poll::Pending => {
-                let limit = self.limit;
-                let sleep = self
-                    .sleep
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                let (limit, total) = (self.limit, self.total);
+                let sleep = self.sleep.get_or_insert_with(|| {
+                    let pause_ends = tokio::time::Instant::now() + limit;
+                    Box::pin(tokio::time::sleep_until(pause_ends.min(started + total)))
+                });
                 match sleep.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Some(Err(BodyTimeout.into()))),
                     Poll::Pending => Poll::Pending,
@@ -367,7 +374,7 @@ async fn connection(
         activity: activity.clone(),
         poll_again: poll_again.clone(),
     });
-    let body_limit = timeouts.http_body;
+    let (body_limit, body_total) = (timeouts.http_body, timeouts.http_body_total);
     let service_activity = activity.clone();
     let streams = Streams::default();
     let service_streams = streams.clone();
@@ -384,6 +391,8 @@ async fn connection(
             Body::new(Timed {
                 inner,
                 limit: body_limit,
+                total: body_total,
+                started: None,
                 sleep: None,
             })
         });

@@ -496,6 +496,7 @@ async fn half_requests_are_disconnected() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {
         c.timeouts.http_header = Duration::from_millis(400);
         c.timeouts.http_body = Duration::from_millis(400);
+        c.timeouts.http_body_total = Duration::from_millis(1200);
         c.timeouts.http_idle = Duration::from_millis(1500);
     })
     .await;
@@ -522,6 +523,38 @@ async fn half_requests_are_disconnected() {
     assert!(
         answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
         "{answer}"
+    );
+    // A body that trickles in (a byte every 150 ms, never pausing long enough) is
+    // cut at the total deadline.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut cut = None;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        if s.write_all(b" ").await.is_err() {
+            cut = Some(started.elapsed());
+            break;
+        }
+        let mut buf = [0u8; 512];
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(1), s.read(&mut buf)).await {
+            cut = Some(started.elapsed());
+            let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+            assert!(
+                answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+                "{answer}"
+            );
+            break;
+        }
+    }
+    let cut = cut.expect("a trickling body is never cut");
+    assert!(
+        cut > Duration::from_millis(1000) && cut < Duration::from_millis(3000),
+        "trickle cut after {cut:?}"
     );
     // An idle keep-alive connection is closed after the idle timeout, not the
     // header one.
