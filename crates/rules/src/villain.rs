@@ -160,15 +160,23 @@ impl ObjectiveKind {
     }
 
     fn text(self, target: f64) -> String {
+        // "1 session", "2 sessions".
+        let s = if target == 1.0 { "" } else { "s" };
         match self {
             ObjectiveKind::RunKm => format!("Run {target} km"),
-            ObjectiveKind::StrengthSessions => format!("Complete {target} strength sessions"),
-            ObjectiveKind::StudyHours => format!("Study {target} hours"),
+            ObjectiveKind::StrengthSessions => format!("Complete {target} strength session{s}"),
+            ObjectiveKind::StudyHours => format!("Study {target} hour{s}"),
             ObjectiveKind::MartialArtsSessions => {
-                format!("Finish {target} martial arts sessions")
+                format!("Finish {target} martial arts session{s}")
             }
-            ObjectiveKind::WakeUps => format!("Wake up on target {target} times"),
-            ObjectiveKind::TrainingDays => format!("Train on {target} different days"),
+            ObjectiveKind::WakeUps => {
+                if target == 1.0 {
+                    "Wake up on target once".to_string()
+                } else {
+                    format!("Wake up on target {target} times")
+                }
+            }
+            ObjectiveKind::TrainingDays => format!("Train on {target} different day{s}"),
         }
     }
 
@@ -400,6 +408,11 @@ mod tests {
             ObjectiveKind::StrengthSessions.text(3.0),
             "Complete 3 strength sessions"
         );
+        assert_eq!(
+            ObjectiveKind::MartialArtsSessions.text(1.0),
+            "Finish 1 martial arts session"
+        );
+        assert_eq!(ObjectiveKind::StudyHours.text(1.0), "Study 1 hour");
     }
 
     #[test]

@@ -55,7 +55,7 @@ export function PlayerCard({ player, streak, buffs }: { player: Player; streak: 
             🔥
           </span>
           <div>
-            <strong>{streak}</strong> day streak
+            <strong>{streak}</strong>-day streak
             <div className="muted">Combo {formatMultiplier(comboMultiplier(streak))}</div>
           </div>
         </div>

@@ -43,8 +43,8 @@ export function LeaderboardPage() {
       {q.data?.me ? (
         <div className="my-rank panel">
           <span className="kicker">Your rank</span>
-          <strong className="my-rank-n">{q.data.me.rank != null ? `#${q.data.me.rank}` : 'Unranked'}</strong>
-          <span>{formatXp(q.data.me.xp)} XP</span>
+          <strong className="my-rank-n">{q.data.me.rank != null ? `#${q.data.me.rank}` : 'Not on this board'}</strong>
+          {q.data.me.rank != null ? <span>{formatXp(q.data.me.xp)} XP</span> : null}
         </div>
       ) : null}
       <Card>

@@ -25,7 +25,7 @@ export function ProfilePage({ username }: { username: string }) {
           ))}
         </div>
         <p>
-          🔥 <strong>{p.streak}</strong> day streak
+          🔥 <strong>{p.streak}</strong>-day streak
         </p>
       </Card>
       <Card title="Badges">
