@@ -100,6 +100,11 @@ function DuelRow({ duel, me }: { duel: Duel; me?: string }) {
       <div className="duel-side">
         {outcome ? <Pill tone={outcome === 'Victory' ? 'good' : 'bad'}>{outcome}</Pill> : null}
         <Pill tone={DUEL_STATUS_TONE[duel.status] ?? 'neutral'}>{duel.status}</Pill>
+        {duel.rewards?.friendly ? (
+          <span title={duel.rewards.friendly === 'weekly_pair_limit' ? 'This pair already had its paid duel this week' : 'The winner was already paid for 3 wins today'}>
+            <Pill tone="neutral">friendly · no XP</Pill>
+          </span>
+        ) : null}
         {incoming ? (
           <>
             <Button size="sm" loading={accept.isPending} onClick={() => accept.mutate(duel.id)}>
