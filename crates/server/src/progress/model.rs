@@ -155,6 +155,11 @@ fn stored_capped(a: &ActivityRow) -> bool {
 
 /// The contract's `activity` of a stored row.
 pub fn activity_view(a: &ActivityRow) -> model::Activity {
+    view_with(a, stored_capped(a))
+}
+
+/// `activity_view` when the award is at hand (no need to read it back).
+fn view_with(a: &ActivityRow, capped: bool) -> model::Activity {
     model::Activity {
         id: a.id,
         kind: a.kind.clone(),
@@ -163,7 +168,7 @@ pub fn activity_view(a: &ActivityRow) -> model::Activity {
         xp: a.xp,
         stat: a.stat.clone(),
         edited: a.edited != 0,
-        capped: stored_capped(a),
+        capped,
         note: a.note.clone(),
         created_at: from_micros(a.created_at).to_rfc3339(),
         photos: serde_json::from_str(&a.photos_json).unwrap_or_default(),
@@ -199,7 +204,7 @@ impl Logged {
     /// The contract's answer: the activity and its award.
     pub fn answer(&self) -> model::ActivityAward {
         model::ActivityAward {
-            activity: activity_view(&self.activity),
+            activity: view_with(&self.activity, self.award.capped),
             award: self.award.clone(),
         }
     }
