@@ -19,6 +19,7 @@ both_backends!(
     dashboard_and_ledger,
     streak_combo_grows_day_by_day,
     three_missed_days_break_the_streak,
+    training_logged_late_takes_back_the_skip,
     concurrent_posts_keep_totals_exact,
     two_instances_racing_for_one_player_count_everything_once,
     another_instances_writes_are_seen_by_the_next_post,
@@ -810,6 +811,66 @@ async fn three_missed_days_break_the_streak(b: Backend) {
         .map(|e| e["amount"].as_i64().unwrap())
         .collect();
     assert_eq!(amounts, vec![0, -50, -100, -50, -50, -50, 300]);
+}
+
+async fn training_logged_late_takes_back_the_skip(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("gon", [0, 9, 0]).await;
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, run) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "run", "distance_km": 12, "duration_min": 60}),
+        )
+        .await;
+    assert_eq!(run["award"]["final"], 300);
+    app.advance(86_400).await; // registration day closed, trained
+    app.advance(86_400).await; // day 2 closed without training: skip −50
+    assert_eq!(app.me(&t).await["total_xp"], 250);
+    // Day 2's study, logged the next morning (24 h late): day 2 did not end without
+    // training after all, so the skip is taken back, once.
+    let now = app.now().await;
+    let late = (now - chrono::Duration::hours(24)).to_rfc3339();
+    let study = json!({"kind": "study", "duration_min": 30, "occurred_at": late});
+    let (s, first) = app.post("/api/v1/activities", &t, study.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let paid = first["award"]["final"].as_i64().unwrap();
+    assert!(paid > 0, "{first}");
+    assert_eq!(app.me(&t).await["total_xp"], 250 + paid + 50);
+    let (_, again) = app.post("/api/v1/activities", &t, study).await;
+    let paid_again = again["award"]["final"].as_i64().unwrap();
+    assert_eq!(
+        app.me(&t).await["total_xp"],
+        250 + paid + 50 + paid_again,
+        "one take-back per day"
+    );
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    let back: Vec<&Value> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["reason"].as_str().unwrap().contains("skip is taken back"))
+        .collect();
+    assert_eq!(back.len(), 1, "{ledger}");
+    assert_eq!(back[0]["amount"], 50);
+    assert_eq!(back[0]["activity_id"], first["activity"]["id"]);
+    // The ledger still sums to the total.
+    let sum: i64 = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(json!(sum), app.me(&t).await["total_xp"]);
 }
 
 async fn concurrent_posts_keep_totals_exact(b: Backend) {

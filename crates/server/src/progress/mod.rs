@@ -49,7 +49,8 @@ pub use model::{ActivityBody, EditBody, LogInput, Logged, activity_view, award_o
 pub use news::{BossDamaged, BossDefeated, BossEscaped, BossNews, DefeatReward};
 pub use pages::PageQuery;
 pub use plan::{
-    Before, Facts, Fight, Plan, Request, award_view, fact_dates, plan, plan_with_fight, strike_with,
+    Before, Facts, Fight, Plan, Request, award_view, fact_dates, late_first_training, plan,
+    plan_with_fight, strike_with,
 };
 pub use player_view::{player_of, stats_of};
 pub use snapshot::Gates;
@@ -250,6 +251,7 @@ impl<S: ProgressStore> Progress<S> {
             days: &days,
             strength_sessions_7d,
         };
+        let late = late_first_training(&p, req, &days);
         let mut plan = plan(&p, req, &facts)?;
         let week_days: Vec<_> = days
             .iter()
@@ -268,6 +270,33 @@ impl<S: ProgressStore> Progress<S> {
             .ok_or_else(|| internal("the locked player changed version"))?;
         p = plan.write.player;
         p.version += 1;
+        // Training logged late into a closed day that had none: that day did not end
+        // without training after all, so a skip it cost is taken back, once (its
+        // streak is not rebuilt: `docs/rules.md`).
+        if let Some(day) = late
+            && let Some(taken) = tx.rule_amount(p.id, &format!("skip:{day}")).await?
+            && taken < 0
+        {
+            let at = crate::player::calendar(&p)
+                .start_of(day.succ_opt().unwrap_or(day))
+                .min(now);
+            let refunded = tx
+                .post(
+                    &mut p,
+                    Entry {
+                        at,
+                        stat: None,
+                        amount: -taken,
+                        reason: &format!("Training logged late for {day}: the skip is taken back."),
+                        activity_id: Some(activity.id),
+                        rule_key: Some(format!("skip_undone:{day}")),
+                    },
+                )
+                .await?;
+            if refunded.is_some() {
+                tx.save_progress(&p).await?;
+            }
+        }
         let boss = if struck {
             plan.boss
         } else {

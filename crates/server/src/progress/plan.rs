@@ -279,9 +279,25 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
     })
 }
 
+/// The closed local date a training activity is logged late into, when that date
+/// had no training yet: a skip it may have cost is taken back (`log_locked`).
+pub fn late_first_training(p: &PlayerRow, req: &Request, days: &[DayKind]) -> Option<NaiveDate> {
+    if !req.input.input.kind().is_training() {
+        return None;
+    }
+    let date = calendar(p).date_at(req.occurred_at);
+    let closed = chain(p).last_closed?;
+    let date_s = date.to_string();
+    let trained = days
+        .iter()
+        .any(|d| d.local_date == date_s && d.training != 0);
+    (date <= closed && !trained).then_some(date)
+}
+
 /// `plan` with the activity's hit on the current boss fight written along, or `None`
 /// when the activity needs the player's lock: a day that ended and is not closed
-/// yet, a fight to create, or a boss it defeats.
+/// yet, a first training logged late into a closed day (its skip is taken back), a
+/// fight to create, or a boss it defeats.
 pub fn plan_with_fight(
     p: &PlayerRow,
     req: &Request,
@@ -290,7 +306,9 @@ pub fn plan_with_fight(
 ) -> Result<Option<Plan>, ProgressError> {
     let today = calendar(p).date_at(req.now);
     let registered = local::parse_date(&p.registered_on).unwrap_or(today);
-    if !shonen_rules::streak::days_to_close(&chain(p), registered, today).is_empty() {
+    if !shonen_rules::streak::days_to_close(&chain(p), registered, today).is_empty()
+        || late_first_training(p, req, facts.days).is_some()
+    {
         return Ok(None);
     }
     let mut plan = plan(p, req, facts)?;

@@ -150,6 +150,13 @@ pub trait ProgressTx: Send {
         plan: &ActivityWrite,
     ) -> impl Future<Output = StoreResult<Option<ActivityRow>>> + Send;
 
+    /// The amount the ledger entry with `rule_key` recorded (a skip: what it took).
+    fn rule_amount(
+        &mut self,
+        player_id: i64,
+        rule_key: &str,
+    ) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
+
     /// Posts a ledger entry to a locked player (`crate::ledger::post`): `None` when
     /// its rule key was already used.
     fn post(
@@ -390,6 +397,10 @@ impl ProgressTx for Tx {
 
     async fn commit_plan(&mut self, plan: &ActivityWrite) -> StoreResult<Option<ActivityRow>> {
         Tx::write_activity(self, plan).await
+    }
+
+    async fn rule_amount(&mut self, player_id: i64, rule_key: &str) -> StoreResult<Option<i64>> {
+        Tx::rule_amount(self, player_id, rule_key).await
     }
 
     async fn post(&mut self, p: &mut PlayerRow, e: Entry<'_>) -> StoreResult<Option<i64>> {

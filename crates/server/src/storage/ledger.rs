@@ -115,6 +115,21 @@ impl Tx {
         Ok(id)
     }
 
+    /// The amount the entry with `rule_key` recorded, if there is one.
+    pub async fn rule_amount(
+        &mut self,
+        player_id: i64,
+        rule_key: &str,
+    ) -> StoreResult<Option<i64>> {
+        Ok(on_tx!(self, c => sqlx::query_scalar(
+            "SELECT amount FROM ledger WHERE player_id = $1 AND rule_key = $2",
+        )
+        .bind(player_id)
+        .bind(rule_key.to_string())
+        .fetch_optional(c)
+        .await)?)
+    }
+
     pub async fn has_rule_key(&mut self, player_id: i64, rule_key: &str) -> StoreResult<bool> {
         let n: i64 = on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM ledger WHERE player_id = $1 AND rule_key = $2",
