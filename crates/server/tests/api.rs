@@ -752,10 +752,11 @@ async fn streak_combo_grows_day_by_day(b: Backend) {
     );
 }
 
-async fn three_missed_days_break_the_streak(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    let (t, _) = app.register("asta", [0, 9, 0]).await;
-    // Every weekday scheduled so that every missed day is also a skip.
+/// A Speedster registered as `name` with every weekday scheduled (from the next
+/// midnight: every missed day is then also a skip), who ran 12 km on registration
+/// day: 300 XP to lose.
+async fn every_day_scheduled_after_a_run(app: &TestApp, name: &str) -> String {
+    let (t, _) = app.register(name, [0, 9, 0]).await;
     let (s, _) = app
         .call(
             Method::PATCH,
@@ -773,6 +774,12 @@ async fn three_missed_days_break_the_streak(b: Backend) {
         )
         .await;
     assert_eq!(run["award"]["final"], 300, "12 km × 20 × 1.25 Speedster");
+    t
+}
+
+async fn three_missed_days_break_the_streak(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let t = every_day_scheduled_after_a_run(&app, "asta").await;
     app.advance(86_400).await; // day 1 closed as trained
     assert_eq!(app.me(&t).await["streak"], 1);
     app.advance(86_400).await; // miss 1: skip −50
@@ -815,24 +822,7 @@ async fn three_missed_days_break_the_streak(b: Backend) {
 
 async fn training_logged_late_takes_back_the_skip(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let (t, _) = app.register("gon", [0, 9, 0]).await;
-    let (s, _) = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&t),
-            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    let (_, run) = app
-        .post(
-            "/api/v1/activities",
-            &t,
-            json!({"kind": "run", "distance_km": 12, "duration_min": 60}),
-        )
-        .await;
-    assert_eq!(run["award"]["final"], 300);
+    let t = every_day_scheduled_after_a_run(&app, "gon").await;
     app.advance(86_400).await; // registration day closed, trained
     app.advance(86_400).await; // day 2 closed without training: skip −50
     assert_eq!(app.me(&t).await["total_xp"], 250);

@@ -90,19 +90,19 @@ fn refusals_as_contract_errors(
     resp: axum::http::Response<tonic::body::Body>,
 ) -> axum::http::Response<tonic::body::Body> {
     let header = |name: &str| resp.headers().get(name).map(|v| v.as_bytes());
-    // `grpc-message` is percent-encoded (spaces are `%20`).
-    let too_large = header("grpc-status") == Some(b"11")
-        && header("grpc-message").is_some_and(|m| {
-            String::from_utf8_lossy(m)
-                .replace("%20", " ")
-                .contains("message length too large")
-        });
-    if header("grpc-status") == Some(b"12") && header("grpc-status-details-bin").is_none() {
-        let service = <ShonenServer<GrpcApi> as NamedService>::NAME;
-        return status::unimplemented(&format!("/{service}/(unknown)")).into_http();
-    }
-    if !too_large {
-        return resp;
+    match header("grpc-status") {
+        Some(b"12") if header("grpc-status-details-bin").is_none() => {
+            let service = <ShonenServer<GrpcApi> as NamedService>::NAME;
+            return status::unimplemented(&format!("/{service}/(unknown)")).into_http();
+        }
+        // `grpc-message` is percent-encoded (spaces are `%20`).
+        Some(b"11")
+            if header("grpc-message").is_some_and(|m| {
+                String::from_utf8_lossy(m)
+                    .replace("%20", " ")
+                    .contains("message length too large")
+            }) => {}
+        _ => return resp,
     }
     status(
         ApiError::new(

@@ -225,25 +225,11 @@ async fn known(scope: &Scope<'_>, now: i64) -> Option<Response> {
         Err(e) => return Some(ApiError::from(e).into_response()),
     };
     if saved.request_hash != scope.hash {
-        return Some(
-            ApiError::validation(
-                "Idempotency-Key",
-                "idempotency_key_reused",
-                "this Idempotency-Key was used for a different request",
-            )
-            .into_response(),
-        );
+        return Some(key_reused());
     }
     if saved.status != 0 {
         if scope.password.is_some() && !same_password(scope, &saved.body).await {
-            return Some(
-                ApiError::validation(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used for a different request",
-                )
-                .into_response(),
-            );
+            return Some(key_reused());
         }
         return Some(replay(state, saved.status, saved.body).await);
     }
@@ -273,6 +259,16 @@ async fn known(scope: &Scope<'_>, now: i64) -> Option<Response> {
         )
         .into_response(),
     )
+}
+
+/// A key sent again with another request (or a register with another password).
+fn key_reused() -> Response {
+    ApiError::validation(
+        "Idempotency-Key",
+        "idempotency_key_reused",
+        "this Idempotency-Key was used for a different request",
+    )
+    .into_response()
 }
 
 /// Whether a register's retry carries the password of the player the recorded

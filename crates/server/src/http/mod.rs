@@ -252,12 +252,12 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     use tracing::Instrument;
     if req.headers().len() > MAX_HEADERS {
         // hyper would refuse far more with a bare 431; from here it is the contract's.
-        let mut e = ApiError::new(
+        let e = ApiError::new(
             axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "too_many_headers",
             format!("a request may carry at most {MAX_HEADERS} header fields"),
-        );
-        e = e.with_details(serde_json::json!({ "max_headers": MAX_HEADERS }));
+        )
+        .with_details(serde_json::json!({ "max_headers": MAX_HEADERS }));
         return reject(crate::grpc::is_grpc(req.headers()), e);
     }
     let id = request_id_of(req.headers());

@@ -251,7 +251,12 @@ impl<S: ProgressStore> Progress<S> {
             days: &days,
             strength_sessions_7d,
         };
-        let late = late_first_training(&p, req, &days);
+        let late = late_first_training(
+            req.input.input.kind(),
+            date,
+            &crate::player::chain(&p),
+            &days,
+        );
         let mut plan = plan(&p, req, &facts)?;
         let week_days: Vec<_> = days
             .iter()

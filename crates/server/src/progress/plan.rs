@@ -17,6 +17,7 @@ use crate::storage::{
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use shonen_rules::award::{FactorStage, TodayUsage};
+use shonen_rules::streak::ChainState;
 use shonen_rules::{
     ActivityInput, ActivityKind, Award, AwardContext, WeeklyGoal, behind_schedule, level_for_xp,
     moves_unlocked_between, skills_unlocked_between, title,
@@ -279,19 +280,23 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
     })
 }
 
-/// The closed local date a training activity is logged late into, when that date
-/// had no training yet: a skip it may have cost is taken back (`log_locked`).
-pub fn late_first_training(p: &PlayerRow, req: &Request, days: &[DayKind]) -> Option<NaiveDate> {
-    if !req.input.input.kind().is_training() {
+/// The closed local date a training activity (of `kind`, on local `date`) is logged
+/// late into, when that date had no training yet in `days`: a skip it may have cost
+/// is taken back (`log_locked`).
+pub fn late_first_training(
+    kind: ActivityKind,
+    date: NaiveDate,
+    chain: &ChainState,
+    days: &[DayKind],
+) -> Option<NaiveDate> {
+    if !kind.is_training() || chain.last_closed.is_none_or(|closed| date > closed) {
         return None;
     }
-    let date = calendar(p).date_at(req.occurred_at);
-    let closed = chain(p).last_closed?;
     let date_s = date.to_string();
     let trained = days
         .iter()
         .any(|d| d.local_date == date_s && d.training != 0);
-    (date <= closed && !trained).then_some(date)
+    (!trained).then_some(date)
 }
 
 /// `plan` with the activity's hit on the current boss fight written along, or `None`
@@ -304,10 +309,13 @@ pub fn plan_with_fight(
     facts: &Facts,
     fight: &Fight,
 ) -> Result<Option<Plan>, ProgressError> {
-    let today = calendar(p).date_at(req.now);
+    let cal = calendar(p);
+    let today = cal.date_at(req.now);
     let registered = local::parse_date(&p.registered_on).unwrap_or(today);
-    if !shonen_rules::streak::days_to_close(&chain(p), registered, today).is_empty()
-        || late_first_training(p, req, facts.days).is_some()
+    let chain = chain(p);
+    let kind = req.input.input.kind();
+    if !shonen_rules::streak::days_to_close(&chain, registered, today).is_empty()
+        || late_first_training(kind, cal.date_at(req.occurred_at), &chain, facts.days).is_some()
     {
         return Ok(None);
     }

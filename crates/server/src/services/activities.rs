@@ -12,7 +12,7 @@ use crate::progress::{
     ActivityBody, EditBody, LogInput, Logged, PageQuery, activity_view, award_of,
 };
 use crate::services::progress::Players;
-use crate::storage::Store;
+use crate::storage::{ActivityRow, Store};
 
 /// What the activity use cases use: the progress and media capabilities, what
 /// follows a commit (caches, boards, events), and the store for reads.
@@ -59,12 +59,12 @@ impl Activities<'_> {
         key: String,
     ) -> ApiResult<ActivityAward> {
         if let Some(a) = self.store.activity_by_idem_key(player_id, &key).await? {
-            return self.show(player_id, a.id).await;
+            return self.answer_of(player_id, a).await;
         }
         match self.log(player_id, body, Some(key.clone())).await {
             Err(e) if e.status.as_u16() == 409 || e.status.is_server_error() => {
                 match self.store.activity_by_idem_key(player_id, &key).await {
-                    Ok(Some(a)) => self.show(player_id, a.id).await,
+                    Ok(Some(a)) => self.answer_of(player_id, a).await,
                     _ => Err(e),
                 }
             }
@@ -94,6 +94,11 @@ impl Activities<'_> {
             .activity(player_id, id)
             .await?
             .ok_or_else(|| ApiError::not_found("activity"))?;
+        self.answer_of(player_id, a).await
+    }
+
+    /// A stored activity of the player's as the contract's `{activity, award}`.
+    async fn answer_of(&self, player_id: i64, a: ActivityRow) -> ApiResult<ActivityAward> {
         let mut out = ActivityAward {
             award: award_of(&a)?,
             activity: activity_view(&a),

@@ -129,15 +129,4 @@ impl Tx {
         .fetch_optional(c)
         .await)?)
     }
-
-    pub async fn has_rule_key(&mut self, player_id: i64, rule_key: &str) -> StoreResult<bool> {
-        let n: i64 = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM ledger WHERE player_id = $1 AND rule_key = $2",
-        )
-        .bind(player_id)
-        .bind(rule_key.to_string())
-        .fetch_one(c)
-        .await)?;
-        Ok(n > 0)
-    }
 }
