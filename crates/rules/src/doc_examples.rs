@@ -262,20 +262,26 @@ fn fair_play_examples() {
             strength_sessions: n,
             ..TodayUsage::default()
         };
+        // The sessions before this one that earned count for consistency (capped
+        // ones do not).
+        ctx.strength_sessions_last_7d = n.min(2);
         earned.push(award(&split, &ctx).unwrap().final_xp);
     }
-    assert_eq!(&earned[..3], &[35, 35, 0]); // 28 × 1.25 = 35
+    // 28 × 1.25 = 35; the second is the week's second session: 32 × 1.25 = 40.
+    assert_eq!(&earned[..3], &[35, 40, 0]);
     ctx.today = TodayUsage::default();
+    ctx.strength_sessions_last_7d = 0;
     let whole = ActivityInput::Strength {
         sets: sets(12, 100.0, 5),
         duration_min: 70.0,
     };
     assert_eq!(award(&whole, &ctx).unwrap().final_xp, 123);
     assert!(RULES_MD.contains("earns 98 × 1.25 = **123**"));
-    assert_eq!(earned.iter().sum::<i64>(), 70);
+    assert_eq!(earned.iter().sum::<i64>(), 75);
     // One 0.5 kg rep in 20 min: the 20-XP floor, twice a day.
     assert_eq!(strength_xp(sets(1, 0.5, 1), 20.0, 0).unwrap(), 20);
-    assert!(RULES_MD.contains("**35** each"));
+    assert!(RULES_MD.contains("28 × 1.25 = **35**, the second 32 × 1.25 = **40**"));
+    assert!(RULES_MD.contains("earn **75** in all"));
 
     // The hop east and the hop west.
     let s = |tz: &str| Settings {

@@ -186,6 +186,7 @@ impl Application {
             players,
             limiter: crate::ratelimit::RateLimiter::new(clock.clone()),
             job_wakeup,
+            jobs_running: Arc::new(tokio::sync::watch::Sender::new(0)),
             metrics: crate::http::ops::metrics_handle(),
             objects,
             config,

@@ -28,6 +28,9 @@ pub struct AppState {
     pub limiter: crate::ratelimit::RateLimiter,
     /// Wakes an idle job worker (a battle was just queued).
     pub job_wakeup: Arc<Notify>,
+    /// Job runs under way in this process, claims included (`jobs::drain` waits for
+    /// them).
+    pub jobs_running: Arc<tokio::sync::watch::Sender<usize>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Replays, avatars and photos.
     pub objects: crate::objects::Objects,

@@ -295,6 +295,44 @@ async fn unanswered_challenges_expire(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
+/// The dev clock answers after the work it made due: an expiry a worker claimed
+/// first is waited for, so the duel reads `expired` at once (repeated, with several
+/// workers racing the drain for each job).
+async fn expiry_is_seen_as_soon_as_the_clock_answers(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.workers = 4).await;
+    let (a, _) = app.register("luffy", [8, 2, 2]).await;
+    let (b, _) = app.register("zoro", [8, 2, 2]).await;
+    for round in 0..6 {
+        let (status, d) = challenge(&app, &a, "zoro").await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+        let id = d["id"].as_i64().unwrap();
+        app.advance(24 * 3600 + 5).await;
+        let (_, d) = app.get(&format!("/api/v1/duels/{id}"), &b).await;
+        assert_eq!(d["status"], "expired", "round {round}: {d}");
+    }
+}
+
+/// A drain waits for job runs under way in the process before it answers.
+async fn drain_waits_for_runs_under_way(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let state = app.state.clone();
+    let running = shonen_server::jobs::Running::enter(&state.jobs_running);
+    let drain = tokio::spawn({
+        let state = state.clone();
+        async move { shonen_server::jobs::drain(&state).await.unwrap() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !drain.is_finished(),
+        "the drain answered while a run was under way"
+    );
+    drop(running);
+    tokio::time::timeout(std::time::Duration::from_secs(5), drain)
+        .await
+        .expect("the drain ends once the run is done")
+        .unwrap();
+}
+
 async fn five_challenges_per_local_day(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Far east: the local day turns over at 10:00 UTC, not at UTC midnight.
@@ -386,6 +424,8 @@ both_backends!(
     duel_is_fought_and_both_see_the_result,
     challenge_rules_and_errors,
     unanswered_challenges_expire,
+    expiry_is_seen_as_soon_as_the_clock_answers,
+    drain_waits_for_runs_under_way,
     five_challenges_per_local_day,
     failing_battles_retry_then_stay_visible,
 );

@@ -14,6 +14,8 @@ both_backends!(
     set_splitting_earns_at_most_two_sessions_a_day,
     split_sessions_sent_at_once_still_earn_two,
     a_wake_up_from_the_future_is_refused,
+    a_wake_up_stamped_into_tomorrow_is_refused,
+    editing_down_at_zero_and_back_up_gains_nothing,
     wake_target_is_settable_only_from_four_to_nine,
     hopping_east_does_not_restart_the_day,
     hopping_west_never_begins_a_date_again,
@@ -174,6 +176,74 @@ async fn a_wake_up_from_the_future_is_refused(b: Backend) {
     app.advance(5 * 3600 + 17 * 60).await;
     let (s, v) = log(&app, &t, json!({"kind": "wake_up", "woke_at": "06:00"})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
+/// 23:59:30 local, a wake-up stamped 50 s ahead (inside the clock skew allowed)
+/// lands on a date that has not begun: refused, and today's wake-up still counts.
+async fn a_wake_up_stamped_into_tomorrow_is_refused(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("nightowl", [5, 5, 5]).await;
+    let now = advance_to(&app, 23, 59, None).await + Duration::seconds(30);
+    app.advance((now - app.now().await).num_seconds().max(0))
+        .await;
+    let at = (app.now().await + Duration::seconds(50)).to_rfc3339();
+    let (s, e) = log(
+        &app,
+        &t,
+        json!({"kind": "wake_up", "woke_at": "06:30", "occurred_at": at}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["code"], "wake_in_future");
+    assert_eq!(e["error"]["details"]["field"], "woke_at");
+    assert_eq!(app.me(&t).await["total_xp"], 0);
+    let (s, v) = log(&app, &t, json!({"kind": "wake_up", "woke_at": "06:00"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
+/// An edit's correction moves the ledger from what the session's entries actually
+/// moved: a cut floored at 0 XP, edited back up, gives back only what it took, so
+/// the totals end at the recomputed value (minus the penalty in between).
+async fn editing_down_at_zero_and_back_up_gains_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("flexer", [5, 5, 5]).await;
+    // Past the registration week (its boss escapes for free), to a Sunday night.
+    advance_to(&app, 0, 10, Some(1)).await;
+    advance_to(&app, 23, 0, Some(7)).await;
+    assert_eq!(
+        app.me(&t).await["total_xp"],
+        0,
+        "the week's skips took nothing"
+    );
+    let (s, v) = log(&app, &t, common::strength(12, 100.0, 5, 70.0)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["activity"]["id"].as_i64().unwrap();
+    let earned = v["award"]["final"].as_i64().unwrap();
+    assert_eq!(earned, 108, "98 × 1.10 (balanced)");
+    // Monday 01:00: the week's boss escaped (−75).
+    app.advance(2 * 3600).await;
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"], earned - 75, "{me}");
+    let path = format!("/api/v1/activities/{id}");
+    let edit = |body: Value| app.call(Method::PATCH, &path, Some(&t), Some(body));
+    let (s, v) = edit(common::strength(4, 10.0, 15, 25.0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(app.me(&t).await["total_xp"], 0, "the cut is floored at 0");
+    let (s, v) = edit(common::strength(12, 100.0, 5, 70.0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let worth = v["award"]["final"].as_i64().unwrap();
+    assert_eq!(worth, 86, "98 × 0.8 → 78, × 1.10");
+    let me = app.me(&t).await;
+    assert_eq!(me["total_xp"], worth - 75, "{me}");
+    assert_eq!(me["stats"]["strength"], worth, "{me}");
+    let (_, ledger) = app.get("/api/v1/ledger?limit=100", &t).await;
+    let sum: i64 = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, worth - 75, "{ledger}");
 }
 
 async fn wake_target_is_settable_only_from_four_to_nine(b: Backend) {

@@ -123,7 +123,7 @@ async fn logout_and_expiry_close_websockets(be: Backend) {
 
     // Expiry: 31 days later the token is dead; its socket closes instead of
     // receiving the next event.
-    app.advance(31 * 86_400).await;
+    app.state.clock.age_sessions(31 * 86_400);
     app.state
         .events
         .publish(naruto, "streak", json!({"streak": 0}));

@@ -128,20 +128,20 @@ impl<S: AccountStore> Accounts<S> {
         self.secret.hash(token)
     }
 
-    /// A fresh random token for the player, valid for `TOKEN_LIFETIME_DAYS`.
+    /// A fresh random token for the player, valid for `TOKEN_LIFETIME_DAYS` of
+    /// session time (`Clock::session_micros`).
     pub async fn issue_token(&self, player_id: i64) -> AccountsResult<String> {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = hex::encode(bytes);
-        let now = self.clock.now();
-        let expires = now + Duration::days(TOKEN_LIFETIME_DAYS);
+        let now = self.clock.session_micros();
+        let expires = now.saturating_add(
+            Duration::days(TOKEN_LIFETIME_DAYS)
+                .num_microseconds()
+                .unwrap_or(i64::MAX),
+        );
         self.store
-            .insert_token(
-                &self.token_hash(&token),
-                player_id,
-                now.timestamp_micros(),
-                expires.timestamp_micros(),
-            )
+            .insert_token(&self.token_hash(&token), player_id, now, expires)
             .await?;
         Ok(token)
     }
@@ -149,7 +149,7 @@ impl<S: AccountStore> Accounts<S> {
     pub async fn player_for_token(&self, token: &str) -> AccountsResult<Option<i64>> {
         Ok(self
             .store
-            .token_player(&self.token_hash(token), self.clock.now_micros())
+            .token_player(&self.token_hash(token), self.clock.session_micros())
             .await?)
     }
 

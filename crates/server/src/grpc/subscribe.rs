@@ -90,15 +90,16 @@ struct Live {
 /// 1013), and with UNAUTHENTICATED when its token is revoked or expires (1008).
 async fn next_live(live: Option<Live>) -> Option<(Result<proto::Event, Status>, Option<Live>)> {
     let mut live = live?;
-    let left = u64::try_from(live.expires_at - live.clock.now_micros()).unwrap_or(0);
+    let left = u64::try_from(live.expires_at - live.clock.session_micros()).unwrap_or(0);
     let expiry = tokio::time::sleep(Duration::from_micros(left));
     tokio::pin!(expiry);
     loop {
         tokio::select! {
             d = live.sub.rx.recv() => match d {
                 Some(d) if d.id != 0 && d.id <= live.last_id => continue,
-                // The (development) clock can jump: checked before every event too.
-                Some(_) if live.clock.now_micros() >= live.expires_at => {
+                // The session clock can jump (tests age it): checked before every
+                // event too.
+                Some(_) if live.clock.session_micros() >= live.expires_at => {
                     return Some((Err(Status::unauthenticated("token expired")), None));
                 }
                 Some(d) => {

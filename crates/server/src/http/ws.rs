@@ -150,10 +150,10 @@ async fn serve(
     let mut sub = state
         .events
         .connect_with(player_id, Some(token.hash.clone()));
-    let expired = |state: &AppState| state.clock.now_micros() >= token.expires_at;
-    // Wall time left until expiry; the (development) clock can also jump, which
+    let expired = |state: &AppState| state.clock.session_micros() >= token.expires_at;
+    // Time left until expiry; the session clock can also jump (tests age it), which
     // the check before every send catches.
-    let left = u64::try_from(token.expires_at - state.clock.now_micros()).unwrap_or(0);
+    let left = u64::try_from(token.expires_at - state.clock.session_micros()).unwrap_or(0);
     let expiry = tokio::time::sleep(Duration::from_micros(left));
     tokio::pin!(expiry);
     let mut last_id = 0;

@@ -25,6 +25,8 @@ use std::time::Duration;
 const LEASE: Duration = Duration::from_secs(60);
 /// Idle workers look for due work this often (new duels also wake one at once).
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How long a drain waits for job runs other tasks of this process have under way.
+const DRAIN_WAIT: Duration = Duration::from_secs(30);
 
 pub enum Outcome {
     /// Done: the job row is deleted.
@@ -166,8 +168,27 @@ async fn dispatch(state: &Arc<AppState>, job: &JobRow) -> anyhow::Result<Outcome
     }
 }
 
+/// Counts one job run (from its claim on) in `AppState::jobs_running` while alive.
+pub struct Running<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+impl<'a> Running<'a> {
+    pub fn enter(count: &'a tokio::sync::watch::Sender<usize>) -> Running<'a> {
+        count.send_modify(|n| *n += 1);
+        Running(count)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
 /// Claims and runs one due job. Returns whether there was one.
 pub async fn run_one(state: &Arc<AppState>) -> anyhow::Result<bool> {
+    // Counted before the claim, so a drain never misses a job a worker has just
+    // taken.
+    let _running = Running::enter(&state.jobs_running);
     let now = state.clock.now();
     let lease = LEASE.as_micros() as i64;
     let Some(job) = state.store.claim_job(now.timestamp_micros(), lease).await? else {
@@ -202,15 +223,29 @@ pub async fn run_one(state: &Arc<AppState>) -> anyhow::Result<bool> {
 }
 
 /// Runs every job that is due now (used after the dev clock jumps, and in tests).
+/// Jobs that this process's workers had already claimed when the drain began are
+/// waited for (they may queue more), for at most `DRAIN_WAIT`.
 pub async fn drain(state: &Arc<AppState>) -> anyhow::Result<usize> {
+    let deadline = tokio::time::Instant::now() + DRAIN_WAIT;
     let mut n = 0;
-    while run_one(state).await? {
-        n += 1;
-        if n > 1_000_000 {
-            break;
+    loop {
+        while run_one(state).await? {
+            n += 1;
+            if n > 1_000_000 {
+                return Ok(n);
+            }
+        }
+        let mut running = state.jobs_running.subscribe();
+        if *running.borrow_and_update() == 0 {
+            return Ok(n);
+        }
+        if tokio::time::timeout_at(deadline, running.wait_for(|n| *n == 0))
+            .await
+            .is_err()
+        {
+            return Ok(n);
         }
     }
-    Ok(n)
 }
 
 /// A worker loop; stops when `shutdown` flips.

@@ -358,14 +358,19 @@ impl<S: ProgressStore> Progress<S> {
         // A strength session always has its minutes.
         let duration = body.duration_min.or(a.duration_min).unwrap_or(0.0);
         let correction = shonen_rules::edit_correction(&original, sets.clone(), duration)?;
+        // The ledger moves from what the session's entries actually moved to the
+        // recomputed value: a cut floored at 0 XP took less than its size, and a
+        // later edit upwards gives back only what was taken.
+        let standing = tx.activity_award_total(player_id, a.id).await?;
+        let delta = correction.award.final_xp - standing;
         let before = Before::of(&p);
-        if correction.delta != 0 {
+        if delta != 0 {
             tx.post(
                 &mut p,
                 Entry {
                     at: now,
                     stat: Some(correction.award.stat),
-                    amount: correction.delta,
+                    amount: delta,
                     reason: "strength session edited",
                     activity_id: Some(a.id),
                     rule_key: None,

@@ -172,6 +172,18 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
     let today = cal.date_at(now);
     let settings = cal.settings_of_date(date);
     let kind = input.kind();
+    // A wake-up stamped into a local date that has not begun (the 60 s of clock
+    // skew can reach past midnight) woke later than the local time now (§2).
+    if kind == ActivityKind::WakeUp && date > today {
+        return Err(shonen_rules::RuleError::new(
+            shonen_rules::ErrorCode::WakeInFuture,
+            "woke_at",
+            format!(
+                "a wake-up on {date} is later than your local time now: that day has not begun"
+            ),
+        )
+        .into());
+    }
     let usage = DayUsage::of(facts.days, &date_s);
     let week_start = local::week_start(date);
     let level = level_for_xp(p.total_xp);

@@ -157,6 +157,14 @@ pub trait ProgressTx: Send {
         rule_key: &str,
     ) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
 
+    /// What an activity's award and its edit corrections moved in all (each as the
+    /// ledger recorded it, after the floor at 0 XP).
+    fn activity_award_total(
+        &mut self,
+        player_id: i64,
+        activity_id: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+
     /// Posts a ledger entry to a locked player (`crate::ledger::post`): `None` when
     /// its rule key was already used.
     fn post(
@@ -401,6 +409,10 @@ impl ProgressTx for Tx {
 
     async fn rule_amount(&mut self, player_id: i64, rule_key: &str) -> StoreResult<Option<i64>> {
         Tx::rule_amount(self, player_id, rule_key).await
+    }
+
+    async fn activity_award_total(&mut self, player_id: i64, activity_id: i64) -> StoreResult<i64> {
+        Tx::activity_award_total(self, player_id, activity_id).await
     }
 
     async fn post(&mut self, p: &mut PlayerRow, e: Entry<'_>) -> StoreResult<Option<i64>> {

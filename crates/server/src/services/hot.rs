@@ -251,17 +251,17 @@ impl PlayerCaches {
     }
 
     /// token → player, cached for at most `TOKEN_TTL` (and never past the token's
-    /// expiry on the service clock, which the cached value carries).
+    /// expiry on the session clock, which the cached value carries).
     pub async fn token_player(&self, token: &str) -> ApiResult<Option<i64>> {
         Ok(self.token_player_until(token).await?.map(|(id, _)| id))
     }
 
-    /// Like `token_player`, with the token's expiry (microseconds on the service
-    /// clock).
+    /// Like `token_player`, with the token's expiry (microseconds on the session
+    /// clock, `Clock::session_micros`).
     pub async fn token_player_until(&self, token: &str) -> ApiResult<Option<(i64, i64)>> {
         let hash = self.tokens.hash(token);
         let key = token_key(&hash);
-        let now = self.clock.now_micros();
+        let now = self.clock.session_micros();
         if let Ok(Some(v)) = self.cache.get(&key).await
             && let Some((id, until)) = v.split_once(':')
             && let (Ok(id), Ok(until)) = (id.parse::<i64>(), until.parse::<i64>())

@@ -129,4 +129,22 @@ impl Tx {
         .fetch_optional(c)
         .await)?)
     }
+
+    /// What an activity's award and its edit corrections moved in all (the entries
+    /// that name the activity and no rule key), floors included.
+    pub async fn activity_award_total(
+        &mut self,
+        player_id: i64,
+        activity_id: i64,
+    ) -> StoreResult<i64> {
+        let total: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger \
+             WHERE player_id = $1 AND activity_id = $2 AND rule_key IS NULL",
+        )
+        .bind(player_id)
+        .bind(activity_id)
+        .fetch_optional(c)
+        .await)?;
+        Ok(total.unwrap_or(0))
+    }
 }
