@@ -356,6 +356,13 @@ impl Events {
         }
     }
 
+    /// The streak shown after an activity that started or extended it.
+    pub fn after_streak(&self, player_id: i64, streak: Option<u32>) {
+        if let Some(streak) = streak {
+            self.publish(player_id, "streak", json!({ "streak": streak }));
+        }
+    }
+
     /// The boss fight's news of a committed change: `boss_damaged`, `boss_defeated`,
     /// `boss_escaped`.
     pub fn after_boss(&self, player_id: i64, news: &BossNews) {

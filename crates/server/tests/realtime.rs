@@ -405,7 +405,32 @@ both_backends!(
     reclassify_moves_the_player_between_class_boards,
     leaderboard_validates_and_ranks_in_process,
     websocket_auth_replay_and_keepalive,
+    training_announces_the_streak,
 );
+
+/// The first training of a day starts or extends the streak, and the socket hears
+/// it; a second training that day and a wake-up do not announce it again.
+async fn training_announces_the_streak(be: Backend) {
+    let app = TestApp::spawn(be).await;
+    let (t, _) = app.register("rocklee", [0, 9, 0]).await;
+    let mut ws = ws_connect(&app, &format!("token={t}")).await;
+    run(&app, &t, 2).await;
+    let seen = until_event(&mut ws, "streak").await;
+    assert_eq!(seen.last().unwrap()["data"]["streak"], 1, "{seen:?}");
+    run(&app, &t, 2).await;
+    app.advance(86_400).await;
+    run(&app, &t, 2).await;
+    let seen = until_event(&mut ws, "streak").await;
+    let streaks: Vec<_> = seen.iter().filter(|e| e["type"] == "streak").collect();
+    assert_eq!(streaks.len(), 1, "one announcement a day: {seen:?}");
+    assert_eq!(streaks[0]["data"]["streak"], 2, "{seen:?}");
+    assert_eq!(
+        seen.iter().filter(|e| e["type"] == "xp_awarded").count(),
+        2,
+        "{seen:?}"
+    );
+    assert_eq!(app.me(&t).await["streak"], 2);
+}
 
 async fn leaderboard_validates_and_ranks_in_process(be: Backend) {
     let app = TestApp::spawn_with(be, |c| c.redis_url = None).await;

@@ -198,6 +198,7 @@ impl<S: ProgressStore> Progress<S> {
                         closed: Vec::new(),
                         boss: plan.boss,
                         week: Some((plan.write.ledger.week_start, written.week_xp)),
+                        streak: plan.streak,
                     };
                     keep(shard, player_id, snap);
                     return Ok(Some(logged));
@@ -327,6 +328,7 @@ impl<S: ProgressStore> Progress<S> {
             closed,
             boss,
             week: None,
+            streak: plan.streak,
         })
     }
 
@@ -404,6 +406,7 @@ impl<S: ProgressStore> Progress<S> {
             closed: Vec::new(),
             boss: BossNews::default(),
             week: None,
+            streak: None,
         })
     }
 

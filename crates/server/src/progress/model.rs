@@ -198,6 +198,8 @@ pub struct Logged {
     /// The week (local Monday) of the award and the player's XP of that week after
     /// it, when the write returned it (the weekly board then needs no read).
     pub week: Option<(String, i64)>,
+    /// The streak shown after the activity, when it changed it.
+    pub streak: Option<u32>,
 }
 
 impl Logged {

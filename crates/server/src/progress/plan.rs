@@ -156,6 +156,9 @@ pub struct Plan {
     pub view: model::Award,
     pub before: Before,
     pub boss: BossNews,
+    /// The streak shown after this activity, when it changes it: the first training
+    /// of today starts or extends the chain.
+    pub streak: Option<u32>,
 }
 
 /// Applies the rules to one state of the player: the award and every row it writes.
@@ -227,6 +230,8 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
         edited: false,
     };
     let award = shonen_rules::award(input, &ctx)?;
+    let streak = (kind.is_training() && date == today && usage.training_kinds.is_empty())
+        .then_some(ctx.streak);
 
     let before = Before::of(p);
     let mut after = p.clone();
@@ -289,6 +294,7 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
         view,
         before,
         boss: BossNews::default(),
+        streak,
     })
 }
 

@@ -33,6 +33,7 @@ impl Activities<'_> {
         self.players.after_commit_knowing_week(p, week).await;
         self.events.after_penalties(p, &logged.closed);
         self.events.after_award(p, &logged.award);
+        self.events.after_streak(p.id, logged.streak);
         self.events.after_boss(p.id, &logged.boss);
     }
 
