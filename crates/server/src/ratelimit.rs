@@ -23,6 +23,19 @@ impl RateLimiter {
         }
     }
 
+    /// Gives back one request counted for `key` in the current window (a login that
+    /// turned out right: only failed ones use the address's budget).
+    pub fn refund(&self, key: &str) {
+        let now = self.clock.now().timestamp();
+        let window = now - now.rem_euclid(WINDOW_SECS);
+        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = map.get_mut(key)
+            && entry.0 == window
+        {
+            entry.1 = entry.1.saturating_sub(1);
+        }
+    }
+
     /// Counts one request for `key`; errs with 429 past `per_minute`.
     pub fn check(&self, key: &str, per_minute: u32) -> Result<(), ApiError> {
         let now = self.clock.now().timestamp();

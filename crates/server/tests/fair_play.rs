@@ -28,6 +28,7 @@ both_backends!(
     registrations_are_limited_per_address,
     registrations_are_limited_across_two_instances,
     login_attempts_are_counted_per_account,
+    right_logins_use_no_budget,
 );
 
 async fn log(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
@@ -698,4 +699,32 @@ async fn login_attempts_are_counted_per_account(b: Backend) {
     app.register("bystander", [5, 5, 5]).await;
     let (s, _) = attempt("bystander").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+/// Only failed logins count: sixty right ones in a minute (past the account's 10 and
+/// the address's 50) all sign in; wrong ones are still stopped after ten, and then
+/// even the right password waits.
+async fn right_logins_use_no_budget(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.register("regular", [5, 5, 5]).await;
+    let attempt = |password: &'static str| {
+        app.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "regular", "password": password})),
+        )
+    };
+    for i in 0..60 {
+        let (s, e) = attempt("correct horse battery").await;
+        assert_eq!(s, StatusCode::OK, "login {i}: {e}");
+    }
+    for _ in 0..10 {
+        let (s, _) = attempt("wrong password!").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _) = attempt("wrong password!").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let (s, _) = attempt("correct horse battery").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -246,7 +246,11 @@ impl<S: AccountStore> Accounts<S> {
         attempts_per_minute: u32,
     ) -> AccountsResult<SignedIn> {
         let budget = self.login_budget_name(&input.username).await?;
-        self.count_login_attempt(&budget, attempts_per_minute)
+        // Counted before the password is checked (so parallel guesses cannot all
+        // slip under the limit), and given back when it was right: only failed
+        // attempts use the budget.
+        let window = self
+            .count_login_attempt(&budget, attempts_per_minute)
             .await?;
         let player = self.store.player_by_login(input.username.trim()).await?;
         // Verify against a fixed hash when the player is unknown so that timing
@@ -258,6 +262,7 @@ impl<S: AccountStore> Accounts<S> {
         let ok = verify_password(input.password, stored).await?;
         match player {
             Some(p) if ok => {
+                self.store.refund_budget(&budget, window).await?;
                 let token = self.issue_token(p.id).await?;
                 Ok(SignedIn { token, player: p })
             }
@@ -278,8 +283,9 @@ impl<S: AccountStore> Accounts<S> {
     /// Counts one login attempt against `budget`, at most `per_minute` in any minute,
     /// on every instance (the count is in the database). The minute slides: this
     /// minute's attempts plus the last minute's, weighted by how much of it still
-    /// lies within the last 60 seconds.
-    async fn count_login_attempt(&self, budget: &str, per_minute: u32) -> AccountsResult<()> {
+    /// lies within the last 60 seconds. Returns the window the attempt was counted
+    /// in.
+    async fn count_login_attempt(&self, budget: &str, per_minute: u32) -> AccountsResult<i64> {
         const WINDOW: i64 = 60;
         let now = self.clock.now().timestamp();
         let start = now - now.rem_euclid(WINDOW);
@@ -292,7 +298,7 @@ impl<S: AccountStore> Accounts<S> {
                 retry_after: (start + WINDOW - now).max(1) as u64,
             });
         }
-        Ok(())
+        Ok(start)
     }
 
     /// Whether `password` is the player's named `username` (argon2id; an unknown

@@ -61,6 +61,13 @@ pub trait AccountStore: Send + Sync {
         window_start: i64,
         window: i64,
     ) -> impl Future<Output = StoreResult<(i64, i64)>> + Send;
+
+    /// Gives back one use of `name` counted in the window starting at `window_start`.
+    fn refund_budget(
+        &self,
+        name: &str,
+        window_start: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// The storage accounts uses inside one transaction.
@@ -161,6 +168,10 @@ impl AccountStore for Store {
         window: i64,
     ) -> StoreResult<(i64, i64)> {
         Store::use_budget(self, name, window_start, window).await
+    }
+
+    async fn refund_budget(&self, name: &str, window_start: i64) -> StoreResult<()> {
+        Store::refund_budget(self, name, window_start).await
     }
 }
 

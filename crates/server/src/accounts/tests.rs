@@ -96,6 +96,13 @@ impl AccountStore for Memory {
             .unwrap_or(0);
         Ok((used, before))
     }
+
+    async fn refund_budget(&self, name: &str, start: i64) -> StoreResult<()> {
+        if let Some(n) = self.db().budgets.get_mut(&(name.into(), start)) {
+            *n = (*n - 1).max(0);
+        }
+        Ok(())
+    }
 }
 
 impl AccountTx for Memory {

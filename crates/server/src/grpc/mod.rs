@@ -287,15 +287,15 @@ impl Shonen for GrpcApi {
         let state = &self.state;
         let per_minute = state.config.login_attempts_per_minute;
         let ClientIp(ip) = client_ip(&req);
-        state
-            .limiter
-            .check(&format!("login-ip:{ip}"), per_minute * 5)
-            .map_err(status)?;
+        let key = format!("login-ip:{ip}");
+        state.limiter.check(&key, per_minute * 5).map_err(status)?;
         let signed = state
             .accounts
             .login(body, per_minute)
             .await
             .map_err(status::accounts)?;
+        // Only failed logins use the address's budget.
+        state.limiter.refund(&key);
         message(state.players.signed_in_view(signed).await.map_err(status)?).map(Response::new)
     }
 

@@ -51,10 +51,11 @@ pub async fn login(
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Json<TokenResponse>> {
     let per_minute = state.config.login_attempts_per_minute;
-    state
-        .limiter
-        .check(&format!("login-ip:{ip}"), per_minute * 5)?;
+    let key = format!("login-ip:{ip}");
+    state.limiter.check(&key, per_minute * 5)?;
     let signed = state.accounts.login(input, per_minute).await?;
+    // Only failed logins use the address's budget.
+    state.limiter.refund(&key);
     Ok(Json(state.players.signed_in_view(signed).await?))
 }
 

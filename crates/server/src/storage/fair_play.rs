@@ -134,6 +134,20 @@ impl Store {
         Ok((used, before.unwrap_or(0)))
     }
 
+    /// Gives back one use of the budget `name` counted in the window starting at
+    /// `window_start` (a login that turned out right).
+    pub async fn refund_budget(&self, name: &str, window_start: i64) -> StoreResult<()> {
+        on_pool!(self, db => sqlx::query(
+            "UPDATE budgets SET used = used - 1 WHERE name = $1 AND window_start = $2 AND used > 0",
+        )
+        .bind(name.to_string())
+        .bind(window_start)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// The registrations accepted from `address` at or after `since` (a cheap check
     /// before hashing a password; the count that decides is `Tx::registrations_since`).
     pub async fn registrations_from(&self, address: &str, since: i64) -> StoreResult<i64> {
