@@ -122,7 +122,8 @@ async fn registration_errors(b: Backend) {
     };
     for (body, field) in [
         (with("username", json!("ab")), "username"),
-        (with("username", json!("Trunks")), "username"),
+        (with("username", json!("trunks.jr")), "username"),
+        (with("username", json!("t".repeat(33))), "username"),
         (with("email", json!("trunks@capsule")), "email"),
         (with("password", json!("short")), "password"),
         (with("timezone", json!("Mars/Olympus")), "timezone"),
@@ -143,6 +144,10 @@ async fn registration_errors(b: Backend) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "missing fields: {e}");
     let (s, e) = reg(with("username", json!("vegeta"))).await;
     assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(e["error"]["code"], "username_taken");
+    // Letters in any case name the same account: one Vegeta.
+    let (s, e) = reg(with("username", json!(" Vegeta "))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert_eq!(e["error"]["code"], "username_taken");
     let (s, _) = reg(with("email", json!("vegeta@example.com"))).await;
     assert_eq!(s, StatusCode::CONFLICT);
@@ -165,6 +170,42 @@ async fn registration_errors(b: Backend) {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
     assert_eq!(e["player"]["class"], "balanced");
+
+    // Mixed case, hyphens and up to 32 characters: kept lowercase, and found by
+    // any case at login, on the public profile and as a duel opponent.
+    let long = "Future-Trunks_of_Timeline_2026";
+    let (s, e) = reg(json!({"username": long, "email": "mirai@capsule.jp",
+        "password": "0123456789", "goals": {"strength": 9, "agility": 1, "intelligence": 1}}))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    assert_eq!(e["player"]["username"], long.to_lowercase());
+    let (s, e) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": long.to_uppercase(), "password": "0123456789"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (s, v) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "vegeta", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let vegeta = v["token"].as_str().unwrap().to_string();
+    let (s, p) = app.get(&format!("/api/v1/players/{long}"), &vegeta).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["username"], long.to_lowercase());
+    let (s, d) = app
+        .post("/api/v1/duels", &vegeta, json!({"opponent": long}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    assert_eq!(d["opponent"], long.to_lowercase());
 }
 
 async fn settings_and_reclassify(b: Backend) {

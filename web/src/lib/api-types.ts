@@ -680,7 +680,7 @@ export interface components {
         LoginInput: {
             /** @description Text without control characters (tab and line breaks aside). */
             password: string;
-            /** @description Usernames only ever take this form; any other is simply not an account. */
+            /** @description The username or the email address (either case; surrounding spaces ignored). */
             username: string;
         };
         Objective: {
@@ -778,7 +778,10 @@ export interface components {
             /** @description 10 to 256 characters. */
             password: string;
             timezone?: components["schemas"]["Timezone"] | null;
-            /** @description 3–20 characters of a–z, 0–9 and `_`. */
+            /**
+             * @description 3–32 characters of letters a–z (either case: kept lowercase, so `Goku` is
+             *     `goku`), digits, `_` and `-`.
+             */
             username: string;
         };
         /** @description A duel's replay, as kept in object storage. */

@@ -1,6 +1,6 @@
 //! Accounts' domain types and results. Each type is parsed once from what a client
-//! sent and is valid by construction (parse, don't validate): a `Username` is 3–20 of
-//! `a–z 0–9 _`, a `Timezone` an IANA zone, and so on; each parser names the field it
+//! sent and is valid by construction (parse, don't validate): a `Username` is 3–32 of
+//! `a–z 0–9 _ -` (letters taken in any case, kept lowercase), a `Timezone` an IANA zone, and so on; each parser names the field it
 //! refuses. Beside them, the request bodies as they arrive (their OpenAPI schemas
 //! are the contract's) and the typed results of the use cases.
 
@@ -28,8 +28,9 @@ pub struct GoalsInput {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterInput {
-    /// 3–20 characters of a–z, 0–9 and `_`.
-    #[schema(pattern = "^[a-z0-9_]{3,20}$")]
+    /// 3–32 characters of letters a–z (either case: kept lowercase, so `Goku` is
+    /// `goku`), digits, `_` and `-`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{3,32}$")]
     pub username: String,
     #[schema(format = Email, max_length = 254)]
     pub email: String,
@@ -48,8 +49,8 @@ pub struct RegisterInput {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginInput {
-    /// Usernames only ever take this form; any other is simply not an account.
-    #[schema(pattern = "^[a-z0-9_]{3,20}$")]
+    /// The username or the email address (either case; surrounding spaces ignored).
+    #[schema(max_length = 256)]
     pub username: String,
     /// Text without control characters (tab and line breaks aside).
     #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$")]
@@ -86,22 +87,27 @@ pub struct TokenResponse {
 // ---------------------------------------------------------------------------
 // Domain types.
 
-/// 3–20 characters of `a–z`, `0–9` and `_`.
+/// 3–32 characters of `a–z`, `0–9`, `_` and `-`: letters are taken in either case
+/// and kept lowercase (one account per name, whatever the case), surrounding spaces
+/// dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
 impl Username {
+    pub const MAX_LEN: usize = 32;
+
     pub fn parse(s: &str) -> Result<Username, AccountsError> {
-        let ok = (3..=20).contains(&s.len())
+        let s = s.trim();
+        let ok = (3..=Self::MAX_LEN).contains(&s.len())
             && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
-            Ok(Username(s.to_string()))
+            Ok(Username(s.to_ascii_lowercase()))
         } else {
             Err(AccountsError::invalid(
                 "username",
                 "invalid_username",
-                "username must be 3–20 characters of a–z, 0–9 and _",
+                "username must be 3–32 characters of letters a–z, digits, _ and -",
             ))
         }
     }
@@ -442,16 +448,17 @@ mod tests {
     #[test]
     fn usernames() {
         assert_eq!(Username::parse("goku_99").unwrap().as_str(), "goku_99");
-        assert!(Username::parse(&"a".repeat(20)).is_ok());
+        assert_eq!(Username::parse(" Goku-99 ").unwrap().as_str(), "goku-99");
+        assert!(Username::parse(&"a".repeat(32)).is_ok());
         assert!(Username::parse("abc").is_ok());
         for bad in [
             "ab",
-            "Goku",
-            "bad-name",
+            " ab ",
             "goku 99",
             "gökü",
+            "goku.99",
             "",
-            &"a".repeat(21),
+            &"a".repeat(33),
         ] {
             assert_eq!(
                 refusal(Username::parse(bad)),
@@ -662,10 +669,11 @@ mod tests {
     proptest! {
         /// Whatever a parser accepts is in the type's language.
         #[test]
-        fn accepted_usernames_are_in_the_alphabet(s in "\\PC{0,24}") {
+        fn accepted_usernames_are_in_the_alphabet(s in "\\PC{0,36}") {
             if let Ok(u) = Username::parse(&s) {
-                prop_assert!((3..=20).contains(&u.as_str().len()));
-                prop_assert!(u.as_str().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+                prop_assert!((3..=Username::MAX_LEN).contains(&u.as_str().len()));
+                prop_assert!(u.as_str().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'));
+                prop_assert_eq!(Username::parse(u.as_str()).unwrap(), u.clone());
             }
         }
 

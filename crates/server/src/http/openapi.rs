@@ -11,7 +11,7 @@ const PUBLIC: [&str; 4] = ["register", "login", "advance_clock", "get_avatar"];
 /// Text path parameters and the form of every value that can name something;
 /// anything else is simply not found.
 const PATH_PATTERNS: [(&str, &str); 2] = [
-    ("username", "^[a-z0-9_]{3,20}$"),
+    ("username", "^[A-Za-z0-9_-]{3,32}$"),
     ("photo", "^[0-9a-f]{1,64}$"),
 ];
 

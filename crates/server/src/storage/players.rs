@@ -78,10 +78,11 @@ impl Store {
         if username.contains('\0') {
             return Ok(None);
         }
+        // Usernames are kept lowercase: any case names the same player.
         let sql = format!("SELECT {PLAYER_COLUMNS} FROM players WHERE username = $1");
         Ok(
             on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(username.to_string())
+            .bind(username.trim().to_ascii_lowercase())
             .fetch_optional(db)
             .await)?,
         )
