@@ -637,8 +637,24 @@ async fn registrations_are_limited_per_address(b: Backend) {
         }
     }
     assert_eq!(created, 5);
-    // An hour later the address may register again.
-    app.advance(3601).await;
+    // Forty minutes on, the next place frees in about twenty: Retry-After says so.
+    app.advance(40 * 60).await;
+    let r = app
+        .client
+        .post(&url)
+        .json(&registration(98, "wait"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((20 * 60 - 30..=20 * 60 + 2).contains(&retry), "{retry}");
+    // An hour after the first ones the address may register again.
+    app.advance(20 * 60 + 1).await;
     let (s, v) = app
         .call(
             Method::POST,

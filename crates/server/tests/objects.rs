@@ -306,6 +306,13 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
     .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
     assert_eq!(body["error"]["code"], "unsupported_image_type");
+    // A JPEG by its first bytes that does not decode: 422 naming the image.
+    let mut cut = jpeg();
+    cut.truncate(40);
+    let (status, body) = put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, cut).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_image");
+    assert_eq!(body["error"]["details"]["field"], "image");
     let (status, body) =
         put_body(&app, reqwest::Method::PUT, "/api/v1/me/avatar", &a, vec![]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

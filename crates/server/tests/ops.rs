@@ -28,6 +28,13 @@ async fn health_metrics_and_openapi(b: Backend) {
     let (s, body) = app.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
+    // A wrong method on an ops route: 405 in the contract's error body.
+    for probe in ["/healthz", "/readyz", "/metrics"] {
+        let (s, e) = app.call(Method::POST, probe, None, None).await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{probe}");
+        assert_eq!(e["error"]["code"], "method_not_allowed", "{probe}: {e}");
+    }
+
     let (s, metrics) = app.call(Method::GET, "/metrics", None, None).await;
     assert_eq!(s, StatusCode::OK);
     let text = metrics.as_str().unwrap_or_default().to_string();

@@ -588,8 +588,12 @@ export interface components {
         /** @enum {string} */
         DuelStatus: "pending" | "declined" | "expired" | "queued" | "resolved";
         EditBody: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description The session's new minutes (20–1440), if they change.
+             */
             duration_min?: number | null;
+            /** @description The session's new sets (1–100), if they change. */
             sets?: components["schemas"]["SetView"][] | null;
         };
         /** @description The contract's error body: `{"error": {"code", "message", "details"}}`. */
@@ -1130,7 +1134,7 @@ export interface operations {
             cookie?: never;
         };
         /** @description PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded without metadata */
-        requestBody?: {
+        requestBody: {
             content: {
                 "image/jpeg": string;
                 "image/png": string;
@@ -1167,7 +1171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description unsupported_image_type or invalid_image */
+            /** @description unsupported_image_type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1176,7 +1180,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            422: components["responses"]["UnprocessableEntity"];
+            /** @description empty_image or invalid_image (field `image`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1850,7 +1862,7 @@ export interface operations {
             cookie?: never;
         };
         /** @description PNG, JPEG or WebP, at most 5 MiB and 40 megapixels; stored re-encoded as a thumbnail */
-        requestBody?: {
+        requestBody: {
             content: {
                 "image/jpeg": string;
                 "image/png": string;
@@ -1878,7 +1890,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description unsupported_image_type or invalid_image */
+            /** @description unsupported_image_type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1887,7 +1899,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            422: components["responses"]["UnprocessableEntity"];
+            /** @description empty_image or invalid_image (field `image`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

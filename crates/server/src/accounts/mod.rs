@@ -30,7 +30,7 @@ pub use store::{AccountStore, AccountTx, NewPlayerJobs};
 
 use crate::clock::{Clock, from_micros};
 use crate::storage::{NewPlayer, Store, StoreError};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use hashing::{dummy_hash, hash_password, verify_password};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -166,13 +166,15 @@ impl<S: AccountStore> Accounts<S> {
         address: &str,
         per_hour: u32,
     ) -> AccountsResult<SignedIn> {
-        let hour_ago = (self.clock.now() - Duration::hours(1)).timestamp_micros();
+        let looked_at = self.clock.now();
+        let hour_ago = (looked_at - Duration::hours(1)).timestamp_micros();
         // A cheap look first, so a flood costs no password hashing (and is refused
         // before its fields are looked at).
-        if self.store.registrations_from(address, hour_ago).await? >= i64::from(per_hour) {
+        let (recent, oldest) = self.store.registrations_from(address, hour_ago).await?;
+        if recent >= i64::from(per_hour) {
             return Err(AccountsError::TooManyRegistrations {
                 limit: per_hour,
-                retry_after: 3600,
+                retry_after: seconds_until_free(oldest, hour_ago, looked_at),
             });
         }
         let account = NewAccount::parse(&input)?;
@@ -186,12 +188,9 @@ impl<S: AccountStore> Accounts<S> {
             .registrations_since(address, since, now.timestamp_micros())
             .await?;
         if recent >= i64::from(per_hour) {
-            let frees_at =
-                oldest.unwrap_or(since) + Duration::hours(1).num_microseconds().unwrap_or(0);
-            let secs = (frees_at - now.timestamp_micros()) / 1_000_000 + 1;
             return Err(AccountsError::TooManyRegistrations {
                 limit: per_hour,
-                retry_after: secs.max(1) as u64,
+                retry_after: seconds_until_free(oldest, since, now),
             });
         }
         let chain_json = serde_json::to_string(&ChainState::default())
@@ -370,6 +369,13 @@ impl<S: AccountStore> Accounts<S> {
             class,
         })
     }
+}
+
+/// Seconds until the oldest registration of the last hour (`oldest`, at or after
+/// `since`) is an hour old and frees a place: at least 1.
+fn seconds_until_free(oldest: Option<i64>, since: i64, now: DateTime<Utc>) -> u64 {
+    let frees_at = oldest.unwrap_or(since) + Duration::hours(1).num_microseconds().unwrap_or(0);
+    ((frees_at - now.timestamp_micros()) / 1_000_000 + 1).max(1) as u64
 }
 
 #[cfg(test)]

@@ -17,13 +17,14 @@ pub trait AccountStore: Send + Sync {
     /// A write transaction; dropped without `commit`, it rolls back.
     fn begin(&self) -> impl Future<Output = StoreResult<Self::Tx>> + Send;
 
-    /// Registrations accepted from `address` at or after `since` (a cheap look; the
-    /// count that decides is `AccountTx::registrations_since`).
+    /// Registrations accepted from `address` at or after `since` and the oldest one's
+    /// time (a cheap look; the count that decides is
+    /// `AccountTx::registrations_since`).
     fn registrations_from(
         &self,
         address: &str,
         since: i64,
-    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    ) -> impl Future<Output = StoreResult<(i64, Option<i64>)>> + Send;
 
     fn player_by_username(
         &self,
@@ -131,7 +132,11 @@ impl AccountStore for Store {
         Store::begin(self).await
     }
 
-    async fn registrations_from(&self, address: &str, since: i64) -> StoreResult<i64> {
+    async fn registrations_from(
+        &self,
+        address: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)> {
         Store::registrations_from(self, address, since).await
     }
 

@@ -33,13 +33,19 @@ impl AccountStore for Memory {
         Ok(self.clone())
     }
 
-    async fn registrations_from(&self, address: &str, since: i64) -> StoreResult<i64> {
+    async fn registrations_from(
+        &self,
+        address: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)> {
         let db = self.db();
-        Ok(db
+        let times: Vec<i64> = db
             .registrations
             .iter()
             .filter(|(a, at)| a == address && *at >= since)
-            .count() as i64)
+            .map(|(_, at)| *at)
+            .collect();
+        Ok((times.len() as i64, times.iter().min().copied()))
     }
 
     async fn player_by_username(&self, username: &str) -> StoreResult<Option<PlayerRow>> {

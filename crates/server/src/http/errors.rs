@@ -152,12 +152,14 @@ impl From<MediaError> for ApiError {
                 "unsupported_image_type",
                 message,
             ),
-            MediaError::Image(ImageError::Undecodable(why)) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            // A PNG, JPEG or WebP by its first bytes that does not decode: the type is
+            // fine, the content is not (a validation error naming the field).
+            MediaError::Image(ImageError::Undecodable(why)) => ApiError::validation(
+                "image",
                 "invalid_image",
                 "the body is not a readable PNG, JPEG or WebP image",
             )
-            .with_details(json!({ "reason": why })),
+            .with_details(json!({ "field": "image", "reason": why })),
             MediaError::Image(ImageError::Encoding(why)) => {
                 ApiError::internal(format!("image encoding: {why}"))
             }
@@ -363,7 +365,7 @@ mod tests {
         let e = ApiError::from(MediaError::Image(ImageError::Undecodable("eof".into())));
         assert_eq!(
             e.body(),
-            json!({"error": {"code": "invalid_image", "message": "the body is not a readable PNG, JPEG or WebP image", "details": {"reason": "eof"}}})
+            json!({"error": {"code": "invalid_image", "message": "the body is not a readable PNG, JPEG or WebP image", "details": {"field": "image", "reason": "eof"}}})
         );
         let e = ApiError::from(MediaError::Image(ImageError::Empty));
         assert_eq!(

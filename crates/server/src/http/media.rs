@@ -33,7 +33,7 @@ fn parse_id(s: &str) -> ApiResult<i64> {
         content(("image/png"), ("image/jpeg"), ("image/webp"))),
     responses((status = 200, description = "the avatar's public link", body = AvatarUrl),
               (status = 413, description = "image_too_large"),
-              (status = 415, description = "unsupported_image_type or invalid_image")))]
+              (status = 415, description = "unsupported_image_type"), (status = 422, description = "empty_image or invalid_image (field `image`)")))]
 pub async fn put_avatar(State(state): S, auth: Auth, body: Body) -> ApiResult<Json<AvatarUrl>> {
     let bytes = read_image(body).await?;
     Ok(Json(state.media.set_avatar(auth.player_id, bytes).await?))
@@ -88,7 +88,7 @@ pub async fn get_avatar(
     responses((status = 201, description = "a signed link to the photo, valid for hours", body = PhotoUrl),
               (status = 404, description = "not your activity"),
               (status = 413, description = "image_too_large"),
-              (status = 415, description = "unsupported_image_type or invalid_image")))]
+              (status = 415, description = "unsupported_image_type"), (status = 422, description = "empty_image or invalid_image (field `image`)")))]
 pub async fn add_photo(
     State(state): S,
     auth: Auth,

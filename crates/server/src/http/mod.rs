@@ -338,11 +338,12 @@ async fn api_not_found() -> ApiError {
     ApiError::not_found("route")
 }
 
-/// Error responses under `/api/` that `ApiError` did not build (the router's 405, the
-/// path and query extractors' rejections) get the contract's error body; their other
-/// headers (such as `Allow`) stay.
+/// Error responses under `/api/` and of the ops routes that `ApiError` did not build
+/// (the router's 405, the path and query extractors' rejections) get the contract's
+/// error body; their other headers (such as `Allow`) stay.
 async fn envelope(req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let resp = next.run(req).await;
     let status = resp.status();
     if !api || !(status.is_client_error() || status.is_server_error()) {

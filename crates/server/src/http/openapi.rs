@@ -202,6 +202,10 @@ fn complete_operation(method: &str, op: &mut Map<String, Value>) {
             }
         }
     }
+    if image_body && let Some(body) = op.get_mut("requestBody") {
+        // An upload without an image is refused (422, field `image`).
+        body["required"] = json!(true);
+    }
     let has_body = op.contains_key("requestBody");
     if !public {
         op.insert("security".into(), json!([{ "bearer": [] }]));

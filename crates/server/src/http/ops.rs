@@ -62,6 +62,8 @@ pub async fn metrics(State(state): S) -> impl IntoResponse {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ClockInput {
+    /// Seconds to move forward: 0 to 31622400 (366 days).
+    #[schema(minimum = 0, maximum = 31_622_400)]
     pub advance_seconds: i64,
 }
 

@@ -31,8 +31,11 @@ pub struct ActivityBody {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditBody {
-    #[schema(value_type = Option<Vec<model::SetView>>)]
+    /// The session's new sets (1–100), if they change.
+    #[schema(value_type = Option<Vec<model::SetView>>, min_items = 1, max_items = 100)]
     pub sets: Option<Vec<Set>>,
+    /// The session's new minutes (20–1440), if they change.
+    #[schema(minimum = 20, maximum = 1440)]
     pub duration_min: Option<f64>,
 }
 

@@ -148,11 +148,16 @@ impl Store {
         Ok(())
     }
 
-    /// The registrations accepted from `address` at or after `since` (a cheap check
-    /// before hashing a password; the count that decides is `Tx::registrations_since`).
-    pub async fn registrations_from(&self, address: &str, since: i64) -> StoreResult<i64> {
-        Ok(on_pool!(self, db => sqlx::query_scalar(
-                "SELECT COUNT(*) FROM registrations WHERE address = $1 AND at >= $2",
+    /// The registrations accepted from `address` at or after `since`, and the oldest
+    /// one's time (a cheap check before hashing a password; the count that decides is
+    /// `Tx::registrations_since`).
+    pub async fn registrations_from(
+        &self,
+        address: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)> {
+        Ok(on_pool!(self, db => sqlx::query_as(
+                "SELECT COUNT(*), MIN(at) FROM registrations WHERE address = $1 AND at >= $2",
             )
             .bind(address.to_string())
             .bind(since)
