@@ -53,8 +53,8 @@ pub use schedule::{TrainingDays, Weekday, WeeklyGoal, behind_schedule};
 pub use skill::{Skill, SkillStatus, skills_for, skills_unlocked_between};
 pub use stat::Stat;
 pub use streak::{
-    ChainState, DayEvent, DayEventKind, DayFacts, apply_penalty, close_day, days_to_close,
-    streak_for_activity,
+    ChainState, DayEvent, DayEventKind, DayFacts, Rebuilt, apply_penalty, close_day, days_to_close,
+    rebuild_chain, streak_for_activity,
 };
 pub use strength::{Set, StrengthBreakdown, StrengthInput, StrengthOptions, session_xp};
 pub use villain::{BossProgress, Villain, WeekSummary, generate as villain_for_week};

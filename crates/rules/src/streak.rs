@@ -220,6 +220,71 @@ pub fn current_streak(state: &ChainState, trained_today: bool) -> u32 {
     state.streak + u32::from(trained_today)
 }
 
+/// A chain rebuilt from the days themselves ([`rebuild_chain`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// Training days in the chain at the end of the last day.
+    pub streak: u32,
+    /// Days without training since the chain's last training day, at the end.
+    pub missed_in_a_row: u32,
+    /// The streak counting each trained day, as it stood on that day.
+    pub streak_on: Vec<(NaiveDate, u32)>,
+    /// The days on which the chain broke.
+    pub breaks: Vec<NaiveDate>,
+}
+
+impl Rebuilt {
+    /// The streak counting `date`, if the player trained on it.
+    pub fn streak_on(&self, date: NaiveDate) -> Option<u32> {
+        self.streak_on
+            .iter()
+            .find(|(d, _)| *d == date)
+            .map(|(_, s)| *s)
+    }
+}
+
+/// The chain through every local date from `from` to `to` (inclusive; at most 20
+/// years), folded the way [`close_day`] closes days: a trained date extends it, a
+/// date Plot Armor `covered` counts for nothing, any other date is missed and the
+/// third missed in a row breaks it. Training logged late into a closed date (or from
+/// before registration) joins the chain after all: the server rebuilds it so, and
+/// gives back a break that no longer happens.
+pub fn rebuild_chain(
+    from: NaiveDate,
+    to: NaiveDate,
+    trained: &std::collections::BTreeSet<NaiveDate>,
+    covered: &std::collections::BTreeSet<NaiveDate>,
+) -> Rebuilt {
+    let mut out = Rebuilt {
+        streak: 0,
+        missed_in_a_row: 0,
+        streak_on: Vec::new(),
+        breaks: Vec::new(),
+    };
+    let mut day = Some(from);
+    let mut n = 0;
+    while let Some(d) = day {
+        if d > to || n > 366 * 20 {
+            break;
+        }
+        if trained.contains(&d) {
+            out.streak = out.streak.saturating_add(1);
+            out.missed_in_a_row = 0;
+            out.streak_on.push((d, out.streak));
+        } else if !covered.contains(&d) && out.streak > 0 {
+            out.missed_in_a_row += 1;
+            if out.missed_in_a_row > MAX_MISSED_DAYS {
+                out.streak = 0;
+                out.missed_in_a_row = 0;
+                out.breaks.push(d);
+            }
+        }
+        day = d.succ_opt();
+        n += 1;
+    }
+    out
+}
+
 /// How much of a penalty can be taken from `total_xp` without going below 0.
 /// `amount` is the penalty's size (positive); the result is what the ledger records
 /// as taken (0 ≤ result ≤ amount).
@@ -445,5 +510,59 @@ mod tests {
         assert_eq!(apply_penalty(-5, 100), 0);
         assert_eq!(apply_penalty(100, 100), 100);
         assert_eq!(apply_penalty(100, -3), 0);
+    }
+
+    /// The rebuild folds days exactly as closing them one by one does.
+    #[test]
+    fn rebuilding_agrees_with_closing_day_by_day() {
+        use std::collections::BTreeSet;
+        let pattern = [
+            TRAIN, TRAIN, REST, SKIP, TRAIN, REST, REST, SKIP, SKIP, TRAIN, REST, TRAIN, SKIP,
+            REST, REST, REST, TRAIN,
+        ];
+        let (closed, events) = journey(ChainState::default(), "2025-03-03", &pattern, 1);
+        let start = d("2025-03-03");
+        let trained: BTreeSet<_> = pattern
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.trained)
+            .map(|(i, _)| start + chrono::Duration::days(i as i64))
+            .collect();
+        let end = start + chrono::Duration::days(pattern.len() as i64 - 1);
+        let r = rebuild_chain(start, end, &trained, &BTreeSet::new());
+        assert_eq!(
+            (r.streak, r.missed_in_a_row),
+            (closed.streak, closed.missed_in_a_row)
+        );
+        let breaks: Vec<_> = events
+            .iter()
+            .filter(|e| e.kind == DayEventKind::StreakBroken)
+            .map(|e| e.date)
+            .collect();
+        assert_eq!(r.breaks, breaks);
+        assert_eq!(r.streak_on(d("2025-03-04")), Some(2));
+        assert_eq!(r.streak_on(d("2025-03-05")), None);
+    }
+
+    /// A day logged late fills the gap: no break, and the chain counts it.
+    #[test]
+    fn a_late_day_joins_the_chain() {
+        use std::collections::BTreeSet;
+        let mut trained: BTreeSet<_> = [d("2025-03-03"), d("2025-03-07")].into();
+        let none = BTreeSet::new();
+        let before = rebuild_chain(d("2025-03-03"), d("2025-03-07"), &trained, &none);
+        assert_eq!(before.breaks, vec![d("2025-03-06")]);
+        assert_eq!(before.streak, 1);
+        trained.insert(d("2025-03-05"));
+        let after = rebuild_chain(d("2025-03-03"), d("2025-03-07"), &trained, &none);
+        assert!(after.breaks.is_empty());
+        assert_eq!((after.streak, after.missed_in_a_row), (3, 0));
+        assert_eq!(after.streak_on(d("2025-03-05")), Some(2));
+        // A covered day counts for neither.
+        let covered: BTreeSet<_> = [d("2025-03-04")].into();
+        let trained: BTreeSet<_> = [d("2025-03-03"), d("2025-03-07")].into();
+        let r = rebuild_chain(d("2025-03-03"), d("2025-03-07"), &trained, &covered);
+        assert!(r.breaks.is_empty());
+        assert_eq!(r.streak, 2);
     }
 }

@@ -20,6 +20,7 @@ both_backends!(
     streak_combo_grows_day_by_day,
     three_missed_days_break_the_streak,
     training_logged_late_takes_back_the_skip,
+    training_logged_late_rebuilds_the_chain,
     concurrent_posts_keep_totals_exact,
     two_instances_racing_for_one_player_count_everything_once,
     another_instances_writes_are_seen_by_the_next_post,
@@ -895,6 +896,60 @@ async fn training_logged_late_takes_back_the_skip(b: Backend) {
         .map(|e| e["amount"].as_i64().unwrap())
         .sum();
     assert_eq!(json!(sum), app.me(&t).await["total_xp"]);
+}
+
+/// The third missed day broke the chain; training for that day, logged the next
+/// morning, fills the gap: the break and the day's skip are given back, and the
+/// chain counts the day (its combo, and the streak after it).
+async fn training_logged_late_rebuilds_the_chain(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let t = every_day_scheduled_after_a_run(&app, "rocklee").await;
+    for _ in 0..4 {
+        app.advance(86_400).await;
+    }
+    let me = app.me(&t).await;
+    assert_eq!(
+        (me["total_xp"].as_i64(), me["streak"].as_i64()),
+        (Some(50), Some(0))
+    );
+    let now = app.now().await;
+    let late = (now - chrono::Duration::hours(24)).to_rfc3339();
+    let (s, v) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "run", "distance_km": 2, "duration_min": 12, "occurred_at": late}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        v["award"]["final"], 53,
+        "40 × 1.25 × 1.05: day 2 of the chain"
+    );
+    let me = app.me(&t).await;
+    assert_eq!(me["streak"], 2, "{me}");
+    assert_eq!(me["total_xp"], 50 + 53 + 100 + 50, "{me}");
+    let (_, ledger) = app.get("/api/v1/ledger", &t).await;
+    let items = ledger["items"].as_array().unwrap();
+    let given: Vec<_> = items
+        .iter()
+        .filter(|e| e["reason"].as_str().unwrap().contains("did not break"))
+        .collect();
+    assert_eq!(given.len(), 1, "{ledger}");
+    assert_eq!(given[0]["amount"], 100);
+    let sum: i64 = items.iter().map(|e| e["amount"].as_i64().unwrap()).sum();
+    assert_eq!(json!(sum), me["total_xp"]);
+    // Today's training is day 3 of the chain.
+    let (s, v) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "run", "distance_km": 2, "duration_min": 12}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["award"]["final"], 55, "40 × 1.25 × 1.10");
+    assert_eq!(app.me(&t).await["streak"], 3);
 }
 
 async fn concurrent_posts_keep_totals_exact(b: Backend) {

@@ -20,6 +20,7 @@ both_backends!(
     hopping_east_does_not_restart_the_day,
     hopping_west_never_begins_a_date_again,
     an_activity_from_before_registration_keeps_its_own_date,
+    training_from_before_registration_counts_toward_the_streak,
     a_schedule_change_waits_for_midnight_and_is_read_at_once,
     removing_a_scheduled_day_at_2350_does_not_escape_the_skip,
     weekly_goal_waits_for_the_next_week,
@@ -360,6 +361,41 @@ async fn an_activity_from_before_registration_keeps_its_own_date(b: Backend) {
             .all(|e| e["amount"].as_i64().unwrap() > 0),
         "{ledger}"
     );
+}
+
+fn combo(v: &Value) -> f64 {
+    v["award"]["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "combo")
+        .map(|f| f["value"].as_f64().unwrap())
+        .unwrap_or(1.0)
+}
+
+/// Runs from the two days before registration, logged just after registering, are
+/// training days of the chain: today is its third day.
+async fn training_from_before_registration_counts_toward_the_streak(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    advance_to(&app, 12, 0, None).await;
+    let (t, _) = app.register("earlystart", [0, 9, 0]).await;
+    let now = app.now().await;
+    for (back, expected) in [(47, 1.0), (23, 1.05), (0, 1.10)] {
+        let mut body = json!({"kind": "run", "distance_km": 5, "duration_min": 30});
+        if back > 0 {
+            body["occurred_at"] = json!((now - Duration::hours(back)).to_rfc3339());
+        }
+        let (s, v) = log(&app, &t, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert!((combo(&v) - expected).abs() < 1e-9, "{back} h back: {v}");
+    }
+    assert_eq!(app.me(&t).await["streak"], 3);
+    // Registration day closes trained: the chain goes on at 3.
+    app.advance(86_400).await;
+    assert_eq!(app.me(&t).await["streak"], 3);
+    let (s, v) = log(&app, &t, json!({"kind": "study", "duration_min": 30})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!((combo(&v) - 1.15).abs() < 1e-9, "{v}");
 }
 
 async fn hopping_west_never_begins_a_date_again(b: Backend) {

@@ -17,7 +17,8 @@ const PATH_PATTERNS: [(&str, &str); 2] = [
 
 /// Free-text request fields (schema, property): the document gives them the clean-text
 /// pattern, as the server refuses control characters in every string.
-const CLEAN_TEXT_FIELDS: [(&str, &str); 5] = [
+const CLEAN_TEXT_FIELDS: [(&str, &str); 6] = [
+    ("LoginInput", "username"),
     ("ActivityBody", "style"),
     ("ActivityBody", "woke_at"),
     ("ActivityBody", "note"),

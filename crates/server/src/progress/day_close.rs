@@ -8,8 +8,9 @@ use crate::ledger::Entry;
 use crate::local;
 use crate::player::{Applied, calendar, chain, schedule_of, set_chain};
 use crate::storage::{PlayerRow, StoreResult};
-use chrono::{DateTime, Datelike, Utc};
-use shonen_rules::{DayFacts, close_day, level_for_xp};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use shonen_rules::{DayFacts, Rebuilt, close_day, level_for_xp, rebuild_chain};
+use std::collections::BTreeSet;
 
 /// Closes every local day of the player that has ended by `now`, in order.
 pub async fn close_days<T: ProgressTx>(
@@ -61,4 +62,102 @@ pub async fn close_days<T: ProgressTx>(
     }
     set_chain(p, &state);
     Ok(applied)
+}
+
+/// A chain rebuilt for training logged late into a settled date, with the ledger's
+/// chain entries it was rebuilt against.
+pub struct LateChain {
+    pub chain: Rebuilt,
+    entries: Vec<(String, i64)>,
+    /// The first date rebuilt.
+    from: NaiveDate,
+}
+
+/// Training logged late into a settled local date `day` (closed, or before
+/// registration) that had none: the chain is rebuilt from the days themselves with
+/// `day` trained (`shonen_rules::rebuild_chain`), from three days before
+/// registration (the earliest date an activity can carry) to the last closed date.
+/// Sets the player's streak and missed days (Plot Armor's monthly charges stay as
+/// they are); `None` when there is nothing settled to rebuild.
+pub async fn rebuild_with<T: ProgressTx>(
+    tx: &mut T,
+    p: &mut PlayerRow,
+    day: NaiveDate,
+) -> StoreResult<Option<LateChain>> {
+    let Some(registered) = local::parse_date(&p.registered_on) else {
+        return Ok(None);
+    };
+    let mut state = chain(p);
+    let Some(to) = state.last_closed.or_else(|| registered.pred_opt()) else {
+        return Ok(None);
+    };
+    let from = (registered - Duration::days(3)).min(day);
+    if to < from || day > to {
+        return Ok(None);
+    }
+    let mut trained: BTreeSet<NaiveDate> = tx
+        .training_dates_between(p.id, &from.to_string(), &to.to_string())
+        .await?
+        .iter()
+        .filter_map(|d| local::parse_date(d))
+        .collect();
+    trained.insert(day);
+    let entries = tx.chain_entries(p.id).await?;
+    let covered: BTreeSet<NaiveDate> = entries
+        .iter()
+        .filter_map(|(key, _)| key.strip_prefix("plot_armor:"))
+        .filter_map(local::parse_date)
+        .collect();
+    let rebuilt = rebuild_chain(from, to, &trained, &covered);
+    state.streak = rebuilt.streak;
+    state.missed_in_a_row = rebuilt.missed_in_a_row;
+    set_chain(p, &state);
+    Ok(Some(LateChain {
+        chain: rebuilt,
+        entries,
+        from,
+    }))
+}
+
+/// Gives back, once each, the streak breaks the ledger took that the rebuilt chain
+/// no longer has (rule key `streak_broken_undone:<date>`, the amount taken), booked
+/// with the late activity `activity_id`. Returns whether any was given back.
+pub async fn give_back_breaks<T: ProgressTx>(
+    tx: &mut T,
+    p: &mut PlayerRow,
+    late: &LateChain,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let cal = calendar(p);
+    let mut any = false;
+    for (key, taken) in &late.entries {
+        let Some(date) = key
+            .strip_prefix("streak_broken:")
+            .and_then(local::parse_date)
+        else {
+            continue;
+        };
+        if *taken >= 0 || date < late.from || late.chain.breaks.contains(&date) {
+            continue;
+        }
+        let at = cal.start_of(date.succ_opt().unwrap_or(date)).min(now);
+        let given = tx
+            .post(
+                p,
+                Entry {
+                    at,
+                    stat: None,
+                    amount: -taken,
+                    reason: &format!(
+                        "Training logged late: the streak did not break on {date} after all."
+                    ),
+                    activity_id: Some(activity_id),
+                    rule_key: Some(format!("streak_broken_undone:{date}")),
+                },
+            )
+            .await?;
+        any |= given.is_some();
+    }
+    Ok(any)
 }

@@ -178,6 +178,7 @@ impl<S: ProgressStore> Progress<S> {
             let facts = Facts {
                 days: &snap.days,
                 strength_sessions_7d: snap.strength_sessions(needs.strength_since, occurred),
+                late_streak: None,
             };
             let week_days = snap.days_between(&needs.week_from, &needs.week_to);
             let fight = Fight {
@@ -248,16 +249,26 @@ impl<S: ProgressStore> Progress<S> {
         } else {
             0
         };
-        let facts = Facts {
-            days: &days,
-            strength_sessions_7d,
-        };
+        let registered = crate::local::parse_date(&p.registered_on).unwrap_or(date);
         let late = late_first_training(
             req.input.input.kind(),
             date,
             &crate::player::chain(&p),
+            registered,
             &days,
         );
+        // Training late into a settled date joins the chain: rebuilt before the award,
+        // whose combo counts it.
+        let streak_before = crate::player::chain(&p).streak;
+        let rebuilt = match late {
+            Some(day) => day_close::rebuild_with(&mut tx, &mut p, day).await?,
+            None => None,
+        };
+        let facts = Facts {
+            days: &days,
+            strength_sessions_7d,
+            late_streak: rebuilt.as_ref().and_then(|r| r.chain.streak_on(date)),
+        };
         let mut plan = plan(&p, req, &facts)?;
         let week_days: Vec<_> = days
             .iter()
@@ -279,6 +290,19 @@ impl<S: ProgressStore> Progress<S> {
         // Training logged late into a closed day that had none: that day did not end
         // without training after all, so a skip it cost is taken back, once (its
         // streak is not rebuilt: `docs/rules.md`).
+        let mut streak_news = plan.streak;
+        if let Some(r) = &rebuilt {
+            if day_close::give_back_breaks(&mut tx, &mut p, r, activity.id, now).await? {
+                tx.save_progress(&p).await?;
+            }
+            if r.chain.streak != streak_before {
+                let today = crate::player::calendar(&p).date_at(now).to_string();
+                let trained_today = days
+                    .iter()
+                    .any(|d| d.local_date == today && d.training != 0);
+                streak_news = Some(r.chain.streak + u32::from(trained_today));
+            }
+        }
         if let Some(day) = late
             && let Some(taken) = tx.rule_amount(p.id, &format!("skip:{day}")).await?
             && taken < 0
@@ -328,7 +352,7 @@ impl<S: ProgressStore> Progress<S> {
             closed,
             boss,
             week: None,
-            streak: plan.streak,
+            streak: streak_news,
         })
     }
 

@@ -134,6 +134,9 @@ pub fn fact_dates(date: NaiveDate) -> (String, String) {
 pub struct Facts<'a> {
     pub days: &'a [DayKind],
     pub strength_sessions_7d: i64,
+    /// For training logged late into a closed date: the streak on that date, with the
+    /// chain rebuilt (`day_close::rebuild_with`).
+    pub late_streak: Option<u32>,
 }
 
 /// The player's fight of the current week as read, with its villain and that week's
@@ -204,7 +207,9 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
         class: class(p),
         level,
         fatigue: fatigue_now(p, now),
-        streak: shonen_rules::streak::streak_for_activity(&chain(p), date),
+        streak: facts
+            .late_streak
+            .unwrap_or_else(|| shonen_rules::streak::streak_for_activity(&chain(p), date)),
         training_arc_buff: buff_active(p, now),
         behind_schedule: behind_schedule(
             WeeklyGoal::new(i64::from(settings.weekly_goal)).unwrap_or_default(),
@@ -298,16 +303,19 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
     })
 }
 
-/// The closed local date a training activity (of `kind`, on local `date`) is logged
-/// late into, when that date had no training yet in `days`: a skip it may have cost
-/// is taken back (`log_locked`).
+/// The settled local date a training activity (of `kind`, on local `date`) is logged
+/// late into — a closed date, or one before the player `registered` — when that date
+/// had no training yet in `days`: the chain is rebuilt with it, and a skip or a
+/// streak break it may have cost is taken back (`log_locked`).
 pub fn late_first_training(
     kind: ActivityKind,
     date: NaiveDate,
     chain: &ChainState,
+    registered: NaiveDate,
     days: &[DayKind],
 ) -> Option<NaiveDate> {
-    if !kind.is_training() || chain.last_closed.is_none_or(|closed| date > closed) {
+    let settled = date < registered || chain.last_closed.is_some_and(|closed| date <= closed);
+    if !kind.is_training() || !settled {
         return None;
     }
     let date_s = date.to_string();
@@ -333,7 +341,14 @@ pub fn plan_with_fight(
     let chain = chain(p);
     let kind = req.input.input.kind();
     if !shonen_rules::streak::days_to_close(&chain, registered, today).is_empty()
-        || late_first_training(kind, cal.date_at(req.occurred_at), &chain, facts.days).is_some()
+        || late_first_training(
+            kind,
+            cal.date_at(req.occurred_at),
+            &chain,
+            registered,
+            facts.days,
+        )
+        .is_some()
     {
         return Ok(None);
     }

@@ -157,6 +157,13 @@ pub trait ProgressTx: Send {
         rule_key: &str,
     ) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
 
+    /// The chain's ledger entries (Plot Armor, streak breaks, breaks given back):
+    /// (rule key, amount).
+    fn chain_entries(
+        &mut self,
+        player_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(String, i64)>>> + Send;
+
     /// What an activity's award and its edit corrections moved in all (each as the
     /// ledger recorded it, after the floor at 0 XP).
     fn activity_award_total(
@@ -409,6 +416,10 @@ impl ProgressTx for Tx {
 
     async fn rule_amount(&mut self, player_id: i64, rule_key: &str) -> StoreResult<Option<i64>> {
         Tx::rule_amount(self, player_id, rule_key).await
+    }
+
+    async fn chain_entries(&mut self, player_id: i64) -> StoreResult<Vec<(String, i64)>> {
+        Tx::chain_entries(self, player_id).await
     }
 
     async fn activity_award_total(&mut self, player_id: i64, activity_id: i64) -> StoreResult<i64> {

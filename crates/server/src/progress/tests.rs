@@ -113,6 +113,7 @@ fn plan_in_turn(bodies: Vec<ActivityBody>, now: DateTime<Utc>) -> Vec<Plan> {
         let facts = Facts {
             days: &days,
             strength_sessions_7d: paid_strength,
+            late_streak: None,
         };
         let planned = plan(&p, &req, &facts).unwrap();
         let a = &planned.write.activity;
@@ -173,6 +174,7 @@ fn an_unclosed_day_or_a_missing_fight_needs_the_lock() {
     let facts = Facts {
         days: &[],
         strength_sessions_7d: 0,
+        late_streak: None,
     };
     let no_fight = Fight {
         battle: None,

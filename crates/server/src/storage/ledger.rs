@@ -130,6 +130,19 @@ impl Tx {
         .await)?)
     }
 
+    /// The chain's entries (Plot Armor, streak breaks and breaks given back) as
+    /// (rule key, amount).
+    pub async fn chain_entries(&mut self, player_id: i64) -> StoreResult<Vec<(String, i64)>> {
+        Ok(on_tx!(self, c => sqlx::query_as(
+            "SELECT rule_key, amount FROM ledger WHERE player_id = $1 AND \
+             (rule_key LIKE 'plot_armor:%' OR rule_key LIKE 'streak_broken:%' \
+              OR rule_key LIKE 'streak_broken_undone:%')",
+        )
+        .bind(player_id)
+        .fetch_all(c)
+        .await)?)
+    }
+
     /// What an activity's award and its edit corrections moved in all (the entries
     /// that name the activity and no rule key), floors included.
     pub async fn activity_award_total(
