@@ -287,9 +287,8 @@ impl<S: ProgressStore> Progress<S> {
             .ok_or_else(|| internal("the locked player changed version"))?;
         p = plan.write.player;
         p.version += 1;
-        // Training logged late into a closed day that had none: that day did not end
-        // without training after all, so a skip it cost is taken back, once (its
-        // streak is not rebuilt: `docs/rules.md`).
+        // A rebuilt chain gives back the breaks it no longer has, and shows its
+        // streak.
         let mut streak_news = plan.streak;
         if let Some(r) = &rebuilt {
             if day_close::give_back_breaks(&mut tx, &mut p, r, activity.id, now).await? {
@@ -303,6 +302,8 @@ impl<S: ProgressStore> Progress<S> {
                 streak_news = Some(r.chain.streak + u32::from(trained_today));
             }
         }
+        // Training logged late into a closed day that had none: that day did not end
+        // without training after all, so a skip it cost is taken back, once.
         if let Some(day) = late
             && let Some(taken) = tx.rule_amount(p.id, &format!("skip:{day}")).await?
             && taken < 0
