@@ -217,6 +217,19 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        if self.state.config.workers > 0 {
+            // Work a killed process had claimed resumes at once, not after its lease.
+            match self
+                .state
+                .store
+                .release_job_claims(self.state.clock.now_micros())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(jobs = n, "released job claims left by a stopped process"),
+                Err(e) => tracing::warn!(error = %e, "could not release old job claims"),
+            }
+        }
         let mut workers = Vec::new();
         for _ in 0..self.state.config.workers {
             workers.push(tokio::spawn(crate::jobs::worker(

@@ -52,6 +52,20 @@ impl Store {
         Ok(job)
     }
 
+    /// Puts every claimed job back in the queue (at start-up: the claims of a
+    /// process that died would otherwise wait out their lease). Jobs are idempotent,
+    /// so one another live instance is still running merely runs again.
+    pub async fn release_job_claims(&self, now: i64) -> StoreResult<u64> {
+        Ok(on_pool!(self, db => sqlx::query(
+            "UPDATE jobs SET status = 'queued', locked_until = NULL, updated_at = $1 \
+             WHERE status = 'running'",
+        )
+        .bind(now)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
     pub async fn finish_job(&self, id: i64) -> StoreResult<()> {
         on_pool!(self, db => sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)
