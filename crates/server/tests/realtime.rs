@@ -406,7 +406,25 @@ both_backends!(
     leaderboard_validates_and_ranks_in_process,
     websocket_auth_replay_and_keepalive,
     training_announces_the_streak,
+    the_award_comes_before_the_leaderboard_it_moved,
 );
+
+/// The first frame after logging an activity is its `xp_awarded`; the `leaderboard`
+/// event the same write caused follows it.
+async fn the_award_comes_before_the_leaderboard_it_moved(be: Backend) {
+    let app = TestApp::spawn(be).await;
+    let (t, _) = app.register("bolt", [0, 9, 0]).await;
+    let mut ws = ws_connect(&app, &format!("token={t}")).await;
+    for round in 0..3 {
+        run(&app, &t, 1 + round).await;
+        let seen = until_event(&mut ws, "leaderboard").await;
+        assert_eq!(seen[0]["type"], "xp_awarded", "round {round}: {seen:?}");
+        // Past the once-a-second limit, so the next write announces again; the
+        // round's other boards' events are read off first.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+    }
+}
 
 /// The first training of a day starts or extends the streak, and the socket hears
 /// it; a second training that day and a wake-up do not announce it again.

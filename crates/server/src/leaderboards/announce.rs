@@ -18,6 +18,9 @@ use std::time::Duration;
 pub const ANNOUNCED_TOP: usize = 50;
 /// At most one announcement per board per this interval, across instances.
 pub const ANNOUNCE_EVERY: Duration = Duration::from_secs(1);
+/// How long a new change waits before its board is compared: the write's own events
+/// (`xp_awarded` and the rest, queued just after the board was marked) go out first.
+const SETTLE: Duration = Duration::from_millis(50);
 /// How long a board's last announced top is kept: weeks' boards stop changing, so
 /// theirs need not stay forever.
 const ANNOUNCED_TTL: Duration = Duration::from_secs(14 * 86_400);
@@ -74,9 +77,11 @@ async fn announce_loop<C: Rankings>(
     let mut waiting: Vec<(String, BoardChanged)> = Vec::new();
     loop {
         let Some(a) = announcer.upgrade() else { return };
+        let mut fresh = false;
         for (key, data) in a.take() {
             if !waiting.iter().any(|(k, _)| *k == key) {
                 waiting.push((key, data));
+                fresh = true;
             }
         }
         if waiting.is_empty() {
@@ -85,6 +90,9 @@ async fn announce_loop<C: Rankings>(
             continue;
         }
         drop(a);
+        if fresh {
+            tokio::time::sleep(SETTLE).await;
+        }
         let mut retry = Vec::new();
         for (key, data) in waiting.drain(..) {
             match announce(&*cache, &*news, &key, &data).await {
