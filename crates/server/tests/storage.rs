@@ -537,3 +537,36 @@ async fn activity_numbers_are_null_where_the_kind_has_none(b: Backend) {
     assert_eq!(day("study"), (1, 30.0, 0.0));
     assert!(store.audit_day_kinds().await.unwrap().is_empty());
 }
+
+/// PostgreSQL's resource and availability errors are "try again later" (503), never
+/// taken for SQLite result codes: their SQLSTATEs are digits too (53100 disk full,
+/// 57014 statement timeout); a constraint violation stays the request's fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_disk_full_and_timeouts_are_unavailable() {
+    use sqlx::Connection;
+    if common::postgres_admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(Backend::Postgres, dir.path()).await;
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    let raise = |code: &str| {
+        format!("DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = '{code}'; END $$")
+    };
+    for (code, unavailable) in [
+        ("53100", true),
+        ("57014", true),
+        ("08006", true),
+        ("23505", false),
+    ] {
+        let e = sqlx::query(sqlx::AssertSqlSafe(raise(code)))
+            .execute(&mut c)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            shonen_server::storage::unavailable(&e),
+            unavailable,
+            "SQLSTATE {code}: {e}"
+        );
+    }
+}

@@ -86,7 +86,10 @@ impl Health {
 /// SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN.
 const SQLITE_STORAGE_CODES: [i64; 5] = [8, 10, 11, 13, 14];
 
+/// The primary result code of a SQLite error; `None` for PostgreSQL's, whose
+/// SQLSTATEs are often all digits too (53100 disk full, 57014 statement timeout).
 fn sqlite_primary_code(db: &dyn sqlx::error::DatabaseError) -> Option<i64> {
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
     db.code()?.parse::<i64>().ok().map(|c| c & 0xff)
 }
 
