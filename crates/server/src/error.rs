@@ -83,6 +83,33 @@ impl ApiError {
         e
     }
 
+    /// Object storage (replays, avatars, photos) failed: 507 when its disk is full,
+    /// else 503; either way try again later. The cause goes to the log.
+    pub fn storage_unavailable(err: &anyhow::Error) -> Self {
+        let no_space = err.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                io.raw_os_error() == Some(28) || io.kind() == std::io::ErrorKind::StorageFull
+            })
+        }) || format!("{err:#}").contains("No space left on device");
+        tracing::warn!(error = %format!("{err:#}"), no_space, "object storage failed");
+        let mut e = if no_space {
+            Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+                "there is no room to store this right now; retry later",
+            )
+        } else {
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "file storage is unavailable; retry shortly",
+            )
+        }
+        .with_details(json!({ "retry_after_seconds": 5 }));
+        e.retry_after = Some(5);
+        e
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         // The detail goes to the log, never to the client.
         tracing::error!(error = %err, "internal error");

@@ -29,7 +29,7 @@ pub fn code(e: &ApiError) -> Code {
         // conflict the caller must resolve first (cooldown, duel already answered).
         409 if e.code.ends_with("_taken") => Code::AlreadyExists,
         409 => Code::FailedPrecondition,
-        413 | 429 => Code::ResourceExhausted,
+        413 | 429 | 507 => Code::ResourceExhausted,
         503 => Code::Unavailable,
         504 => Code::DeadlineExceeded,
         _ => Code::Internal,

@@ -175,7 +175,7 @@ impl From<MediaError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", message)
             }
             MediaError::Store(e) => ApiError::from(e),
-            MediaError::Objects(e) => ApiError::internal(format!("{e:#}")),
+            MediaError::Objects(e) => ApiError::storage_unavailable(&e),
             MediaError::Internal(detail) => ApiError::internal(detail),
         }
     }
@@ -401,11 +401,20 @@ mod tests {
         }
         let e = ApiError::from(MediaError::Objects(anyhow::anyhow!("bucket gone")));
         assert_eq!(
-            (e.status, e.message.as_str()),
+            (e.status, e.code.as_str(), e.retry_after),
             (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "something went wrong on our side"
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                Some(5)
             )
         );
+        let full = anyhow::Error::new(std::io::Error::from_raw_os_error(28))
+            .context("storing object avatars/1");
+        let e = ApiError::from(MediaError::Objects(full));
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
+        );
+        assert!(!e.message.contains("avatars"), "no internals shown");
     }
 }
