@@ -246,6 +246,7 @@ async fn postgres_down_and_partitioned_fail_fast_and_recover() {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let (status, body, took) = timed_get(&app, "/readyz", None).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{name}: {body}");
+        assert_eq!(body["error"]["code"], "not_ready", "{name}: {body}");
         assert!(
             took < Duration::from_secs(1),
             "{name}: readyz took {took:?}"

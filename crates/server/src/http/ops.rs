@@ -39,12 +39,17 @@ pub async fn healthz() -> impl IntoResponse {
 /// parts as the body.
 pub async fn readyz(State(state): S) -> impl IntoResponse {
     let readiness = crate::readiness::check(&state.store, &state.cache, &state.clock).await;
-    let status = if readiness.is_ready() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, Json(readiness))
+    if readiness.is_ready() {
+        return (StatusCode::OK, Json(serde_json::json!(readiness)));
+    }
+    // Not ready: the report, with the contract's error body beside it.
+    let mut body = serde_json::json!(readiness);
+    body["error"] = serde_json::json!({
+        "code": "not_ready",
+        "message": "the service cannot serve requests right now",
+        "details": readiness,
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body))
 }
 
 pub async fn metrics(State(state): S) -> impl IntoResponse {
