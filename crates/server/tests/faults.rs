@@ -774,6 +774,39 @@ fn fill(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// A volume of 3 MB: the WAL is checkpointed and cut back as it goes, so it never
+/// takes the space the data needs (SQLite's default 4 MiB WAL alone would fill it
+/// after a few dozen activities, and writes would never come back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_wal_stays_small_on_a_small_volume() {
+    let Some((_dir, fs)) = Tmpfs::mount("3m") else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let url = format!("sqlite://{}?mode=rwc", fs.0.join("test.db").display());
+    let mut cfg = common::config(&url, &fs.0);
+    cfg.redis_url = None;
+    let app = TestApp::start(cfg, Backend::Sqlite).await;
+    let (token, _) = app.register("smallvolume", [0, 0, 9]).await;
+    for i in 0..120 {
+        let r = app
+            .client
+            .post(format!("{}/api/v1/activities", app.base))
+            .bearer_auth(&token)
+            .json(&json!({"kind": "study", "duration_min": 15, "note": format!("{i}{}", "x".repeat(1900))}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::CREATED, "activity {i}: {body}");
+    }
+    let wal = std::fs::metadata(fs.0.join("test.db-wal"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(wal <= 2 * 1024 * 1024, "WAL of {wal} bytes");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_recovers_from_a_full_disk() {
     let Some((_dir, fs)) = Tmpfs::mount("24m") else {

@@ -139,11 +139,46 @@ impl Store {
         &self.health
     }
 
-    /// Starts the watchdog (PostgreSQL only; a SQLite file has no server to lose).
-    /// It stops when the store is closed.
+    /// Starts the watchdog. PostgreSQL: pings the server (above). SQLite, which has
+    /// no server to lose: while writes fail (a full disk), checkpoints the WAL into
+    /// the database file and truncates it once a second. Otherwise the WAL, which
+    /// only shrinks at a checkpoint, keeps the space that is freed (it is reused for
+    /// new frames), and on a small volume writes would never come back. It stops
+    /// when the store is closed.
     pub fn start_watchdog(&self) {
-        let Db::Postgres(pg) = &self.db else {
-            return;
+        let pg = match &self.db {
+            Db::Postgres(pg) => pg,
+            Db::Sqlite(lite) => {
+                let (pool, lock, health) = (
+                    lite.write.clone(),
+                    self.sqlite_writer.clone(),
+                    self.health.clone(),
+                );
+                tokio::spawn(async move {
+                    while !pool.is_closed() {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        if !health.write_failing() {
+                            continue;
+                        }
+                        let _writing = lock.lock().await;
+                        match sqlx::query_as::<_, (i64, i64, i64)>(
+                            "PRAGMA wal_checkpoint(TRUNCATE)",
+                        )
+                        .fetch_one(&pool)
+                        .await
+                        {
+                            Ok((busy, frames, done)) => tracing::warn!(
+                                busy,
+                                frames,
+                                done,
+                                "writes failing: WAL checkpointed and truncated"
+                            ),
+                            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                        }
+                    }
+                });
+                return;
+            }
         };
         let (pool, options) = (pg.pool.clone(), pg.options.clone());
         let store = self.clone();
