@@ -340,6 +340,10 @@ impl Events {
         for id in done.players() {
             self.publish(id, "duel_resolved", json!(done.duel));
         }
+        if done.paid > 0 {
+            let award = duel_award(done);
+            self.after_award(&done.winner, &award);
+        }
     }
 
     pub fn after_award(&self, p: &PlayerRow, award: &crate::model::Award) {
@@ -399,6 +403,41 @@ impl Events {
             let streak = chain(p).streak;
             self.publish(p.id, "streak", json!({ "streak": streak }));
         }
+    }
+}
+
+/// The contract's `award` for a duel win's fixed Fighting XP (no multiplier applies,
+/// §4), with the level, skills and moves it unlocked.
+fn duel_award(done: &crate::duels::Resolved) -> crate::model::Award {
+    use shonen_rules::{Class, level_for_xp, moves_unlocked_between, skills_unlocked_between};
+    let p = &done.winner;
+    let (total_before, fighting_before) = done.winner_before;
+    let (from, to) = (level_for_xp(total_before), level_for_xp(p.total_xp));
+    let class = Class::parse(&p.class).unwrap_or(Class::Balanced);
+    crate::model::Award {
+        stat: shonen_rules::Stat::Fighting.as_str().to_string(),
+        base: done.paid as f64,
+        final_xp: done.paid,
+        factors: Vec::new(),
+        capped: false,
+        message: format!(
+            "Duel won against {}: +{} Fighting XP.",
+            done.loser.username, done.paid
+        ),
+        level_up: (to > from).then(|| crate::model::LevelUp {
+            from,
+            to,
+            title: shonen_rules::title(to).to_string(),
+        }),
+        skills_unlocked: skills_unlocked_between(class, from, to)
+            .into_iter()
+            .map(|s| s.name().to_string())
+            .collect(),
+        moves_unlocked: moves_unlocked_between(fighting_before, p.xp_fighting)
+            .into_iter()
+            .map(|m| m.name)
+            .collect(),
+        strength: None,
     }
 }
 

@@ -407,7 +407,57 @@ both_backends!(
     websocket_auth_replay_and_keepalive,
     training_announces_the_streak,
     the_award_comes_before_the_leaderboard_it_moved,
+    a_duel_win_announces_its_xp_and_level,
 );
+
+/// The winner of a paid duel hears the Fighting XP (`xp_awarded`) and the level it
+/// reached (`level_up`), as with an activity.
+async fn a_duel_win_announces_its_xp_and_level(be: Backend) {
+    let app = TestApp::spawn(be).await;
+    let (a, _) = app.register("gaara", [5, 5, 5]).await;
+    let (b, _) = app.register("neji", [5, 5, 5]).await;
+    for t in [&a, &b] {
+        let (s, v) = app
+            .post(
+                "/api/v1/activities",
+                t,
+                json!({"kind": "study", "duration_min": 15}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let mut wa = ws_connect(&app, &format!("token={a}")).await;
+    let mut wb = ws_connect(&app, &format!("token={b}")).await;
+    let (s, d) = app
+        .post("/api/v1/duels", &a, json!({"opponent": "neji"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    let (s, d) = app
+        .post(&format!("/api/v1/duels/{id}/accept"), &b, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{d}");
+    let seen = until_event(&mut wa, "duel_resolved").await;
+    let done = seen.last().unwrap()["data"].clone();
+    let (winner_ws, winner_token) = if done["winner"] == "gaara" {
+        (&mut wa, &a)
+    } else {
+        (&mut wb, &b)
+    };
+    let seen = until_event(winner_ws, "level_up").await;
+    let award = seen
+        .iter()
+        .find(|e| e["type"] == "xp_awarded")
+        .unwrap_or_else(|| panic!("no xp_awarded: {seen:?}"));
+    let paid = award["data"]["award"]["final"].as_i64().unwrap();
+    assert!(paid == 40 || paid == 60, "{award}");
+    assert_eq!(award["data"]["award"]["stat"], "fighting");
+    let me = app.me(winner_token).await;
+    assert_eq!(award["data"]["total_xp"], me["total_xp"]);
+    let up = seen.last().unwrap();
+    assert_eq!(up["data"]["from"], 1, "{up}");
+    assert_eq!(up["data"]["to"], me["level"], "{up}");
+}
 
 /// The first frame after logging an activity is its `xp_awarded`; the `leaderboard`
 /// event the same write caused follows it.

@@ -429,24 +429,28 @@ impl<S: DuelStore> Duels<S> {
             u32::try_from(pair_before).unwrap_or(u32::MAX),
             u32::try_from(paid_today).unwrap_or(u32::MAX),
         );
+        let winner_before = (winner.total_xp, winner.xp_fighting);
+        let mut paid = 0;
         if friendly.is_none() {
             let reason = if battle.upset {
                 format!("upset win in a duel against {}", loser.username)
             } else {
                 format!("won a duel against {}", loser.username)
             };
-            tx.post(
-                &mut winner,
-                Entry {
-                    at: now,
-                    stat: Some(Stat::Fighting),
-                    amount: battle.rewards.winner_fighting_xp,
-                    reason: &reason,
-                    activity_id: None,
-                    rule_key: Some(win_rule_key(d.id)),
-                },
-            )
-            .await?;
+            paid = tx
+                .post(
+                    &mut winner,
+                    Entry {
+                        at: now,
+                        stat: Some(Stat::Fighting),
+                        amount: battle.rewards.winner_fighting_xp,
+                        reason: &reason,
+                        activity_id: None,
+                        rule_key: Some(win_rule_key(d.id)),
+                    },
+                )
+                .await?
+                .unwrap_or(0);
             // A new loss restarts the 72 h; the buff never stacks.
             loser.buff_expires_at =
                 Some((now + Duration::hours(battle.rewards.loser_buff_hours)).timestamp_micros());
@@ -484,6 +488,8 @@ impl<S: DuelStore> Duels<S> {
             duel,
             winner,
             loser,
+            paid,
+            winner_before,
         }))
     }
 }

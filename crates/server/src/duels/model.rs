@@ -138,6 +138,11 @@ pub struct Resolved {
     pub duel: Duel,
     pub winner: PlayerRow,
     pub loser: PlayerRow,
+    /// The Fighting XP the winner was paid (0 for a friendly).
+    pub paid: i64,
+    /// The winner's total and Fighting XP before the reward (for level-up and move
+    /// news).
+    pub winner_before: (i64, i64),
 }
 
 impl Resolved {
