@@ -131,8 +131,10 @@ async function register(page, u, goals) {
   await page.getByTestId('class-reveal').waitFor();
 }
 
+// The radio itself, checked where it is (as a test that finds it by role would):
+// nothing on its option may cover it.
 async function pickKind(page, kind) {
-  await page.locator(`label[data-kind="${kind}"]`).click();
+  await page.locator(`label[data-kind="${kind}"] input[type="radio"]`).check();
 }
 
 async function submitLog(page) {

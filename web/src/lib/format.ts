@@ -25,6 +25,13 @@ export function classLabel(c: string): string {
   return (CLASS_INFO as Record<string, { label: string }>)[c]?.label ?? humanize(c);
 }
 
+/** The server's own text (a ledger reason, which may name a player or a date) with
+ *  a capital first letter, nothing else changed. */
+export function sentence(s: string): string {
+  const t = s.trim();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
 export function humanize(s: string): string {
   const t = s.replace(/[_-]+/g, ' ').trim();
   return t.charAt(0).toUpperCase() + t.slice(1);

@@ -47,5 +47,7 @@ describe('helpers', () => {
     expect(canEditActivity(a, t + 25 * 3600e3)).toBe(false);
     expect(canEditActivity({ ...a, kind: 'run' }, t)).toBe(false);
     expect(describeActivity(makeActivity({ id: 2, kind: 'run', occurred_at: '', distance_km: 5, duration_min: 27.5 }))).toBe('5 km · 27.5 min · 5:30 /km');
+    // 5:59.9 rounds to 6:00, never 5:60.
+    expect(describeActivity(makeActivity({ id: 3, kind: 'run', occurred_at: '', distance_km: 5.001, duration_min: 30 }))).toBe('5.001 km · 30 min · 6:00 /km');
   });
 });

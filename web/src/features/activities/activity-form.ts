@@ -114,9 +114,10 @@ export function describeActivity(a: Activity): string {
       const parts = [`${a.distance_km ?? 0} km`];
       if (a.duration_min) parts.push(`${a.duration_min} min`);
       if (a.distance_km && a.duration_min) {
-        const pace = a.duration_min / a.distance_km;
-        const m = Math.floor(pace);
-        const s = Math.round((pace - m) * 60);
+        // Whole seconds per km first, so 5:59.7 shows as 6:00, never 5:60.
+        const secs = Math.round((a.duration_min / a.distance_km) * 60);
+        const m = Math.floor(secs / 60);
+        const s = secs % 60;
         parts.push(`${m}:${String(s).padStart(2, '0')} /km`);
       }
       return parts.join(' · ');

@@ -145,7 +145,7 @@ export function LogActivityPage() {
             <legend className="sr-only">Activity kind</legend>
             {KINDS.map((k) => (
               <label key={k} className={`kind-option${form.kind === k ? ' selected' : ''}`} data-kind={k}>
-                <input type="radio" name="kind" value={k} checked={form.kind === k} onChange={() => pickKind(k)} className="sr-only" />
+                <input type="radio" name="kind" value={k} checked={form.kind === k} onChange={() => pickKind(k)} className="kind-input" />
                 <span className="kind-icon" aria-hidden="true">
                   {KIND_INFO[k].icon}
                 </span>

@@ -25,7 +25,7 @@ export function ClassRevealPage() {
       <Link to="/log" className="btn btn-primary">
         Log your first training →
       </Link>
-      <Link to="/" className="muted">
+      <Link to="/" className="muted tap">
         Look around first
       </Link>
     </div>

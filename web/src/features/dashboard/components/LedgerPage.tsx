@@ -3,7 +3,7 @@ import { Link } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { Empty, ErrorBanner, Loading } from '../../../components/ui/Status';
-import { formatDateTime, humanize, signedXp, statLabel } from '../../../lib/format';
+import { formatDateTime, sentence, signedXp, statLabel } from '../../../lib/format';
 import { useLedger } from '../api/get-ledger';
 
 export function LedgerPage() {
@@ -30,8 +30,8 @@ export function LedgerPage() {
               {items.map((e) => (
                 <tr key={String(e.id)}>
                   <td>{formatDateTime(e.at)}</td>
-                  <td>
-                    {e.activity_id != null ? <Link to={`/activities/${encodeURIComponent(String(e.activity_id))}`}>{humanize(e.reason)}</Link> : humanize(e.reason)}
+                  <td className="text">
+                    {e.activity_id != null ? <Link to={`/activities/${encodeURIComponent(String(e.activity_id))}`}>{sentence(e.reason)}</Link> : sentence(e.reason)}
                   </td>
                   <td>{e.stat ? statLabel(e.stat) : '—'}</td>
                   <td className={`num ${e.amount >= 0 ? 'xp-pos' : 'xp-neg'}`}>{signedXp(e.amount)}</td>

@@ -37,9 +37,9 @@ export function DuelsPage() {
     <div className="page narrow">
       <PageHeader title="Rival duels" kicker="Every shonen needs a rival" />
       <ChallengeForm />
-      <div className="tabs" role="group" aria-label="Duel status">
+      <div className="tabs" role="tablist" aria-label="Duel status">
         {FILTERS.map((f) => (
-          <button key={f.label} type="button" aria-pressed={status === f.value} className={status === f.value ? 'tab active' : 'tab'} onClick={() => setStatus(f.value)}>
+          <button key={f.label} type="button" role="tab" aria-selected={status === f.value} className={status === f.value ? 'tab active' : 'tab'} onClick={() => setStatus(f.value)}>
             {f.label}
           </button>
         ))}

@@ -18,6 +18,11 @@ export function ProfilePage({ username }: { username: string }) {
   return (
     <div className="page narrow">
       <PageHeader title={p.username} kicker={`${cls.icon} ${cls.label} · Lv ${p.level} · ${p.title}`} />
+      {p.avatar_url ? (
+        <div className="avatar profile-avatar">
+          <img src={p.avatar_url} alt={`${p.username}'s avatar`} />
+        </div>
+      ) : null}
       <Card title="Stats">
         <div className="stat-grid">
           {STAT_NAMES.map((s) => (

@@ -1,1 +1,0 @@
-import{k as e}from"./index-C1A7arLi.js";import{r as t,t as n}from"./query-keys-C_eP-kpP.js";function r(){return e({queryKey:[...n.activities,`recent`,100],queryFn:({signal:e})=>t.get(`/activities`,{limit:100},e),staleTime:6e4})}export{r as t};
