@@ -410,12 +410,13 @@ async fn failing_battles_retry_then_stay_visible(backend: Backend) {
     let second = d["id"].as_i64().unwrap();
     answer(&app, &b, second, "accept").await;
     wait_for(&app, &c, second, |d| d["job_status"] == "retrying").await;
-    for _ in 0..10 {
+    // Retried for hours (the backoff stops growing at 512 s), then failed.
+    for _ in 0..34 {
         app.advance(700).await;
     }
     let d = wait_for(&app, &c, second, |d| d["job_status"] == "failed").await;
     assert_eq!(d["status"], "queued");
-    assert_eq!(d["job_attempts"], 8);
+    assert_eq!(d["job_attempts"], 30);
     assert!(d["job_error"].is_string());
     assert_eq!(app.state.store.failed_jobs().await.unwrap(), 1);
 }

@@ -206,8 +206,8 @@ pub async fn run_one(state: &Arc<AppState>) -> anyhow::Result<bool> {
                 .await?
         }
         Err(e) => {
-            // Exponential backoff: 2, 4, 8 … seconds, at most 10 minutes.
-            let backoff = 2i64.pow(job.attempts.clamp(1, 9) as u32).min(600);
+            // Exponential backoff: 2, 4, 8 … 512 seconds.
+            let backoff = 2i64.pow(job.attempts.clamp(1, 9) as u32);
             let retry_at = now.timestamp_micros() + backoff * 1_000_000;
             tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed");
             metrics::counter!("shonen_jobs_failed_total", "kind" => job.kind.clone()).increment(1);
