@@ -141,7 +141,32 @@ async fn migrate() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Raises the soft limit on open files to the hard one: every connection, idle ones
+/// included, holds a descriptor, and a soft limit of 1,024 (common in shells) would
+/// refuse new clients after about a thousand idle ones.
+fn raise_open_files_limit() {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit read and write the struct passed by pointer.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 || lim.rlim_cur >= lim.rlim_max {
+                return;
+            }
+            let from = lim.rlim_cur;
+            lim.rlim_cur = lim.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) == 0 {
+                tracing::info!(from, to = lim.rlim_max, "raised the open files limit");
+            }
+        }
+    }
+}
+
 async fn serve() -> anyhow::Result<()> {
+    raise_open_files_limit();
     let config = Config::from_env()?;
     tracing::info!(?config, "starting");
     let app = Application::build(config).await?;

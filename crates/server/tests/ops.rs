@@ -158,3 +158,53 @@ async fn dev_clock_is_off_by_default(b: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert!(doc["paths"].get("/api/v1/dev/clock").is_none());
 }
+
+/// Started under a soft limit of 256 open files (as from a shell with a low
+/// `ulimit -n`), `shonen serve` raises it to the hard limit, so a thousand idle
+/// connections do not lock new clients out.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_raises_the_open_files_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" serve")
+        .arg(env!("CARGO_BIN_EXE_shonen"))
+        .env("SHONEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("SHONEN_DATA_DIR", dir.path())
+        .env("SHONEN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await
+            && r.status() == StatusCode::OK
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up, "the server did not start");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .to_string();
+    let nums: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(
+        nums[0], nums[1],
+        "soft limit raised to the hard one: {line}"
+    );
+}
