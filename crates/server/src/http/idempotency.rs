@@ -30,8 +30,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-// Large enough for an image upload (5 MiB); each route still applies its own limit.
-const MAX_BODY: usize = 5 * 1024 * 1024 + 1024;
+// An image upload (5 MiB) on the photos route; the JSON limit (1 MiB) elsewhere, so a
+// stalled request with a key holds no more than its route would let it send.
+const MAX_IMAGE_BODY: usize = 5 * 1024 * 1024 + 1024;
+const MAX_JSON_BODY: usize = 1024 * 1024;
 const MAX_RESPONSE: usize = 8 * 1024 * 1024;
 const ACTIVITIES: &str = "/api/v1/activities";
 const REGISTER: &str = "/api/v1/auth/register";
@@ -80,13 +82,18 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
         None => ("anonymous".to_string(), None),
     };
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, MAX_BODY).await {
+    let (limit, size) = if parts.uri.path().ends_with("/photos") {
+        (MAX_IMAGE_BODY, "5 MiB")
+    } else {
+        (MAX_JSON_BODY, "1 MiB")
+    };
+    let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
             return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                "the request body is larger than 5 MiB",
+                format!("the request body is larger than {size}"),
             )
             .into_response();
         }
