@@ -61,6 +61,32 @@ async fn load_secret(config: &Config, store: &Store) -> anyhow::Result<Vec<u8>> 
 
 /// Replays cache writes missed during a Redis outage once the cache answers again
 /// (even when no request comes in to trigger it).
+/// With Redis: the boards of the players behind the last ledger entries are written
+/// again from their committed rows. A process killed between a commit and its
+/// board update, or restarted while Redis was away (its repair log is in memory),
+/// would otherwise leave those boards stale until the player's next change.
+fn spawn_board_resync(state: &Arc<AppState>) {
+    if !state.cache.is_redis() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let ids = match state.store.players_of_recent_entries(10_000).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "boards not re-synced at start-up");
+                return;
+            }
+        };
+        for id in &ids {
+            if let Ok(Some(p)) = state.store.player(*id).await {
+                state.players.after_commit(&p).await;
+            }
+        }
+        tracing::info!(players = ids.len(), "boards re-synced with the database");
+    });
+}
+
 fn spawn_cache_repair(state: &Arc<AppState>) {
     let weak = Arc::downgrade(state);
     tokio::spawn(async move {
@@ -197,6 +223,7 @@ impl Application {
             tracing::warn!(error = %e, "redis not checked at start-up; the watchdog will");
         }
         spawn_cache_repair(&state);
+        spawn_board_resync(&state);
         Ok(Application { listener, state })
     }
 

@@ -472,6 +472,52 @@ async fn redis_restored_from_an_old_snapshot_is_rebuilt() {
     redis.kill();
 }
 
+/// A process that committed XP and died before writing its board (here: the
+/// change made in the database while the service was down) leaves the board stale;
+/// the next start writes the boards of the players behind the last ledger entries
+/// again from their rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boards_are_resynced_at_start_up() {
+    let Some(mut redis) = PrivateRedis::start() else {
+        eprintln!("skipped: redis-server not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database(Backend::Sqlite, dir.path()).await;
+    let mut cfg = common::config(&url, dir.path());
+    cfg.redis_url = Some(redis.url());
+    let prefix = cfg.redis_prefix.clone();
+    let mut app = TestApp::start(cfg, Backend::Sqlite).await;
+    let (token, _) = app.register("resync", [9, 0, 0]).await;
+    let (status, _, _) = timed_post(&app, &token).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let before = board_xp(&app, &token, "resync").await;
+    app.stop().await;
+    common::execute_sql(
+        &url,
+        "UPDATE players SET total_xp = total_xp + 7, xp_intelligence = xp_intelligence + 7, \
+         version = version + 1 WHERE username = 'resync'",
+    )
+    .await;
+    common::execute_sql(
+        &url,
+        "INSERT INTO ledger (player_id, at, stat, amount, reason) \
+         SELECT id, 0, 'intelligence', 7, 'committed before a crash' FROM players \
+         WHERE username = 'resync'",
+    )
+    .await;
+    let mut cfg = common::config(&url, dir.path());
+    cfg.redis_url = Some(redis.url());
+    cfg.redis_prefix = prefix;
+    let app = TestApp::start(cfg, Backend::Sqlite).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while board_xp(&app, &token, "resync").await != before + 7 {
+        assert!(Instant::now() < deadline, "the board kept the old score");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    redis.kill();
+}
+
 // ---------------------------------------------------------------------------
 // Slow and stalled clients.
 

@@ -161,3 +161,17 @@ impl Tx {
         Ok(total.unwrap_or(0))
     }
 }
+
+impl super::Store {
+    /// The players behind the last `entries` ledger entries (at start-up, to bring
+    /// their cached boards up to date after a crash or a cache outage).
+    pub async fn players_of_recent_entries(&self, entries: i64) -> StoreResult<Vec<i64>> {
+        Ok(on_pool!(self, db => sqlx::query_scalar(
+            "SELECT DISTINCT player_id FROM ledger \
+             WHERE id > (SELECT COALESCE(MAX(id), 0) FROM ledger) - $1",
+        )
+        .bind(entries)
+        .fetch_all(db)
+        .await)?)
+    }
+}
