@@ -386,7 +386,11 @@ impl Events {
     }
 
     pub fn after_penalties(&self, p: &PlayerRow, applied: &[Applied]) {
+        // Each event carries the total as it stood right after that entry: the
+        // final total less what the later ones of the batch moved.
+        let mut total = p.total_xp - applied.iter().map(|a| a.amount).sum::<i64>();
         for a in applied {
+            total += a.amount;
             self.publish(
                 p.id,
                 "penalty",
@@ -395,7 +399,7 @@ impl Events {
                     "date": a.event.date,
                     "amount": a.amount,
                     "reason": a.event.reason,
-                    "total_xp": p.total_xp,
+                    "total_xp": total,
                 }),
             );
         }

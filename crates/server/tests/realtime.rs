@@ -408,7 +408,35 @@ both_backends!(
     training_announces_the_streak,
     the_award_comes_before_the_leaderboard_it_moved,
     a_duel_win_announces_its_xp_and_level,
+    each_penalty_of_a_catch_up_carries_its_own_total,
 );
+
+/// Four days closed at once (three skips, then the break): each `penalty` event
+/// carries the total as it stood right after it.
+async fn each_penalty_of_a_catch_up_carries_its_own_total(be: Backend) {
+    let app = TestApp::spawn(be).await;
+    let (t, _) = app.register("sakura", [0, 9, 0]).await;
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let v = run(&app, &t, 12).await;
+    assert_eq!(v["award"]["final"], 300);
+    let mut ws = ws_connect(&app, &format!("token={t}")).await;
+    app.advance(4 * 86_400).await;
+    let seen = until_event(&mut ws, "streak").await;
+    let totals: Vec<i64> = seen
+        .iter()
+        .filter(|e| e["type"] == "penalty")
+        .map(|e| e["data"]["total_xp"].as_i64().unwrap())
+        .collect();
+    assert_eq!(totals, vec![250, 200, 150, 50], "{seen:?}");
+}
 
 /// The winner of a paid duel hears the Fighting XP (`xp_awarded`) and the level it
 /// reached (`level_up`), as with an activity.
