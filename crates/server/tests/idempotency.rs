@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 both_backends!(
     committed_key_replays_without_a_recorded_response,
     dead_reservation_runs_again_after_its_lease,
+    a_committed_register_or_duel_replays_after_its_process_died,
     no_token_is_stored_in_clear,
     sigkill_mid_burst_leaves_no_key_stuck,
 );
@@ -133,6 +134,79 @@ async fn dead_reservation_runs_again_after_its_lease(b: Backend) {
     let (status, replay) = post_keyed(&app, &token, "orphan", run()).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(replay["activity"]["id"], ran["activity"]["id"]);
+}
+
+/// A register, a challenge and an accept that committed, then died before their
+/// answers were recorded (the records are put back to "in progress" here): the
+/// retry after the lease answers what they would have, not 409.
+async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| {
+        c.timeouts.idempotency_lease = Duration::from_millis(200);
+    })
+    .await;
+    let died = |key: &str| {
+        format!(
+            "UPDATE idempotency SET status = 0, body = '', created_at = 0 WHERE idem_key = '{key}'"
+        )
+    };
+    let keyed = |path: &str, token: Option<&str>, key: &str, body: Value| {
+        let mut r = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("Idempotency-Key", key)
+            .json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let reg = json!({"username": "phoenix", "email": "phoenix@example.com",
+        "password": "correct horse battery", "goals": {"strength": 9, "agility": 1, "intelligence": 1}});
+    let (s, first) = keyed("/api/v1/auth/register", None, "reg-1", reg.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    common::execute_sql(&app.database_url, &died("reg-1")).await;
+    let (s, again) = keyed("/api/v1/auth/register", None, "reg-1", reg.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["player"]["id"], first["player"]["id"]);
+    let token = again["token"].as_str().unwrap().to_string();
+    assert_eq!(app.me(&token).await["username"], "phoenix");
+    // The same key with another password is not let in.
+    let mut wrong = reg.clone();
+    wrong["password"] = json!("not the password!");
+    let (s, _) = keyed("/api/v1/auth/register", None, "reg-1", wrong).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (rival, _) = app.register("ikki", [9, 1, 1]).await;
+    let (s, sent) = keyed(
+        "/api/v1/duels",
+        Some(&token),
+        "duel-1",
+        json!({"opponent": "ikki"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    common::execute_sql(&app.database_url, &died("duel-1")).await;
+    let (s, again) = keyed(
+        "/api/v1/duels",
+        Some(&token),
+        "duel-1",
+        json!({"opponent": "ikki"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], sent["id"]);
+
+    let accept = format!("/api/v1/duels/{}/accept", sent["id"]);
+    let (s, accepted) = keyed(&accept, Some(&rival), "acc-1", json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{accepted}");
+    common::execute_sql(&app.database_url, &died("acc-1")).await;
+    let (s, again) = keyed(&accept, Some(&rival), "acc-1", json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{again}");
+    assert_eq!(again["id"], sent["id"]);
 }
 
 /// Every value of every PostgreSQL table, cast to text.

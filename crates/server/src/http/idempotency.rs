@@ -118,6 +118,8 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     };
     let now = state.clock.now_micros();
 
+    // Whether this run takes over a reservation whose request died.
+    let mut took_over = false;
     match state
         .store
         .reserve_idempotency(&scope.owner, &scope.key, &scope.hash, now)
@@ -128,6 +130,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
             if let Some(answer) = known(&scope, now).await {
                 return answer;
             }
+            took_over = true;
         }
         Err(e) => return ApiError::from(e).into_response(),
     }
@@ -136,7 +139,8 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     if let Some(replayed) = replay_activity(&scope).await {
         return replayed;
     }
-    let run = next.run(Request::from_parts(parts, Body::from(bytes)));
+    let parts_path = parts.uri.path().to_string();
+    let run = next.run(Request::from_parts(parts, Body::from(bytes.clone())));
     let resp = if scope.activity {
         IDEMPOTENCY_KEY.scope(scope.key.clone(), run).await
     } else {
@@ -153,6 +157,23 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
             return ApiError::internal(format!("response body: {e}")).into_response();
         }
     };
+    // A run that took over a dead reservation and now finds its work done (the dead
+    // one committed, then died before recording its answer) answers what the dead
+    // one would have: the player it registered, the duel it sent or accepted.
+    if took_over
+        && rparts.status == StatusCode::CONFLICT
+        && let Some((status, body)) =
+            first_of_a_dead_run(&scope, parts_path.as_str(), &bytes, &rbytes).await
+    {
+        if let Err(e) = state
+            .store
+            .complete_idempotency(&scope.owner, &scope.key, status, &storable(body.as_bytes()))
+            .await
+        {
+            tracing::warn!(error = %e, "could not record idempotent response");
+        }
+        return json_response(status, body);
+    }
     if rparts.status.is_server_error() {
         // The write may have committed before the error (or another run of the key
         // wrote it): then that activity is the answer.
@@ -266,6 +287,85 @@ async fn known(scope: &Scope<'_>, now: i64) -> Option<Response> {
         )
         .into_response(),
     )
+}
+
+/// What a request that committed and died before recording its answer would have
+/// answered, worked out from what it wrote: `None` when this run's 409 has another
+/// cause. Register: the player with this username, email and password (signed in
+/// afresh). Challenge: the caller's pending challenge to that opponent. Accept: the
+/// duel, accepted by the caller.
+async fn first_of_a_dead_run(
+    scope: &Scope<'_>,
+    path: &str,
+    body: &[u8],
+    answer: &[u8],
+) -> Option<(u16, String)> {
+    let state = scope.state;
+    let code = serde_json::from_slice::<Value>(answer).ok()?["error"]["code"]
+        .as_str()?
+        .to_string();
+    let sent: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match (path, code.as_str(), scope.player) {
+        (REGISTER, "username_taken", None) => {
+            let username = sent["username"].as_str()?.trim().to_ascii_lowercase();
+            let email = sent["email"].as_str()?.trim().to_lowercase();
+            let password = scope.password.as_deref()?;
+            let p = state.store.player_by_username(&username).await.ok()??;
+            if p.email != email
+                || !state
+                    .accounts
+                    .password_matches(&username, password)
+                    .await
+                    .ok()?
+            {
+                return None;
+            }
+            let token = state.accounts.issue_token(p.id).await.ok()?;
+            let view = state
+                .players
+                .signed_in_view(crate::accounts::SignedIn { token, player: p })
+                .await
+                .ok()?;
+            Some((201, serde_json::to_string(&view).ok()?))
+        }
+        ("/api/v1/duels", "duel_already_open", Some(me)) => {
+            let opponent = sent["opponent"].as_str()?.trim().to_lowercase();
+            let list = state
+                .duels
+                .list(
+                    me,
+                    crate::duels::ListQuery {
+                        status: Some("pending".into()),
+                    },
+                )
+                .await
+                .ok()?;
+            let duel = list
+                .items
+                .into_iter()
+                .find(|d| d.opponent == opponent && d.challenger != opponent)?;
+            Some((201, serde_json::to_string(&duel).ok()?))
+        }
+        (p, "duel_already_accepted", Some(me)) if p.ends_with("/accept") => {
+            let id = p.strip_prefix("/api/v1/duels/")?.strip_suffix("/accept")?;
+            let id = crate::duels::DuelId::parse(id).ok()?;
+            // Only the opponent is told the duel was already accepted (the challenger
+            // is refused with 403), so the caller accepted it.
+            let duel = state.duels.view(me, id).await.ok()?;
+            Some((202, serde_json::to_string(&duel).ok()?))
+        }
+        _ => None,
+    }
+}
+
+fn json_response(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 /// A key sent again with another request (or a register with another password).
