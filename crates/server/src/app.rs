@@ -87,6 +87,31 @@ fn spawn_board_resync(state: &Arc<AppState>) {
     });
 }
 
+/// With the dev clock: follows the offset other instances on the same database save
+/// (read every 200 ms; the clock only moves forward), so a clock moved on one
+/// instance is the clock of all.
+fn spawn_dev_clock_follower(state: &Arc<AppState>) {
+    if !state.config.dev_clock {
+        return;
+    }
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let Some(state) = weak.upgrade() else { return };
+            if let Ok(Some(saved)) = state.store.state("dev_clock_offset_micros").await
+                && let Ok(saved) = saved.parse::<i64>()
+                && saved > state.clock.offset_micros()
+            {
+                let _moving = state.clock.moving.lock().await;
+                if saved > state.clock.offset_micros() {
+                    state.clock.set_offset_micros(saved);
+                }
+            }
+        }
+    });
+}
+
 fn spawn_cache_repair(state: &Arc<AppState>) {
     let weak = Arc::downgrade(state);
     tokio::spawn(async move {
@@ -224,6 +249,7 @@ impl Application {
         }
         spawn_cache_repair(&state);
         spawn_board_resync(&state);
+        spawn_dev_clock_follower(&state);
         Ok(Application { listener, state })
     }
 

@@ -10,8 +10,36 @@ use serde_json::{Value, json};
 both_backends!(
     health_metrics_and_openapi,
     rate_limits_answer_429,
-    dev_clock_is_off_by_default
+    dev_clock_is_off_by_default,
+    the_dev_clock_is_one_for_every_instance_on_a_database
 );
+
+/// The dev clock moved on instance A is the clock of instance B on the same
+/// database: B follows within a moment, and moving B never takes time back.
+async fn the_dev_clock_is_one_for_every_instance_on_a_database(b: Backend) {
+    let a = TestApp::spawn(b).await;
+    let mut cfg = common::config(&a.database_url, &a.data_dir);
+    cfg.redis_url = None;
+    let other = TestApp::start(cfg, b).await;
+    let (ta, _) = a.register("clockhand", [5, 5, 5]).await;
+    let (tb, _) = other.register("clockface", [5, 5, 5]).await;
+    let moved: chrono::DateTime<chrono::Utc> = a.advance(3 * 86_400).await["now"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    // B's own clock, read without moving it: the time it stamps a challenge with.
+    let (s, d) = other
+        .post("/api/v1/duels", &tb, json!({"opponent": "clockhand"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let stamped: chrono::DateTime<chrono::Utc> = d["created_at"].as_str().unwrap().parse().unwrap();
+    assert!(stamped >= moved, "B at {stamped}, A moved to {moved}");
+    // Moving B by nothing keeps A's time.
+    assert!(other.now().await >= moved);
+    let _ = ta;
+}
 
 async fn health_metrics_and_openapi(b: Backend) {
     let app = TestApp::spawn(b).await;

@@ -92,9 +92,18 @@ pub async fn advance_clock(
     // offset (time jumps forward a little early), never with an older one than the
     // clock already showed (time running backwards).
     let moving = state.clock.moving.lock().await;
+    // From the furthest offset any instance on this database has saved: another
+    // instance may have moved the clock since this one last looked.
+    let saved = state
+        .store
+        .state("dev_clock_offset_micros")
+        .await?
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
     let offset = state
         .clock
         .offset_micros()
+        .max(saved)
         .saturating_add(input.advance_seconds.saturating_mul(1_000_000));
     state
         .store
