@@ -409,7 +409,45 @@ both_backends!(
     the_award_comes_before_the_leaderboard_it_moved,
     a_duel_win_announces_its_xp_and_level,
     each_penalty_of_a_catch_up_carries_its_own_total,
+    a_reclassified_leader_is_announced_on_the_global_board,
 );
+
+/// The global board shows each player's class: when the leader re-takes the class,
+/// that board's top changed, and everyone hears it.
+async fn a_reclassified_leader_is_announced_on_the_global_board(be: Backend) {
+    let app = TestApp::spawn(be).await;
+    let (t, _) = app.register("shinji", [0, 9, 0]).await;
+    run(&app, &t, 3).await;
+    let (watcher, _) = app.register("watcher", [5, 5, 5]).await;
+    let mut ws = ws_connect(&app, &format!("token={watcher}")).await;
+    // Past the once-a-second window of the run's own announcements.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+    let (s, p) = app
+        .post(
+            "/api/v1/me/reclassify",
+            &t,
+            json!({"goals": {"strength": 9, "agility": 1, "intelligence": 1}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut scopes = Vec::new();
+    while !scopes.iter().any(|s| s == "global") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no global announcement: {scopes:?}"
+        );
+        if let Ok(Some(Ok(Message::Text(m)))) =
+            tokio::time::timeout(Duration::from_millis(500), ws.next()).await
+        {
+            let v: Value = serde_json::from_str(&m).unwrap();
+            if v["type"] == "leaderboard" {
+                scopes.push(v["data"]["scope"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+}
 
 /// Four days closed at once (three skips, then the break): each `penalty` event
 /// carries the total as it stood right after it.

@@ -127,11 +127,26 @@ async fn announce<C: Rankings>(
         return Ok(false);
     }
     let top = cache.ztop(key, ANNOUNCED_TOP).await?;
-    let mut seen = String::with_capacity(top.len() * 24);
-    for (m, xp) in &top {
+    // What the top shows: each member's XP and card (name, class, level), so a
+    // reclassified or levelled-up player in the top is news too.
+    let card_keys: Vec<String> = top
+        .iter()
+        .filter_map(|(m, _)| m.parse::<i64>().ok())
+        .map(super::card_key)
+        .collect();
+    let cards = cache.get_many(&card_keys).await?;
+    let mut seen = String::with_capacity(top.len() * 80);
+    for ((m, xp), card) in top.iter().zip(
+        cards
+            .iter()
+            .map(|c| c.as_deref())
+            .chain(std::iter::repeat(None)),
+    ) {
         seen.push_str(m);
         seen.push(':');
         seen.push_str(&xp.to_string());
+        seen.push(':');
+        seen.push_str(card.unwrap_or(""));
         seen.push(',');
     }
     let last_key = format!("{key}:announced");
