@@ -410,7 +410,41 @@ both_backends!(
     a_duel_win_announces_its_xp_and_level,
     each_penalty_of_a_catch_up_carries_its_own_total,
     a_reclassified_leader_is_announced_on_the_global_board,
+    a_new_week_announces_its_weekly_board,
 );
+
+/// At the week's turn the weekly board starts again (empty): everyone hears it.
+async fn a_new_week_announces_its_weekly_board(be: Backend) {
+    use chrono::{Datelike, Timelike};
+    let app = TestApp::spawn(be).await;
+    let (t, _) = app.register("mondayfan", [0, 9, 0]).await;
+    run(&app, &t, 3).await;
+    let mut ws = ws_connect(&app, &format!("token={t}")).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+    // To one minute past the next Monday 00:00 (UTC, the player's time zone).
+    let now = app.now().await;
+    let days = 7 - i64::from(now.weekday().num_days_from_monday());
+    let to_midnight = days * 86_400 - i64::from(now.num_seconds_from_midnight());
+    app.advance(to_midnight + 60).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no weekly announcement"
+        );
+        if let Ok(Some(Ok(Message::Text(m)))) =
+            tokio::time::timeout(Duration::from_millis(500), ws.next()).await
+        {
+            let v: Value = serde_json::from_str(&m).unwrap();
+            if v["type"] == "leaderboard" && v["data"]["scope"] == "weekly" {
+                break;
+            }
+        }
+    }
+    let (_, board) = app.get("/api/v1/leaderboard?scope=weekly", &t).await;
+    assert_eq!(board["entries"], json!([]), "{board}");
+}
 
 /// The global board shows each player's class: when the leader re-takes the class,
 /// that board's top changed, and everyone hears it.

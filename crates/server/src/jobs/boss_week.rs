@@ -30,6 +30,7 @@ impl Job for BossWeek {
             }
             state.hot.invalidate_boss(player.id).await;
             state.events.after_boss(player.id, &news);
+            state.leaderboards.week_began(&player);
         };
         Ok(
             match state.progress.roll_over(self.player_id, after_each).await? {

@@ -236,6 +236,13 @@ impl<S: BoardStore, C: Rankings> Leaderboards<S, C> {
     }
 
     /// Marks boards changed for the `leaderboard` announcer.
+    /// The player's local week has begun: their weekly board is a new one (empty at
+    /// first), which readers in their week now see, so it is announced.
+    pub fn week_began(&self, p: &PlayerRow) {
+        let week = self.current_week(p);
+        self.changed(std::iter::once(BoardScope::Week(&week)));
+    }
+
     fn changed<'a>(&self, scopes: impl IntoIterator<Item = BoardScope<'a>>) {
         let boards = scopes
             .into_iter()
