@@ -500,6 +500,8 @@ async fn each_penalty_of_a_catch_up_carries_its_own_total(be: Backend) {
     let v = run(&app, &t, 12).await;
     assert_eq!(v["award"]["final"], 300);
     let mut ws = ws_connect(&app, &format!("token={t}")).await;
+    // The run's own events (its streak among them) are read off first.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
     app.advance(4 * 86_400).await;
     let seen = until_event(&mut ws, "streak").await;
     let totals: Vec<i64> = seen
@@ -545,8 +547,10 @@ async fn a_duel_win_announces_its_xp_and_level(be: Backend) {
         (&mut wb, &b)
     };
     let seen = until_event(winner_ws, "level_up").await;
+    // The last award before the level-up (the study's own may come first).
     let award = seen
         .iter()
+        .rev()
         .find(|e| e["type"] == "xp_awarded")
         .unwrap_or_else(|| panic!("no xp_awarded: {seen:?}"));
     let paid = award["data"]["award"]["final"].as_i64().unwrap();
