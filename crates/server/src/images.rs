@@ -96,6 +96,11 @@ pub fn process(bytes: &[u8], purpose: Purpose) -> Result<Encoded, ImageError> {
         return Err(ImageError::TooLarge);
     }
     let format = sniff(bytes).ok_or(ImageError::UnsupportedType)?;
+    if format == ImageFormat::Jpeg && !jpeg_ends(bytes) {
+        return Err(ImageError::Undecodable(
+            "the JPEG ends before its image does (no end-of-image marker)".into(),
+        ));
+    }
     let undecodable = |e: image::ImageError| ImageError::Undecodable(e.to_string());
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits());
@@ -116,6 +121,19 @@ pub fn process(bytes: &[u8], purpose: Purpose) -> Result<Encoded, ImageError> {
         img = img.thumbnail(AVATAR_SIZE, AVATAR_SIZE);
     }
     encode(img)
+}
+
+/// Whether a JPEG holds an end-of-image marker (FF D9) after its last start-of-scan
+/// (FF DA). Inside scan data an FF is always followed by 00 or a restart marker, so
+/// a file cut anywhere before its end has none; the decoder would fill the missing
+/// rows with grey instead of failing. Data appended after the end (some phones add
+/// a trailer) is fine.
+fn jpeg_ends(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_scan {
+        Some(at) => bytes[at + 2..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
+    }
 }
 
 fn encode(img: DynamicImage) -> Result<Encoded, ImageError> {

@@ -213,3 +213,26 @@ proptest! {
         }
     }
 }
+
+/// A JPEG cut anywhere after its headers is refused, not decoded with grey rows
+/// where its data ran out.
+#[test]
+fn a_cut_jpeg_is_refused() {
+    // Noise, so the scan data is most of the file.
+    let noisy = DynamicImage::ImageRgb8(image::RgbImage::from_fn(200, 150, |x, y| {
+        let v = (x * 7919 + y * 104_729) % 251;
+        image::Rgb([v as u8, (v * 3) as u8, (v * 5) as u8])
+    }));
+    let file = encode(&noisy, ImageFormat::Jpeg);
+    for frac in [2, 10, 50, 95, 99] {
+        let cut = &file[..file.len() * frac / 100];
+        assert!(
+            matches!(
+                process(cut, Purpose::Photo),
+                Err(ImageError::Undecodable(_))
+            ),
+            "{frac} % of the JPEG was accepted"
+        );
+    }
+    assert!(process(&file, Purpose::Photo).is_ok());
+}

@@ -127,8 +127,8 @@ async fn announce<C: Rankings>(
         return Ok(false);
     }
     let top = cache.ztop(key, ANNOUNCED_TOP).await?;
-    // What the top shows: each member's XP and card (name, class, level), so a
-    // reclassified or levelled-up player in the top is news too.
+    // What the top shows: each member's XP and what their card shows (name, class,
+    // level), so a reclassified or levelled-up player in the top is news too.
     let card_keys: Vec<String> = top
         .iter()
         .filter_map(|(m, _)| m.parse::<i64>().ok())
@@ -146,7 +146,7 @@ async fn announce<C: Rankings>(
         seen.push(':');
         seen.push_str(&xp.to_string());
         seen.push(':');
-        seen.push_str(card.unwrap_or(""));
+        seen.push_str(&card.and_then(super::Card::shown).unwrap_or_default());
         seen.push(',');
     }
     let last_key = format!("{key}:announced");

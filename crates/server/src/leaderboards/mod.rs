@@ -113,6 +113,18 @@ struct Card {
 }
 
 impl Card {
+    /// What an entry shows of the card: name, class and level (not the XP itself,
+    /// which the weekly board does not show).
+    fn shown(text: &str) -> Option<String> {
+        let c: Card = serde_json::from_str(text).ok()?;
+        Some(format!(
+            "{}|{}|{}",
+            c.username,
+            c.class,
+            shonen_rules::level_for_xp(c.total_xp)
+        ))
+    }
+
     /// As cached: the JSON object `{class, total_xp, username}`.
     fn text(&self) -> String {
         serde_json::json!({
