@@ -59,8 +59,6 @@ async fn load_secret(config: &Config, store: &Store) -> anyhow::Result<Vec<u8>> 
     Ok(kept.into_bytes())
 }
 
-/// Replays cache writes missed during a Redis outage once the cache answers again
-/// (even when no request comes in to trigger it).
 /// With Redis: the boards of the players behind the last ledger entries are written
 /// again from their committed rows. A process killed between a commit and its
 /// board update, or restarted while Redis was away (its repair log is in memory),
@@ -112,6 +110,8 @@ fn spawn_dev_clock_follower(state: &Arc<AppState>) {
     });
 }
 
+/// Replays cache writes missed during a Redis outage once the cache answers again
+/// (even when no request comes in to trigger it).
 fn spawn_cache_repair(state: &Arc<AppState>) {
     let weak = Arc::downgrade(state);
     tokio::spawn(async move {

@@ -754,14 +754,8 @@ async fn streak_combo_grows_day_by_day(b: Backend) {
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
-        let combo = body["award"]["factors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == "combo")
-            .cloned();
         let expected = 1.0 + 0.05 * f64::from(day - 1);
-        let got = combo.map(|c| c["value"].as_f64().unwrap()).unwrap_or(1.0);
+        let got = common::combo(&body);
         assert!((got - expected).abs() < 1e-9, "day {day}: combo {got}");
         assert_eq!(app.me(&t).await["streak"], day);
         app.advance(86_400).await;

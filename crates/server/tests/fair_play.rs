@@ -363,16 +363,6 @@ async fn an_activity_from_before_registration_keeps_its_own_date(b: Backend) {
     );
 }
 
-fn combo(v: &Value) -> f64 {
-    v["award"]["factors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "combo")
-        .map(|f| f["value"].as_f64().unwrap())
-        .unwrap_or(1.0)
-}
-
 /// Runs from the two days before registration, logged just after registering, are
 /// training days of the chain: today is its third day.
 async fn training_from_before_registration_counts_toward_the_streak(b: Backend) {
@@ -387,7 +377,10 @@ async fn training_from_before_registration_counts_toward_the_streak(b: Backend) 
         }
         let (s, v) = log(&app, &t, body).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        assert!((combo(&v) - expected).abs() < 1e-9, "{back} h back: {v}");
+        assert!(
+            (common::combo(&v) - expected).abs() < 1e-9,
+            "{back} h back: {v}"
+        );
     }
     assert_eq!(app.me(&t).await["streak"], 3);
     // Registration day closes trained: the chain goes on at 3.
@@ -395,7 +388,7 @@ async fn training_from_before_registration_counts_toward_the_streak(b: Backend) 
     assert_eq!(app.me(&t).await["streak"], 3);
     let (s, v) = log(&app, &t, json!({"kind": "study", "duration_min": 30})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert!((combo(&v) - 1.15).abs() < 1e-9, "{v}");
+    assert!((common::combo(&v) - 1.15).abs() < 1e-9, "{v}");
 }
 
 async fn hopping_west_never_begins_a_date_again(b: Backend) {

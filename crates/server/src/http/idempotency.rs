@@ -165,14 +165,16 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
         && let Some((status, body)) =
             first_of_a_dead_run(&scope, parts_path.as_str(), &bytes, &rbytes).await
     {
+        let recorded = storable(body.as_bytes());
         if let Err(e) = state
             .store
-            .complete_idempotency(&scope.owner, &scope.key, status, &storable(body.as_bytes()))
+            .complete_idempotency(&scope.owner, &scope.key, status, &recorded)
             .await
         {
             tracing::warn!(error = %e, "could not record idempotent response");
         }
-        return json_response(status, body);
+        // Answered as every later retry will be (a register's token issued afresh).
+        return replay(&state, i64::from(status), recorded).await;
     }
     if rparts.status.is_server_error() {
         // The write may have committed before the error (or another run of the key
@@ -320,10 +322,14 @@ async fn first_of_a_dead_run(
             {
                 return None;
             }
-            let token = state.accounts.issue_token(p.id).await.ok()?;
+            // No token: it is recorded as `null`, like every register, and `replay`
+            // issues a fresh one.
             let view = state
                 .players
-                .signed_in_view(crate::accounts::SignedIn { token, player: p })
+                .signed_in_view(crate::accounts::SignedIn {
+                    token: String::new(),
+                    player: p,
+                })
                 .await
                 .ok()?;
             Some((201, serde_json::to_string(&view).ok()?))
@@ -356,16 +362,6 @@ async fn first_of_a_dead_run(
         }
         _ => None,
     }
-}
-
-fn json_response(status: u16, body: String) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let mut resp = (status, body).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 /// A key sent again with another request (or a register with another password).

@@ -129,24 +129,24 @@ async fn announce<C: Rankings>(
     let top = cache.ztop(key, ANNOUNCED_TOP).await?;
     // What the top shows: each member's XP and what their card shows (name, class,
     // level), so a reclassified or levelled-up player in the top is news too.
+    // Members are player ids (zero-padded): one card key each, in the top's order.
     let card_keys: Vec<String> = top
         .iter()
-        .filter_map(|(m, _)| m.parse::<i64>().ok())
-        .map(super::card_key)
+        .map(|(m, _)| super::card_key(m.parse().unwrap_or_default()))
         .collect();
     let cards = cache.get_many(&card_keys).await?;
     let mut seen = String::with_capacity(top.len() * 80);
-    for ((m, xp), card) in top.iter().zip(
-        cards
-            .iter()
-            .map(|c| c.as_deref())
-            .chain(std::iter::repeat(None)),
-    ) {
+    for ((m, xp), card) in top.iter().zip(&cards) {
         seen.push_str(m);
         seen.push(':');
         seen.push_str(&xp.to_string());
         seen.push(':');
-        seen.push_str(&card.and_then(super::Card::shown).unwrap_or_default());
+        seen.push_str(
+            &card
+                .as_deref()
+                .and_then(super::Card::shown)
+                .unwrap_or_default(),
+        );
         seen.push(',');
     }
     let last_key = format!("{key}:announced");

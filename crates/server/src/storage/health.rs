@@ -149,34 +149,11 @@ impl Store {
         let pg = match &self.db {
             Db::Postgres(pg) => pg,
             Db::Sqlite(lite) => {
-                let (pool, lock, health) = (
+                tokio::spawn(truncate_wal_while_writes_fail(
                     lite.write.clone(),
                     self.sqlite_writer.clone(),
                     self.health.clone(),
-                );
-                tokio::spawn(async move {
-                    while !pool.is_closed() {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        if !health.write_failing() {
-                            continue;
-                        }
-                        let _writing = lock.lock().await;
-                        match sqlx::query_as::<_, (i64, i64, i64)>(
-                            "PRAGMA wal_checkpoint(TRUNCATE)",
-                        )
-                        .fetch_one(&pool)
-                        .await
-                        {
-                            Ok((busy, frames, done)) => tracing::warn!(
-                                busy,
-                                frames,
-                                done,
-                                "writes failing: WAL checkpointed and truncated"
-                            ),
-                            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
-                        }
-                    }
-                });
+                ));
                 return;
             }
         };
@@ -240,5 +217,34 @@ impl Store {
 
     pub fn statement_timeout(&self) -> Duration {
         self.timeouts.db_statement
+    }
+}
+
+/// SQLite's watchdog: once a second while writes fail, checkpoints the WAL into the
+/// database file and truncates it (under the write lock), so space freed on the
+/// volume goes to the data. Ends when the pool closes.
+async fn truncate_wal_while_writes_fail(
+    pool: sqlx::SqlitePool,
+    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    health: std::sync::Arc<Health>,
+) {
+    while !pool.is_closed() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if !health.write_failing() {
+            continue;
+        }
+        let _writing = lock.lock().await;
+        match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&pool)
+            .await
+        {
+            Ok((busy, frames, done)) => tracing::warn!(
+                busy,
+                frames,
+                done,
+                "writes failing: WAL checkpointed and truncated"
+            ),
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+        }
     }
 }

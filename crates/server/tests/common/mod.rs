@@ -329,6 +329,17 @@ impl Drop for TestApp {
     }
 }
 
+/// The `combo` factor of a logged activity's award (1.0 when the award has none).
+pub fn combo(logged: &Value) -> f64 {
+    logged["award"]["factors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["name"] == "combo")
+        .and_then(|f| f["value"].as_f64())
+        .unwrap_or(1.0)
+}
+
 pub fn strength(sets: usize, kg: f64, reps: u32, minutes: f64) -> Value {
     let sets: Vec<Value> = (0..sets)
         .map(|_| json!({"exercise": "squat", "weight_kg": kg, "reps": reps}))
