@@ -19,6 +19,7 @@ both_backends!(
     committed_key_replays_without_a_recorded_response,
     dead_reservation_runs_again_after_its_lease,
     a_committed_register_or_duel_replays_after_its_process_died,
+    a_keyed_photo_upload_stores_one_photo,
     no_token_is_stored_in_clear,
     sigkill_mid_burst_leaves_no_key_stuck,
 );
@@ -136,6 +137,12 @@ async fn dead_reservation_runs_again_after_its_lease(b: Backend) {
     assert_eq!(replay["activity"]["id"], ran["activity"]["id"]);
 }
 
+/// Puts a key's record back to "in progress" since the epoch: as a request that
+/// committed its work and died before recording its answer leaves it.
+fn died(key: &str) -> String {
+    format!("UPDATE idempotency SET status = 0, body = '', created_at = 0 WHERE idem_key = '{key}'")
+}
+
 /// A register, a challenge and an accept that committed, then died before their
 /// answers were recorded (the records are put back to "in progress" here): the
 /// retry after the lease answers what they would have, not 409.
@@ -144,11 +151,6 @@ async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend)
         c.timeouts.idempotency_lease = Duration::from_millis(200);
     })
     .await;
-    let died = |key: &str| {
-        format!(
-            "UPDATE idempotency SET status = 0, body = '', created_at = 0 WHERE idem_key = '{key}'"
-        )
-    };
     let keyed = |path: &str, token: Option<&str>, key: &str, body: Value| {
         let mut r = app
             .client
@@ -207,6 +209,74 @@ async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend)
     let (s, again) = keyed(&accept, Some(&rival), "acc-1", json!({})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{again}");
     assert_eq!(again["id"], sent["id"]);
+}
+
+/// A photo upload with a key stores one photo however often it runs: replayed from
+/// its record with a link that works (the first one may have expired), and run
+/// again after its process died without listing a second photo.
+async fn a_keyed_photo_upload_stores_one_photo(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| {
+        c.timeouts.idempotency_lease = Duration::from_millis(200);
+    })
+    .await;
+    let (token, _) = app.register("shutter", [0, 9, 0]).await;
+    let (s, logged) = app.post("/api/v1/activities", &token, run()).await;
+    assert_eq!(s, StatusCode::CREATED, "{logged}");
+    let act = logged["activity"]["id"].as_i64().unwrap();
+    let png = {
+        let img =
+            image::RgbImage::from_fn(24, 16, |x, y| image::Rgb([x as u8 * 9, y as u8 * 13, 77]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let upload = || {
+        let req = app
+            .client
+            .post(format!("{}/api/v1/activities/{act}/photos", app.base))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "ph-1")
+            .header("content-type", "image/png")
+            .body(png.clone());
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            (
+                status,
+                replayed,
+                body["photo_url"].as_str().unwrap_or_default().to_string(),
+            )
+        }
+    };
+    let fetch = |url: String| {
+        let req = app.client.get(format!("{}{url}", app.base));
+        async move { req.send().await.unwrap().status() }
+    };
+    let photos = || async {
+        let (_, shown) = app.get(&format!("/api/v1/activities/{act}"), &token).await;
+        shown["activity"]["photos"].as_array().map_or(0, Vec::len)
+    };
+
+    let (s, replayed, first) = upload().await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, false), "{first}");
+    let (s, replayed, again) = upload().await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, true));
+    assert_eq!(fetch(again).await, StatusCode::OK);
+    // Stored, then died before its answer was recorded: the retry runs it again.
+    common::execute_sql(&app.database_url, &died("ph-1")).await;
+    let (s, _, rerun) = upload().await;
+    assert_eq!(s, StatusCode::CREATED, "{rerun}");
+    assert_eq!(fetch(rerun).await, StatusCode::OK);
+    assert_eq!(photos().await, 1, "one photo however often the upload ran");
+    // A day later the first link has expired; the replay's link works.
+    app.advance(25 * 3600).await;
+    assert_eq!(fetch(first).await, StatusCode::FORBIDDEN);
+    let (s, replayed, late) = upload().await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, true));
+    assert_eq!(fetch(late).await, StatusCode::OK);
+    assert_eq!(photos().await, 1);
 }
 
 /// Every value of every PostgreSQL table, cast to text.

@@ -115,6 +115,20 @@ fn refusals_as_contract_errors(
     .into_http()
 }
 
+/// The `idempotency-key` metadata entry of a call (a retry names its attempt as
+/// REST's `Idempotency-Key` header does); a malformed one is INVALID_ARGUMENT.
+fn idempotency_key(metadata: &tonic::metadata::MetadataMap) -> Result<Option<String>, Status> {
+    match metadata.get("idempotency-key").map(|v| v.to_str()) {
+        None => Ok(None),
+        Some(Ok(key)) if !key.is_empty() && key.len() <= 200 => Ok(Some(key.to_string())),
+        Some(_) => Err(status(ApiError::validation(
+            "idempotency-key",
+            "invalid_idempotency_key",
+            "idempotency-key must be 1–200 visible ASCII characters",
+        ))),
+    }
+}
+
 use proto::shonen_server::{Shonen, ShonenServer};
 
 pub struct GrpcApi {
@@ -407,21 +421,10 @@ impl Shonen for GrpcApi {
             }
         };
         // A retry names its attempt as REST's `Idempotency-Key` does: in metadata.
-        let key = req
-            .metadata()
-            .get("idempotency-key")
-            .map(|v| v.to_str().map(str::to_string));
         let activities = self.state.activities();
-        let answer = match key {
+        let answer = match idempotency_key(req.metadata())? {
             None => activities.log(auth.player_id, body, None).await,
-            Some(Ok(key)) if !key.is_empty() && key.len() <= 200 => {
-                activities.log_once(auth.player_id, body, key).await
-            }
-            Some(_) => Err(ApiError::validation(
-                "idempotency-key",
-                "invalid_idempotency_key",
-                "idempotency-key must be 1–200 visible ASCII characters",
-            )),
+            Some(key) => activities.log_once(auth.player_id, body, key).await,
         };
         typed_reply(Json(answer.map_err(status)?))
     }
@@ -485,11 +488,18 @@ impl Shonen for GrpcApi {
         req: Request<proto::AddPhotoRequest>,
     ) -> Result<Response<proto::PhotoReply>, Status> {
         let auth = self.auth(&req).await?;
+        // A retry names its upload as REST's `Idempotency-Key` does: one photo.
+        let key = idempotency_key(req.metadata())?;
         let r = req.into_inner();
         reply(Json(
             self.state
                 .media
-                .add_photo(auth.player_id, r.activity_id, r.image.into())
+                .add_photo(
+                    auth.player_id,
+                    r.activity_id,
+                    r.image.into(),
+                    key.as_deref(),
+                )
                 .await
                 .map_err(status::media)?,
         ))

@@ -48,6 +48,8 @@ struct Scope<'a> {
     hash: String,
     /// A POST /api/v1/activities: the activity carries the key.
     activity: bool,
+    /// A player's photo upload, to this activity: the photo's id comes from the key.
+    photo_of: Option<i64>,
     /// A register's password (kept out of `hash`), which its replay must match.
     password: Option<String>,
 }
@@ -110,6 +112,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let scope = Scope {
         state: &state,
         activity: player.is_some() && parts.uri.path() == ACTIVITIES,
+        photo_of: player.and(photo_upload(parts.uri.path())),
         owner,
         player,
         key,
@@ -141,7 +144,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     }
     let parts_path = parts.uri.path().to_string();
     let run = next.run(Request::from_parts(parts, Body::from(bytes.clone())));
-    let resp = if scope.activity {
+    let resp = if scope.activity || scope.photo_of.is_some() {
         IDEMPOTENCY_KEY.scope(scope.key.clone(), run).await
     } else {
         run.await
@@ -261,6 +264,11 @@ async fn known(scope: &Scope<'_>, now: i64) -> Option<Response> {
         if scope.password.is_some() && !same_password(scope, &saved.body).await {
             return Some(key_reused());
         }
+        if (200..300).contains(&saved.status)
+            && let (Some(player), Some(activity)) = (scope.player, scope.photo_of)
+        {
+            return Some(replay_photo(state, saved.status, player, activity, &scope.key).await);
+        }
         return Some(replay(state, saved.status, saved.body).await);
     }
     if let Some(replayed) = replay_activity(scope).await {
@@ -361,6 +369,32 @@ async fn first_of_a_dead_run(
             Some((202, serde_json::to_string(&duel).ok()?))
         }
         _ => None,
+    }
+}
+
+/// The activity of a photo upload's path (`/api/v1/activities/{id}/photos`).
+fn photo_upload(path: &str) -> Option<i64> {
+    path.strip_prefix("/api/v1/activities/")?
+        .strip_suffix("/photos")?
+        .parse()
+        .ok()
+}
+
+/// A photo upload's recorded success, answered with a fresh link to the photo it
+/// stored (the recorded one may have expired since: links live at most 24 h).
+async fn replay_photo(
+    state: &AppState,
+    status: i64,
+    player: i64,
+    activity: i64,
+    key: &str,
+) -> Response {
+    match state.media.stored_photo_link(player, activity, key).await {
+        Ok(link) => match serde_json::to_string(&link) {
+            Ok(body) => replay(state, status, body).await,
+            Err(e) => ApiError::internal(e).into_response(),
+        },
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

@@ -97,7 +97,11 @@ pub async fn add_photo(
 ) -> ApiResult<(StatusCode, Json<PhotoUrl>)> {
     let id = parse_id(&id)?;
     let bytes = read_image(body).await?;
-    let out = state.media.add_photo(auth.player_id, id, bytes).await?;
+    let key = crate::request::idempotency_key();
+    let out = state
+        .media
+        .add_photo(auth.player_id, id, bytes, key.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 

@@ -68,6 +68,20 @@ fn new_photo_id() -> String {
     hex::encode(raw)
 }
 
+/// A photo's id: taken from the upload's `Idempotency-Key` when it has one, so a
+/// retry of an upload that died after storing its photo writes that photo again
+/// instead of a second one (and its replay can link it afresh); random otherwise.
+fn photo_id(player_id: i64, activity_id: i64, idempotency_key: Option<&str>) -> String {
+    use sha2::Digest;
+    match idempotency_key {
+        Some(key) => {
+            let digest = sha2::Sha256::digest(format!("photo\n{player_id}\n{activity_id}\n{key}"));
+            hex::encode(&digest[..8])
+        }
+        None => new_photo_id(),
+    }
+}
+
 impl<S: MediaStore> Media<S> {
     pub fn new(
         store: S,
@@ -130,19 +144,21 @@ impl<S: MediaStore> Media<S> {
     }
 
     /// Adds a photo to the player's own activity (anyone else's is not found); the
-    /// answer is a signed link to it.
+    /// answer is a signed link to it. An upload with an `Idempotency-Key` stores one
+    /// photo however often it runs (see `photo_id`).
     pub async fn add_photo(
         &self,
         player_id: i64,
         activity_id: i64,
         body: Bytes,
+        idempotency_key: Option<&str>,
     ) -> MediaResult<PhotoUrl> {
         check_size(&body)?;
         if !self.store.owns_activity(player_id, activity_id).await? {
             return Err(MediaError::ActivityNotFound);
         }
         let image = images::process_blocking(body, Purpose::Photo).await?;
-        let photo_id = new_photo_id();
+        let photo_id = photo_id(player_id, activity_id, idempotency_key);
         let key = objects::photo_key(player_id, activity_id, &photo_id);
         self.blobs
             .put(&key, image.bytes)
@@ -157,6 +173,22 @@ impl<S: MediaStore> Media<S> {
         }
         // The dashboard's recent activities show photos.
         self.caches.dashboard_changed(player_id).await;
+        Ok(PhotoUrl {
+            photo_url: self.link(&key).await?,
+        })
+    }
+
+    /// A fresh signed link to the photo an upload with this `Idempotency-Key` stored
+    /// (what a replay of that upload answers: the first answer's link may have
+    /// expired since).
+    pub async fn stored_photo_link(
+        &self,
+        player_id: i64,
+        activity_id: i64,
+        idempotency_key: &str,
+    ) -> MediaResult<PhotoUrl> {
+        let photo_id = photo_id(player_id, activity_id, Some(idempotency_key));
+        let key = objects::photo_key(player_id, activity_id, &photo_id);
         Ok(PhotoUrl {
             photo_url: self.link(&key).await?,
         })

@@ -68,10 +68,13 @@ pub(crate) fn photo_key_of(player_id: i64, path: &str) -> Option<String> {
     valid_photo_id(photo).then(|| objects::photo_key(player_id, activity, photo))
 }
 
-/// An activity's stored photo list (`photos_json`) with `path` appended; a list that
-/// does not parse starts again empty.
+/// An activity's stored photo list (`photos_json`) with `path` appended, once (an
+/// upload run again lists its photo once); a list that does not parse starts again
+/// empty.
 pub(crate) fn with_photo(photos_json: &str, path: &str) -> String {
     let mut photos: Vec<Value> = serde_json::from_str(photos_json).unwrap_or_default();
-    photos.push(Value::String(path.to_string()));
+    if !photos.iter().any(|p| p.as_str() == Some(path)) {
+        photos.push(Value::String(path.to_string()));
+    }
     Value::Array(photos).to_string()
 }

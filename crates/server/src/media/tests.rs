@@ -331,9 +331,13 @@ async fn a_body_over_the_limit_is_refused_before_anything_else() {
         )
     }
     assert!(too_large(w.media.set_avatar(ASH, big.clone()).await));
-    assert!(too_large(w.media.add_photo(ASH, RUN, big.clone()).await));
+    assert!(too_large(
+        w.media.add_photo(ASH, RUN, big.clone(), None).await
+    ));
     // Even to an activity that is not the player's, or a player that does not exist.
-    assert!(too_large(w.media.add_photo(BROCK, RUN, big.clone()).await));
+    assert!(too_large(
+        w.media.add_photo(BROCK, RUN, big.clone(), None).await
+    ));
     assert!(too_large(w.media.set_avatar(99, big).await));
     assert_eq!(w.db.calls.load(Ordering::SeqCst), 0, "the store was asked");
     assert!(w.bucket.keys().is_empty());
@@ -362,7 +366,7 @@ async fn what_is_not_an_image_is_never_stored() {
     for (body, why) in cases {
         for r in [
             w.media.set_avatar(ASH, body.clone()).await.err(),
-            w.media.add_photo(ASH, RUN, body.clone()).await.err(),
+            w.media.add_photo(ASH, RUN, body.clone(), None).await.err(),
         ] {
             use crate::images::ImageError as E;
             let ok = match (why, r) {
@@ -386,7 +390,7 @@ async fn a_photo_is_listed_on_its_activity_and_answered_with_a_signed_link() {
     let w = world();
     let out = w
         .media
-        .add_photo(ASH, RUN, png(40, 30, false))
+        .add_photo(ASH, RUN, png(40, 30, false), None)
         .await
         .unwrap();
     let keys = w.bucket.keys();
@@ -427,12 +431,47 @@ async fn a_photo_is_listed_on_its_activity_and_answered_with_a_signed_link() {
 }
 
 #[tokio::test]
+async fn an_upload_run_again_with_its_key_stores_one_photo_and_links_it_afresh() {
+    let w = world();
+    let first = w
+        .media
+        .add_photo(ASH, RUN, png(8, 8, false), Some("k-1"))
+        .await
+        .unwrap();
+    // Run again (a retry after the first run died, say): the same photo, once.
+    let again = w
+        .media
+        .add_photo(ASH, RUN, png(8, 8, false), Some("k-1"))
+        .await
+        .unwrap();
+    assert_eq!(w.bucket.keys().len(), 1);
+    assert_eq!(w.db.photos(ASH, RUN).len(), 1);
+    assert_eq!(parts(&first.photo_url).0, parts(&again.photo_url).0);
+    // The replay's link names the same object.
+    let replayed = w.media.stored_photo_link(ASH, RUN, "k-1").await.unwrap();
+    assert_eq!(parts(&replayed.photo_url).0, parts(&first.photo_url).0);
+    // Another key, or none, is another photo; the same key on another player's
+    // activity is not this one.
+    w.media
+        .add_photo(ASH, RUN, png(8, 8, false), Some("k-2"))
+        .await
+        .unwrap();
+    w.media
+        .add_photo(ASH, RUN, png(8, 8, false), None)
+        .await
+        .unwrap();
+    assert_eq!(w.db.photos(ASH, RUN).len(), 3);
+    let other = w.media.stored_photo_link(BROCK, RUN, "k-1").await.unwrap();
+    assert_ne!(parts(&other.photo_url).0, parts(&first.photo_url).0);
+}
+
+#[tokio::test]
 async fn photos_accumulate_and_only_on_ones_own_activities() {
     let w = world();
     let (a, b, c) = tokio::join!(
-        w.media.add_photo(ASH, RUN, png(8, 8, false)),
-        w.media.add_photo(ASH, RUN, png(9, 9, false)),
-        w.media.add_photo(ASH, RUN, png(10, 10, true)),
+        w.media.add_photo(ASH, RUN, png(8, 8, false), None),
+        w.media.add_photo(ASH, RUN, png(9, 9, false), None),
+        w.media.add_photo(ASH, RUN, png(10, 10, true), None),
     );
     let links = [a.unwrap(), b.unwrap(), c.unwrap()];
     assert_eq!(w.db.photos(ASH, RUN).len(), 3);
@@ -443,7 +482,9 @@ async fn photos_accumulate_and_only_on_ones_own_activities() {
     // Brock cannot add to Ash's run; a missing activity is not found either.
     for (player, activity) in [(BROCK, RUN), (ASH, 11)] {
         assert!(matches!(
-            w.media.add_photo(player, activity, png(8, 8, false)).await,
+            w.media
+                .add_photo(player, activity, png(8, 8, false), None)
+                .await,
             Err(MediaError::ActivityNotFound)
         ));
     }
@@ -581,7 +622,7 @@ async fn an_object_store_failure_changes_nothing_else() {
         Err(MediaError::Objects(_))
     ));
     assert!(matches!(
-        w.media.add_photo(ASH, RUN, png(8, 8, false)).await,
+        w.media.add_photo(ASH, RUN, png(8, 8, false), None).await,
         Err(MediaError::Objects(_))
     ));
     assert!(w.db.players.lock().unwrap()[&ASH].avatar_key.is_none());
