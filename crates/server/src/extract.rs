@@ -272,12 +272,19 @@ impl FromRequestParts<Arc<AppState>> for Auth {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header. The scheme's name is
+/// matched in any case, as HTTP's authentication schemes are (RFC 9110 §11.1).
 pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
     let value = headers.get(axum::http::header::AUTHORIZATION)?;
-    let value = value.to_str().ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?;
+    bearer_of(value.to_str().ok()?)
+}
+
+/// The token of a `Bearer <token>` credential (scheme in any case).
+pub fn bearer_of(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
     let token = token.trim();
     (!token.is_empty()).then_some(token)
 }
@@ -359,5 +366,22 @@ mod tests {
         assert_eq!(v, serde_json::json!({"a": {"b": [null, {"d": 3}]}, "e": 4}));
         remove(&mut v, &[]);
         assert_eq!(v["e"], 4);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_matched_in_any_case() {
+        for (value, token) in [
+            ("Bearer abc", Some("abc")),
+            ("bearer abc", Some("abc")),
+            ("BEARER abc", Some("abc")),
+            ("bEaReR  abc ", Some("abc")),
+            ("Bearer ", None),
+            ("Bearer", None),
+            ("Basic abc", None),
+            ("Bearerabc", None),
+            ("abc", None),
+        ] {
+            assert_eq!(bearer_of(value), token, "{value:?}");
+        }
     }
 }

@@ -155,6 +155,8 @@ pub struct Award {
 /// One set of a strength session.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SetView {
+    /// The exercise's name: 1–100 characters, not only blanks.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub exercise: String,
     pub weight_kg: f64,
     pub reps: u32,

@@ -85,6 +85,14 @@ async fn missing_and_mistyped_fields_are_named(b: Backend) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["error"]["details"]["field"], "sets[0].exercise");
     assert_plain_words(&e);
+    // An exercise is named: not blank, not a novel.
+    for name in [json!(""), json!("   "), json!("x".repeat(101))] {
+        let mut body = strength(2, 60.0, 5, 30.0);
+        body["sets"][1]["exercise"] = name.clone();
+        let (s, e) = app.post("/api/v1/activities", &token, body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {e}");
+        assert_eq!(e["error"]["details"]["field"], "sets[1].exercise");
+    }
     for (body, field) in [
         (
             json!({"kind": "run", "distance_km": "far", "duration_min": 30}),
@@ -168,6 +176,23 @@ async fn missing_and_mistyped_fields_are_named(b: Backend) {
     // Nothing was written by any of them.
     let (_, page) = app.get("/api/v1/activities", &token).await;
     assert_eq!(page["items"], json!([]));
+
+    // An edit's sets name their exercises too.
+    let (s, logged) = app
+        .post("/api/v1/activities", &token, strength(2, 60.0, 5, 30.0))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{logged}");
+    let edit = format!("/api/v1/activities/{}", logged["activity"]["id"]);
+    let (s, e) = app
+        .call(
+            reqwest::Method::PATCH,
+            &edit,
+            Some(&token),
+            Some(json!({"sets": [{"exercise": " ", "weight_kg": 60, "reps": 5}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["details"]["field"], "sets[0].exercise");
 }
 
 async fn integral_numbers_are_integers(b: Backend) {

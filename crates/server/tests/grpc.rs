@@ -306,6 +306,21 @@ async fn parity_reads_writes_and_errors(b: Backend) {
     let long = "k".repeat(201);
     let bad = c.log_activity(study(&long)).await.unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
+    // The key sent again with another request is refused, as over REST, and logs
+    // nothing.
+    let mut longer = study("grpc-try-1");
+    longer.get_mut().duration_min = Some(45.0);
+    let reused = c.log_activity(longer).await.unwrap_err();
+    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
+    assert_eq!(
+        reused
+            .get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations[0]
+            .field,
+        "idempotency-key"
+    );
     // The REST retry of a key first used over gRPC finds the same activity.
     let resp = app
         .client
@@ -1064,6 +1079,34 @@ async fn parity_reads_writes_and_errors(b: Backend) {
         details.bad_request().unwrap().field_violations[0].field,
         "sets[0].exercise"
     );
+    // A set without its exercise (proto3 cannot tell it from an empty one) is
+    // refused as REST refuses a missing or blank one.
+    let unnamed = c
+        .log_activity(authed(
+            LogActivityRequest {
+                kind: "strength".into(),
+                duration_min: Some(20.0),
+                sets: vec![Set {
+                    exercise: String::new(),
+                    weight_kg: 10.0,
+                    reps: 5,
+                }],
+                ..Default::default()
+            },
+            &goku,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(unnamed.code(), Code::InvalidArgument, "{unnamed:?}");
+    assert_eq!(
+        unnamed
+            .get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations[0]
+            .field,
+        "sets[0].exercise"
+    );
 
     // Logout through gRPC: the token is dead in both protocols.
     c.logout(authed(LogoutRequest {}, &vegeta)).await.unwrap();
@@ -1457,6 +1500,23 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
         );
     }
 
+    // A message that does not decode as its method's type (here a varint where
+    // GetProfile's `username` string belongs) is the client's fault, as REST's body
+    // that does not parse: INVALID_ARGUMENT, never INTERNAL.
+    let mut raw = tonic::client::Grpc::new(channel.clone());
+    raw.ready().await.unwrap();
+    let err = raw
+        .unary(
+            tonic::Request::new(GetActivityRequest { id: 1 }),
+            tonic::codegen::http::uri::PathAndQuery::from_static("/shonen.v1.Shonen/GetProfile"),
+            tonic_prost::ProstCodec::<GetActivityRequest, PublicProfile>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    let info = err.get_error_details().error_info().cloned();
+    assert_eq!(info.map(|i| i.reason).as_deref(), Some("malformed_message"));
+
     // Health follows readiness; reflection answers in v1 and v1alpha.
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
     let mut serving = false;
@@ -1475,6 +1535,22 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(serving, "health never SERVING");
+    // Watch tells of changes: the status, then nothing while it holds (readiness is
+    // checked every 2 s).
+    let mut watch = health
+        .watch(tonic_health::pb::HealthCheckRequest {
+            service: "shonen.v1.Shonen".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.message().await.unwrap().unwrap();
+    assert_eq!(
+        first.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    let more = tokio::time::timeout(Duration::from_millis(4500), watch.message()).await;
+    assert!(more.is_err(), "told again of an unchanged status: {more:?}");
 
     use tonic_reflection::pb::{v1, v1alpha};
     let mut r1 = v1::server_reflection_client::ServerReflectionClient::new(channel.clone());

@@ -203,7 +203,7 @@ async fn service_stores_replays_avatars_and_photos(w: Where) {
                 "{csp}"
             );
             assert!(
-                csp.contains(&format!("connect-src 'self' ws: wss: {origin};")),
+                csp.contains(&format!("connect-src 'self' {origin};")),
                 "{csp}"
             );
         }

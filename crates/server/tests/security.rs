@@ -376,7 +376,7 @@ fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-    img-src 'self' data: blob:; connect-src 'self' ws: wss:; worker-src 'self'; \
+    img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; \
     manifest-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
     form-action 'self'; frame-ancestors 'none'";
 
@@ -472,6 +472,20 @@ async fn browser_headers_and_compressed_static_files() {
     };
     assert_eq!(header(&h, "content-encoding"), "gzip");
     assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    assert_eq!(decompress_gzip(&gz), plain);
+    // Small text files too (the manifest is a few hundred bytes).
+    let (_, _, plain) = get("/manifest.webmanifest".into(), None).await;
+    let mut tries = 0;
+    let (h, gz) = loop {
+        let (_, h, gz) = get("/manifest.webmanifest".into(), Some("gzip")).await;
+        if header(&h, "content-encoding") == "gzip" || tries == 300 {
+            break (h, gz);
+        }
+        tries += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(header(&h, "content-encoding"), "gzip");
+    assert!(plain.len() < 1024, "{}", plain.len());
     assert_eq!(decompress_gzip(&gz), plain);
 }
 

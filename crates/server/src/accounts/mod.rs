@@ -294,7 +294,7 @@ impl<S: AccountStore> Accounts<S> {
         if estimate > f64::from(per_minute) {
             metrics::counter!("shonen_rate_limited_total").increment(1);
             return Err(AccountsError::TooManyAttempts {
-                retry_after: (start + WINDOW - now).max(1) as u64,
+                retry_after: attempts_retry_after(now - start, WINDOW, used, before, per_minute),
             });
         }
         Ok(start)
@@ -376,6 +376,27 @@ impl<S: AccountStore> Accounts<S> {
 fn seconds_until_free(oldest: Option<i64>, since: i64, now: DateTime<Utc>) -> u64 {
     let frees_at = oldest.unwrap_or(since) + Duration::hours(1).num_microseconds().unwrap_or(0);
     ((frees_at - now.timestamp_micros()) / 1_000_000 + 1).max(1) as u64
+}
+
+/// Seconds until one more attempt would be let in, if none is made before: the
+/// sliding estimate (`used` this window, `before` the last one weighted by how much
+/// of it still overlaps the minute behind) must leave room for it. `into` is how far
+/// into its window `now` is. A refusal answered with this `Retry-After` is not
+/// followed by another one.
+fn attempts_retry_after(into: i64, window: i64, used: i64, before: i64, limit: u32) -> u64 {
+    let (w, used, before, limit) = (window as f64, used as f64, before as f64, f64::from(limit));
+    // Later in this window: used + 1 + before × (w − t) / w ≤ limit.
+    let room = limit - used - 1.0;
+    let at = if room >= 0.0 && before > 0.0 && w - w * room / before < w {
+        (w - w * room / before).max(into as f64)
+    } else if used + 1.0 <= limit || used <= 0.0 {
+        // In the next one, where this window is the one before: 1 + used × (w − t) / w.
+        w
+    } else {
+        w + (w * (1.0 - (limit - 1.0) / used)).max(0.0)
+    };
+    // Whole seconds, rounded up: the clock the check reads is in whole seconds.
+    ((at - into as f64).ceil() as u64).max(1)
 }
 
 #[cfg(test)]

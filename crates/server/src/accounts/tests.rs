@@ -374,3 +374,49 @@ async fn settings_are_parsed_before_anything_is_locked() {
     let e = accounts.update_settings(1, SettingsInput::default()).await;
     assert!(matches!(e, Err(AccountsError::NotFound)));
 }
+
+/// Whether one more attempt `r` seconds on is let in, no other attempt made: the
+/// check of `count_login_attempt`, with the window it would then fall in.
+fn let_in_after(into: i64, w: i64, used: i64, before: i64, limit: u32, r: i64) -> bool {
+    let (t, limit) = (into + r, f64::from(limit));
+    if t < w {
+        (used + 1) as f64 + before as f64 * (w - t) as f64 / w as f64 <= limit
+    } else if t < 2 * w {
+        1.0 + used as f64 * (w - (t - w)) as f64 / w as f64 <= limit
+    } else {
+        true
+    }
+}
+
+#[test]
+fn a_refused_attempt_is_told_when_the_next_one_gets_in() {
+    let w = 60;
+    let mut refusals = 0;
+    for limit in [1u32, 3, 10, 50] {
+        for into in 0..w {
+            for used in 1..=60 {
+                for before in 0..=60 {
+                    let estimate = used as f64 + before as f64 * (w - into) as f64 / w as f64;
+                    if estimate <= f64::from(limit) {
+                        continue;
+                    }
+                    refusals += 1;
+                    let r = super::attempts_retry_after(into, w, used, before, limit) as i64;
+                    let case = format!("limit {limit}, {into}s in, used {used}, before {before}");
+                    assert!(
+                        let_in_after(into, w, used, before, limit, r),
+                        "{case}: {r}s is too early"
+                    );
+                    assert!(
+                        r == 1 || !let_in_after(into, w, used, before, limit, r - 1),
+                        "{case}: {r}s is later than needed"
+                    );
+                }
+            }
+        }
+    }
+    assert!(refusals > 10_000);
+    // The lock-out of 10 wrong guesses a minute: the 11th, 48 s into its minute, is
+    // told 23 s (12 to the minute's end, then 11 for the estimate to fall to 10).
+    assert_eq!(super::attempts_retry_after(48, 60, 11, 0, 10), 23);
+}

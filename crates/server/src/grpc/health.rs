@@ -16,6 +16,7 @@ pub fn service(state: &Arc<AppState>) -> HealthServer<impl Health> {
     let (reporter, service) = tonic_health::server::health_reporter();
     let weak = Arc::downgrade(state);
     tokio::spawn(async move {
+        let mut told = None;
         loop {
             // Only a weak handle between checks: the task ends with the app.
             let Some(state) = weak.upgrade() else { return };
@@ -26,10 +27,15 @@ pub fn service(state: &Arc<AppState>) -> HealthServer<impl Health> {
             } else {
                 ServingStatus::NotServing
             };
-            reporter.set_service_status("", serving).await;
-            reporter
-                .set_service_status(super::SERVICES[0], serving)
-                .await;
+            // Set on a change only: every set reaches each `Watch`, and the protocol
+            // has a watcher told of changes, not of every check.
+            if told != Some(serving) {
+                reporter.set_service_status("", serving).await;
+                reporter
+                    .set_service_status(super::SERVICES[0], serving)
+                    .await;
+                told = Some(serving);
+            }
             tokio::time::sleep(CHECK_EVERY).await;
         }
     });

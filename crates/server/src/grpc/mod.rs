@@ -84,24 +84,36 @@ where
 
 /// tonic's own refusals (status in the headers of a trailers-only answer) as the
 /// contract's errors: "decoded message length too large" (OUT_OF_RANGE) is
-/// RESOURCE_EXHAUSTED, an unknown method of the service (UNIMPLEMENTED, bare) gets
-/// its details; any other answer as it is.
+/// RESOURCE_EXHAUSTED, a message that does not decode (INTERNAL) is INVALID_ARGUMENT
+/// (REST's 400 for a body that does not parse), an unknown method of the service
+/// (UNIMPLEMENTED, bare) gets its details; any other answer as it is.
 fn refusals_as_contract_errors(
     resp: axum::http::Response<tonic::body::Body>,
 ) -> axum::http::Response<tonic::body::Body> {
     let header = |name: &str| resp.headers().get(name).map(|v| v.as_bytes());
+    // `grpc-message` is percent-encoded (spaces are `%20`).
+    let says = |text: &str| {
+        header("grpc-message").is_some_and(|m| {
+            String::from_utf8_lossy(m)
+                .replace("%20", " ")
+                .contains(text)
+        })
+    };
     match header("grpc-status") {
         Some(b"12") if header("grpc-status-details-bin").is_none() => {
             let service = <ShonenServer<GrpcApi> as NamedService>::NAME;
-            return status::unimplemented(&format!("/{service}/(unknown)")).into_http();
+            return status::unimplemented(&format!("a method of {service} by that name"))
+                .into_http();
         }
-        // `grpc-message` is percent-encoded (spaces are `%20`).
-        Some(b"11")
-            if header("grpc-message").is_some_and(|m| {
-                String::from_utf8_lossy(m)
-                    .replace("%20", " ")
-                    .contains("message length too large")
-            }) => {}
+        Some(b"13") if says("failed to decode Protobuf message") => {
+            return status(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "malformed_message",
+                "the request message is not a valid protobuf encoding of its type",
+            ))
+            .into_http();
+        }
+        Some(b"11") if says("message length too large") => {}
         _ => return resp,
     }
     status(
@@ -238,12 +250,7 @@ fn bearer<T>(req: &Request<T>) -> Option<&str> {
     req.metadata()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .and_then(crate::extract::bearer_of)
 }
 
 /// The client's address as the REST handlers see it: worked out by the shared rate

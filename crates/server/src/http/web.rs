@@ -37,7 +37,7 @@ pub fn content_security_policy(extra_origin: Option<&str>) -> String {
     let extra = extra_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:{extra}; connect-src 'self' ws: wss:{extra}; \
+         img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; \
          worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; \
          base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
@@ -191,7 +191,6 @@ pub fn warm_up() {
         let mime = mime_guess::from_path(path.as_ref()).first_or_octet_stream();
         if let Some(file) = Assets::get(&path)
             && compressible(mime.as_ref())
-            && file.data.len() > 1024
         {
             let data = Bytes::from(file.data.into_owned());
             for enc in [Encoding::Brotli, Encoding::Gzip] {
@@ -255,7 +254,6 @@ pub async fn serve(csp: Arc<str>, uri: Uri, headers: HeaderMap) -> Response {
     let mut body = data.clone();
     let mut encoding = None;
     if compressible(&mime)
-        && data.len() > 1024
         && let Some(enc) = accepted(&headers)
         && let Some(c) = compressed(path, &data, enc)
     {

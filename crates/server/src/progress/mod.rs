@@ -360,6 +360,9 @@ impl<S: ProgressStore> Progress<S> {
     /// Edits a strength session within 24 hours of it (§2): the award is recomputed
     /// with the edit penalty and the difference posted to the ledger.
     pub async fn edit(&self, player_id: i64, id: i64, body: EditBody) -> ProgressResult<Logged> {
+        if let Some(sets) = &body.sets {
+            model::check_exercises(sets)?;
+        }
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut p = tx.lock_player(player_id).await?;

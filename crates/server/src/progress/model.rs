@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use shonen_rules::{ActivityInput, ActivityKind, Award, Set};
 
 /// The activity body of the contract. Kind-specific fields are checked per kind.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ActivityBody {
     #[schema(value_type = model::ActivityKindName)]
     pub kind: String,
@@ -24,8 +24,12 @@ pub struct ActivityBody {
     pub distance_km: Option<f64>,
     #[schema(value_type = Option<Vec<model::SetView>>)]
     pub sets: Option<Vec<Set>>,
+    /// A martial arts session's style: 1–100 characters, not only blanks.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub style: Option<String>,
     pub woke_at: Option<String>,
+    /// At most 2000 characters.
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -76,9 +80,51 @@ impl LogInput {
                 ));
             }
         }
+        if let Some(sets) = &body.sets
+            && matches!(input, ActivityInput::Strength { .. })
+        {
+            check_exercises(sets)?;
+        }
         input.validate()?;
         Ok(LogInput { input, body })
     }
+}
+
+impl ActivityBody {
+    /// Whether this body asks for what `a` holds (a retry of the request that wrote
+    /// it): the same kind and fields, and the same moment when one is named. What an
+    /// edit since may have changed (sets, minutes) is not compared on an edited one.
+    pub fn describes(&self, a: &ActivityRow) -> bool {
+        let edited = a.edited != 0;
+        let sets = || -> Option<Vec<Set>> { serde_json::from_str(a.sets_json.as_deref()?).ok() };
+        self.kind == a.kind
+            && self
+                .occurred_at
+                .is_none_or(|t| t.timestamp_micros() == a.occurred_at)
+            && (edited || a.duration_min.is_none() || self.duration_min == a.duration_min)
+            && (a.distance_km.is_none() || self.distance_km == a.distance_km)
+            && (edited || a.sets_json.is_none() || self.sets == sets())
+            && (a.style.is_none() || self.style == a.style)
+            && (a.woke_at.is_none() || self.woke_at == a.woke_at)
+            && self.note == a.note
+    }
+}
+
+/// The longest exercise name of a set, in characters.
+const EXERCISE_MAX_CHARS: usize = 100;
+
+/// Every set names its exercise: 1–100 characters, not only blanks.
+pub(super) fn check_exercises(sets: &[Set]) -> Result<(), ProgressError> {
+    for (i, set) in sets.iter().enumerate() {
+        if set.exercise.trim().is_empty() || set.exercise.chars().count() > EXERCISE_MAX_CHARS {
+            return Err(ProgressError::invalid(
+                &format!("sets[{i}].exercise"),
+                "invalid_field",
+                format!("exercise must be a name of 1 to {EXERCISE_MAX_CHARS} characters"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn to_input(b: &ActivityBody) -> Result<ActivityInput, ProgressError> {

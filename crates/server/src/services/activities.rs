@@ -60,17 +60,38 @@ impl Activities<'_> {
         key: String,
     ) -> ApiResult<ActivityAward> {
         if let Some(a) = self.store.activity_by_idem_key(player_id, &key).await? {
-            return self.answer_of(player_id, a).await;
+            return self.first_answer(player_id, &body, a).await;
         }
+        // Kept to tell a retry from another request under the same key, should the
+        // first one win a race with this one.
+        let sent = body.clone();
         match self.log(player_id, body, Some(key.clone())).await {
             Err(e) if e.status.as_u16() == 409 || e.status.is_server_error() => {
                 match self.store.activity_by_idem_key(player_id, &key).await {
-                    Ok(Some(a)) => self.answer_of(player_id, a).await,
+                    Ok(Some(a)) => self.first_answer(player_id, &sent, a).await,
                     _ => Err(e),
                 }
             }
             answer => answer,
         }
+    }
+
+    /// The answer to a retry of the request that wrote `a` with its key; another
+    /// request under that key is refused, as REST refuses a reused key.
+    async fn first_answer(
+        &self,
+        player_id: i64,
+        body: &ActivityBody,
+        a: ActivityRow,
+    ) -> ApiResult<ActivityAward> {
+        if !body.describes(&a) {
+            return Err(ApiError::validation(
+                "idempotency-key",
+                "idempotency_key_reused",
+                "this idempotency-key was used for a different request",
+            ));
+        }
+        self.answer_of(player_id, a).await
     }
 
     /// Edits a strength session within its window (recomputed with the edit penalty).
