@@ -410,6 +410,7 @@ export interface components {
             /** Format: double */
             duration_min?: number | null;
             kind: components["schemas"]["ActivityKind"];
+            /** @description At most 2000 characters. */
             note?: string | null;
             /**
              * Format: date-time
@@ -417,6 +418,7 @@ export interface components {
              */
             occurred_at?: string | null;
             sets?: components["schemas"]["SetView"][] | null;
+            /** @description A martial arts session's style: 1–100 characters, not only blanks. */
             style?: string | null;
             woke_at?: string | null;
         };
@@ -808,6 +810,7 @@ export interface components {
         };
         /** @description One set of a strength session. */
         SetView: {
+            /** @description The exercise's name: 1–100 characters, not only blanks. */
             exercise: string;
             /** Format: int32 */
             reps: number;
