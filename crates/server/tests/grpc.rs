@@ -715,8 +715,8 @@ async fn parity_reads_writes_and_errors(b: Backend) {
                 login,
                 "",
                 LoginRequest {
-                    username: "goku".into(),
-                    password: "wrong password!".into()
+                    username: Some("goku".into()),
+                    password: Some("wrong password!".into())
                 }
             ),
             Some(Code::Unauthenticated),
@@ -1051,12 +1051,29 @@ async fn parity_reads_writes_and_errors(b: Backend) {
     assert_eq!(nul.code(), Code::InvalidArgument, "{nul:?}");
     let nul = c
         .login(LoginRequest {
-            username: "go\0ku".into(),
-            password: "x".into(),
+            username: Some("go\0ku".into()),
+            password: Some("x".into()),
         })
         .await
         .unwrap_err();
     assert_eq!(nul.code(), Code::InvalidArgument, "{nul:?}");
+    // A login without its password names it, as REST's 422 does.
+    let bare = c
+        .login(LoginRequest {
+            username: Some("goku".into()),
+            password: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bare.code(), Code::InvalidArgument, "{bare:?}");
+    assert_eq!(
+        bare.get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations[0]
+            .field,
+        "password"
+    );
     let nul = c
         .log_activity(authed(
             LogActivityRequest {
