@@ -905,3 +905,80 @@ async fn sqlite_recovers_from_a_full_disk() {
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
 }
+
+/// The SQLite file locked by another process (a backup tool, a stray `sqlite3`):
+/// writes answer 503 within about one statement timeout each, never after a queue
+/// of them (requests, job workers and the activity writer each waiting their whole
+/// turn); reads go on; writes come back once the lock is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_locked_from_outside_fails_fast_and_recovers() {
+    use sqlx::Connection;
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.timeouts.db_statement = Duration::from_millis(1000);
+    })
+    .await;
+    let (token, _) = app.register("locked", [0, 0, 9]).await;
+    let (status, _, _) = timed_post(&app, &token).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let mut outside = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut outside)
+        .await
+        .unwrap();
+    // Several writers at once: three activities, a settings change, a register.
+    let started = Instant::now();
+    let post = || timed_post(&app, &token);
+    let patch = async {
+        let r = app
+            .client
+            .patch(format!("{}/api/v1/me", app.base))
+            .bearer_auth(&token)
+            .json(&json!({"weekly_goal": 3}))
+            .send()
+            .await
+            .unwrap();
+        r.status()
+    };
+    let register = async {
+        let r = app
+            .client
+            .post(format!("{}/api/v1/auth/register", app.base))
+            .json(
+                &json!({"username": "latecomer", "email": "late@example.com",
+                "password": "correct horse battery",
+                "goals": {"strength": 1, "agility": 1, "intelligence": 9}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        r.status()
+    };
+    let (a, b, c, patched, registered) = tokio::join!(post(), post(), post(), patch, register);
+    let took = started.elapsed();
+    for (status, body, _) in [a, b, c] {
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"]["code"], "database_unavailable", "{body}");
+    }
+    assert_eq!(patched, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(registered, StatusCode::SERVICE_UNAVAILABLE);
+    // One statement timeout per writer in line at most, not the 10 s busy wait each.
+    assert!(took < Duration::from_secs(8), "the writes took {took:?}");
+    let (status, _, _) = timed_get(&app, "/api/v1/me", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "reads go on");
+
+    sqlx::query("ROLLBACK").execute(&mut outside).await.unwrap();
+    drop(outside);
+    until_writes_work(&app, &token, Duration::from_secs(10)).await;
+    let (status, body) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&token),
+            Some(json!({"weekly_goal": 3})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -173,7 +173,9 @@ impl Store {
                 let batcher = Arc::new(batch::Batcher::start(pg.pool.clone()));
                 (Db::Postgres(Box::new(pg)), Some(batcher), None)
             } else if url.starts_with("sqlite:") {
-                let lite = sqlite::Sqlite::connect(url).await?;
+                // A lock another process holds on the file is waited for as long as
+                // PostgreSQL's statements may run: then 503, not a queue of waits.
+                let lite = sqlite::Sqlite::connect(url, timeouts.db_statement).await?;
                 let group = sqlite_writer::SqliteWriter::start(
                     lite.write.clone(),
                     sqlite_writer.clone(),
@@ -238,7 +240,16 @@ impl Store {
         let (tx, guard) = match &self.db {
             Db::Postgres(pg) => (pg.pool.begin().await.map(TxConn::Postgres), None),
             Db::Sqlite(lite) => {
-                let guard = self.sqlite_writer.clone().lock_owned().await;
+                // Waiting behind other writers is bounded as a statement is: a file
+                // locked from outside must not queue every writer for its whole wait.
+                let waited = tokio::time::timeout(
+                    self.timeouts.db_statement,
+                    self.sqlite_writer.clone().lock_owned(),
+                )
+                .await;
+                let Ok(guard) = waited else {
+                    return Err(StoreError::Db(sqlx::Error::PoolTimedOut));
+                };
                 (lite.begin().await.map(TxConn::Sqlite), Some(guard))
             }
         };

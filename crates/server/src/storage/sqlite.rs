@@ -39,7 +39,9 @@ async fn release_check(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error>
 }
 
 impl Sqlite {
-    pub async fn connect(url: &str) -> StoreResult<Sqlite> {
+    /// Connects; `busy` is how long a statement waits for a lock another process
+    /// holds on the file before it fails (503 `database_unavailable`).
+    pub async fn connect(url: &str, busy: Duration) -> StoreResult<Sqlite> {
         // Every connection: WAL lets the readers run beside the writer; `FULL` syncs
         // the WAL at every commit, so an acknowledged write survives a power loss
         // too, not only a crash of the process (`NORMAL` can lose the last commits).
@@ -49,7 +51,7 @@ impl Sqlite {
         let options = SqliteConnectOptions::from_str(url)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(busy)
             .foreign_keys(true)
             .pragma("wal_autocheckpoint", "256")
             .pragma("journal_size_limit", "1048576");

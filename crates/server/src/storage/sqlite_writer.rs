@@ -11,7 +11,9 @@
 //! transaction is rolled back and run again without it (so the others still commit,
 //! together), and the failed member is retried alone in a transaction of its own,
 //! whose outcome, success or error, is its answer. A failed COMMIT retries every
-//! member alone.
+//! member alone, unless the database itself is unavailable (the file locked by
+//! another process past the busy timeout, the storage failing): then every member
+//! is answered at once, instead of each waiting that out again.
 //!
 //! The writer holds the store's SQLite write lock (`Store::begin` takes the same one)
 //! for the whole group, so transactions of the locked path (day close, bosses, duels,
@@ -168,6 +170,18 @@ async fn commit_group(pool: &Writer, mut jobs: Vec<Job>, stats: &Stats) {
                 tracing::warn!(error = %e, rows = jobs.len(), "an activity of a group failed; writing the rest without it");
                 alone.push(jobs.remove(i));
             }
+            // The file is locked from outside (or the disk failed): one by one would
+            // wait that out again for each member. Every member is answered now.
+            Err(GroupFailure::Whole(e)) if is_unavailable(&e) => {
+                tracing::warn!(error = %e, rows = jobs.len(), "activity group did not commit: database unavailable");
+                for job in jobs.drain(..) {
+                    // The same answer (503 `database_unavailable`) for each: sqlx's
+                    // error is not `Clone`.
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::Db(sqlx::Error::PoolTimedOut)));
+                }
+            }
             Err(GroupFailure::Member(_, e) | GroupFailure::Whole(e)) => {
                 if jobs.len() > 1 {
                     tracing::warn!(error = %e, rows = jobs.len(), "activity group did not commit; writing one by one");
@@ -188,6 +202,12 @@ async fn commit_group(pool: &Writer, mut jobs: Vec<Job>, stats: &Stats) {
         };
         let _ = job.reply.send(outcome);
     }
+}
+
+/// Whether a group's failure is the database's, not its members': the file locked
+/// by another process past the busy timeout, or the storage failing.
+fn is_unavailable(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db(db) if super::unavailable(db))
 }
 
 /// Writes the members in one transaction on the writer connection; per member,
