@@ -6,10 +6,15 @@
 //  1. first visit → sign-up → class reveal → log each kind → dashboard;
 //  2. a live leaderboard change caused by another player (two browser contexts);
 //  3. a duel end to end (two browser contexts): challenge, accept, replay;
-//  4. offline: an activity logged without a connection is queued, sent when the
-//     connection returns, and stored exactly once;
-//  and on every page visited: no page wider than the screen, and no serious or
-//  critical axe-core violation (axe-core is injected from node_modules).
+//  4. offline: the header says so at once; an activity logged without a connection
+//     is queued, sent when the connection returns (the page then shows its award),
+//     and stored exactly once; a challenge made offline fails at once and is never
+//     sent later;
+//  5. a double tap on "Log it" stores one activity and shows no error; unknown
+//     players, activities and duels get a titled not-found page without Retry;
+//  and on every page visited: no page wider than the screen, every control at least
+//  44 × 44 px, the header's level in full, empty states as one sentence, and no
+//  serious or critical axe-core violation (axe-core is injected from node_modules).
 //
 //   SHONEN_E2E_URL=http://127.0.0.1:8080 npm run e2e
 //
@@ -88,11 +93,49 @@ async function waitForPath(page, p) {
   await page.waitForURL((u) => new URL(u).pathname === p);
 }
 
-/** No horizontal overflow, and no serious/critical axe violations, once per route. */
+/** Controls a finger must hit (inline links inside a sentence are exempt, as in WCAG 2.5.8). */
+const CONTROLS = 'button, summary, select, [role="tab"], .btn, .icon-btn, .day, .me-chip, .brand, .tap, .tap-target, .tab-link, .menu-item, .activity-link, .table td a';
+
+/** What a phone screen must get right whatever the page: target sizes, the header, empty states. */
+async function layoutProblems(page) {
+  return page.evaluate((selector) => {
+    const out = [];
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && window.getComputedStyle(el).visibility !== 'hidden' && !el.closest('.sr-only');
+    };
+    for (const el of document.querySelectorAll(selector)) {
+      if (!visible(el)) continue;
+      const r = el.getBoundingClientRect();
+      // Half a pixel for sub-pixel layout.
+      if (r.width < 43.5 || r.height < 43.5) {
+        const name = (el.getAttribute('aria-label') || el.textContent || el.tagName).trim().slice(0, 30);
+        out.push(`"${name}" is ${Math.round(r.width)}×${Math.round(r.height)} px`);
+      }
+    }
+    const chip = document.querySelector('.me-chip');
+    const level = chip?.querySelector('.me-level');
+    if (chip && level) {
+      const c = chip.getBoundingClientRect();
+      const l = level.getBoundingClientRect();
+      if (l.width < 1 || l.right > c.right + 0.5 || level.scrollWidth > level.clientWidth + 1) out.push(`the header's level is cut (${level.textContent})`);
+    }
+    const brand = document.querySelector('.brand');
+    if (brand && brand.getBoundingClientRect().height > 48) out.push('the brand takes more than one line');
+    for (const el of document.querySelectorAll('.state-empty')) {
+      if (window.getComputedStyle(el).display !== 'block') out.push(`an empty state is laid out as ${window.getComputedStyle(el).display}, not a sentence`);
+    }
+    return out;
+  }, CONTROLS);
+}
+
+/** No horizontal overflow, phone-sized layout, and no serious/critical axe violations, once per route. */
 async function check(page, label) {
   await page.locator('#main h1').first().waitFor();
   const width = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
   if (width > WIDTH) throw new Error(`${label} (${path(page)}) is ${width}px wide on a ${WIDTH}px screen`);
+  const layout = await layoutProblems(page);
+  if (layout.length) throw new Error(`${label} (${path(page)}) on a ${WIDTH}px screen:\n    ${layout.join('\n    ')}`);
   const key = label;
   if (audited.has(key)) return;
   audited.add(key);
@@ -211,12 +254,30 @@ try {
     await fill(a.page);
     total += await submitLog(a.page);
   }
+  step('a double tap on "Log it" stores one activity and shows no error');
+  await a.page.getByRole('button', { name: /log another/i }).click();
+  await pickKind(a.page, 'study');
+  await a.page.locator('input[name="duration_min"]').fill('20');
+  const twice = `double tap ${run}`;
+  await a.page.locator('summary', { hasText: /when/i }).click();
+  await a.page.locator('input[name="note"]').fill(twice);
+  await a.page.getByRole('button', { name: /log it/i }).dblclick();
+  await a.page.getByTestId('award-final').waitFor();
+  if (await a.page.locator('.banner-error').count()) throw new Error(`a double tap showed an error: ${await a.page.locator('.banner-error').first().innerText()}`);
+  total += Number((await a.page.getByTestId('award-final').innerText()).replace(/[^\d-]/g, ''));
+  const tapped = (await api(a.page, 'GET', '/activities?limit=100')).body.items.filter((x) => x.note === twice);
+  if (tapped.length !== 1) throw new Error(`a double tap should store one activity, found ${tapped.length}`);
+
   step('log a wake-up (early or not, it is stored)');
   await a.page.getByRole('button', { name: /log another/i }).click();
   await pickKind(a.page, 'wake_up');
   await a.page.locator('input[name="woke_at"]').fill('00:00'); // never later than the local time now (game rules §2)
   await a.page.getByRole('button', { name: /log it/i }).click();
   await a.page.locator('[data-testid="award"], .banner-error').first().waitFor();
+  if (await a.page.getByTestId('award').count()) {
+    const title = await a.page.locator('#main h1').first().innerText();
+    if (!/wake-up logged/i.test(title)) throw new Error(`a wake-up's award page should say so, not "${title}"`);
+  }
 
   step('exercise picker remembers the last time');
   await a.page.getByRole('button', { name: /log another/i }).click();
@@ -250,6 +311,18 @@ try {
     await waitForPath(a.page, to);
     await check(a.page, to.startsWith('/players') ? 'profile' : to);
   }
+  step('unknown player, activity and duel: a titled not-found page, no Retry');
+  for (const [p, title] of [
+    [`/players/nobody_${run}`, /hero not found/i],
+    ['/activities/999999999', /activity not found/i],
+    ['/duels/999999999', /duel not found/i],
+  ]) {
+    await a.page.goto(`${BASE}${p}`);
+    await a.page.getByRole('heading', { level: 1, name: title }).waitFor();
+    if (await a.page.getByRole('button', { name: /retry/i }).count()) throw new Error(`${p} offers Retry for a 404`);
+    await check(a.page, `not found ${p.split('/')[1]}`);
+  }
+
   step(`every page fits ${WIDTH}px and passes axe (${audited.size} pages)`);
 
   // A player's text at the longest the API takes, without a space to wrap at: the
@@ -322,6 +395,8 @@ try {
   const note = `offline ${run}`;
   offline.now = true;
   await a.context.setOffline(true);
+  // The header says so at once (a socket that went dead can look open for minutes).
+  await a.page.locator('.topbar .live-offline').waitFor({ timeout: 2000 });
   await pickKind(a.page, 'study');
   await a.page.locator('input[name="duration_min"]').fill('30');
   await a.page.locator('summary', { hasText: /when/i }).click();
@@ -339,6 +414,36 @@ try {
   // Back online: the page sends the queue by itself.
   await a.page.waitForFunction(() => !document.querySelector('[data-testid="offline-queue"]'), null, { timeout: 20000 });
   offline.now = false;
+
+  step('offline: the page that queued an activity shows its award once it is sent');
+  offline.now = true;
+  await a.context.setOffline(true);
+  await a.page.goto(`${BASE}/log`).catch(() => {});
+  await a.page.getByRole('heading', { name: /log training/i }).waitFor();
+  await pickKind(a.page, 'study');
+  await a.page.locator('input[name="duration_min"]').fill('25');
+  await a.page.getByRole('button', { name: /log it/i }).click();
+  await a.page.getByRole('heading', { name: /saved on this phone/i }).waitFor();
+  await a.context.setOffline(false);
+  await a.page.getByTestId('award-final').waitFor({ timeout: 20000 });
+  offline.now = false;
+
+  step('offline: a challenge fails at once and is not sent when the connection returns');
+  await a.page.goto(`${BASE}/duels`);
+  await a.page.locator('input[name="opponent"]').waitFor();
+  let challenges = 0;
+  const countChallenges = (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/duels' && (challenges += 1);
+  a.page.on('request', countChallenges);
+  offline.now = true;
+  await a.context.setOffline(true);
+  await a.page.locator('input[name="opponent"]').fill(rival.username);
+  await a.page.getByRole('button', { name: /challenge/i }).click();
+  await a.page.getByText('Cannot reach the server. Check your connection.').waitFor({ timeout: 3000 });
+  await a.context.setOffline(false);
+  offline.now = false;
+  await a.page.waitForTimeout(3000);
+  a.page.off('request', countChallenges);
+  if (challenges !== 0) throw new Error(`a challenge made offline was sent ${challenges} time(s) after the connection returned`);
   const mine = await api(a.page, 'GET', '/activities?limit=100');
   const stored = mine.body.items.filter((x) => x.note === note);
   if (stored.length !== 1) throw new Error(`the offline activity should be stored exactly once, found ${stored.length}`);

@@ -4,6 +4,7 @@ import { tokenStore } from '../lib/token';
 import { makeBoss, makePlayer } from '../lib/fixtures';
 import type { Award, Dashboard, Player } from '../lib/types';
 import { App } from './App';
+import { afterLoginPath } from './guards';
 
 const player: Player = makePlayer({ skills: [{ name: 'Tenacity', level: 5, active: false }] });
 
@@ -45,6 +46,7 @@ describe('App flows (mocked API)', () => {
         calls.push({ method, url, body });
         const path = url.split('?')[0];
         if (method === 'POST' && path === '/api/v1/auth/register') return json(201, { token: 'tok', player });
+        if (method === 'POST' && path === '/api/v1/auth/login') return json(200, { token: 'tok', player });
         if (method === 'GET' && path === '/api/v1/me') return json(200, { ...player, total_xp: xp });
         if (method === 'GET' && path === '/api/v1/dashboard') {
           const d: Dashboard = {
@@ -89,6 +91,19 @@ describe('App flows (mocked API)', () => {
     render(<App />);
     await screen.findByRole('button', { name: /log in/i }, { timeout: 5000 });
     expect(window.location.pathname).toBe('/login');
+    window.localStorage.removeItem('shonen.known');
+  });
+
+  it('returns a deep link opened while logged out to that page after logging in', async () => {
+    window.localStorage.setItem('shonen.known', '1');
+    window.history.replaceState(null, '', '/boss');
+    render(<App />);
+    fireEvent.change(await screen.findByLabelText('Username or email', {}, { timeout: 5000 }), { target: { value: 'deku' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'plus-ultra-123' } });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: /log in/i }));
+    });
+    await waitFor(() => expect(window.location.pathname).toBe('/boss'));
     window.localStorage.removeItem('shonen.known');
   });
 
@@ -138,5 +153,16 @@ describe('App flows (mocked API)', () => {
     fireEvent.click(screen.getByRole('link', { name: /back to dashboard/i }));
     await waitFor(() => expect(screen.getByTestId('total-xp').textContent).toBe('25'));
     await act(async () => {});
+  });
+});
+
+describe('afterLoginPath', () => {
+  it('goes back to a page of this app, and home otherwise', () => {
+    expect(afterLoginPath({ from: '/boss' })).toBe('/boss');
+    expect(afterLoginPath({ from: '/activities/7?x=1' })).toBe('/activities/7?x=1');
+    expect(afterLoginPath(null)).toBe('/');
+    expect(afterLoginPath({ from: 'https://evil.example/' })).toBe('/');
+    expect(afterLoginPath({ from: '//evil.example/' })).toBe('/');
+    expect(afterLoginPath({ from: '/login' })).toBe('/');
   });
 });

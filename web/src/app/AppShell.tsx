@@ -1,10 +1,11 @@
 /**
- * The logged-in frame, phone first: a slim top bar (brand, live state, level), the
- * page, and a bottom tab bar with the main sections (everything else is under
- * "More"). Also: the skip link, focus moved to the new page's heading after a route
- * change, toasts in a polite live region (at most two, short-lived, above the tab
- * bar but clear of the page's main buttons), the big-moment overlay, and the
- * offline queue's sender.
+ * The logged-in frame, phone first: a slim top bar (the brand, compact on a phone;
+ * the live state, "Offline" in words when the connection is gone; the player chip,
+ * whose name is cut short before its level ever is), the page, and a bottom tab bar
+ * with the main sections (everything else is under "More"). Also: the skip link,
+ * focus moved to the new page's heading after a route change, toasts in a polite
+ * live region (at most two, short-lived, above the tab bar but clear of the page's
+ * main buttons), the big-moment overlay, and the offline queue's sender.
  */
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useLocation } from 'react-router';
@@ -22,7 +23,7 @@ const TABS = [
   { to: '/more', label: 'More', icon: '☰', end: false },
 ];
 
-const LIVE_LABEL = { idle: 'Offline', connecting: 'Connecting…', open: 'Live', reconnecting: 'Reconnecting…' } as const;
+const LIVE_LABEL = { idle: 'Offline', connecting: 'Connecting…', open: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline, no connection' } as const;
 
 /** Moves focus to the page's first heading after navigation (not on first load). */
 function useFocusHeadingOnRouteChange() {
@@ -72,17 +73,23 @@ export function AppShell({ token, children }: { token: string; children: ReactNo
         </Link>
         <div className="topbar-right">
           {queue.items.length ? (
-            <Link to="/log" className="pill pill-warn" aria-label={`${queue.items.length} activities waiting to be sent`}>
-              ⏳ {queue.items.length}
+            <Link to="/log" className="tap-target" aria-label={`${queue.items.length} activities waiting to be sent`}>
+              <span className="pill pill-warn">⏳ {queue.items.length}</span>
             </Link>
           ) : null}
-          <span className={`live-dot live-${live.status}`} aria-hidden="true" />
+          {live.status === 'offline' ? (
+            <span className="pill pill-bad live-offline" aria-hidden="true">
+              Offline
+            </span>
+          ) : (
+            <span className={`live-dot live-${live.status}`} aria-hidden="true" />
+          )}
           <span className="sr-only" role="status">
             Real-time: {LIVE_LABEL[live.status]}
           </span>
           {me.data ? (
             <Link to={`/players/${encodeURIComponent(me.data.username)}`} className="me-chip">
-              {me.data.username} <small>Lv {me.data.level}</small>
+              <span className="me-name">{me.data.username}</span> <small className="me-level">Lv {me.data.level}</small>
             </Link>
           ) : null}
         </div>

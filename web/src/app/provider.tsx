@@ -12,7 +12,10 @@ export function createQueryClient() {
         // Client errors will not fix themselves; retry only network and server trouble.
         retry: (count, err) => count < 2 && !(isApiError(err) && err.status >= 400 && err.status < 500),
       },
-      mutations: { retry: false },
+      // A write runs when it is made, online or not: offline it fails at once with the
+      // app's "cannot reach the server" message rather than wait, paused, and go out by
+      // itself later (only the activity log queues offline, on purpose, with its key).
+      mutations: { retry: false, networkMode: 'always' },
     },
   });
 }

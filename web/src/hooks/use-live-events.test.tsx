@@ -25,7 +25,7 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function setup(token: string | null = 'tok') {
+function setup(token: string | null = 'tok', online = { now: true }) {
   const client = new QueryClient();
   const invalidate = vi.spyOn(client, 'invalidateQueries').mockResolvedValue();
   const sockets: FakeSocket[] = [];
@@ -35,7 +35,7 @@ function setup(token: string | null = 'tok') {
     return s;
   };
   const wrapper = ({ children }: { children: ReactNode }) => <QueryClientProvider client={client}>{children}</QueryClientProvider>;
-  const hook = renderHook(({ t }) => useLiveEvents(t, { createSocket, random: () => 1, toastMs: 1000 }), { wrapper, initialProps: { t: token } });
+  const hook = renderHook(({ t }) => useLiveEvents(t, { createSocket, random: () => 1, toastMs: 1000, isOnline: () => online.now }), { wrapper, initialProps: { t: token } });
   const invalidatedKeys = () => invalidate.mock.calls.map((c) => (c[0]?.queryKey ?? ['*']).join('/'));
   return { hook, sockets, invalidate, invalidatedKeys };
 }
@@ -99,6 +99,51 @@ describe('useLiveEvents', () => {
     expect(hook.result.current.status).toBe('idle');
     act(() => vi.advanceTimersByTime(60_000));
     expect(sockets).toHaveLength(1);
+  });
+
+  it('says offline at once when the browser goes offline, and reconnects when it is back', () => {
+    const online = { now: true };
+    const { hook, sockets, invalidatedKeys } = setup('tok', online);
+    act(() => sockets[0].open());
+    expect(hook.result.current.status).toBe('open');
+
+    online.now = false;
+    act(() => {
+      window.dispatchEvent(new Event('offline'));
+    });
+    expect(hook.result.current.status).toBe('offline');
+    expect(sockets[0].closed).toBe(true);
+    // No retries while offline.
+    act(() => vi.advanceTimersByTime(60_000));
+    expect(sockets).toHaveLength(1);
+
+    online.now = true;
+    act(() => {
+      window.dispatchEvent(new Event('online'));
+    });
+    expect(sockets).toHaveLength(2);
+    expect(hook.result.current.status).toBe('connecting');
+    act(() => sockets[1].open());
+    expect(hook.result.current.status).toBe('open');
+    // Events may have been missed meanwhile: everything is refreshed.
+    expect(invalidatedKeys()).toEqual(['*']);
+  });
+
+  it('a socket that closes while the browser is offline shows offline, not reconnecting', () => {
+    const online = { now: true };
+    const { hook, sockets } = setup('tok', online);
+    act(() => sockets[0].open());
+    online.now = false;
+    act(() => sockets[0].drop());
+    expect(hook.result.current.status).toBe('offline');
+    act(() => vi.advanceTimersByTime(60_000));
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('does not try to connect while offline', () => {
+    const { hook, sockets } = setup('tok', { now: false });
+    expect(sockets).toHaveLength(0);
+    expect(hook.result.current.status).toBe('offline');
   });
 
   it('does not connect without a token', () => {

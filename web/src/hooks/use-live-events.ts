@@ -1,6 +1,8 @@
 /**
  * The one hook that owns the WebSocket: connects with the token, invalidates the queries
- * each event makes stale, raises toasts, and reconnects with exponential backoff.
+ * each event makes stale, raises toasts, and reconnects with exponential backoff. The
+ * browser going offline closes the socket and says so at once (a dead connection can
+ * look open for minutes); coming back online reconnects at once.
  */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
@@ -23,20 +25,23 @@ export interface SocketLike {
 
 export interface LiveEventsOptions {
   createSocket?: (url: string) => SocketLike;
+  /** Whether the browser says it is online (navigator.onLine). */
+  isOnline?: () => boolean;
   random?: () => number;
   toastMs?: number;
 }
 
 const defaultCreate = (url: string): SocketLike => new WebSocket(url);
+const browserOnline = () => typeof navigator === 'undefined' || navigator.onLine !== false;
 
 export function useLiveEvents(token: string | null, options: LiveEventsOptions = {}, viewer?: string) {
   const queryClient = useQueryClient();
   const [state, dispatch] = useReducer(liveReducer, initialLiveState);
-  const { createSocket = defaultCreate, random = Math.random, toastMs = 3500 } = options;
+  const { createSocket = defaultCreate, random = Math.random, toastMs = 3500, isOnline = browserOnline } = options;
   // Options may be fresh objects each render; keep the latest without reconnecting.
-  const optsRef = useRef({ createSocket, random });
+  const optsRef = useRef({ createSocket, random, isOnline });
   useEffect(() => {
-    optsRef.current = { createSocket, random };
+    optsRef.current = { createSocket, random, isOnline };
   });
 
   useEffect(() => {
@@ -49,8 +54,35 @@ export function useLiveEvents(token: string | null, options: LiveEventsOptions =
     let attempt = 0;
     let stopped = false;
 
+    const dropSocket = () => {
+      clearTimeout(timer);
+      if (socket) {
+        const s = socket;
+        socket = null;
+        s.onclose = null;
+        s.close(1000);
+      }
+    };
+
+    const goOffline = () => {
+      dropSocket();
+      // Events may be missed meanwhile: the next open refreshes everything.
+      attempt = Math.max(attempt, 1);
+      dispatch({ type: 'offline' });
+    };
+
+    const goOnline = () => {
+      if (stopped || socket) return;
+      clearTimeout(timer);
+      connect();
+    };
+
     const connect = () => {
       if (stopped) return;
+      if (!optsRef.current.isOnline()) {
+        goOffline();
+        return;
+      }
       dispatch({ type: 'connecting' });
       const s = optsRef.current.createSocket(liveEventsUrl(token));
       socket = s;
@@ -74,6 +106,10 @@ export function useLiveEvents(token: string | null, options: LiveEventsOptions =
       s.onclose = () => {
         if (stopped || socket !== s) return;
         socket = null;
+        if (!optsRef.current.isOnline()) {
+          goOffline();
+          return;
+        }
         dispatch({ type: 'closed' });
         const delay = backoffDelay(attempt, optsRef.current.random);
         attempt += 1;
@@ -82,15 +118,13 @@ export function useLiveEvents(token: string | null, options: LiveEventsOptions =
     };
 
     connect();
+    window.addEventListener('offline', goOffline);
+    window.addEventListener('online', goOnline);
     return () => {
       stopped = true;
-      clearTimeout(timer);
-      if (socket) {
-        const s = socket;
-        socket = null;
-        s.onclose = null;
-        s.close(1000);
-      }
+      window.removeEventListener('offline', goOffline);
+      window.removeEventListener('online', goOnline);
+      dropSocket();
     };
   }, [token, queryClient]);
 

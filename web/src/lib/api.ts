@@ -1,7 +1,12 @@
 /**
  * The one API client: prefixes /api/v1, adds the bearer token, and turns the contract's
- * error body `{"error": {"code", "message", "details"}}` into a typed ApiError.
+ * error body `{"error": {"code", "message", "details"}}` into a typed ApiError with a
+ * message for people. Offline it fails at once (nothing goes out later by itself); a
+ * keyed write the server is still running is asked again with the same key; every
+ * answer's `Date` header keeps the server clock (`server-clock.ts`).
  */
+import { formatDateTime } from './format';
+import { noteServerDate } from './server-clock';
 import { tokenStore } from './token';
 
 export const API_BASE = '/api/v1';
@@ -30,9 +35,15 @@ export class ApiError extends Error {
     return this.status === 422 || (this.status === 409 && typeof this.details?.field === 'string');
   }
 
+  /** The message for people: the app's own words for a few codes, else the server's, humanized. */
+  get displayMessage(): string {
+    if (this.status === 0) return this.message;
+    return CODE_MESSAGES[this.code]?.(this) ?? humanizeMessage(this.message);
+  }
+
   /** Field name → a human message, for showing 422 errors next to the named input. */
   fieldErrors(): Record<string, string> {
-    const out = fieldErrorsFromDetails(this.details, this.message);
+    const out = fieldErrorsFromDetails(this.details, CODE_MESSAGES[this.code]?.(this) ?? this.message);
     for (const k of Object.keys(out)) out[k] = humanizeMessage(rowMessage(k, out[k]));
     return out;
   }
@@ -40,6 +51,11 @@ export class ApiError extends Error {
 
 export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
+}
+
+/** Whether asking again may help: no connection or server trouble, not a refusal (4xx). */
+export function isRetryable(e: unknown): boolean {
+  return !(e instanceof ApiError) || e.status === 0 || e.status >= 500;
 }
 
 /** `sets[2].reps`, `sets/2/reps` and `sets.2.reps` all become `sets.2.reps`. */
@@ -168,6 +184,37 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
   return `${API_BASE}${path}${s ? `?${s}` : ''}`;
 }
 
+const OFFLINE_MESSAGE = 'Cannot reach the server. Check your connection.';
+
+function networkError(): ApiError {
+  return new ApiError(0, 'network_error', OFFLINE_MESSAGE);
+}
+
+/** Codes by which the server says "a request with this key is still running": ask again, same key. */
+const STILL_RUNNING = new Set(['request_in_progress', 'idempotency_conflict']);
+
+/**
+ * A keyed write answered "still running" (a double tap, a retry that overtook the first
+ * send) is asked again with the same key after these pauses, for at most about 10 s in
+ * all, so the caller gets the first request's answer instead of an error.
+ */
+export const STILL_RUNNING_PAUSES_MS = [250, 500, 1000, 2000, 2000, 2000, 2000];
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new DOMException('Aborted', 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const token = tokenStore.get();
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -181,28 +228,39 @@ export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Pr
   }
   if (token) headers.Authorization = `Bearer ${token}`;
   if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
+  const method = opts.method ?? 'GET';
+  // A read that a newer one supersedes (a save and a live event both asking for the
+  // dashboard within milliseconds) is left to finish and its answer dropped by the
+  // query cache: aborting it showed up as a failed request every time. Only writes
+  // and uploads may be aborted by their caller.
+  const signal = method === 'GET' ? undefined : opts.signal;
 
-  let res: Response;
-  try {
-    // A read that a newer one supersedes (a save and a live event both asking for the
-    // dashboard within milliseconds) is left to finish and its answer dropped by the
-    // query cache: aborting it showed up as a failed request every time. Only writes
-    // and uploads may be aborted by their caller.
-    const signal = (opts.method ?? 'GET') === 'GET' ? undefined : opts.signal;
-    res = await fetch(buildUrl(path, opts.query), { method: opts.method ?? 'GET', headers, body, signal });
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
+  for (let retry = 0; ; retry++) {
+    // Offline, say so at once: nothing is left waiting to go out by itself later
+    // (only the activity log queues on purpose, with its own key).
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) throw networkError();
+    let res: Response;
+    try {
+      res = await fetch(buildUrl(path, opts.query), { method, headers, body, signal });
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') throw e;
+      throw networkError();
+    }
+    noteServerDate(res.headers.get('Date'));
+    if (!res.ok) {
+      const err = await parseErrorResponse(res);
+      if (opts.idempotencyKey && err.status === 409 && STILL_RUNNING.has(err.code) && retry < STILL_RUNNING_PAUSES_MS.length) {
+        await pause(STILL_RUNNING_PAUSES_MS[retry], signal);
+        continue;
+      }
+      // A rejected token means the session is over; a failed login (no token sent) is not.
+      if (res.status === 401 && token) tokenStore.set(null);
+      throw err;
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
   }
-  if (!res.ok) {
-    const err = await parseErrorResponse(res);
-    // A rejected token means the session is over; a failed login (no token sent) is not.
-    if (res.status === 401 && token) tokenStore.set(null);
-    throw err;
-  }
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 export const api = {
@@ -259,7 +317,8 @@ function rowMessage(key: string, message: string): string {
 /**
  * Rewrites the API's developer wording for people: `sets[2].weight_kg must be between
  * 0 and 500` → `Set 3 weight must be between 0 and 500 kg`, `duration_min is
- * required` → `Duration is required`.
+ * required` → `Duration is required`, `that is not a valid email address` → `That is
+ * not a valid email address` (a field's name inside a sentence stays lower case).
  */
 export function humanizeMessage(message: string): string {
   let unit = '';
@@ -269,22 +328,57 @@ export function humanizeMessage(message: string): string {
     return f ? `Set ${n} ${FIELD_LABELS[f] ?? f.replace(/_/g, ' ')}` : `Set ${n}`;
   });
   out = out.replace(/\b(goals)\.(strength|agility|intelligence)\b/g, (_m, _g, k: string) => `${k[0].toUpperCase()}${k.slice(1)} goal`);
-  out = out.replace(/\b([a-z]+_[a-z_]+|kind|sets|note|style|username|email|password|timezone|opponent)\b/g, (m: string) => {
-    if (!FIELD_LABELS[m]) return m;
+  out = out.replace(/\b([a-z]+_[a-z_]+|kind|sets|note|style|username|email|password|timezone|opponent)\b/g, (m: string, _w: string, at: number) => {
+    const label = FIELD_LABELS[m];
+    if (!label) return m;
     if (UNITS[m]) unit = UNITS[m];
-    return FIELD_LABELS[m];
+    return at === 0 ? label : label.toLowerCase();
   });
   out = out.replace(/, got (.+)$/, ' (you entered $1)');
   if (unit && /\d$/.test(out)) out += unit;
   return out.charAt(0).toUpperCase() + out.slice(1);
 }
 
+/** The app's own words for errors whose server message is not enough for a player. */
+const CODE_MESSAGES: Record<string, (e: ApiError) => string | undefined> = {
+  username_taken: () => 'That username is already taken',
+  reclassify_cooldown: (e) => {
+    const at = classChangeAvailableAt(e);
+    return `You can change class once every 30 days${at ? `: your next change is possible from ${formatDateTime(at)}` : ''}`;
+  },
+  request_in_progress: () => 'Your last try is still being saved. Wait a moment and try again: it will not be stored twice',
+};
+
+/** When a 409 `reclassify_cooldown` says the next class change is allowed (RFC 3339), if it does. */
+export function classChangeAvailableAt(e: unknown): string | undefined {
+  if (!(e instanceof ApiError) || e.code !== 'reclassify_cooldown') return undefined;
+  const at = e.details.available_at;
+  return typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? at : undefined;
+}
+
+/** A wait in words: "in 45 seconds", "in 2 minutes", "in about 1 hour", "in about 3 days". */
+export function waitPhrase(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (s < 60) return `in ${plural(s, 'second')}`;
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return `in ${plural(minutes, 'minute')}`;
+  if (s < 36 * 3600) return `in about ${plural(Math.max(1, Math.round(s / 3600)), 'hour')}`;
+  return `in about ${plural(Math.round(s / 86400), 'day')}`;
+}
+
+/** A rate-limit message with when to try again, in words. */
+function withWait(message: string, seconds: number): string {
+  const when = waitPhrase(seconds);
+  const m = /\btry again( later)?(\.?)$/i.exec(message);
+  if (m) return `${message.slice(0, m.index)}try again ${when}${m[2]}`;
+  if (/\btry again\b/i.test(message)) return `${message} (${when})`;
+  return `${message.replace(/\.$/, '')}. Try again ${when}`;
+}
+
 /** A human sentence for any thrown error. */
 export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) {
-    const m = e.status === 422 ? humanizeMessage(e.message) : e.message;
-    return e.retryAfter ? `${m} (retry in ${e.retryAfter}s)` : m;
-  }
+  if (e instanceof ApiError) return e.retryAfter ? withWait(e.displayMessage, e.retryAfter) : e.displayMessage;
   if (e instanceof Error) return e.message;
   return 'Something went wrong.';
 }

@@ -65,6 +65,7 @@ describe('liveReducer', () => {
     s = liveReducer(s, { type: 'open' });
     expect(s).toMatchObject({ status: 'open', attempt: 0 });
     expect(liveReducer(s, { type: 'stopped' }).status).toBe('idle');
+    expect(liveReducer(s, { type: 'offline' }).status).toBe('offline');
   });
 
   it('turns events into toasts, keeps the last two, and dismisses', () => {
@@ -100,6 +101,7 @@ describe('describeEvent', () => {
     expect(describeEvent(ev('xp_awarded', { award: { final: 61, stat: 'strength' }, total_xp: 61 }))).toBe('+61 Strength XP');
     expect(describeEvent(ev('level_up', { from: 4, to: 5, title: 'Supporting Cast' }))).toBeNull();
     expect(describeEvent(ev('penalty', { amount: -50, reason: 'You get weaker.' }))).toBe('You get weaker. (−50 XP)');
+    expect(describeEvent(ev('penalty', { amount: 50, reason: 'skipped a training day' }))).toBe('Skipped a training day (−50 XP)');
     expect(describeEvent(ev('duel_challenged', { challenger: 'vegeta' }))).toBe('vegeta challenges you to a duel!');
     expect(describeEvent(ev('duel_challenged', { challenger: 'Goku', opponent: 'vegeta' }), { username: 'goku' })).toBeNull();
   });

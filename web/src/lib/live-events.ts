@@ -4,7 +4,7 @@
  */
 import type { QueryKey } from '@tanstack/react-query';
 import { queryKeys } from './query-keys';
-import { formatXp, signedXp, statLabel } from './format';
+import { formatXp, sentence, signedXp, statLabel } from './format';
 
 export const LIVE_EVENT_TYPES = [
   'xp_awarded',
@@ -115,7 +115,7 @@ export function describeEvent(e: LiveEvent, viewer: Viewer = {}): string | null 
     }
     case 'penalty': {
       const amount = num(d.amount);
-      return `${str(d.reason) ?? 'Penalty'}${amount !== undefined ? ` (${signedXp(-Math.abs(amount))} XP)` : ''}`;
+      return `${sentence(str(d.reason) ?? 'Penalty')}${amount !== undefined ? ` (${signedXp(-Math.abs(amount))} XP)` : ''}`;
     }
     case 'duel_challenged': {
       const challenger = str(d.challenger) ?? str(obj(d.duel).challenger);
@@ -160,7 +160,8 @@ export function momentFor(e: LiveEvent): Omit<Moment, 'id'> | null {
   }
 }
 
-export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
+/** `offline`: the browser has no connection; no socket is tried until it has one again. */
+export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline';
 
 export interface Toast {
   id: number;
@@ -184,6 +185,7 @@ export type LiveAction =
   | { type: 'open' }
   | { type: 'closed' }
   | { type: 'stopped' }
+  | { type: 'offline' }
   | { type: 'event'; event: LiveEvent }
   | { type: 'viewer'; viewer: Viewer }
   | { type: 'dismiss'; id: number }
@@ -204,6 +206,8 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
       return { ...state, status: 'reconnecting', attempt: state.attempt + 1 };
     case 'stopped':
       return { ...state, status: 'idle', attempt: 0 };
+    case 'offline':
+      return { ...state, status: 'offline' };
     case 'event': {
       const moment = momentFor(action.event);
       if (moment) {

@@ -1,12 +1,18 @@
 /**
  * What this device remembers between sessions: whether someone has had an account
- * here (the first visit starts at sign-up, a returning one at log-in), and the goals
- * last chosen per player (the API does not return them; the class test starts there).
+ * here (the first visit starts at sign-up, a returning one at log-in), the goals
+ * last chosen per player (the API does not return them; the class test starts there),
+ * and until when a player's class is locked after a change (the API says so only by
+ * refusing a change).
  */
 import type { Goals, PlayerClass } from './types';
 
 const KNOWN = 'shonen.known';
 const goalsKey = (username: string) => `shonen.goals.${username.toLowerCase()}`;
+const classLockKey = (username: string) => `shonen.class-locked-until.${username.toLowerCase()}`;
+
+/** A class may be changed once every this many days (game rules §1). */
+export const CLASS_CHANGE_COOLDOWN_DAYS = 30;
 
 function read(key: string): string | null {
   try {
@@ -51,4 +57,16 @@ export function goalsFor(username: string, cls: PlayerClass | string): Goals {
     default:
       return { strength: 5, agility: 5, intelligence: 5 };
   }
+}
+
+/** Remembers that the player's class cannot change before `until` (RFC 3339). */
+export function rememberClassLock(username: string, until: string) {
+  write(classLockKey(username), until);
+}
+
+/** Until when the player's class is locked, if this device knows and it is still `now` before then. */
+export function classLockedUntil(username: string, now: number): string | null {
+  const until = read(classLockKey(username));
+  const t = until ? Date.parse(until) : NaN;
+  return until && Number.isFinite(t) && t > now ? until : null;
 }

@@ -11,6 +11,7 @@ export const queryKeys = {
   leaderboard: ['leaderboard'] as const,
   leaderboardScope: (scope: LeaderboardScope, cls?: string) => ['leaderboard', scope, cls ?? ''] as const,
   duels: ['duels'] as const,
+  duelLists: ['duels', 'list'] as const,
   duelList: (status?: string) => ['duels', 'list', status ?? 'all'] as const,
   duel: (id: Id) => ['duels', 'detail', String(id)] as const,
   boss: ['boss'] as const,

@@ -1,4 +1,4 @@
-/** A labelled form control with its validation error right beneath it. */
+/** A labelled form control with its validation error right beneath it (on its own line). */
 import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
 
 interface FieldShellProps {
@@ -23,8 +23,10 @@ export function FieldShell({ label, error, hint, children, className }: FieldShe
           {hint}
         </small>
       ) : null}
+      {/* Not an alert: a failed submit moves focus to the first invalid field, which
+          reads its error (aria-describedby); the form's banner is the one alert. */}
       {error ? (
-        <small id={errId} className="field-error" role="alert">
+        <small id={errId} className="field-error">
           {error}
         </small>
       ) : null}

@@ -1,6 +1,6 @@
 /** Loading, error and empty states, so every screen says what is going on. */
 import { useSyncExternalStore, type ReactNode } from 'react';
-import { errorMessage } from '../../lib/api';
+import { errorMessage, isRetryable } from '../../lib/api';
 
 /** Whether the browser says it is online, following its online/offline events. */
 function useOnline(): boolean {
@@ -36,12 +36,13 @@ export function Loading({ label = 'Powering up…' }: { label?: string }) {
   );
 }
 
+/** The error, in words; Retry only where asking again may help (no connection, server trouble). */
 export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   if (!error) return null;
   return (
     <div className="banner banner-error" role="alert">
       <span>{errorMessage(error)}</span>
-      {onRetry ? (
+      {onRetry && isRetryable(error) ? (
         <button type="button" className="btn btn-ghost btn-sm" onClick={onRetry}>
           Retry
         </button>

@@ -1,4 +1,5 @@
 /** The log-activity form's state and how it becomes the contract's activity body. */
+import { serverNow } from '../../lib/server-clock';
 import type { Activity, ActivityInput, ActivityKind, StrengthSet } from '../../lib/types';
 
 export interface SetRow {
@@ -135,8 +136,8 @@ export function describeActivity(a: Activity): string {
 
 export const EDIT_WINDOW_MS = 24 * 3600 * 1000;
 
-/** Strength sessions may be edited for 24 h after completion. */
-export function canEditActivity(a: Activity, now: number = Date.now()): boolean {
+/** Strength sessions may be edited for 24 h after completion, by the server's clock. */
+export function canEditActivity(a: Activity, now: number = serverNow()): boolean {
   if (a.kind !== 'strength') return false;
   const t = Date.parse(a.occurred_at);
   return Number.isFinite(t) && now - t < EDIT_WINDOW_MS;

@@ -1,5 +1,6 @@
 /** Log an activity (`POST /activities`) → the stored activity and its XP award. */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSingleFlightMutation } from '../../../hooks/use-single-flight-mutation';
 import { api } from '../../../lib/api';
 import { queryKeys } from '../../../lib/query-keys';
 import type { ActivityInput, ActivityWithAward } from '../../../lib/types';
@@ -9,7 +10,7 @@ export const createActivity = (input: ActivityInput, idempotencyKey: string) =>
 
 export function useCreateActivity() {
   const qc = useQueryClient();
-  return useMutation({
+  return useSingleFlightMutation({
     mutationFn: ({ input, idempotencyKey }: { input: ActivityInput; idempotencyKey: string }) => createActivity(input, idempotencyKey),
     onSuccess: (res) => {
       qc.setQueryData(queryKeys.activity(res.activity.id), res);

@@ -1,5 +1,6 @@
 /** Edit a strength session within 24 h (`PATCH /activities/{id}`); the award is recomputed with the edit penalty. */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSingleFlightMutation } from '../../../hooks/use-single-flight-mutation';
 import { api } from '../../../lib/api';
 import { queryKeys } from '../../../lib/query-keys';
 import type { ActivityWithAward, Id, StrengthSet } from '../../../lib/types';
@@ -14,7 +15,7 @@ export const updateActivity = (id: Id, edit: StrengthEdit) =>
 
 export function useUpdateActivity(id: Id) {
   const qc = useQueryClient();
-  return useMutation({
+  return useSingleFlightMutation({
     mutationFn: (edit: StrengthEdit) => updateActivity(id, edit),
     onSuccess: (res) => {
       qc.setQueryData(queryKeys.activity(id), res);

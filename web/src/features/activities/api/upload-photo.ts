@@ -1,20 +1,24 @@
 /** Attach a photo to an activity (`POST /activities/{id}/photos`, image body). */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { apiRequest, newIdempotencyKey } from '../../../lib/api';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSingleFlightMutation } from '../../../hooks/use-single-flight-mutation';
+import { apiRequest } from '../../../lib/api';
+import { keyedWrite } from '../../../lib/attempt-key';
 import { queryKeys } from '../../../lib/query-keys';
 import type { Id } from '../../../lib/types';
 
-export const uploadActivityPhoto = (id: Id, file: Blob) =>
+/** The same file sent again after no answer keeps its key: the server stores it once. */
+export const uploadActivityPhoto = keyedWrite(({ id, file }: { id: Id; file: Blob }, idempotencyKey: string) =>
   apiRequest<{ photo_url: string }>(`/activities/${encodeURIComponent(String(id))}/photos`, {
     method: 'POST',
     body: file,
-    idempotencyKey: newIdempotencyKey(),
-  });
+    idempotencyKey,
+  }),
+);
 
 export function useUploadActivityPhoto(id: Id) {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (file: Blob) => uploadActivityPhoto(id, file),
+  return useSingleFlightMutation({
+    mutationFn: (file: Blob) => uploadActivityPhoto({ id, file }),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.activity(id) }),
   });
 }

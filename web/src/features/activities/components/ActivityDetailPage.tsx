@@ -1,10 +1,16 @@
-/** One activity with its award; strength sessions can be edited within 24 h. */
-import { useState, type FormEvent } from 'react';
+/**
+ * One activity with its award; strength sessions can be edited within 24 h, judged by
+ * the server's clock (the device's may be off). When the server says the window has
+ * closed, the edit is withdrawn.
+ */
+import { useRef, useState, type FormEvent } from 'react';
 import { Link } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { InputField } from '../../../components/ui/Field';
+import { ErrorPage } from '../../../components/ui/ErrorPage';
 import { ErrorBanner, Loading } from '../../../components/ui/Status';
+import { useFocusFirstInvalid } from '../../../hooks/use-focus-first-invalid';
 import { isApiError } from '../../../lib/api';
 import { formatDateTime } from '../../../lib/format';
 import type { Activity } from '../../../lib/types';
@@ -18,9 +24,20 @@ import { SetsEditor } from './SetsEditor';
 export function ActivityDetailPage({ id }: { id: string }) {
   const q = useActivity(id);
   const [editing, setEditing] = useState(false);
+  // Set once the server refused an edit as too late: no more edit offers here.
+  const [windowClosed, setWindowClosed] = useState(false);
 
   if (q.isPending) return <Loading />;
-  if (q.error) return <ErrorBanner error={q.error} onRetry={() => q.refetch()} />;
+  if (q.error) {
+    return (
+      <ErrorPage
+        error={q.error}
+        title="Activity"
+        onRetry={() => q.refetch()}
+        notFound={{ title: 'Activity not found', children: 'There is no such session in your log.', back: { to: '/activities', label: 'Back to your history' } }}
+      />
+    );
+  }
   const { activity, award } = q.data;
   const info = KIND_INFO[activity.kind];
 
@@ -57,13 +74,27 @@ export function ActivityDetailPage({ id }: { id: string }) {
         ) : null}
         {activity.note ? <p className="muted">“{activity.note}”</p> : null}
         <PhotoUpload activity={activity} />
-        {canEditActivity(activity) && !editing ? (
+        {windowClosed ? (
+          <p className="muted" role="status">
+            The 24-hour edit window for this session has closed.
+          </p>
+        ) : null}
+        {canEditActivity(activity) && !windowClosed && !editing ? (
           <Button variant="ghost" onClick={() => setEditing(true)}>
             {activity.capped && activity.xp === 0 ? 'Edit session' : 'Edit session (edit penalty ×0.8)'}
           </Button>
         ) : null}
       </Card>
-      {editing ? <EditStrength activity={activity} onDone={() => setEditing(false)} /> : null}
+      {editing && !windowClosed ? (
+        <EditStrength
+          activity={activity}
+          onDone={() => setEditing(false)}
+          onWindowClosed={() => {
+            setEditing(false);
+            setWindowClosed(true);
+          }}
+        />
+      ) : null}
       <Card>
         <AwardBreakdown award={award} />
       </Card>
@@ -71,22 +102,32 @@ export function ActivityDetailPage({ id }: { id: string }) {
   );
 }
 
-function EditStrength({ activity, onDone }: { activity: Activity; onDone: () => void }) {
+function EditStrength({ activity, onDone, onWindowClosed }: { activity: Activity; onDone: () => void; onWindowClosed: () => void }) {
   const [rows, setRows] = useState<SetRow[]>(() => rowsFromSets(activity.sets ?? undefined));
   const [duration, setDuration] = useState(activity.duration_min != null ? String(activity.duration_min) : '');
   const update = useUpdateActivity(activity.id);
+  const formRef = useRef<HTMLFormElement>(null);
   const fieldErrors = isApiError(update.error) && update.error.isValidation ? update.error.fieldErrors() : {};
   const placed = Object.keys(fieldErrors).some((k) => k === 'duration_min' || k.startsWith('sets'));
+  useFocusFirstInvalid(formRef, update.error, update.isPending);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const d = duration.trim() === '' ? undefined : Number(duration);
-    update.mutate({ sets: setsFromRows(rows), duration_min: Number.isFinite(d) ? d : undefined }, { onSuccess: onDone });
+    update.mutate(
+      { sets: setsFromRows(rows), duration_min: Number.isFinite(d) ? d : undefined },
+      {
+        onSuccess: onDone,
+        onError: (err) => {
+          if (isApiError(err) && err.code === 'edit_window_closed') onWindowClosed();
+        },
+      },
+    );
   };
 
   return (
     <Card title="Edit strength session">
-      <form onSubmit={submit} noValidate className="stack">
+      <form ref={formRef} onSubmit={submit} noValidate className="stack">
         <p className="muted">Edits are allowed for 24 hours. The session is recomputed with an edit penalty (×0.8) and the ledger corrected.</p>
         <SetsEditor rows={rows} onChange={setRows} errors={fieldErrors} />
         <InputField label="Duration (minutes)" name="duration_min" type="number" min={0} value={duration} onChange={(e) => setDuration(e.target.value)} error={fieldErrors.duration_min} />
@@ -123,6 +164,7 @@ function PhotoUpload({ activity }: { activity: Activity }) {
           type="file"
           accept="image/png,image/jpeg,image/webp"
           className="sr-only"
+          disabled={upload.isPending}
           onChange={(e) => {
             const f = e.target.files?.[0];
             if (f) upload.mutate(f);

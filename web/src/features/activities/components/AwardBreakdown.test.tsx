@@ -97,3 +97,13 @@ describe('AwardBreakdown', () => {
     expect(screen.getByText(/Dragon Fist/)).toBeTruthy();
   });
 });
+
+describe('the consistency hint', () => {
+  it('explains the rule of game rules §3: strength sessions in the last 7 days', () => {
+    render(<AwardBreakdown award={{ ...award, factors: [{ name: 'consistency', value: 0.8, stage: 'base' }] }} />);
+    const hint = screen.getByText(/^Consistency counts/).textContent ?? '';
+    expect(hint).toContain('strength sessions in the 7 days before this one');
+    expect(hint).toContain('×0.8 with none, ×0.9 with one, ×1.0 with two, ×1.1 with three, ×1.2 with four and ×1.25 with five or more');
+    expect(hint).not.toMatch(/days you trained/);
+  });
+});

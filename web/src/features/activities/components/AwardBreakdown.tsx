@@ -17,6 +17,13 @@ const FACTOR_LABELS: Record<string, string> = {
   full_cowl: 'Full Cowl',
 };
 
+/**
+ * The consistency multiplier by n, the strength sessions completed in the 7 × 24 hours
+ * before this one (game rules §3): 0 → ×0.8 · 1 → ×0.9 · 2 → ×1.0 · 3 → ×1.1 · 4 → ×1.2 · ≥ 5 → ×1.25.
+ */
+export const CONSISTENCY_HINT =
+  'Consistency counts your strength sessions in the 7 days before this one: ×0.8 with none, ×0.9 with one, ×1.0 with two, ×1.1 with three, ×1.2 with four and ×1.25 with five or more. Keep showing up.';
+
 export function factorLabel(name: string): string {
   return FACTOR_LABELS[name] ?? humanize(name);
 }
@@ -70,7 +77,7 @@ export function AwardBreakdown({ award, title = 'Award' }: { award: Award; title
       </table>
       {award.factors.some((f) => f.name === 'consistency' && f.value < 1) ? (
         <p className="muted award-explain">
-          Consistency grows with the days you trained in the last week: ×0.8 on a first session, up to ×1.25 after five. Keep showing up.
+          {CONSISTENCY_HINT}
         </p>
       ) : null}
       {award.capped ? (

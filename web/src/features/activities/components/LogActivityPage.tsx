@@ -1,21 +1,25 @@
 /**
  * Log an activity — the main screen at the gym: pick a kind, fill its fields, see the
- * award. Without a connection the activity is queued on the device and sent (with
- * the same Idempotency-Key) when the connection returns.
+ * award. One submit at a time: the button is disabled from the first tap until the
+ * answer, and the award replaces the form, so a double tap never logs twice. Without
+ * a connection the activity is queued on the device and sent (with the same
+ * Idempotency-Key) when the connection returns; the page then shows its award.
  */
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner } from '../../../components/ui/Status';
-import { isApiError, newIdempotencyKey } from '../../../lib/api';
+import { useFocusFirstInvalid } from '../../../hooks/use-focus-first-invalid';
+import { isApiError } from '../../../lib/api';
+import { AttemptKey } from '../../../lib/attempt-key';
 import { lastSets } from '../../../lib/strength-history';
-import type { ActivityKind, ActivityWithAward } from '../../../lib/types';
+import type { ActivityInput, ActivityKind, ActivityWithAward } from '../../../lib/types';
 import { buildActivityInput, initialFormState, isPlacedField, KIND_INFO, KINDS, type ActivityFormState } from '../activity-form';
 import { useCreateActivity } from '../api/create-activity';
 import { useRecentActivities } from '../api/recent-strength';
-import { enqueue } from '../offline/queue';
+import { enqueue, onQueuedSent } from '../offline/queue';
 import { useOfflineQueue } from '../offline/use-offline-queue';
 import { AwardBreakdown } from './AwardBreakdown';
 import { RestTimer } from './RestTimer';
@@ -29,75 +33,121 @@ function focusHeading() {
   });
 }
 
+/** The award screen's title: a wake-up is not training (game rules §2). */
+export function loggedTitle(kind: ActivityKind): string {
+  return kind === 'wake_up' ? 'Wake-up logged!' : 'Training logged!';
+}
+
 export function LogActivityPage() {
   const [form, setForm] = useState<ActivityFormState>(() => initialFormState());
   const [result, setResult] = useState<ActivityWithAward | null>(null);
-  const [queued, setQueued] = useState(false);
+  /** The key of the activity this page put in the offline queue, while it waits there. */
+  const [queuedKey, setQueuedKey] = useState<string | null>(null);
+  const [seenQueued, setSeenQueued] = useState(false);
   const create = useCreateActivity();
   const recent = useRecentActivities();
   const queue = useOfflineQueue();
   const history = useMemo(() => lastSets(recent.data?.items ?? []), [recent.data]);
-  // One key per attempt: a network retry reuses it, so a double submit never logs twice.
-  const keyRef = useRef(newIdempotencyKey());
+  // One key per intended activity: a send that got no answer is retried with it, so
+  // the server stores the activity once however often it is sent.
+  const [attempt] = useState(() => new AttemptKey());
+  // Set from the first tap until the answer (or the queueing) is in: the code's own
+  // guard, as a disabled button may still get a click queued before it re-renders.
+  const submitting = useRef(false);
+  const formRef = useRef<HTMLFormElement>(null);
 
   const apiErr = isApiError(create.error) ? create.error : null;
   const fieldErrors = apiErr?.isValidation ? apiErr.fieldErrors() : {};
   const placed = Object.keys(fieldErrors).some((k) => isPlacedField(form.kind, k));
   const set = <K extends keyof ActivityFormState>(k: K, v: ActivityFormState[K]) => setForm((f) => ({ ...f, [k]: v }));
+  useFocusFirstInvalid(formRef, create.error, create.isPending);
 
-  const keepForLater = async () => {
-    await enqueue(keyRef.current, buildActivityInput(form));
-    keyRef.current = newIdempotencyKey();
+  // The queued activity went out (this page's sender or the shell's): show its award.
+  useEffect(() => {
+    if (!queuedKey) return;
+    return onQueuedSent((key, res) => {
+      if (key !== queuedKey) return;
+      setQueuedKey(null);
+      setResult(res);
+      focusHeading();
+    });
+  }, [queuedKey]);
+  const stillQueued = queuedKey !== null && queue.items.some((q) => q.key === queuedKey);
+  if (stillQueued && !seenQueued) setSeenQueued(true);
+
+  const keepForLater = async (input: ActivityInput, key: string) => {
+    await enqueue(key, input);
+    attempt.forget();
     create.reset();
-    setQueued(true);
+    setSeenQueued(false);
+    setQueuedKey(key);
     focusHeading();
   };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (submitting.current) return;
+    submitting.current = true;
+    const input = buildActivityInput(form);
+    const key = attempt.keyFor(input);
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
-      void keepForLater();
+      void keepForLater(input, key).finally(() => {
+        submitting.current = false;
+      });
       return;
     }
     create.mutate(
-      { input: buildActivityInput(form), idempotencyKey: keyRef.current },
+      { input, idempotencyKey: key },
       {
         onSuccess: (res) => {
-          keyRef.current = newIdempotencyKey();
+          attempt.settle(key);
+          submitting.current = false;
           setResult(res);
           focusHeading();
         },
         onError: (err) => {
           // No answer at all: keep it on the device, same key, and send it later.
           if (isApiError(err) && err.status === 0) {
-            void keepForLater();
+            void keepForLater(input, key).finally(() => {
+              submitting.current = false;
+            });
             return;
           }
-          // The server answered, so the next attempt is a new request.
-          if (isApiError(err)) keyRef.current = newIdempotencyKey();
+          // A refusal is final (the next try is a new request); server trouble is not.
+          attempt.settle(key, err);
+          submitting.current = false;
         },
       },
     );
   };
 
   const pickKind = (kind: ActivityKind) => {
-    create.reset();
+    // While a send is out its answer still belongs on this page: keep it.
+    if (!create.isPending) create.reset();
     setForm((f) => ({ ...f, kind }));
   };
 
   const again = () => {
     setResult(null);
-    setQueued(false);
+    setQueuedKey(null);
     create.reset();
     setForm(initialFormState(form.kind));
   };
 
-  if (queued) {
+  if (queuedKey) {
+    // Gone from the queue without an award seen here: another tab sent it.
+    const sentElsewhere = seenQueued && !stillQueued;
     return (
       <div className="page narrow">
-        <PageHeader title="Saved on this phone" kicker="No connection" />
+        <PageHeader title={sentElsewhere ? 'Sent!' : 'Saved on this phone'} kicker={sentElsewhere ? 'Back online' : 'No connection'} />
         <Card>
-          <p>Your training is kept here and will be sent as soon as you're back online. You'll get the XP then.</p>
+          {sentElsewhere ? (
+            <p role="status">
+              Your training reached the server and earned its XP. <Link to="/activities">See it in your history</Link>.
+            </p>
+          ) : (
+            <p>Your training is kept here and will be sent as soon as you're back online. You'll get the XP then.</p>
+          )}
           <QueueList items={queue.items} onDiscard={queue.discard} />
           <div className="row gap">
             <Button onClick={again}>Log another</Button>
@@ -113,7 +163,7 @@ export function LogActivityPage() {
   if (result) {
     return (
       <div className="page narrow">
-        <PageHeader title="Training logged!" kicker={KIND_INFO[result.activity.kind]?.label ?? result.activity.kind} />
+        <PageHeader title={loggedTitle(result.activity.kind)} kicker={KIND_INFO[result.activity.kind]?.label ?? result.activity.kind} />
         <Card>
           <AwardBreakdown award={result.award} />
           <div className="row gap">
@@ -140,7 +190,7 @@ export function LogActivityPage() {
         </Card>
       ) : null}
       <Card>
-        <form onSubmit={submit} noValidate className="stack" aria-label="Log activity">
+        <form ref={formRef} onSubmit={submit} noValidate className="stack" aria-label="Log activity">
           <fieldset className="kind-picker">
             <legend className="sr-only">Activity kind</legend>
             {KINDS.map((k) => (

@@ -4,7 +4,7 @@
  * server stores each exactly once) when the connection returns.
  */
 import { openDB, type IDBPDatabase } from 'idb';
-import { ApiError, api } from '../../../lib/api';
+import { ApiError, api, errorMessage } from '../../../lib/api';
 import type { ActivityInput, ActivityWithAward } from '../../../lib/types';
 
 export interface QueuedActivity {
@@ -35,6 +35,13 @@ export function onQueueChange(fn: () => void): () => void {
 }
 const changed = () => listeners.forEach((l) => l());
 
+const sentListeners = new Set<(key: string, result: ActivityWithAward) => void>();
+/** Told of each queued activity the server stored, by the key it was queued with. */
+export function onQueuedSent(fn: (key: string, result: ActivityWithAward) => void): () => void {
+  sentListeners.add(fn);
+  return () => sentListeners.delete(fn);
+}
+
 export async function enqueue(key: string, input: ActivityInput): Promise<void> {
   await (await db()).put(STORE, { key, input, queued_at: new Date().toISOString() } satisfies QueuedActivity);
   changed();
@@ -59,9 +66,10 @@ let flushing: Promise<number> | null = null;
 
 /**
  * Sends every queued activity, oldest first, one at a time; stops at the first
- * transient failure. Returns how many were stored. Concurrent calls share one run.
+ * transient failure. Returns how many were stored (each is announced to
+ * `onQueuedSent`). Concurrent calls share one run.
  */
-export function flushQueue(onSent?: (r: ActivityWithAward) => void): Promise<number> {
+export function flushQueue(): Promise<number> {
   flushing ??= (async () => {
     let sent = 0;
     try {
@@ -72,10 +80,10 @@ export function flushQueue(onSent?: (r: ActivityWithAward) => void): Promise<num
           await (await db()).delete(STORE, item.key);
           sent += 1;
           changed();
-          onSent?.(r);
+          sentListeners.forEach((l) => l(item.key, r));
         } catch (e) {
           if (isTransient(e)) break;
-          await (await db()).put(STORE, { ...item, error: e instanceof Error ? e.message : 'Refused by the server.' });
+          await (await db()).put(STORE, { ...item, error: e instanceof Error ? errorMessage(e) : 'Refused by the server.' });
           changed();
         }
       }

@@ -1,16 +1,18 @@
 /** Register and log in: both answer `{token, player}`. */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, newIdempotencyKey } from '../../../lib/api';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSingleFlightMutation } from '../../../hooks/use-single-flight-mutation';
+import { api } from '../../../lib/api';
+import { keyedWrite } from '../../../lib/attempt-key';
 import { queryKeys } from '../../../lib/query-keys';
 import { tokenStore } from '../../../lib/token';
 import type { AuthResponse, LoginInput, RegisterInput } from '../../../lib/types';
 
-export const register = (input: RegisterInput) => api.post<AuthResponse>('/auth/register', input, newIdempotencyKey());
+export const register = keyedWrite((input: RegisterInput, key: string) => api.post<AuthResponse>('/auth/register', input, key));
 export const login = (input: LoginInput) => api.post<AuthResponse>('/auth/login', input);
 
 function useAuthMutation<I>(fn: (input: I) => Promise<AuthResponse>) {
   const qc = useQueryClient();
-  return useMutation({
+  return useSingleFlightMutation({
     mutationFn: fn,
     onSuccess: ({ token, player }) => {
       qc.clear();

@@ -1,14 +1,15 @@
 /** Episode 1, after sign-up: the class reveal, then straight to the first log. */
 import { Link } from '../../../app/router';
 import { ClassEmblem } from '../../../components/art/ClassEmblem';
-import { ErrorBanner, Loading } from '../../../components/ui/Status';
+import { ErrorPage } from '../../../components/ui/ErrorPage';
+import { Loading } from '../../../components/ui/Status';
 import { CLASS_INFO } from '../../../lib/format';
 import { useMe } from '../api/get-me';
 
 export function ClassRevealPage() {
   const me = useMe();
   if (me.isPending) return <Loading />;
-  if (me.error) return <ErrorBanner error={me.error} onRetry={() => me.refetch()} />;
+  if (me.error) return <ErrorPage error={me.error} title="Your class" onRetry={() => me.refetch()} />;
   const info = CLASS_INFO[me.data.class] ?? CLASS_INFO.balanced;
   return (
     <div className="page narrow reveal" data-testid="class-reveal">

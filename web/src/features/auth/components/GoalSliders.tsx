@@ -28,13 +28,15 @@ export function GoalSliders({ goals, onChange, errors = {} }: { goals: Goals; on
               max={10}
               step={1}
               value={goals[key]}
+              aria-invalid={!!err || undefined}
+              aria-describedby={err ? `goal-${key}-err` : undefined}
               onChange={(e) => onChange({ ...goals, [key]: Number(e.target.value) })}
             />
             <output htmlFor={`goal-${key}`} className="slider-value">
               {goals[key]}
             </output>
             {err ? (
-              <small className="field-error" role="alert">
+              <small id={`goal-${key}-err`} className="field-error">
                 {err}
               </small>
             ) : null}

@@ -1,9 +1,11 @@
 /** Log in with username (or email) and password. */
-import { useState, type FormEvent } from 'react';
-import { Link, navigate } from '../../../app/router';
+import { useRef, useState, type FormEvent } from 'react';
+import { afterLoginPath } from '../../../app/guards';
+import { Link, navigate, useLocation } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner } from '../../../components/ui/Status';
+import { useFocusFirstInvalid } from '../../../hooks/use-focus-first-invalid';
 import { isApiError } from '../../../lib/api';
 import { rememberAccount } from '../../../lib/onboarding';
 import { useLogin } from '../api/auth';
@@ -13,7 +15,10 @@ export function LoginPage() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const login = useLogin();
+  const { state } = useLocation();
+  const formRef = useRef<HTMLFormElement>(null);
   const fieldErrors = isApiError(login.error) && login.error.isValidation ? login.error.fieldErrors() : {};
+  useFocusFirstInvalid(formRef, login.error, login.isPending);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -22,7 +27,7 @@ export function LoginPage() {
       {
         onSuccess: () => {
           rememberAccount();
-          navigate('/', { replace: true });
+          navigate(afterLoginPath(state), { replace: true });
         },
       },
     );
@@ -30,7 +35,7 @@ export function LoginPage() {
 
   return (
     <AuthLayout title="Welcome back, hero">
-      <form onSubmit={submit} noValidate className="stack">
+      <form ref={formRef} onSubmit={submit} noValidate className="stack">
         <InputField label="Username or email" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} error={fieldErrors.username} />
         <InputField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fieldErrors.password} />
         {login.error && Object.keys(fieldErrors).length === 0 ? <ErrorBanner error={login.error} /> : null}

@@ -1,10 +1,11 @@
 /** Sign up: account details, timezone and the three goals that decide the class. */
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Link, navigate } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner } from '../../../components/ui/Status';
 import { TimezoneField } from '../../../components/ui/TimezoneField';
+import { useFocusFirstInvalid } from '../../../hooks/use-focus-first-invalid';
 import { isApiError } from '../../../lib/api';
 import { asTimezone, browserTimezone } from '../../../lib/format';
 import { rememberAccount, rememberGoals } from '../../../lib/onboarding';
@@ -23,6 +24,8 @@ export function RegisterPage() {
   const fieldErrors = isApiError(reg.error) && reg.error.isValidation ? reg.error.fieldErrors() : {};
   const known = ['username', 'email', 'password', 'timezone', 'goals', 'goals.strength', 'goals.agility', 'goals.intelligence'];
   const unplaced = reg.error && !Object.keys(fieldErrors).some((k) => known.includes(k));
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, reg.error, reg.isPending);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -40,7 +43,7 @@ export function RegisterPage() {
 
   return (
     <AuthLayout title="Begin your training arc">
-      <form onSubmit={submit} noValidate className="stack">
+      <form ref={formRef} onSubmit={submit} noValidate className="stack">
         <InputField label="Username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} error={fieldErrors.username} />
         <InputField label="Email" name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldErrors.email} />
         <InputField label="Password" name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fieldErrors.password} />

@@ -1,7 +1,8 @@
 /** Home screen: player card, weekly XP chart, this week's boss and recent activities. */
 import { Link } from '../../../app/router';
 import { Card } from '../../../components/ui/Card';
-import { Empty, ErrorBanner, Loading } from '../../../components/ui/Status';
+import { ErrorPage } from '../../../components/ui/ErrorPage';
+import { Empty, Loading } from '../../../components/ui/Status';
 import type { Dashboard } from '../../../lib/types';
 import { ActivityRow } from '../../activities/components/ActivityRow';
 import { BossCard } from '../../boss/components/BossCard';
@@ -23,7 +24,7 @@ export function streakCount(d: Pick<Dashboard, 'streak' | 'player'>): number {
 export function DashboardPage() {
   const q = useDashboard();
   if (q.isPending) return <Loading />;
-  if (q.error) return <ErrorBanner error={q.error} onRetry={() => q.refetch()} />;
+  if (q.error) return <ErrorPage error={q.error} title="Dashboard" onRetry={() => q.refetch()} />;
   const d = q.data;
   const fresh = (d.recent?.length ?? 0) === 0 && d.player.total_xp === 0;
   return (

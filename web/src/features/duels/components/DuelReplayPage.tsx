@@ -4,7 +4,8 @@ import { Link } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { Meter } from '../../../components/ui/Meter';
-import { ErrorBanner, Loading, Pill } from '../../../components/ui/Status';
+import { ErrorPage } from '../../../components/ui/ErrorPage';
+import { Loading, Pill } from '../../../components/ui/Status';
 import type { Duel } from '../../../lib/types';
 import { useDuel } from '../api/get-duel';
 import { lootLabel } from '../../../lib/loot';
@@ -13,7 +14,16 @@ import { replayFrame } from '../replay';
 export function DuelReplayPage({ id }: { id: string }) {
   const q = useDuel(id);
   if (q.isPending) return <Loading />;
-  if (q.error) return <ErrorBanner error={q.error} onRetry={() => q.refetch()} />;
+  if (q.error) {
+    return (
+      <ErrorPage
+        error={q.error}
+        title="Duel replay"
+        onRetry={() => q.refetch()}
+        notFound={{ title: 'Duel not found', children: "This duel doesn't exist, or it isn't one of yours.", back: { to: '/duels', label: 'Back to your duels' } }}
+      />
+    );
+  }
   const duel = q.data;
   return (
     <div className="page narrow">

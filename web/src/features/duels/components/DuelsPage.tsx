@@ -1,10 +1,11 @@
 /** Challenge a rival and manage your duels: accept, decline, watch replays. */
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Link } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { InputField } from '../../../components/ui/Field';
 import { Empty, ErrorBanner, Loading, Pill } from '../../../components/ui/Status';
+import { useFocusFirstInvalid } from '../../../hooks/use-focus-first-invalid';
 import { isApiError } from '../../../lib/api';
 import { relativeTime } from '../../../lib/format';
 import type { Duel, DuelStatus } from '../../../lib/types';
@@ -62,6 +63,8 @@ function ChallengeForm() {
   const [opponent, setOpponent] = useState('');
   const create = useCreateDuel();
   const fieldErrors = isApiError(create.error) && create.error.isValidation ? create.error.fieldErrors() : {};
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, create.error, create.isPending);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!opponent.trim()) return;
@@ -69,7 +72,7 @@ function ChallengeForm() {
   };
   return (
     <Card title="Issue a challenge">
-      <form onSubmit={submit} noValidate className="row gap align-end">
+      <form ref={formRef} onSubmit={submit} noValidate className="row gap align-end">
         <InputField label="Rival's username" name="opponent" value={opponent} onChange={(e) => setOpponent(e.target.value)} error={fieldErrors.opponent} className="grow" />
         <Button type="submit" loading={create.isPending} disabled={!opponent.trim()}>
           ⚔ Challenge
@@ -85,6 +88,8 @@ function DuelRow({ duel, me }: { duel: Duel; me?: string }) {
   const accept = useAcceptDuel();
   const decline = useDeclineDuel();
   const incoming = duel.status === 'pending' && me !== undefined && duel.opponent === me;
+  // One answer at a time: accepting and declining at once would contradict each other.
+  const answering = accept.isPending || decline.isPending;
   const rival = duel.challenger === me ? duel.opponent : duel.challenger;
   const outcome = duel.status === 'resolved' && duel.winner ? (duel.winner === me ? 'Victory' : 'Defeat') : null;
   return (
@@ -107,10 +112,10 @@ function DuelRow({ duel, me }: { duel: Duel; me?: string }) {
         ) : null}
         {incoming ? (
           <>
-            <Button size="sm" loading={accept.isPending} onClick={() => accept.mutate(duel.id)}>
+            <Button size="sm" loading={accept.isPending} disabled={answering} onClick={() => accept.mutate(duel.id)}>
               Accept
             </Button>
-            <Button size="sm" variant="ghost" loading={decline.isPending} onClick={() => decline.mutate(duel.id)}>
+            <Button size="sm" variant="ghost" loading={decline.isPending} disabled={answering} onClick={() => decline.mutate(duel.id)}>
               Decline
             </Button>
           </>

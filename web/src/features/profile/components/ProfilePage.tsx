@@ -1,7 +1,8 @@
 /** A player's public profile: class, level, title, stats, streak and badges. */
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { Meter } from '../../../components/ui/Meter';
-import { Empty, ErrorBanner, Loading } from '../../../components/ui/Status';
+import { ErrorPage } from '../../../components/ui/ErrorPage';
+import { Empty, Loading } from '../../../components/ui/Status';
 import { CLASS_INFO, STAT_INFO } from '../../../lib/format';
 import { lootLabel } from '../../../lib/loot';
 import { STAT_NAMES } from '../../../lib/types';
@@ -10,7 +11,16 @@ import { useProfile } from '../api/get-profile';
 export function ProfilePage({ username }: { username: string }) {
   const q = useProfile(username);
   if (q.isPending) return <Loading />;
-  if (q.error) return <ErrorBanner error={q.error} onRetry={() => q.refetch()} />;
+  if (q.error) {
+    return (
+      <ErrorPage
+        error={q.error}
+        title={username}
+        onRetry={() => q.refetch()}
+        notFound={{ title: 'Hero not found', children: `Nobody called “${username}” trains here.`, back: { to: '/leaderboard', label: 'See the leaderboard' } }}
+      />
+    );
+  }
   const p = q.data;
   const cls = CLASS_INFO[p.class] ?? CLASS_INFO.balanced;
   const maxStat = Math.max(100, ...STAT_NAMES.map((s) => p.stats?.[s] ?? 0));

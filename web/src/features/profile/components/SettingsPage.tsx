@@ -1,14 +1,17 @@
 /** Settings: timezone, training days, weekly goal, wake target; avatar and class re-take. */
-import { useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { PendingNote } from './PendingNote';
 import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { InputField } from '../../../components/ui/Field';
+import { ErrorPage } from '../../../components/ui/ErrorPage';
 import { ErrorBanner, Loading } from '../../../components/ui/Status';
 import { TimezoneField } from '../../../components/ui/TimezoneField';
-import { isApiError } from '../../../lib/api';
-import { CLASS_INFO, asTimezone } from '../../../lib/format';
-import { goalsFor, rememberGoals } from '../../../lib/onboarding';
+import { useFocusFirstInvalid } from '../../../hooks/use-focus-first-invalid';
+import { classChangeAvailableAt, isApiError } from '../../../lib/api';
+import { CLASS_INFO, asTimezone, formatDateTime } from '../../../lib/format';
+import { CLASS_CHANGE_COOLDOWN_DAYS, classLockedUntil, goalsFor, rememberClassLock, rememberGoals } from '../../../lib/onboarding';
+import { serverNow } from '../../../lib/server-clock';
 import { classForGoals } from '../../auth/class-preview';
 import { WEEKDAYS, type Goals, type Player, type Weekday } from '../../../lib/types';
 import { useMe } from '../../auth/api/get-me';
@@ -20,7 +23,7 @@ const DAY_LABELS: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed'
 export function SettingsPage() {
   const me = useMe();
   if (me.isPending) return <Loading />;
-  if (me.error) return <ErrorBanner error={me.error} onRetry={() => me.refetch()} />;
+  if (me.error) return <ErrorPage error={me.error} title="Settings" onRetry={() => me.refetch()} />;
   return (
     <div className="page narrow">
       <PageHeader title="Settings" kicker="Tune your training arc" />
@@ -51,6 +54,12 @@ function ScheduleForm({ player }: { player: Player }) {
   const update = useUpdateMe();
   const fieldErrors = isApiError(update.error) && update.error.isValidation ? update.error.fieldErrors() : {};
   const placed = ['timezone', 'training_days', 'weekly_goal', 'wake_target'].some((k) => fieldErrors[k]);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, update.error, update.isPending);
+  const daysId = useId();
+  const daysHintId = `${daysId}-hint`;
+  const daysErrId = `${daysId}-err`;
+  const daysError = fieldErrors.training_days;
 
   const toggle = (d: Weekday) => setDays((cur) => (cur.includes(d) ? cur.filter((x) => x !== d) : WEEKDAYS.filter((x) => x === d || cur.includes(x))));
   const submit = (e: FormEvent) => {
@@ -67,22 +76,32 @@ function ScheduleForm({ player }: { player: Player }) {
 
   return (
     <Card title="Schedule">
-      <form onSubmit={submit} noValidate className="stack">
+      <form ref={formRef} onSubmit={submit} noValidate className="stack">
         <TimezoneField value={timezone} onChange={setTimezone} error={fieldErrors.timezone} />
-        <fieldset className={fieldErrors.training_days ? 'field-invalid' : undefined}>
+        <fieldset className={daysError ? 'field-invalid' : undefined} aria-describedby={daysError ? `${daysHintId} ${daysErrId}` : daysHintId}>
           <legend>Training days</legend>
           <div className="day-picker">
             {WEEKDAYS.map((d) => (
               <label key={d} className={days.includes(d) ? 'day on' : 'day'}>
-                <input type="checkbox" name="training_days" value={d} checked={days.includes(d)} onChange={() => toggle(d)} />
+                <input
+                  type="checkbox"
+                  name="training_days"
+                  value={d}
+                  checked={days.includes(d)}
+                  onChange={() => toggle(d)}
+                  aria-invalid={!!daysError || undefined}
+                  aria-describedby={daysError ? daysErrId : undefined}
+                />
                 {DAY_LABELS[d]}
               </label>
             ))}
           </div>
-          <small className="field-hint">A scheduled day without training is a skip: −50 XP.</small>
-          {fieldErrors.training_days ? (
-            <small className="field-error" role="alert">
-              {fieldErrors.training_days}
+          <small id={daysHintId} className="field-hint">
+            A scheduled day without training is a skip: −50 XP.
+          </small>
+          {daysError ? (
+            <small id={daysErrId} className="field-error">
+              {daysError}
             </small>
           ) : null}
         </fieldset>
@@ -123,6 +142,7 @@ function AvatarCard({ player }: { player: Player }) {
             type="file"
             accept="image/png,image/jpeg,image/webp"
             className="sr-only"
+            disabled={upload.isPending}
             onChange={(e) => {
               const f = e.target.files?.[0];
               if (f) upload.mutate(f);
@@ -136,46 +156,78 @@ function AvatarCard({ player }: { player: Player }) {
   );
 }
 
+/**
+ * The class test again, at most once every 30 days. After a change, or when the
+ * server refuses one as too soon (409 with the date the next is allowed), the switch
+ * is not offered again until that date.
+ */
 function ReclassifyCard({ player }: { player: Player }) {
   const [goals, setGoals] = useState<Goals>(() => goalsFor(player.username, player.class));
   const [confirming, setConfirming] = useState(false);
+  // Bumped when this card learns of a lock, so the remembered date is read again.
+  const [, setLockSeen] = useState(0);
   const re = useReclassify();
+  const outcomeRef = useRef<HTMLDivElement>(null);
   const fieldErrors = isApiError(re.error) && re.error.isValidation ? re.error.fieldErrors() : {};
   const next = classForGoals(goals);
   const changes = next !== player.class;
+  const lockedUntil = classLockedUntil(player.username, serverNow());
+
+  const lock = (until: string) => {
+    rememberClassLock(player.username, until);
+    setLockSeen((n) => n + 1);
+  };
+  // The dialog closes either way; focus goes to what happened, not to the page's end.
+  const showOutcome = () => {
+    setConfirming(false);
+    requestAnimationFrame(() => outcomeRef.current?.focus());
+  };
+  const confirm = () =>
+    re.mutate(goals, {
+      onSuccess: (p) => {
+        rememberGoals(p.username, goals);
+        lock(new Date(serverNow() + CLASS_CHANGE_COOLDOWN_DAYS * 86_400_000).toISOString());
+        showOutcome();
+      },
+      onError: (err) => {
+        const at = classChangeAvailableAt(err);
+        if (at) lock(at);
+        showOutcome();
+      },
+    });
+
   return (
     <Card title="Re-take the class test">
       <p className="muted">
         You are a <strong>{CLASS_INFO[player.class]?.label ?? player.class}</strong>. You may change class once every 30 days.
       </p>
-      <GoalSliders goals={goals} onChange={(g) => {
+      <GoalSliders
+        goals={goals}
+        onChange={(g) => {
           setGoals(g);
           setConfirming(false);
-        }} errors={fieldErrors} />
-      {re.error && Object.keys(fieldErrors).length === 0 ? <ErrorBanner error={re.error} /> : null}
-      {re.isSuccess ? <p className="banner banner-ok">You are now a {CLASS_INFO[re.data.class]?.label ?? re.data.class}.</p> : null}
-      {confirming ? (
+        }}
+        errors={fieldErrors}
+      />
+      <div ref={outcomeRef} tabIndex={-1} className="stack outcome">
+        {re.error && Object.keys(fieldErrors).length === 0 ? <ErrorBanner error={re.error} /> : null}
+        {re.isSuccess ? <p className="banner banner-ok">You are now a {CLASS_INFO[re.data.class]?.label ?? re.data.class}.</p> : null}
+        {lockedUntil && !re.error ? (
+          <p className="banner" data-testid="class-locked">
+            Your class is locked until {formatDateTime(lockedUntil)}: you can take the test again then.
+          </p>
+        ) : null}
+      </div>
+      {lockedUntil ? null : confirming ? (
         <div className="banner banner-error" role="alertdialog" aria-label="Confirm class change">
           <span>
             Become a <strong>{CLASS_INFO[next].label}</strong>? Your class is then locked for 30 days.
           </span>
           <span className="row gap">
-            <Button
-              variant="danger"
-              size="sm"
-              loading={re.isPending}
-              onClick={() =>
-                re.mutate(goals, {
-                  onSuccess: (p) => {
-                    rememberGoals(p.username, goals);
-                    setConfirming(false);
-                  },
-                })
-              }
-            >
+            <Button variant="danger" size="sm" loading={re.isPending} onClick={confirm}>
               Yes, switch
             </Button>
-            <Button variant="ghost" size="sm" onClick={() => setConfirming(false)}>
+            <Button variant="ghost" size="sm" disabled={re.isPending} onClick={() => setConfirming(false)}>
               Cancel
             </Button>
           </span>

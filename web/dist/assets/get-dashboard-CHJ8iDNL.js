@@ -1,1 +1,0 @@
-import{A as e}from"./index-7ESMpN90.js";import{r as t,t as n}from"./query-keys-C_eP-kpP.js";var r=e=>t.get(`/dashboard`,void 0,e);function i(){return e({queryKey:n.dashboard,queryFn:({signal:e})=>r(e)})}export{i as t};

@@ -1,1 +1,0 @@
-import{A as e}from"./index-7ESMpN90.js";import{r as t,t as n}from"./query-keys-C_eP-kpP.js";function r(){return e({queryKey:[...n.activities,`recent`,100],queryFn:({signal:e})=>t.get(`/activities`,{limit:100},e),staleTime:6e4})}export{r as t};
