@@ -8,6 +8,7 @@
 # CHANNELS (gRPC connections shared by the workers; default one per worker),
 # ROUNDS (the phases n times over, with the ratio per round; default 1),
 # ONLY (run just the phases whose name contains it, e.g. "GetDashboard gRPC"),
+# SKIP_BUILD (1: run the release binaries already built),
 # CLIENTS (stock: reqwest and a tonic Channel | hyper: hyper-util's client for both),
 # GRPC_WRITES (one: the tonic Channel sends each call in one write, as grpcio does |
 # split: HEADERS and DATA written apart, as hyper's HTTP/2 client does by itself),
@@ -23,7 +24,8 @@ MODE="${MODE:-postgres}"
 PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
 DB="shonen_bench_grpc_$$"
 
-cargo build --release -q -p shonen-server --bin shonen --example grpc_vs_rest
+# SKIP_BUILD=1 runs the binaries already built (e.g. to measure a build kept aside).
+[ "${SKIP_BUILD:-}" = 1 ] || cargo build --release -q -p shonen-server --bin shonen --example grpc_vs_rest
 BIN="${SHONEN_BIN:-$CARGO_TARGET_DIR/release/shonen}"
 
 SERVER_PID=""

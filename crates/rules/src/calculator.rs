@@ -24,11 +24,13 @@ impl CalcError {
 
     /// `{"error": {"code", "message", "details": {"field"}?}}`.
     pub fn to_json(&self) -> Value {
-        let mut error = json!({ "code": self.code, "message": self.message });
-        if let (Some(field), Some(obj)) = (&self.field, error.as_object_mut()) {
-            obj.insert("details".into(), json!({ "field": field }));
-        }
-        json!({ "error": error })
+        // The contract's error body: `details` always present, naming the field when
+        // there is one.
+        let details = match &self.field {
+            Some(field) => json!({ "field": field }),
+            None => json!({}),
+        };
+        json!({ "error": { "code": self.code, "message": self.message, "details": details } })
     }
 }
 
@@ -284,6 +286,7 @@ mod tests {
             let j = err.to_json();
             assert_eq!(j["error"]["code"], code);
             assert!(j["error"]["message"].is_string());
+            assert!(j["error"]["details"].is_object(), "{j}");
         }
         let too_many = body(101, 10.0, 5, 30.0, "");
         assert_eq!(run(&too_many).unwrap_err().field.as_deref(), Some("sets"));

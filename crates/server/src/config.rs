@@ -117,6 +117,9 @@ impl std::fmt::Debug for Config {
     }
 }
 
+/// The most job workers (async tasks) one process runs.
+const MAX_WORKERS: u32 = 1024;
+
 fn redact_url(url: &str) -> String {
     // postgres://user:password@host/db → hide the password part.
     match (url.find("://"), url.rfind('@')) {
@@ -141,6 +144,17 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("SHONEN_ADDR {addr:?} is not host:port: {e}"))?;
         let data_dir = PathBuf::from(var("SHONEN_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = var("SHONEN_DATABASE_URL").unwrap_or_default();
+        // Named by its scheme only: the rest may hold a password.
+        if !database_url.is_empty()
+            && !["postgres://", "postgresql://", "sqlite:"]
+                .iter()
+                .any(|p| database_url.starts_with(p))
+        {
+            anyhow::bail!(
+                "SHONEN_DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got {:?}…)",
+                database_url.split(':').next().unwrap_or_default()
+            );
+        }
         let parse_num = |name: &str, default: u32| -> anyhow::Result<u32> {
             match var(name) {
                 Some(v) => v
@@ -149,29 +163,49 @@ impl Config {
                 None => Ok(default),
             }
         };
+        // A limit of 0 would refuse every request (or never run a job): at least 1.
+        let at_least_one = |name: &str, default: u32| -> anyhow::Result<u32> {
+            match parse_num(name, default)? {
+                0 => anyhow::bail!("{name} must be at least 1"),
+                n => Ok(n),
+            }
+        };
+        let workers = at_least_one("SHONEN_WORKERS", 8)?;
+        if workers > MAX_WORKERS {
+            anyhow::bail!("SHONEN_WORKERS must be at most {MAX_WORKERS}, got {workers}");
+        }
+        let object_store_url = var("SHONEN_OBJECT_STORE_URL").unwrap_or_default();
+        if let Some((scheme, _)) = object_store_url.split_once("://")
+            && scheme != "s3"
+            && scheme != "file"
+        {
+            anyhow::bail!(
+                "SHONEN_OBJECT_STORE_URL: {scheme}:// is not supported (a directory, file:///path or s3://bucket/prefix)"
+            );
+        }
         Ok(Config {
             addr,
             database_url,
             data_dir,
             secret: var("SHONEN_SECRET"),
             dev_clock: dev_clock_from_env(),
-            workers: parse_num("SHONEN_WORKERS", 8)? as usize,
-            rate_limit_per_minute: parse_num("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
-            login_attempts_per_minute: parse_num("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
-            registrations_per_hour: parse_num("SHONEN_REGISTRATIONS_PER_HOUR", 5)?,
+            workers: workers as usize,
+            rate_limit_per_minute: at_least_one("SHONEN_RATE_LIMIT_PER_MINUTE", 6000)?,
+            login_attempts_per_minute: at_least_one("SHONEN_LOGIN_ATTEMPTS_PER_MINUTE", 10)?,
+            registrations_per_hour: at_least_one("SHONEN_REGISTRATIONS_PER_HOUR", 5)?,
             villain_llm: match var("SHONEN_VILLAIN_LLM_URL") {
                 Some(url) => Some(LlmSettings {
                     url,
                     model: var("SHONEN_VILLAIN_LLM_MODEL"),
                     key: var("SHONEN_VILLAIN_LLM_KEY"),
-                    timeout: std::time::Duration::from_millis(u64::from(parse_num(
+                    timeout: std::time::Duration::from_millis(u64::from(at_least_one(
                         "SHONEN_VILLAIN_LLM_TIMEOUT_MS",
                         3000,
                     )?)),
                 }),
                 None => None,
             },
-            object_store_url: var("SHONEN_OBJECT_STORE_URL").unwrap_or_default(),
+            object_store_url,
             s3: crate::objects::S3Settings {
                 endpoint: var("SHONEN_S3_ENDPOINT"),
                 ..Default::default()

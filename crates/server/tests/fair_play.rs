@@ -25,6 +25,7 @@ both_backends!(
     removing_a_scheduled_day_at_2350_does_not_escape_the_skip,
     weekly_goal_waits_for_the_next_week,
     alt_farming_duels_pay_once_per_pair_a_week,
+    the_pair_week_is_local,
     a_winner_is_paid_for_three_wins_a_day,
     registrations_are_limited_per_address,
     registrations_are_limited_across_two_instances,
@@ -606,6 +607,33 @@ async fn alt_farming_duels_pay_once_per_pair_a_week(b: Backend) {
     app.advance(7 * 86_400).await;
     let d = duel(&app, &main, &alt, "altacct").await;
     assert!(d["rewards"]["friendly"].is_null(), "{d}");
+}
+
+/// The pair's week is the players' local ISO week: a duel on Sunday evening in Los
+/// Angeles (Monday in UTC) and one on Monday morning there are in two weeks.
+async fn the_pair_week_is_local(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (west, _) = app
+        .register_tz("westside", [5, 5, 5], "America/Los_Angeles")
+        .await;
+    let (coast, _) = app
+        .register_tz("coastline", [5, 5, 5], "America/Los_Angeles")
+        .await;
+    // Monday 04:00 UTC is Sunday 20:00 in Los Angeles (UTC−8 in winter).
+    advance_to(&app, 4, 0, Some(1)).await;
+    let d = duel(&app, &west, &coast, "coastline").await;
+    assert!(d["rewards"]["friendly"].is_null(), "{d}");
+    // Monday 10:00 there: a new local week, the same UTC one.
+    app.advance(14 * 3600).await;
+    let d = duel(&app, &coast, &west, "westside").await;
+    assert!(
+        d["rewards"]["friendly"].is_null(),
+        "a new local week pays: {d}"
+    );
+    // Later that local week: friendly.
+    app.advance(3600).await;
+    let d = duel(&app, &west, &coast, "coastline").await;
+    assert_eq!(d["rewards"]["friendly"], "weekly_pair_limit", "{d}");
 }
 
 async fn a_winner_is_paid_for_three_wins_a_day(b: Backend) {

@@ -416,10 +416,17 @@ impl<S: DuelStore> Duels<S> {
             d.challenger_id
         };
         let (mut winner, mut loser) = lock_both(&mut tx, winner_id, loser_id).await?;
-        // §8: only the pair's first resolved duel of the (UTC) ISO week pays, and a
-        // winner is paid for at most 3 wins per local date. Both players are locked,
-        // so these counts cannot race another resolution of either of them.
-        let pair_week = local::week_start(now.date_naive()).to_string();
+        // §8: only the pair's first resolved duel of the ISO week pays, and a winner
+        // is paid for at most 3 wins per local date. The pair's week is local too:
+        // that of the player of the pair registered first (the same for every duel of
+        // the pair; both players' own when they share a timezone). Both players are
+        // locked, so these counts cannot race another resolution of either of them.
+        let anchor = if winner.id < loser.id {
+            &winner
+        } else {
+            &loser
+        };
+        let pair_week = local::week_start(date_at(anchor, now)).to_string();
         let pair_before = tx
             .pair_duels_in_week(winner.id, loser.id, &pair_week)
             .await?;
