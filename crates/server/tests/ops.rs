@@ -140,7 +140,9 @@ async fn rate_limits_answer_429(b: Backend) {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=60).contains(&retry));
+    // Until the sliding minute lets one more in: past this window's end when it is
+    // full (at most two windows from now).
+    assert!((1..=120).contains(&retry), "{retry}");
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
     // Even the right password waits out the window.

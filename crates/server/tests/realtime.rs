@@ -683,22 +683,24 @@ async fn websocket_auth_replay_and_keepalive(be: Backend) {
     let (s, e) = app.get("/api/v1/ws?since=-1", &t).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
 
-    // Token in Sec-WebSocket-Protocol, echoed back as the selected protocol.
+    // Token in Sec-WebSocket-Protocol: offered alone, it is the selected protocol;
+    // offered after `bearer`, `bearer` is (the token is not sent back).
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = url.as_str().into_client_request().unwrap();
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", t.parse().unwrap());
+    let (ws, resp) = tokio_tungstenite::connect_async(req).await.expect("ws");
+    let selected = resp.headers().get("sec-websocket-protocol").unwrap();
+    assert_eq!(selected.to_str().unwrap(), t);
+    drop(ws);
     let mut req = url.as_str().into_client_request().unwrap();
     req.headers_mut().insert(
         "Sec-WebSocket-Protocol",
         format!("bearer, {t}").parse().unwrap(),
     );
     let (mut ws, resp) = tokio_tungstenite::connect_async(req).await.expect("ws");
-    assert_eq!(
-        resp.headers()
-            .get("sec-websocket-protocol")
-            .unwrap()
-            .to_str()
-            .unwrap(),
-        t
-    );
+    let selected = resp.headers().get("sec-websocket-protocol").unwrap();
+    assert_eq!(selected.to_str().unwrap(), "bearer");
     ws.send(Message::Ping(vec![1u8].into())).await.unwrap();
     run(&app, &t, 2).await;
     let first = until_event(&mut ws, "xp_awarded").await;

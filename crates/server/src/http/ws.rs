@@ -2,7 +2,8 @@
 //!
 //! Authentication: `?token=`, or the `Sec-WebSocket-Protocol` header (browsers cannot
 //! set `Authorization` on a WebSocket; send the protocols `bearer, <token>` and the
-//! server selects `<token>`), or `Authorization: Bearer`.
+//! server selects `bearer`, or `<token>` alone and it selects that), or
+//! `Authorization: Bearer`.
 //!
 //! Frames are JSON text `{id, type, at, data}`; `id` increases per player. A client
 //! that reconnects passes `?since=<last id seen>` and first receives the logged
@@ -44,6 +45,16 @@ fn protocol_token(headers: &HeaderMap) -> Option<String> {
         .map(str::trim)
         .rfind(|p| !p.is_empty() && !p.eq_ignore_ascii_case("bearer"))
         .map(str::to_string)
+}
+
+/// Whether `bearer` is one of the offered WebSocket protocols.
+fn offers_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("bearer"))
 }
 
 #[utoipa::path(get, path = "/api/v1/ws", tag = "realtime", params(WsQuery),
@@ -99,7 +110,11 @@ pub async fn connect(
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(64 * 1024)
         .max_frame_size(64 * 1024);
+    // The handshake answers with one of the protocols offered: `bearer` when it is
+    // one of them, so the token is not sent back in a response header; the token
+    // itself only when it was offered alone.
     let ws = match from_protocol {
+        Some(_) if offers_bearer(&headers) => ws.protocols(["bearer"]),
         Some(p) => ws.protocols([p]),
         None => ws,
     };
