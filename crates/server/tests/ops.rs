@@ -11,8 +11,29 @@ both_backends!(
     health_metrics_and_openapi,
     rate_limits_answer_429,
     dev_clock_is_off_by_default,
-    the_dev_clock_is_one_for_every_instance_on_a_database
+    the_dev_clock_is_one_for_every_instance_on_a_database,
+    responses_are_dated_by_the_dev_clock
 );
+
+/// With the dev clock on, a response's `Date` is the service's time (the web app
+/// judges the edit window by it).
+async fn responses_are_dated_by_the_dev_clock(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.advance(25 * 3600).await;
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    let date = resp.headers()["date"].to_str().unwrap().to_string();
+    let date = chrono::DateTime::parse_from_rfc2822(&date.replace("GMT", "+0000")).unwrap();
+    let ahead = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(
+        ahead > chrono::Duration::hours(24) && ahead < chrono::Duration::hours(26),
+        "Date {date} is {ahead} ahead"
+    );
+}
 
 /// The dev clock moved on instance A is the clock of instance B on the same
 /// database: B follows within a moment, and moving B never takes time back.

@@ -107,6 +107,44 @@ describe('App flows (mocked API)', () => {
     window.localStorage.removeItem('shonen.known');
   });
 
+  it('keeps a deep link through the switch from sign-up to log-in', async () => {
+    window.localStorage.removeItem('shonen.known');
+    window.history.replaceState(null, '', '/duels/2');
+    render(<App />);
+    await screen.findByRole('button', { name: /create my hero/i }, { timeout: 5000 });
+    expect(window.location.pathname).toBe('/register');
+    fireEvent.click(screen.getByRole('link', { name: /log in/i }));
+    fireEvent.change(await screen.findByLabelText('Username or email', {}, { timeout: 5000 }), { target: { value: 'deku' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'plus-ultra-123' } });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: /log in/i }));
+    });
+    await waitFor(() => expect(window.location.pathname).toBe('/duels/2'));
+    // The session knows its player: what it queues offline is theirs alone.
+    expect(tokenStore.owner()).toBe(String(player.id));
+    window.localStorage.removeItem('shonen.known');
+  });
+
+  it('keeps a deep link from log-in back to sign-up, and offers it after the class reveal', async () => {
+    window.localStorage.setItem('shonen.known', '1');
+    window.history.replaceState(null, '', '/duels/2');
+    render(<App />);
+    await screen.findByLabelText('Username or email', {}, { timeout: 5000 });
+    fireEvent.click(screen.getByRole('link', { name: /start your training arc/i }));
+    fireEvent.change(await screen.findByLabelText('Username', {}, { timeout: 5000 }), { target: { value: 'deku' } });
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'deku@ua.jp' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'plus-ultra-123' } });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: /create my hero/i }));
+    });
+    await screen.findByTestId('class-reveal', {}, { timeout: 5000 });
+    const onward = screen.getByRole('link', { name: /continue to the page you opened/i });
+    expect(onward.getAttribute('href')).toBe('/duels/2');
+    fireEvent.click(onward);
+    await waitFor(() => expect(window.location.pathname).toBe('/duels/2'));
+    window.localStorage.removeItem('shonen.known');
+  });
+
   it('registers, logs a strength session with a 422 first, and shows the award and XP', async () => {
     window.history.replaceState(null, '', '/register');
     render(<App />);
@@ -126,6 +164,8 @@ describe('App flows (mocked API)', () => {
     expect(reg?.body).toMatchObject({ username: 'deku', goals: { strength: 9, agility: 5, intelligence: 5 } });
     expect(tokenStore.get()).toBe('tok');
 
+    // No deep link: no detour offered.
+    expect(screen.queryByRole('link', { name: /continue to the page you opened/i })).toBeNull();
     fireEvent.click(screen.getByRole('link', { name: /log your first training/i }));
     await screen.findByRole('group', { name: /activity kind/i }, { timeout: 5000 });
     expect((screen.getByRole('radio', { name: /strength/i }) as HTMLInputElement).checked).toBe(true);
@@ -148,6 +188,8 @@ describe('App flows (mocked API)', () => {
       kind: 'strength',
       sets: Array.from({ length: 4 }, () => ({ exercise: '', weight_kg: 10, reps: 15 })),
       duration_min: 25,
+      // Pinned when first sent: a retry or the offline queue sends the same time.
+      occurred_at: expect.any(String),
     });
 
     fireEvent.click(screen.getByRole('link', { name: /back to dashboard/i }));

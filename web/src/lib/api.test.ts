@@ -133,6 +133,17 @@ describe('apiRequest', () => {
     expect(tokenStore.get()).toBeNull();
   });
 
+  it('keeps a session started while a request with the old token was out', async () => {
+    tokenStore.set('old', 1);
+    let answer!: (r: Response) => void;
+    fetchMock.mockReturnValue(new Promise<Response>((resolve) => (answer = resolve)));
+    const req = apiRequest('/me');
+    tokenStore.set('new', 2);
+    answer(jsonResponse(401, { error: { code: 'unauthorized', message: 'bad token', details: {} } }));
+    await expect(req).rejects.toMatchObject({ status: 401 });
+    expect([tokenStore.get(), tokenStore.owner()]).toEqual(['new', '2']);
+  });
+
   it('does not clear anything when a login without token fails', async () => {
     const seen: (string | null)[] = [];
     const unsub = tokenStore.subscribe(() => seen.push(tokenStore.get()));
@@ -226,6 +237,13 @@ describe('humanizeMessage', () => {
     const e = new ApiError(422, 'validation_failed', 'reps must be between 1 and 100, got 0', { field: 'sets[2].reps' });
     expect(e.fieldErrors()).toEqual({ 'sets.2.reps': 'Set 3 reps must be between 1 and 100 (you entered 0)' });
   });
+
+  it('says kg after a weight in both shapes, the limit and what was entered', () => {
+    expect(humanizeMessage('sets[0].weight_kg must be between 0 and 500, got 600')).toBe('Set 1 weight must be between 0 and 500 kg (you entered 600 kg)');
+    const e = new ApiError(422, 'validation_failed', 'weight_kg must be between 0 and 500, got 600', { field: 'sets[0].weight_kg' });
+    expect(e.fieldErrors()).toEqual({ 'sets.0.weight_kg': 'Set 1 weight must be between 0 and 500 kg (you entered 600 kg)' });
+    expect(humanizeMessage('duration_min must be at least 20, got 5')).toBe('Duration must be at least 20 minutes (you entered 5 minutes)');
+  });
 });
 
 describe('messages for people', () => {
@@ -239,6 +257,10 @@ describe('messages for people', () => {
     const e = new ApiError(409, 'username_taken', 'that username is already registered', { field: 'username' });
     expect(e.fieldErrors()).toEqual({ username: 'That username is already taken' });
     expect(errorMessage(e)).toBe('That username is already taken');
+  });
+
+  it('words an ended session in the app\'s words, not the server\'s', () => {
+    expect(errorMessage(new ApiError(401, 'unauthorized', 'a valid bearer token is required'))).toBe('Your session has ended. Log in again');
   });
 
   it('sentence-cases what the server says in lower case', () => {

@@ -253,8 +253,9 @@ export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Pr
         await pause(STILL_RUNNING_PAUSES_MS[retry], signal);
         continue;
       }
-      // A rejected token means the session is over; a failed login (no token sent) is not.
-      if (res.status === 401 && token) tokenStore.set(null);
+      // A rejected token means the session is over; a failed login (no token sent) is
+      // not, nor is a newer session started while this request was out.
+      if (res.status === 401 && token && tokenStore.get() === token) tokenStore.set(null);
       throw err;
     }
     if (res.status === 204) return undefined as T;
@@ -316,7 +317,8 @@ function rowMessage(key: string, message: string): string {
 
 /**
  * Rewrites the API's developer wording for people: `sets[2].weight_kg must be between
- * 0 and 500` → `Set 3 weight must be between 0 and 500 kg`, `duration_min is
+ * 0 and 500, got 600` → `Set 3 weight must be between 0 and 500 kg (you entered
+ * 600 kg)`, `duration_min is
  * required` → `Duration is required`, `that is not a valid email address` → `That is
  * not a valid email address` (a field's name inside a sentence stays lower case).
  */
@@ -334,8 +336,10 @@ export function humanizeMessage(message: string): string {
     if (UNITS[m]) unit = UNITS[m];
     return at === 0 ? label : label.toLowerCase();
   });
-  out = out.replace(/, got (.+)$/, ' (you entered $1)');
-  if (unit && /\d$/.test(out)) out += unit;
+  // The unit follows each number it measures: the limit, and what was entered.
+  const withUnit = (s: string) => (unit && /\d$/.test(s) ? s + unit : s);
+  const got = /, got (.+)$/.exec(out);
+  out = got ? `${withUnit(out.slice(0, got.index))} (you entered ${withUnit(got[1])})` : withUnit(out);
   return out.charAt(0).toUpperCase() + out.slice(1);
 }
 
@@ -346,6 +350,7 @@ const CODE_MESSAGES: Record<string, (e: ApiError) => string | undefined> = {
     const at = classChangeAvailableAt(e);
     return `You can change class once every 30 days${at ? `: your next change is possible from ${formatDateTime(at)}` : ''}`;
   },
+  unauthorized: () => 'Your session has ended. Log in again',
   request_in_progress: () => 'Your last try is still being saved. Wait a moment and try again: it will not be stored twice',
 };
 

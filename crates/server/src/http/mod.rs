@@ -173,10 +173,31 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .layer(middleware::from_fn(unknown_grpc_service))
         .layer(middleware::from_fn(request_id));
-    catch_panics(routes)
+    let routes = catch_panics(routes)
         // Outermost, so it covers every response above (API, errors, ops, gRPC and
         // the web UI): `nosniff` and a Referrer-Policy.
-        .layer(middleware::from_fn(web::security_headers))
+        .layer(middleware::from_fn(web::security_headers));
+    if state.config.dev_clock {
+        routes.layer(middleware::from_fn_with_state(state, dev_clock_date))
+    } else {
+        routes
+    }
+}
+
+/// With the development clock on, every response's `Date` is the service's time, so
+/// a client that judges time by it (the web app's 24 h edit window) sees the clock
+/// the service runs on.
+async fn dev_clock_date(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let date = state
+        .clock
+        .now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(v) = header::HeaderValue::from_str(&date) {
+        resp.headers_mut().insert(header::DATE, v);
+    }
+    resp
 }
 
 /// Marks the response the panic handler built.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeActivity } from '../../lib/fixtures';
-import { buildActivityInput, canEditActivity, describeActivity, initialFormState, isPlacedField } from './activity-form';
+import { buildActivityInput, canEditActivity, describeActivity, initialFormState, isPlacedField, withOccurredAt } from './activity-form';
 
 describe('buildActivityInput', () => {
   it('builds a strength body with numeric sets', () => {
@@ -29,6 +29,14 @@ describe('buildActivityInput', () => {
     const body = buildActivityInput({ ...initialFormState('study'), duration_min: '60', occurred_at: '2026-11-21T08:30', note: ' hi ' });
     expect(body.occurred_at).toBe(new Date('2026-11-21T08:30').toISOString());
     expect(body.note).toBe('hi');
+  });
+});
+
+describe('withOccurredAt', () => {
+  it('pins an empty time to the moment given, in RFC 3339 UTC, and keeps one the player gave', () => {
+    const at = Date.parse('2026-11-21T08:30:00Z');
+    expect(withOccurredAt({ kind: 'study', duration_min: 30 }, at)).toEqual({ kind: 'study', duration_min: 30, occurred_at: '2026-11-21T08:30:00.000Z' });
+    expect(withOccurredAt({ kind: 'study', occurred_at: '2026-11-20T07:00:00.000Z' }, at).occurred_at).toBe('2026-11-20T07:00:00.000Z');
   });
 });
 

@@ -81,6 +81,15 @@ export function buildActivityInput(f: ActivityFormState): ActivityInput {
   return body;
 }
 
+/**
+ * The body with `occurred_at` pinned to `at` (ms, by the server's clock) when the
+ * player left it empty: a body sent later (from the offline queue, or again after no
+ * answer) still says when the activity was done, and says the same every time.
+ */
+export function withOccurredAt(input: ActivityInput, at: number): ActivityInput {
+  return input.occurred_at ? input : { ...input, occurred_at: new Date(at).toISOString() };
+}
+
 /** The field names each kind renders, so other 422 fields go to the general banner. */
 export function fieldsForKind(kind: ActivityKind): string[] {
   const common = ['kind', 'occurred_at', 'note'];

@@ -1,4 +1,8 @@
-/** The current bearer token as React state, and logout. */
+/**
+ * The current bearer token (and its player) as React state, and logout. Logging out
+ * leaves the offline queue alone: its items wait, shown to and sent by no one else,
+ * for their owner's next log-in on this device.
+ */
 import { useSyncExternalStore } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api';
@@ -6,6 +10,11 @@ import { tokenStore } from '../../lib/token';
 
 export function useToken(): string | null {
   return useSyncExternalStore(tokenStore.subscribe, tokenStore.get, () => null);
+}
+
+/** The id of the player the session belongs to, when known. */
+export function useTokenOwner(): string | null {
+  return useSyncExternalStore(tokenStore.subscribe, tokenStore.owner, () => null);
 }
 
 /** Forgets the token locally (the session is already over). */

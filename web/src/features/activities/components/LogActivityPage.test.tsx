@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../../../app/provider';
 import type { ActivityWithAward, Award } from '../../../lib/types';
 import { makeActivity } from '../../../lib/fixtures';
-import { discard, flushQueue, listQueued } from '../offline/queue';
+import { tokenStore } from '../../../lib/token';
+import { discard, enqueue, flushQueue, listQueued } from '../offline/queue';
 import { LogActivityPage } from './LogActivityPage';
 
 const award: Award = {
@@ -64,12 +65,14 @@ function fillStudy(minutes = '30') {
 describe('LogActivityPage', () => {
   beforeEach(() => {
     vi.stubGlobal('scrollTo', () => {});
+    tokenStore.set('tok', 1);
   });
   afterEach(async () => {
     cleanup();
     // The award's focus move runs on the next frame: let it, before unstubbing.
     await new Promise((r) => requestAnimationFrame(r));
     vi.unstubAllGlobals();
+    tokenStore.set(null);
     for (const q of await listQueued()) await discard(q.key);
   });
 
@@ -145,5 +148,50 @@ describe('LogActivityPage', () => {
     expect(screen.getByTestId('award-final').textContent).toBe('+20');
     expect(posts).toHaveLength(1);
     expect(await listQueued()).toEqual([]);
+  });
+
+  it('queues a send that got no answer with the same key and body, timed when it was first sent', async () => {
+    const posts = mockApi(() => Promise.reject(new TypeError('Failed to fetch')));
+    renderPage();
+    fillStudy();
+    const before = Date.now();
+    fireEvent.click(submitButton());
+    expect(await screen.findByRole('heading', { name: 'Saved on this phone' })).toBeTruthy();
+    expect(posts).toHaveLength(1);
+    const sent = JSON.parse(String(posts[0].body)) as { occurred_at?: string };
+    expect(Date.parse(sent.occurred_at ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    const [queued] = await listQueued();
+    expect(queued.key).toBe((posts[0].headers as Record<string, string>)['Idempotency-Key']);
+    expect(queued.input).toEqual(sent);
+    expect(queued.owner).toBe('1');
+  });
+
+  it('sends a retry after no answer with the same key and the same body', async () => {
+    let n = 0;
+    const posts = mockApi(() => (n++ === 0 ? json(503, { error: { code: 'unavailable', message: 'down', details: {} } }) : json(201, stored())));
+    renderPage();
+    fillStudy();
+    fireEvent.click(submitButton());
+    await screen.findByRole('alert');
+    await new Promise((r) => setTimeout(r, 5));
+    fireEvent.click(submitButton());
+    expect(await screen.findByRole('heading', { name: 'Training logged!' })).toBeTruthy();
+    expect(posts).toHaveLength(2);
+    expect(posts[1].headers).toEqual(posts[0].headers);
+    expect(posts[1].body).toBe(posts[0].body);
+  });
+
+  it("shows only the current player's queued activities", async () => {
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    mockApi(() => json(201, stored()));
+    tokenStore.set('tok-b', 2);
+    await enqueue('theirs', { kind: 'run', distance_km: 5, duration_min: 30 });
+    tokenStore.set('tok', 1);
+    await enqueue('mine', { kind: 'study', duration_min: 30 });
+    renderPage();
+    const list = await screen.findByTestId('offline-queue');
+    expect(list.querySelectorAll('li')).toHaveLength(1);
+    expect(list.textContent).toContain('Study');
+    expect(list.textContent).not.toContain('Run');
   });
 });

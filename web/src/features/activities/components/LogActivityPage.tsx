@@ -3,7 +3,9 @@
  * award. One submit at a time: the button is disabled from the first tap until the
  * answer, and the award replaces the form, so a double tap never logs twice. Without
  * a connection the activity is queued on the device and sent (with the same
- * Idempotency-Key) when the connection returns; the page then shows its award.
+ * Idempotency-Key and body) when the connection returns; the page then shows its
+ * award. A body whose time was left empty says when it was first sent (pinned with
+ * its key), so an activity that goes out later still counts when it was done.
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from '../../../app/router';
@@ -14,9 +16,10 @@ import { ErrorBanner } from '../../../components/ui/Status';
 import { useFocusFirstInvalid } from '../../../hooks/use-focus-first-invalid';
 import { isApiError } from '../../../lib/api';
 import { AttemptKey } from '../../../lib/attempt-key';
+import { serverNow } from '../../../lib/server-clock';
 import { lastSets } from '../../../lib/strength-history';
 import type { ActivityInput, ActivityKind, ActivityWithAward } from '../../../lib/types';
-import { buildActivityInput, initialFormState, isPlacedField, KIND_INFO, KINDS, type ActivityFormState } from '../activity-form';
+import { buildActivityInput, initialFormState, isPlacedField, KIND_INFO, KINDS, withOccurredAt, type ActivityFormState } from '../activity-form';
 import { useCreateActivity } from '../api/create-activity';
 import { useRecentActivities } from '../api/recent-strength';
 import { enqueue, onQueuedSent } from '../offline/queue';
@@ -51,6 +54,9 @@ export function LogActivityPage() {
   // One key per intended activity: a send that got no answer is retried with it, so
   // the server stores the activity once however often it is sent.
   const [attempt] = useState(() => new AttemptKey());
+  // When the attempt with a key was first made: every send with that key (a retry,
+  // the offline queue) carries this time as its occurred_at, so its body never changes.
+  const pinned = useRef<{ key: string; at: number } | null>(null);
   // Set from the first tap until the answer (or the queueing) is in: the code's own
   // guard, as a disabled button may still get a click queued before it re-renders.
   const submitting = useRef(false);
@@ -88,8 +94,10 @@ export function LogActivityPage() {
     e.preventDefault();
     if (submitting.current) return;
     submitting.current = true;
-    const input = buildActivityInput(form);
-    const key = attempt.keyFor(input);
+    const formInput = buildActivityInput(form);
+    const key = attempt.keyFor(formInput);
+    if (pinned.current?.key !== key) pinned.current = { key, at: serverNow() };
+    const input = withOccurredAt(formInput, pinned.current.at);
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
       void keepForLater(input, key).finally(() => {
         submitting.current = false;

@@ -1,18 +1,23 @@
-/** The offline queue as React state; sends it when the browser comes back online. */
+/**
+ * The current player's part of the offline queue as React state; sends it when the
+ * browser comes back online and when the player logs in.
+ */
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import { queryKeys } from '../../../lib/query-keys';
-import { discard, flushQueue, listQueued, onQueueChange, type QueuedActivity } from './queue';
+import { useTokenOwner } from '../../auth/use-token';
+import { discard, flushQueue, listQueuedFor, onQueueChange, type QueuedActivity } from './queue';
 
 export function useOfflineQueue() {
   const qc = useQueryClient();
+  const owner = useTokenOwner();
   const [items, setItems] = useState<QueuedActivity[]>([]);
 
   const refresh = useCallback(() => {
-    listQueued()
+    listQueuedFor(owner)
       .then(setItems)
       .catch(() => setItems([]));
-  }, []);
+  }, [owner]);
 
   const flush = useCallback(async () => {
     if (typeof navigator !== 'undefined' && navigator.onLine === false) return;

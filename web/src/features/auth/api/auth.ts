@@ -17,7 +17,7 @@ function useAuthMutation<I>(fn: (input: I) => Promise<AuthResponse>) {
     onSuccess: ({ token, player }) => {
       qc.clear();
       qc.setQueryData(queryKeys.me, player);
-      tokenStore.set(token);
+      tokenStore.set(token, player.id);
     },
   });
 }

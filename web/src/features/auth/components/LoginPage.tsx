@@ -44,7 +44,10 @@ export function LoginPage() {
         </Button>
       </form>
       <p className="muted center">
-        New here? <Link to="/register">Start your training arc</Link>
+        New here?{' '}
+        <Link to="/register" state={state}>
+          Start your training arc
+        </Link>
       </p>
     </AuthLayout>
   );

@@ -1,6 +1,6 @@
 /** Sign up: account details, timezone and the three goals that decide the class. */
 import { useRef, useState, type FormEvent } from 'react';
-import { Link, navigate } from '../../../app/router';
+import { Link, navigate, useLocation } from '../../../app/router';
 import { Button } from '../../../components/ui/Button';
 import { InputField } from '../../../components/ui/Field';
 import { ErrorBanner } from '../../../components/ui/Status';
@@ -21,6 +21,9 @@ export function RegisterPage() {
   const [timezone, setTimezone] = useState(browserTimezone);
   const [goals, setGoals] = useState<Goals>({ strength: 5, agility: 5, intelligence: 5 });
   const reg = useRegister();
+  // The page asked for before sign-up (a deep link): kept for the log-in form, and
+  // offered after the class reveal.
+  const { state } = useLocation();
   const fieldErrors = isApiError(reg.error) && reg.error.isValidation ? reg.error.fieldErrors() : {};
   const known = ['username', 'email', 'password', 'timezone', 'goals', 'goals.strength', 'goals.agility', 'goals.intelligence'];
   const unplaced = reg.error && !Object.keys(fieldErrors).some((k) => known.includes(k));
@@ -35,7 +38,7 @@ export function RegisterPage() {
         onSuccess: (res) => {
           rememberAccount();
           rememberGoals(res.player.username, goals);
-          navigate('/welcome', { replace: true });
+          navigate('/welcome', { replace: true, state });
         },
       },
     );
@@ -55,7 +58,10 @@ export function RegisterPage() {
         </Button>
       </form>
       <p className="muted center">
-        Already have a hero? <Link to="/login">Log in</Link>
+        Already have a hero?{' '}
+        <Link to="/login" state={state}>
+          Log in
+        </Link>
       </p>
     </AuthLayout>
   );

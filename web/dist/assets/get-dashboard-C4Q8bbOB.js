@@ -1,0 +1,1 @@
+import{t as e}from"./useQuery-CFD9QSzw.js";import{r as t,t as n}from"./query-keys-Dd4nqYbA.js";var r=e=>t.get(`/dashboard`,void 0,e);function i(){return e({queryKey:n.dashboard,queryFn:({signal:e})=>r(e)})}export{i as t};

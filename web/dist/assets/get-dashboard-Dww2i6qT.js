@@ -1,1 +1,0 @@
-import{t as e}from"./useQuery-W4ts_0BI.js";import{r as t,t as n}from"./query-keys-BFFCOs-K.js";var r=e=>t.get(`/dashboard`,void 0,e);function i(){return e({queryKey:n.dashboard,queryFn:({signal:e})=>r(e)})}export{i as t};

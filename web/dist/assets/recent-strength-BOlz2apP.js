@@ -1,0 +1,1 @@
+import{t as e}from"./useQuery-CFD9QSzw.js";import{r as t,t as n}from"./query-keys-Dd4nqYbA.js";function r(){return e({queryKey:[...n.activities,`recent`,100],queryFn:({signal:e})=>t.get(`/activities`,{limit:100},e),staleTime:6e4})}export{r as t};

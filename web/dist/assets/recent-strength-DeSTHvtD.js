@@ -1,1 +1,0 @@
-import{t as e}from"./useQuery-W4ts_0BI.js";import{r as t,t as n}from"./query-keys-BFFCOs-K.js";function r(){return e({queryKey:[...n.activities,`recent`,100],queryFn:({signal:e})=>t.get(`/activities`,{limit:100},e),staleTime:6e4})}export{r as t};

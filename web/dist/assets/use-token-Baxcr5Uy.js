@@ -1,0 +1,1 @@
+import{ct as e,ot as t,r as n,u as r}from"./query-keys-Dd4nqYbA.js";var i=e(t(),1);function a(){return(0,i.useSyncExternalStore)(r.subscribe,r.get,()=>null)}function o(){return(0,i.useSyncExternalStore)(r.subscribe,r.owner,()=>null)}function s(e){r.set(null),e.clear()}async function c(e){try{await n.post(`/auth/logout`)}catch{}s(e)}export{a as n,o as r,c as t};

@@ -1,0 +1,1 @@
+import{i as e,r as t}from"./Card-Cx1i1eLN.js";function n(n,r){return t(n,e,r)}export{n as t};

@@ -1,1 +1,0 @@
-import{i as e,r as t}from"./Card-CX_zc3ow.js";function n(n,r){return t(n,e,r)}export{n as t};
