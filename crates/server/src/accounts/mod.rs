@@ -387,9 +387,9 @@ fn attempts_retry_after(into: i64, window: i64, used: i64, before: i64, limit: u
     let (w, used, before, limit) = (window as f64, used as f64, before as f64, f64::from(limit));
     // Later in this window: used + 1 + before × (w − t) / w ≤ limit.
     let room = limit - used - 1.0;
-    let at = if room >= 0.0 && before > 0.0 && w - w * room / before < w {
+    let at = if room > 0.0 && before > 0.0 {
         (w - w * room / before).max(into as f64)
-    } else if used + 1.0 <= limit || used <= 0.0 {
+    } else if room >= 0.0 || used <= 0.0 {
         // In the next one, where this window is the one before: 1 + used × (w − t) / w.
         w
     } else {
