@@ -367,7 +367,7 @@ async fn app_with_redis(redis: &PrivateRedis) -> TestApp {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frozen_redis_is_skipped_quickly() {
     let Some(redis) = PrivateRedis::start() else {
-        eprintln!("skipped: redis-server not installed");
+        common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
         return;
     };
     let app = app_with_redis(&redis).await;
@@ -435,7 +435,7 @@ async fn board_xp(app: &TestApp, token: &str, username: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_restored_from_an_old_snapshot_is_rebuilt() {
     let Some(mut redis) = PrivateRedis::start() else {
-        eprintln!("skipped: redis-server not installed");
+        common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
         return;
     };
     let app = app_with_redis(&redis).await;
@@ -479,7 +479,7 @@ async fn redis_restored_from_an_old_snapshot_is_rebuilt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boards_are_resynced_at_start_up() {
     let Some(mut redis) = PrivateRedis::start() else {
-        eprintln!("skipped: redis-server not installed");
+        common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -807,6 +807,54 @@ impl Drop for Tmpfs {
     }
 }
 
+/// The service on SQLite in a tmpfs of `size`, and a player's token. Dropped in
+/// field order: the service, then the mount, then its directory. `None` (skipped,
+/// or a failure under `SHONEN_TEST_REQUIRE_TMPFS=1`) where mounting is not allowed.
+struct OnTmpfs {
+    app: TestApp,
+    token: String,
+    fs: Tmpfs,
+    _dir: tempfile::TempDir,
+}
+
+impl OnTmpfs {
+    async fn start(size: &str, username: &str) -> Option<OnTmpfs> {
+        let Some((dir, fs)) = Tmpfs::mount(size) else {
+            common::lacking(
+                "a tmpfs cannot be mounted here",
+                "SHONEN_TEST_REQUIRE_TMPFS",
+            );
+            return None;
+        };
+        let url = format!("sqlite://{}?mode=rwc", fs.0.join("test.db").display());
+        let mut cfg = common::config(&url, &fs.0);
+        cfg.redis_url = None;
+        let app = TestApp::start(cfg, Backend::Sqlite).await;
+        let (token, _) = app.register(username, [0, 0, 9]).await;
+        Some(OnTmpfs {
+            app,
+            token,
+            fs,
+            _dir: dir,
+        })
+    }
+}
+
+/// Logs a study session with a note of about 1.9 KB: each such write needs fresh
+/// pages of the database.
+async fn post_with_note(app: &TestApp, token: &str, i: usize) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/activities", app.base))
+        .bearer_auth(token)
+        .json(&json!({"kind": "study", "duration_min": 15, "note": format!("{i}{}", "x".repeat(1900))}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 /// Fills the file system at `dir` until it refuses.
 fn fill(dir: &std::path::Path) -> std::path::PathBuf {
     use std::io::Write;
@@ -825,26 +873,12 @@ fn fill(dir: &std::path::Path) -> std::path::PathBuf {
 /// after a few dozen activities, and writes would never come back).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_wal_stays_small_on_a_small_volume() {
-    let Some((_dir, fs)) = Tmpfs::mount("3m") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
+    let Some(on) = OnTmpfs::start("3m", "smallvolume").await else {
         return;
     };
-    let url = format!("sqlite://{}?mode=rwc", fs.0.join("test.db").display());
-    let mut cfg = common::config(&url, &fs.0);
-    cfg.redis_url = None;
-    let app = TestApp::start(cfg, Backend::Sqlite).await;
-    let (token, _) = app.register("smallvolume", [0, 0, 9]).await;
+    let (app, token, fs) = (&on.app, on.token.as_str(), &on.fs);
     for i in 0..120 {
-        let r = app
-            .client
-            .post(format!("{}/api/v1/activities", app.base))
-            .bearer_auth(&token)
-            .json(&json!({"kind": "study", "duration_min": 15, "note": format!("{i}{}", "x".repeat(1900))}))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let body: Value = r.json().await.unwrap_or(Value::Null);
+        let (status, body) = post_with_note(app, token, i).await;
         assert_eq!(status, StatusCode::CREATED, "activity {i}: {body}");
     }
     let wal = std::fs::metadata(fs.0.join("test.db-wal"))
@@ -855,33 +889,18 @@ async fn sqlite_wal_stays_small_on_a_small_volume() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_recovers_from_a_full_disk() {
-    let Some((_dir, fs)) = Tmpfs::mount("24m") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
+    let Some(on) = OnTmpfs::start("24m", "fulldisk").await else {
         return;
     };
-    let url = format!("sqlite://{}?mode=rwc", fs.0.join("test.db").display());
-    let mut cfg = common::config(&url, &fs.0);
-    cfg.redis_url = None;
-    let app = TestApp::start(cfg, Backend::Sqlite).await;
-    let (token, _) = app.register("fulldisk", [0, 0, 9]).await;
-    let (status, _, _) = timed_post(&app, &token).await;
+    let (app, token, fs) = (&on.app, on.token.as_str(), &on.fs);
+    let (status, _, _) = timed_post(app, token).await;
     assert_eq!(status, StatusCode::CREATED);
 
     let filler = fill(&fs.0);
     let mut failed = 0;
     for i in 0..200 {
-        // Notes make each write need fresh pages.
-        let r = app
-            .client
-            .post(format!("{}/api/v1/activities", app.base))
-            .bearer_auth(&token)
-            .json(&json!({"kind": "study", "duration_min": 15, "note": format!("{i}{}", "x".repeat(1900))}))
-            .send()
-            .await
-            .unwrap();
-        if r.status() != StatusCode::CREATED {
-            let status = r.status();
-            let body: Value = r.json().await.unwrap_or(Value::Null);
+        let (status, body) = post_with_note(app, token, i).await;
+        if status != StatusCode::CREATED {
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
             assert_eq!(body["error"]["code"], "database_unavailable");
             failed += 1;
@@ -891,17 +910,17 @@ async fn sqlite_recovers_from_a_full_disk() {
         }
     }
     assert!(failed >= 3, "the full disk made writes fail");
-    let (status, body, _) = timed_get(&app, "/readyz", None).await;
+    let (status, body, _) = timed_get(app, "/readyz", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["database"], "writes_failing");
 
     std::fs::remove_file(&filler).unwrap();
-    let back = until_writes_work(&app, &token, Duration::from_secs(10)).await;
+    let back = until_writes_work(app, token, Duration::from_secs(10)).await;
     eprintln!("full disk: writes back {back:?} after space was freed");
-    let (status, body, _) = timed_get(&app, "/readyz", None).await;
+    let (status, body, _) = timed_get(app, "/readyz", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     for _ in 0..5 {
-        let (status, body, _) = timed_post(&app, &token).await;
+        let (status, body, _) = timed_post(app, token).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
 }

@@ -1074,56 +1074,32 @@ async fn parity_reads_writes_and_errors(b: Backend) {
             .field,
         "password"
     );
-    let nul = c
-        .log_activity(authed(
-            LogActivityRequest {
-                kind: "strength".into(),
-                duration_min: Some(20.0),
-                sets: vec![Set {
-                    exercise: "sq\0uat".into(),
-                    weight_kg: 10.0,
-                    reps: 5,
-                }],
-                ..Default::default()
-            },
-            &goku,
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(nul.code(), Code::InvalidArgument);
-    let details = nul.get_error_details();
-    assert_eq!(
-        details.bad_request().unwrap().field_violations[0].field,
-        "sets[0].exercise"
-    );
-    // A set without its exercise (proto3 cannot tell it from an empty one) is
-    // refused as REST refuses a missing or blank one.
-    let unnamed = c
-        .log_activity(authed(
-            LogActivityRequest {
-                kind: "strength".into(),
-                duration_min: Some(20.0),
-                sets: vec![Set {
-                    exercise: String::new(),
-                    weight_kg: 10.0,
-                    reps: 5,
-                }],
-                ..Default::default()
-            },
-            &goku,
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(unnamed.code(), Code::InvalidArgument, "{unnamed:?}");
-    assert_eq!(
-        unnamed
-            .get_error_details()
-            .bad_request()
-            .unwrap()
-            .field_violations[0]
-            .field,
-        "sets[0].exercise"
-    );
+    // A NUL in an exercise's name, and a set without its exercise (proto3 cannot
+    // tell it from an empty one), are refused as REST refuses them, naming the field.
+    for exercise in ["sq\0uat", ""] {
+        let refused = c
+            .log_activity(authed(
+                LogActivityRequest {
+                    kind: "strength".into(),
+                    duration_min: Some(20.0),
+                    sets: vec![Set {
+                        exercise: exercise.into(),
+                        weight_kg: 10.0,
+                        reps: 5,
+                    }],
+                    ..Default::default()
+                },
+                &goku,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+        let details = refused.get_error_details();
+        assert_eq!(
+            details.bad_request().unwrap().field_violations[0].field,
+            "sets[0].exercise"
+        );
+    }
 
     // Logout through gRPC: the token is dead in both protocols.
     c.logout(authed(LogoutRequest {}, &vegeta)).await.unwrap();

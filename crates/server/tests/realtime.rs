@@ -31,10 +31,7 @@ impl PrivateRedis {
             .output()
             .is_err()
         {
-            if std::env::var("SHONEN_TEST_REQUIRE_REDIS").as_deref() == Ok("1") {
-                panic!("SHONEN_TEST_REQUIRE_REDIS=1 but redis-server is not installed");
-            }
-            eprintln!("skipping: redis-server not installed");
+            common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -121,6 +118,14 @@ async fn ws_connect(app: &TestApp, query: &str) -> Ws {
         .await
         .expect("websocket connects");
     ws
+}
+
+/// Waits `wait`, then reads off every frame already sent (until 300 ms pass without
+/// one): announcements still on their way, and the once-a-second limit of the
+/// boards they started, are behind the test's next step.
+async fn read_off(ws: &mut Ws, wait: Duration) {
+    tokio::time::sleep(wait).await;
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
 }
 
 /// Events until one of type `kind` arrives (within 10 s); returns all seen.
@@ -420,28 +425,13 @@ async fn a_new_week_announces_its_weekly_board(be: Backend) {
     let (t, _) = app.register("mondayfan", [0, 9, 0]).await;
     run(&app, &t, 3).await;
     let mut ws = ws_connect(&app, &format!("token={t}")).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+    read_off(&mut ws, Duration::from_millis(1500)).await;
     // To one minute past the next Monday 00:00 (UTC, the player's time zone).
     let now = app.now().await;
     let days = 7 - i64::from(now.weekday().num_days_from_monday());
     let to_midnight = days * 86_400 - i64::from(now.num_seconds_from_midnight());
     app.advance(to_midnight + 60).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no weekly announcement"
-        );
-        if let Ok(Some(Ok(Message::Text(m)))) =
-            tokio::time::timeout(Duration::from_millis(500), ws.next()).await
-        {
-            let v: Value = serde_json::from_str(&m).unwrap();
-            if v["type"] == "leaderboard" && v["data"]["scope"] == "weekly" {
-                break;
-            }
-        }
-    }
+    until_board(&mut ws, "weekly").await;
     let (_, board) = app.get("/api/v1/leaderboard?scope=weekly", &t).await;
     assert_eq!(board["entries"], json!([]), "{board}");
 }
@@ -455,8 +445,7 @@ async fn a_reclassified_leader_is_announced_on_the_global_board(be: Backend) {
     let (watcher, _) = app.register("watcher", [5, 5, 5]).await;
     let mut ws = ws_connect(&app, &format!("token={watcher}")).await;
     // Past the once-a-second window of the run's own announcements.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+    read_off(&mut ws, Duration::from_millis(1500)).await;
     let (s, p) = app
         .post(
             "/api/v1/me/reclassify",
@@ -465,22 +454,27 @@ async fn a_reclassified_leader_is_announced_on_the_global_board(be: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    until_board(&mut ws, "global").await;
+}
+
+/// Reads frames until a `leaderboard` announcement of `scope` (within 5 s).
+async fn until_board(ws: &mut Ws, scope: &str) {
     let mut scopes = Vec::new();
-    while !scopes.iter().any(|s| s == "global") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no global announcement: {scopes:?}"
-        );
-        if let Ok(Some(Ok(Message::Text(m)))) =
-            tokio::time::timeout(Duration::from_millis(500), ws.next()).await
-        {
-            let v: Value = serde_json::from_str(&m).unwrap();
-            if v["type"] == "leaderboard" {
-                scopes.push(v["data"]["scope"].as_str().unwrap_or_default().to_string());
+    let heard = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(msg) = ws.next().await {
+            if let Ok(Message::Text(m)) = msg {
+                let v: Value = serde_json::from_str(&m).expect("event is JSON");
+                if v["type"] == "leaderboard" {
+                    scopes.push(v["data"]["scope"].as_str().unwrap_or_default().to_string());
+                    if v["data"]["scope"] == scope {
+                        return;
+                    }
+                }
             }
         }
-    }
+    })
+    .await;
+    assert!(heard.is_ok(), "no {scope} announcement: {scopes:?}");
 }
 
 /// Four days closed at once (three skips, then the break): each `penalty` event
@@ -501,7 +495,7 @@ async fn each_penalty_of_a_catch_up_carries_its_own_total(be: Backend) {
     assert_eq!(v["award"]["final"], 300);
     let mut ws = ws_connect(&app, &format!("token={t}")).await;
     // The run's own events (its streak among them) are read off first.
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+    read_off(&mut ws, Duration::ZERO).await;
     app.advance(4 * 86_400).await;
     let seen = until_event(&mut ws, "streak").await;
     let totals: Vec<i64> = seen
@@ -571,16 +565,14 @@ async fn the_award_comes_before_the_leaderboard_it_moved(be: Backend) {
     let mut ws = ws_connect(&app, &format!("token={t}")).await;
     // The registration's own announcement (a new name on the boards) may still be
     // on its way: past it, and past the once-a-second limit it started.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+    read_off(&mut ws, Duration::from_millis(1100)).await;
     for round in 0..3 {
         run(&app, &t, 1 + round).await;
         let seen = until_event(&mut ws, "leaderboard").await;
         assert_eq!(seen[0]["type"], "xp_awarded", "round {round}: {seen:?}");
         // Past the once-a-second limit, so the next write announces again; the
         // round's other boards' events are read off first.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
+        read_off(&mut ws, Duration::from_millis(1100)).await;
     }
 }
 

@@ -60,6 +60,15 @@ pub fn redis_url() -> Option<String> {
     url
 }
 
+/// A test that needs something this machine lacks (a program, a permission): a
+/// failure where `require_var` is `1` (CI sets it), else a note that it skipped.
+pub fn lacking(what: &str, require_var: &str) {
+    if std::env::var(require_var).as_deref() == Ok("1") {
+        panic!("{require_var}=1 but {what}");
+    }
+    eprintln!("skipped: {what} (set {require_var}=1 to make this a failure)");
+}
+
 /// A key prefix no other test (or process) uses.
 pub fn unique_prefix() -> String {
     format!("{}:", unique("shonen_test"))
