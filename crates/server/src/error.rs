@@ -120,6 +120,24 @@ impl ApiError {
         )
     }
 
+    /// An error as recorded (its status and contract body), given again: a replay
+    /// of an idempotent request's refusal. Its `Retry-After` is read back from
+    /// `details.retry_after_seconds` where the body gives one.
+    pub fn recorded(status: u16, body: &str) -> Self {
+        let v: Value = serde_json::from_str(body).unwrap_or_default();
+        let e = &v["error"];
+        let mut out = Self::new(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e["code"].as_str().unwrap_or("internal"),
+            e["message"].as_str().unwrap_or_default(),
+        );
+        if e["details"].is_object() {
+            out.details = e["details"].clone();
+        }
+        out.retry_after = out.details["retry_after_seconds"].as_u64();
+        out
+    }
+
     pub fn body(&self) -> Value {
         json!({ "error": { "code": self.code, "message": self.message, "details": self.details } })
     }

@@ -15,6 +15,7 @@ pub mod events;
 pub mod extract;
 pub mod grpc;
 pub mod http;
+pub mod idempotency;
 pub mod images;
 pub mod jobs;
 pub mod leaderboards;

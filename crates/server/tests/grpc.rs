@@ -27,7 +27,8 @@ both_backends!(
     subscribe_delivers_the_websocket_events,
     one_middleware_stack_for_both_protocols,
     grpc_dashboard_follows_every_write,
-    one_connection_carries_a_stream_and_many_calls_at_once
+    one_connection_carries_a_stream_and_many_calls_at_once,
+    creating_calls_run_once_per_key
 );
 
 /// A real 1×1 PNG.
@@ -1714,4 +1715,145 @@ async fn one_connection_carries_a_stream_and_many_calls_at_once(b: Backend) {
     assert!(writes.iter().any(|(_, r)| r.is_ok()), "{writes:?}");
     let award = grpc_event_of(&mut stream, "xp_awarded").await;
     assert_eq!(award.r#type, "xp_awarded");
+}
+
+/// `req` with the `idempotency-key` metadata entry `key` (and the bearer `token`).
+fn keyed<T>(msg: T, token: &str, key: &str) -> tonic::Request<T> {
+    let mut req = authed(msg, token);
+    req.metadata_mut()
+        .insert("idempotency-key", key.parse().unwrap());
+    req
+}
+
+/// Register, CreateDuel, AcceptDuel and DeclineDuel take an `idempotency-key` as
+/// REST's creating POSTs take `Idempotency-Key`: a retry gets the first answer and
+/// changes nothing; the key sent with another request is refused.
+async fn creating_calls_run_once_per_key(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let mut c = client(&app).await;
+    let piccolo = || {
+        register_request(
+            "piccolo",
+            Some(Goals {
+                strength: 5,
+                agility: 3,
+                intelligence: 2,
+            }),
+        )
+    };
+    let reflected = |e: &Status| {
+        e.get_error_details()
+            .bad_request()
+            .map(|b| b.field_violations[0].field.clone())
+    };
+
+    // Register: the retry is the same player, signed in afresh; another password
+    // under the key is refused (it must not hand out the account); without the key
+    // the name is taken.
+    let first = c
+        .register(keyed(piccolo(), "", "reg-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = c
+        .register(keyed(piccolo(), "", "reg-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.player, again.player);
+    assert_ne!(first.token, again.token);
+    let me = c
+        .get_me(authed(GetMeRequest {}, &again.token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(me.username, "piccolo");
+    let mut other_password = piccolo();
+    other_password.password = "another long password".into();
+    let reused = c
+        .register(keyed(other_password, "", "reg-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
+    assert_eq!(reflected(&reused).as_deref(), Some("idempotency-key"));
+    let taken = c.register(keyed(piccolo(), "", "reg-2")).await.unwrap_err();
+    assert_eq!(taken.code(), Code::AlreadyExists, "{taken:?}");
+    // A refusal is answered again as it was, with its details.
+    let refused = c.register(keyed(piccolo(), "", "reg-2")).await.unwrap_err();
+    assert_eq!(refused.code(), Code::AlreadyExists, "{refused:?}");
+    assert_eq!(refused.message(), taken.message());
+    assert_eq!(reflected(&refused), reflected(&taken));
+
+    // CreateDuel: one duel however often it is sent.
+    let (krillin, _) = app.register("krillin", [0, 9, 0]).await;
+    let challenger = first.token;
+    let challenge = || CreateDuelRequest {
+        opponent: "krillin".into(),
+    };
+    let duel = c
+        .create_duel(keyed(challenge(), &challenger, "duel-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    let resent = c
+        .create_duel(keyed(challenge(), &challenger, "duel-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(duel.id, resent.id);
+    let (_, list) = app.get("/api/v1/duels", &challenger).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    // The REST retry of the same challenge under the key is the same duel.
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/duels", app.base))
+        .bearer_auth(&challenger)
+        .header("Idempotency-Key", "duel-1")
+        .json(&json!({"opponent": "krillin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["id"], duel.id, "{v}");
+
+    // AcceptDuel: the retry is the accepted duel, not "already accepted".
+    let accepted = c
+        .accept_duel(keyed(DuelRequest { id: duel.id }, &krillin, "acc-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    let retried = c
+        .accept_duel(keyed(DuelRequest { id: duel.id }, &krillin, "acc-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted, retried);
+    let unkeyed = c
+        .accept_duel(authed(DuelRequest { id: duel.id }, &krillin))
+        .await
+        .unwrap_err();
+    assert_eq!(unkeyed.code(), Code::FailedPrecondition, "{unkeyed:?}");
+    // The key sent again for another duel is refused.
+    let reused = c
+        .decline_duel(keyed(DuelRequest { id: duel.id }, &krillin, "acc-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
+    assert_eq!(reflected(&reused).as_deref(), Some("idempotency-key"));
+    // A malformed key is refused before anything runs.
+    let long = "k".repeat(201);
+    let bad = c
+        .register(keyed(register_request("gohan", piccolo().goals), "", &long))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            "",
+            json!({"username": "gohan", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -20,6 +20,7 @@ use crate::accounts::ReclassifyInput;
 use crate::duels::{DuelId, ListQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
+use crate::idempotency::{self, Keyed, Outcome};
 use crate::leaderboards::{BoardQuery, Source};
 use crate::progress::PageQuery;
 use crate::request::ClientIp;
@@ -28,8 +29,11 @@ use axum::Json;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, header};
 use convert::{body, input, json_input, message, reply, typed_reply};
-use serde_json::json;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 use status::status;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tonic::server::NamedService;
@@ -245,6 +249,95 @@ impl GrpcApi {
     }
 }
 
+/// A call's answer as its REST twin gives it (status and JSON body), to be recorded
+/// under the call's idempotency key; a refusal keeps its error as well.
+struct Recorded {
+    status: u16,
+    body: Vec<u8>,
+    error: Option<ApiError>,
+}
+
+impl idempotency::Answer for Recorded {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl Recorded {
+    fn of<T: Serialize>(result: Result<(u16, T), ApiError>) -> Result<Recorded, ApiError> {
+        match result {
+            Ok((status, value)) => Ok(Recorded {
+                status,
+                body: serde_json::to_vec(&value).map_err(ApiError::internal)?,
+                error: None,
+            }),
+            Err(e) => Ok(Recorded {
+                status: e.status.as_u16(),
+                body: e.body().to_string().into_bytes(),
+                error: Some(e),
+            }),
+        }
+    }
+}
+
+/// A recorded (or fresh) JSON answer as the method's message.
+fn from_json<P: DeserializeOwned>(body: &[u8]) -> Result<Response<P>, Status> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| status(ApiError::internal(format!("{e}"))))?;
+    message(v).map(Response::new)
+}
+
+impl GrpcApi {
+    /// A call that creates something, run once per `idempotency-key` (REST's
+    /// `Idempotency-Key`): recognised as its REST twin, the route `path` with the
+    /// JSON body `sent` (`null`: none), so a key is one request in either protocol.
+    /// Without a key it just runs.
+    async fn once<P, T>(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+        player: Option<i64>,
+        path: &str,
+        sent: &Value,
+        run: impl Future<Output = Result<(u16, T), ApiError>>,
+    ) -> Result<Response<P>, Status>
+    where
+        P: DeserializeOwned,
+        T: Serialize,
+    {
+        let Some(key) = idempotency_key(metadata)? else {
+            return match run.await {
+                Ok((_, value)) => message(value).map(Response::new),
+                Err(e) => Err(status(e)),
+            };
+        };
+        let body = match sent {
+            Value::Null => Vec::new(),
+            v => serde_json::to_vec(v).map_err(|e| status(ApiError::internal(e)))?,
+        };
+        let keyed = Keyed::new(&self.state, player, key, path, body);
+        match idempotency::once(keyed, async { Recorded::of(run.await) }).await {
+            Outcome::Ran(Recorded { error: Some(e), .. }) => Err(status(e)),
+            Outcome::Ran(fresh) => from_json(&fresh.body),
+            Outcome::Replayed { status: code, body } if (200..300).contains(&code) => {
+                from_json(body.as_bytes())
+            }
+            Outcome::Replayed { status: code, body } => {
+                Err(status(ApiError::recorded(code, &body)))
+            }
+            // The key is named as this protocol carries it.
+            Outcome::Refused(mut e) => {
+                if e.details["field"] == "Idempotency-Key" {
+                    e.details["field"] = "idempotency-key".into();
+                }
+                Err(status(e))
+            }
+        }
+    }
+}
+
 /// The bearer token of the `authorization` metadata entry.
 fn bearer<T>(req: &Request<T>) -> Option<&str> {
     req.metadata()
@@ -288,16 +381,20 @@ impl Shonen for GrpcApi {
         &self,
         req: Request<proto::RegisterRequest>,
     ) -> Result<Response<proto::AuthReply>, Status> {
-        let ApiJson(body) = input(req.get_ref())?;
+        let sent = body(req.get_ref())?;
+        let ApiJson(input) = json_input(sent.clone())?;
         let state = &self.state;
         let address = client_ip(&req).0.to_string();
-        let signed = state
-            .accounts
-            .register(body, &address, state.config.registrations_per_hour)
+        let run = async {
+            let signed = state
+                .accounts
+                .register(input, &address, state.config.registrations_per_hour)
+                .await?;
+            state.players.after_commit(&signed.player).await;
+            Ok::<_, ApiError>((201, state.players.signed_in_view(signed).await?))
+        };
+        self.once(req.metadata(), None, idempotency::REGISTER, &sent, run)
             .await
-            .map_err(status::accounts)?;
-        state.players.after_commit(&signed.player).await;
-        message(state.players.signed_in_view(signed).await.map_err(status)?).map(Response::new)
     }
 
     async fn login(
@@ -583,15 +680,21 @@ impl Shonen for GrpcApi {
         req: Request<proto::CreateDuelRequest>,
     ) -> Result<Response<proto::Duel>, Status> {
         let auth = self.auth(&req).await?;
-        let ApiJson(body) = input(req.get_ref())?;
-        let sent = self
-            .state
-            .duels
-            .challenge(auth.player_id, body)
-            .await
-            .map_err(status::duels)?;
-        self.state.events.after_challenge(&sent);
-        message(sent.duel).map(Response::new)
+        let sent = body(req.get_ref())?;
+        let ApiJson(input) = json_input(sent.clone())?;
+        let run = async {
+            let made = self.state.duels.challenge(auth.player_id, input).await?;
+            self.state.events.after_challenge(&made);
+            Ok::<_, ApiError>((201, made.duel))
+        };
+        self.once(
+            req.metadata(),
+            Some(auth.player_id),
+            idempotency::DUELS,
+            &sent,
+            run,
+        )
+        .await
     }
 
     async fn list_duels(
@@ -633,13 +736,17 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::Duel>, Status> {
         let auth = self.auth(&req).await?;
         let id = DuelId::from(req.get_ref().id);
-        let duel = self
-            .state
-            .duels
-            .accept(auth.player_id, id)
-            .await
-            .map_err(status::duels)?;
-        message(duel).map(Response::new)
+        let run =
+            async { Ok::<_, ApiError>((202, self.state.duels.accept(auth.player_id, id).await?)) };
+        let path = format!("{}/{}/accept", idempotency::DUELS, id.get());
+        self.once(
+            req.metadata(),
+            Some(auth.player_id),
+            &path,
+            &Value::Null,
+            run,
+        )
+        .await
     }
 
     async fn decline_duel(
@@ -648,13 +755,17 @@ impl Shonen for GrpcApi {
     ) -> Result<Response<proto::Duel>, Status> {
         let auth = self.auth(&req).await?;
         let id = DuelId::from(req.get_ref().id);
-        let duel = self
-            .state
-            .duels
-            .decline(auth.player_id, id)
-            .await
-            .map_err(status::duels)?;
-        message(duel).map(Response::new)
+        let run =
+            async { Ok::<_, ApiError>((200, self.state.duels.decline(auth.player_id, id).await?)) };
+        let path = format!("{}/{}/decline", idempotency::DUELS, id.get());
+        self.once(
+            req.metadata(),
+            Some(auth.player_id),
+            &path,
+            &Value::Null,
+            run,
+        )
+        .await
     }
 
     async fn get_duel_replay(
