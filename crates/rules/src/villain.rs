@@ -275,13 +275,16 @@ pub fn progress(objectives: &[Objective], week: &WeekSummary) -> BossProgress {
     let rows: Vec<ObjectiveProgress> = objectives
         .iter()
         .map(|o| {
-            let p = o.kind.progress(week);
+            // Sums of decimals (0.1 + 8.2 + 1.7 km) miss by the last bit of a
+            // double: progress counts in millionths, and the share of HP is
+            // floored only after that (3.3 km of 10 is 33 HP, not 32).
+            let p = (o.kind.progress(week) * 1e6).round() / 1e6;
             let share = if o.target > 0.0 {
-                (p / o.target).min(1.0)
+                (p * HP_PER_OBJECTIVE as f64 / o.target + 1e-9).min(HP_PER_OBJECTIVE as f64)
             } else {
-                1.0
+                HP_PER_OBJECTIVE as f64
             };
-            damage += (share * HP_PER_OBJECTIVE as f64).floor() as i64;
+            damage += share.floor() as i64;
             ObjectiveProgress {
                 text: o.text.clone(),
                 target: o.target,
@@ -460,5 +463,30 @@ mod tests {
         );
         assert_eq!(done.hp, 0);
         assert!(done.defeated);
+    }
+
+    /// Distances summed from decimals land a bit off in binary: 0.1 + 8.2 + 1.7 km
+    /// is 9.999999999999998. They count as what the player ran.
+    #[test]
+    fn decimal_sums_count_as_written() {
+        let run = |target: f64| Objective {
+            kind: ObjectiveKind::RunKm,
+            text: format!("Run {target} km"),
+            target,
+        };
+        let week = |run_km: f64| WeekSummary {
+            run_km,
+            ..Default::default()
+        };
+        let ten = progress(&[run(10.0)], &week(0.1 + 8.2 + 1.7));
+        assert!(ten.objectives[0].done, "{ten:?}");
+        assert_eq!(ten.hp, 0);
+        assert!(ten.defeated);
+        // 3.3 of 10 km is 33 HP of 100 (3.3 / 10 × 100 floors to 32 in binary).
+        assert_eq!(progress(&[run(10.0)], &week(3.3)).hp, 67);
+        // Still short by a real amount: not done.
+        let short = progress(&[run(10.0)], &week(9.999));
+        assert!(!short.objectives[0].done);
+        assert_eq!(short.hp, 1);
     }
 }

@@ -120,3 +120,12 @@ pub fn buff_active(p: &PlayerRow, now: DateTime<Utc>) -> bool {
     p.buff_expires_at
         .is_some_and(|t| t > now.timestamp_micros())
 }
+
+/// Whether training done at `at` falls in the Training Arc Buff's 72 h, which the
+/// last lost duel began (§4): not before the loss, not after the end.
+pub fn buff_covers(p: &PlayerRow, at: DateTime<Utc>) -> bool {
+    let span = shonen_rules::battle::LOSER_BUFF_HOURS * 3_600_000_000;
+    let at = at.timestamp_micros();
+    p.buff_expires_at
+        .is_some_and(|end| at < end && at >= end.saturating_sub(span))
+}

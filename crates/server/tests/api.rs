@@ -21,6 +21,7 @@ both_backends!(
     three_missed_days_break_the_streak,
     training_logged_late_takes_back_the_skip,
     training_logged_late_rebuilds_the_chain,
+    late_training_counts_its_own_days_place,
     concurrent_posts_keep_totals_exact,
     two_instances_racing_for_one_player_count_everything_once,
     another_instances_writes_are_seen_by_the_next_post,
@@ -944,6 +945,57 @@ async fn training_logged_late_rebuilds_the_chain(b: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["award"]["final"], 55, "40 × 1.25 × 1.10");
     assert_eq!(app.me(&t).await["streak"], 3);
+}
+
+/// More training logged late into a day that already counts in the chain gets that
+/// day's place in it (§4: "streak counts the day of this activity"), whatever was
+/// logged since and in whatever order.
+async fn late_training_counts_its_own_days_place(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let study = |at: Option<String>| match at {
+        Some(at) => json!({"kind": "study", "duration_min": 60, "occurred_at": at}),
+        None => json!({"kind": "study", "duration_min": 60}),
+    };
+    // A new player's two studies on a day before registration: both day 1.
+    let (t, _) = app.register("kakashi", [2, 2, 9]).await;
+    let now = app.now().await;
+    let early = (now - chrono::Duration::hours(47)).to_rfc3339();
+    for _ in 0..2 {
+        let (s, v) = app
+            .post("/api/v1/activities", &t, study(Some(early.clone())))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(common::combo(&v), 1.0, "{v}");
+    }
+
+    // Five days in a row; then more for the day before yesterday (day 3): ×1.10, not
+    // yesterday's ×1.15.
+    let (t, _) = app.register("guy", [2, 2, 9]).await;
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for day in 1..=5 {
+        if day > 1 {
+            app.advance(86_400).await;
+        }
+        let (s, v) = app.post("/api/v1/activities", &t, study(None)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let expected = 1.0 + 0.05 * f64::from(day - 1);
+        assert!((common::combo(&v) - expected).abs() < 1e-9, "{v}");
+    }
+    let now = app.now().await;
+    let day_3 = (now - chrono::Duration::days(2)).date_naive();
+    let late = day_3.and_hms_opt(23, 59, 0).unwrap().and_utc().to_rfc3339();
+    let (s, v) = app.post("/api/v1/activities", &t, study(Some(late))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!((common::combo(&v) - 1.10).abs() < 1e-9, "{v}");
+    assert_eq!(app.me(&t).await["streak"], 5);
 }
 
 async fn concurrent_posts_keep_totals_exact(b: Backend) {

@@ -429,4 +429,53 @@ both_backends!(
     drain_waits_for_runs_under_way,
     five_challenges_per_local_day,
     failing_battles_retry_then_stay_visible,
+    the_buff_counts_training_done_after_the_loss,
 );
+
+/// The Training Arc Buff of a lost duel multiplies training done after the loss
+/// (§4), not training from before it that is logged late (§10: the calendar earns
+/// nothing).
+async fn the_buff_counts_training_done_after_the_loss(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (yamcha, _) = app.register("yamcha", [5, 5, 5]).await;
+    let (tien, _) = app.register("tien", [5, 5, 5]).await;
+    let (_, d) = challenge(&app, &yamcha, "tien").await;
+    let id = d["id"].as_i64().unwrap();
+    let (s, _) = answer(&app, &tien, id, "accept").await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let done = resolved(&app, &yamcha, id).await;
+    let loser = if done["winner"] == "yamcha" {
+        &tien
+    } else {
+        &yamcha
+    };
+    let buff = |logged: &Value| {
+        logged["award"]["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "training_arc_buff")
+            .map(|f| f["value"].as_f64().unwrap())
+    };
+    let lost_at: chrono::DateTime<chrono::Utc> =
+        done["resolved_at"].as_str().unwrap().parse().unwrap();
+    let before = (lost_at - chrono::Duration::minutes(30)).to_rfc3339();
+    let (s, earlier) = app
+        .post(
+            "/api/v1/activities",
+            loser,
+            json!({"kind": "study", "duration_min": 60, "occurred_at": before}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{earlier}");
+    assert_eq!(buff(&earlier), None, "{earlier}");
+    let (s, after) = app
+        .post(
+            "/api/v1/activities",
+            loser,
+            json!({"kind": "study", "duration_min": 60}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{after}");
+    assert_eq!(buff(&after), Some(1.25), "{after}");
+}

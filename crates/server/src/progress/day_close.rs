@@ -84,10 +84,40 @@ pub async fn rebuild_with<T: ProgressTx>(
     p: &mut PlayerRow,
     day: NaiveDate,
 ) -> StoreResult<Option<LateChain>> {
-    let Some(registered) = local::parse_date(&p.registered_on) else {
+    let Some(late) = chain_with(tx, p, day).await? else {
         return Ok(None);
     };
     let mut state = chain(p);
+    state.streak = late.chain.streak;
+    state.missed_in_a_row = late.chain.missed_in_a_row;
+    set_chain(p, &state);
+    Ok(Some(late))
+}
+
+/// The streak counting a settled local date `day` that already has training, as it
+/// stood on that day (the combo of more training logged late into it, §4: "streak
+/// counts the day of this activity"); `None` when the date is not settled.
+pub async fn streak_on<T: ProgressTx>(
+    tx: &mut T,
+    p: &PlayerRow,
+    day: NaiveDate,
+) -> StoreResult<Option<u32>> {
+    Ok(chain_with(tx, p, day)
+        .await?
+        .and_then(|late| late.chain.streak_on(day)))
+}
+
+/// The chain rebuilt from the days themselves with `day` trained, from three days
+/// before registration to the last settled date; `None` when `day` is not settled.
+async fn chain_with<T: ProgressTx>(
+    tx: &mut T,
+    p: &PlayerRow,
+    day: NaiveDate,
+) -> StoreResult<Option<LateChain>> {
+    let Some(registered) = local::parse_date(&p.registered_on) else {
+        return Ok(None);
+    };
+    let state = chain(p);
     let Some(to) = state.last_closed.or_else(|| registered.pred_opt()) else {
         return Ok(None);
     };
@@ -108,12 +138,8 @@ pub async fn rebuild_with<T: ProgressTx>(
         .filter_map(|(key, _)| key.strip_prefix("plot_armor:"))
         .filter_map(local::parse_date)
         .collect();
-    let rebuilt = rebuild_chain(from, to, &trained, &covered);
-    state.streak = rebuilt.streak;
-    state.missed_in_a_row = rebuilt.missed_in_a_row;
-    set_chain(p, &state);
     Ok(Some(LateChain {
-        chain: rebuilt,
+        chain: rebuild_chain(from, to, &trained, &covered),
         entries,
         from,
     }))

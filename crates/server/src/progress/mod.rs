@@ -50,7 +50,7 @@ pub use news::{BossDamaged, BossDefeated, BossEscaped, BossNews, DefeatReward};
 pub use pages::PageQuery;
 pub use plan::{
     Before, Facts, Fight, Plan, Request, award_view, fact_dates, late_first_training, plan,
-    plan_with_fight, strike_with,
+    plan_with_fight, settled_training, strike_with,
 };
 pub use player_view::{player_of, stats_of};
 pub use snapshot::Gates;
@@ -264,10 +264,24 @@ impl<S: ProgressStore> Progress<S> {
             Some(day) => day_close::rebuild_with(&mut tx, &mut p, day).await?,
             None => None,
         };
+        // Training into a settled date counts that date's place in the chain.
+        let late_streak = match &rebuilt {
+            Some(r) => r.chain.streak_on(date),
+            None if settled_training(
+                req.input.input.kind(),
+                date,
+                &crate::player::chain(&p),
+                registered,
+            ) =>
+            {
+                day_close::streak_on(&mut tx, &p, date).await?
+            }
+            None => None,
+        };
         let facts = Facts {
             days: &days,
             strength_sessions_7d,
-            late_streak: rebuilt.as_ref().and_then(|r| r.chain.streak_on(date)),
+            late_streak,
         };
         let mut plan = plan(&p, req, &facts)?;
         let week_days: Vec<_> = days

@@ -11,7 +11,7 @@ use super::news::BossNews;
 use crate::ledger::apply_amount;
 use crate::local;
 use crate::model;
-use crate::player::{buff_active, calendar, chain, class, fatigue_now};
+use crate::player::{buff_covers, calendar, chain, class, fatigue_now};
 use crate::storage::{
     ActivityWrite, BattleRow, DayKind, DayUsage, NewActivity, NewLedgerEntry, PlayerRow, VillainRow,
 };
@@ -210,7 +210,8 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
         streak: facts
             .late_streak
             .unwrap_or_else(|| shonen_rules::streak::streak_for_activity(&chain(p), date)),
-        training_arc_buff: buff_active(p, now),
+        // The buff of a loss counts the training done after it (§4, §10).
+        training_arc_buff: buff_covers(p, req.occurred_at),
         behind_schedule: behind_schedule(
             WeeklyGoal::new(i64::from(settings.weekly_goal)).unwrap_or_default(),
             date.weekday().number_from_monday(),
@@ -314,8 +315,7 @@ pub fn late_first_training(
     registered: NaiveDate,
     days: &[DayKind],
 ) -> Option<NaiveDate> {
-    let settled = date < registered || chain.last_closed.is_some_and(|closed| date <= closed);
-    if !kind.is_training() || !settled {
+    if !settled_training(kind, date, chain, registered) {
         return None;
     }
     let date_s = date.to_string();
@@ -323,6 +323,19 @@ pub fn late_first_training(
         .iter()
         .any(|d| d.local_date == date_s && d.training != 0);
     (!trained).then_some(date)
+}
+
+/// Whether a training activity on `date` is logged into a settled local date (closed,
+/// or before registration): its combo is that date's place in the chain, which only
+/// the days themselves tell (`day_close`).
+pub fn settled_training(
+    kind: ActivityKind,
+    date: NaiveDate,
+    chain: &ChainState,
+    registered: NaiveDate,
+) -> bool {
+    kind.is_training()
+        && (date < registered || chain.last_closed.is_some_and(|closed| date <= closed))
 }
 
 /// `plan` with the activity's hit on the current boss fight written along, or `None`
@@ -341,14 +354,7 @@ pub fn plan_with_fight(
     let chain = chain(p);
     let kind = req.input.input.kind();
     if !shonen_rules::streak::days_to_close(&chain, registered, today).is_empty()
-        || late_first_training(
-            kind,
-            cal.date_at(req.occurred_at),
-            &chain,
-            registered,
-            facts.days,
-        )
-        .is_some()
+        || settled_training(kind, cal.date_at(req.occurred_at), &chain, registered)
     {
         return Ok(None);
     }
