@@ -136,6 +136,16 @@ async fn registration_errors(b: Backend) {
             ),
             "goals.strength",
         ),
+        (
+            with(
+                "goals",
+                json!({"strength": 1, "agility": 1, "intelligence": "x"}),
+            ),
+            "goals.intelligence",
+        ),
+        // The goals are an object, not the three numbers in order.
+        (with("goals", json!([5, 1, 1])), "goals"),
+        (with("goals", json!(5)), "goals"),
     ] {
         let (s, e) = reg(body).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");

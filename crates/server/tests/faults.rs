@@ -538,6 +538,53 @@ async fn read_all(stream: &mut TcpStream, limit: Duration) -> (String, Duration)
     )
 }
 
+/// One response read off a keep-alive connection (small: it comes in one read).
+async fn read_one(stream: &mut TcpStream) -> String {
+    let mut buf = vec![0u8; 16 * 1024];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+        .await
+        .expect("an answer")
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase()
+}
+
+/// A request answered before its body is read (here 415, decided on the headers)
+/// cannot leave its connection usable: the answer says `connection: close`, so a
+/// client's pool does not send its next request into it. One whose body was read
+/// keeps the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_before_the_body_says_the_connection_closes() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = s.write_all(b"aaaaaaaaaaaaaaaaaaaa").await;
+    let (answer, _) = read_all(&mut s, Duration::from_secs(5)).await;
+    let answer = answer.to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 415"), "{answer}");
+    assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    )
+    .await
+    .unwrap();
+    let answer = read_one(&mut s).await;
+    assert!(answer.starts_with("http/1.1 422"), "{answer}");
+    assert!(!answer.contains("connection: close"), "{answer}");
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_one(&mut s).await;
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_requests_are_disconnected() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {

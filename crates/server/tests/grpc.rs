@@ -1502,6 +1502,31 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
         );
     }
 
+    // A request that does not speak gRPC to a gRPC method gets the contract's error
+    // body: 405 for another method than POST, 415 for another content type.
+    for (method, ctype, want, code) in [
+        (Method::GET, None, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (Method::OPTIONS, None, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (
+            Method::POST,
+            Some("application/json"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+    ] {
+        let mut req = app
+            .client
+            .request(method.clone(), format!("{}/shonen.v1.Shonen/GetMe", app.base));
+        if let Some(ctype) = ctype {
+            req = req.header("content-type", ctype).body("{}");
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), want, "{method}");
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["error"]["code"], code, "{method}: {v}");
+    }
+
     // A message that does not decode as its method's type (here a varint where
     // GetProfile's `username` string belongs) is the client's fault, as REST's body
     // that does not parse: INVALID_ARGUMENT, never INTERNAL.

@@ -44,6 +44,7 @@ pub struct RegisterInput {
     /// An IANA time zone name such as `Europe/Berlin` (default `UTC`).
     #[schema(value_type = Option<crate::model::TimezoneName>)]
     pub timezone: Option<String>,
+    #[serde(deserialize_with = "crate::extract::object")]
     pub goals: GoalsInput,
 }
 
@@ -74,6 +75,7 @@ pub struct SettingsInput {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReclassifyInput {
+    #[serde(deserialize_with = "crate::extract::object")]
     pub goals: GoalsInput,
 }
 

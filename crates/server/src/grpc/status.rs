@@ -29,9 +29,12 @@ pub fn code(e: &ApiError) -> Code {
         // conflict the caller must resolve first (cooldown, duel already answered).
         409 if e.code.ends_with("_taken") => Code::AlreadyExists,
         409 => Code::FailedPrecondition,
-        413 | 429 | 507 => Code::ResourceExhausted,
+        // Too large or too many: a body, a URI, the headers (431), the requests.
+        413 | 414 | 429 | 431 | 507 => Code::ResourceExhausted,
+        408 | 504 => Code::DeadlineExceeded,
         503 => Code::Unavailable,
-        504 => Code::DeadlineExceeded,
+        // Any other refusal of the request is the caller's to fix, never a fault here.
+        400..=499 => Code::InvalidArgument,
         _ => Code::Internal,
     }
 }
@@ -208,6 +211,18 @@ mod tests {
         );
         assert_eq!(status(ApiError::not_found("duel")).code(), Code::NotFound);
         assert_eq!(status(ApiError::internal("boom")).code(), Code::Internal);
+        // The request's own faults are never INTERNAL: too many headers, a URI too
+        // long, any other 4xx.
+        let refused = |code: u16| {
+            let s = axum::http::StatusCode::from_u16(code).unwrap();
+            status(ApiError::new(s, "refused", "refused")).code()
+        };
+        assert_eq!(refused(431), Code::ResourceExhausted);
+        assert_eq!(refused(414), Code::ResourceExhausted);
+        assert_eq!(refused(408), Code::DeadlineExceeded);
+        assert_eq!(refused(411), Code::InvalidArgument);
+        assert_eq!(refused(418), Code::InvalidArgument);
+        assert_eq!(refused(502), Code::Internal);
     }
 
     /// Both statuses carry the same `google.rpc` details.

@@ -5,11 +5,16 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Version, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body::Frame;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 
 /// The JSON body limit (also applied by `DefaultBodyLimit`).
 pub const JSON_LIMIT: u64 = 1024 * 1024;
@@ -48,6 +53,61 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return resp;
     }
+    // An HTTP/1 request whose body is answered before it is read to its end (a 401,
+    // 404, 405 or 415 decided on the headers) leaves the rest of it on the
+    // connection, which is then closed: the answer says so, so that a client's pool
+    // does not send its next request into a closing connection.
+    let has_body = declared.is_some_and(|n| n > 0)
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    if has_body && req.version() <= Version::HTTP_11 {
+        let read = Arc::new(AtomicBool::new(false));
+        let req = req.map(|body| {
+            Body::new(Watched {
+                body,
+                read: read.clone(),
+            })
+        });
+        let mut resp = guarded(&state, req, next).await;
+        if !read.load(Ordering::Relaxed) {
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        return resp;
+    }
+    guarded(&state, req, next).await
+}
+
+/// A request body that notes when it has been read to its end.
+struct Watched {
+    body: Body,
+    read: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Watched {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.body.is_end_stream() {
+            self.read.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+async fn guarded(state: &AppState, req: Request, next: Next) -> Response {
     if !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }

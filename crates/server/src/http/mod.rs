@@ -25,7 +25,7 @@ use crate::request::ClientIp;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -303,10 +303,34 @@ async fn request_id(mut req: Request, next: Next) -> Response {
 }
 
 /// A gRPC call for a service this server does not have answers UNIMPLEMENTED
-/// (without this it would reach the web UI's fallback: HTTP 200 text/html).
+/// (without this it would reach the web UI's fallback: HTTP 200 text/html). A
+/// request that does not speak gRPC to a gRPC method's path gets the contract's
+/// error (the gRPC server would answer a bare 400): 405 for another method than
+/// POST, else 415.
 async fn unknown_grpc_service(req: Request, next: Next) -> Response {
-    if crate::grpc::is_grpc(req.headers()) && !crate::grpc::is_known_service(req.uri().path()) {
+    let grpc = crate::grpc::is_grpc(req.headers());
+    let known = crate::grpc::is_known_service(req.uri().path());
+    if grpc && !known {
         return crate::grpc::unimplemented_response(req.uri().path());
+    }
+    if !grpc && known {
+        if req.method() != axum::http::Method::POST {
+            let mut resp = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "gRPC methods are called with POST",
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+            return resp;
+        }
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "gRPC methods take application/grpc or application/grpc-web requests",
+        )
+        .into_response();
     }
     next.run(req).await
 }
