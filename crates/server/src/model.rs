@@ -158,7 +158,10 @@ pub struct SetView {
     /// The exercise's name: 1–100 characters, not only blanks.
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub exercise: String,
+    /// 0 (bodyweight) to 500.
+    #[schema(minimum = 0, maximum = 500)]
     pub weight_kg: f64,
+    #[schema(minimum = 1, maximum = 100)]
     pub reps: u32,
 }
 

@@ -405,9 +405,16 @@ export interface components {
         };
         /** @description The activity body of the contract. Kind-specific fields are checked per kind. */
         ActivityBody: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description A run's kilometres, more than 0 and at most 500.
+             */
             distance_km?: number | null;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Minutes, more than 0 and at most 1440 (each kind has its own floor: study
+             *     15, martial arts 30, strength 20).
+             */
             duration_min?: number | null;
             kind: components["schemas"]["ActivityKind"];
             /** @description At most 2000 characters. */
@@ -814,7 +821,10 @@ export interface components {
             exercise: string;
             /** Format: int32 */
             reps: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description 0 (bodyweight) to 500.
+             */
             weight_kg: number;
         };
         SettingsInput: {

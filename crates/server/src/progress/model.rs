@@ -20,7 +20,12 @@ pub struct ActivityBody {
     /// RFC 3339; defaults to now.
     #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")]
     pub occurred_at: Option<DateTime<Utc>>,
+    /// Minutes, more than 0 and at most 1440 (each kind has its own floor: study
+    /// 15, martial arts 30, strength 20).
+    #[schema(exclusive_minimum = 0, maximum = 1440)]
     pub duration_min: Option<f64>,
+    /// A run's kilometres, more than 0 and at most 500.
+    #[schema(exclusive_minimum = 0, maximum = 500)]
     pub distance_km: Option<f64>,
     #[schema(value_type = Option<Vec<model::SetView>>)]
     pub sets: Option<Vec<Set>>,
