@@ -24,9 +24,36 @@ pub fn idempotency_key() -> Option<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
+impl ClientIp {
+    /// Who a per-address budget (requests, registrations, login attempts) belongs
+    /// to: an IPv4 address, or an IPv6 address's /64, the network one subscriber
+    /// gets, so the 2^64 addresses of one client share one budget.
+    pub fn budget(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(network))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_budget_is_its_64() {
+        let budget = |s: &str| ClientIp(s.parse().unwrap()).budget();
+        assert_eq!(budget("203.0.113.7"), "203.0.113.7");
+        assert_eq!(budget("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            budget("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            budget("2001:db8:1:2::7")
+        );
+        assert_ne!(budget("2001:db8:1:3::1"), budget("2001:db8:1:2::1"));
+    }
 
     #[tokio::test]
     async fn the_key_is_seen_inside_its_scope_only() {

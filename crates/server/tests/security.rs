@@ -660,3 +660,41 @@ async fn forwarded_clients_are_believed_only_from_trusted_proxies() {
         }
     }
 }
+
+/// An IPv6 client holds a whole /64: its addresses share one budget (requests and
+/// registrations alike), so rotating through them buys nothing; another /64 is
+/// another client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ipv6_client_is_its_64() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.registrations_per_hour = 2;
+        c.trusted_proxies = shonen_server::config::parse_cidrs("127.0.0.1/32").unwrap();
+    })
+    .await;
+    let register = |n: u32, xff: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/api/v1/auth/register", app.base))
+                .header("x-forwarded-for", xff)
+                .json(&json!({
+                    "username": format!("hopper{n}"),
+                    "email": format!("hopper{n}@example.com"),
+                    "password": "correct horse battery",
+                    "goals": {"strength": 1, "agility": 1, "intelligence": 1}
+                }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for n in 1..=2 {
+        let s = register(n, format!("2001:db8:7:7::{n}")).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let s = register(3, "2001:db8:7:7:abcd::3".into()).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "the same /64");
+    let s = register(4, "2001:db8:7:8::1".into()).await;
+    assert_eq!(s, StatusCode::CREATED, "another /64");
+}

@@ -384,7 +384,7 @@ impl Shonen for GrpcApi {
         let sent = body(req.get_ref())?;
         let ApiJson(input) = json_input(sent.clone())?;
         let state = &self.state;
-        let address = client_ip(&req).0.to_string();
+        let address = client_ip(&req).budget();
         let run = async {
             let signed = state
                 .accounts
@@ -404,8 +404,7 @@ impl Shonen for GrpcApi {
         let ApiJson(body) = input(req.get_ref())?;
         let state = &self.state;
         let per_minute = state.config.login_attempts_per_minute;
-        let ClientIp(ip) = client_ip(&req);
-        let key = format!("login-ip:{ip}");
+        let key = format!("login-ip:{}", client_ip(&req).budget());
         state.limiter.check(&key, per_minute * 5).map_err(status)?;
         let signed = state
             .accounts

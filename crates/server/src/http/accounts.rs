@@ -24,10 +24,10 @@ type S = State<Arc<AppState>>;
               (status = 422, description = "invalid field")))]
 pub async fn register(
     State(state): S,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    let address = ip.to_string();
+    let address = client.budget();
     let signed = state
         .accounts
         .register(input, &address, state.config.registrations_per_hour)
@@ -47,11 +47,11 @@ pub async fn register(
               (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(state): S,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Json<TokenResponse>> {
     let per_minute = state.config.login_attempts_per_minute;
-    let key = format!("login-ip:{ip}");
+    let key = format!("login-ip:{}", client.budget());
     state.limiter.check(&key, per_minute * 5)?;
     let signed = state.accounts.login(input, per_minute).await?;
     // Only failed logins use the address's budget.

@@ -492,7 +492,7 @@ async fn track(req: Request, next: Next) -> Response {
 /// counter per address and per token, whichever protocol the calls use).
 async fn rate_limit(
     State(state): State<Arc<AppState>>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     req: Request,
     next: Next,
 ) -> Response {
@@ -504,7 +504,7 @@ async fn rate_limit(
     }
     let per_minute = state.config.rate_limit_per_minute;
     let grpc = crate::grpc::is_grpc(req.headers());
-    if let Err(e) = state.limiter.check(&format!("ip:{ip}"), per_minute) {
+    if let Err(e) = state.limiter.check(&format!("ip:{}", client.budget()), per_minute) {
         return reject(grpc, e);
     }
     if let Some(token) = bearer_token(req.headers())
