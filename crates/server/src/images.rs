@@ -20,6 +20,8 @@ pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_PIXELS: u64 = 40_000_000;
 /// Avatars are stored scaled to fit this square.
 pub const AVATAR_SIZE: u32 = 256;
+/// The longest side a photo is kept at (a larger one is scaled down to it).
+pub const PHOTO_SIZE: u32 = 2048;
 const JPEG_QUALITY: u8 = 85;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,8 +119,12 @@ pub fn process(bytes: &[u8], purpose: Purpose) -> Result<Encoded, ImageError> {
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }
-    if purpose == Purpose::Avatar && (img.width() > AVATAR_SIZE || img.height() > AVATAR_SIZE) {
-        img = img.thumbnail(AVATAR_SIZE, AVATAR_SIZE);
+    let side = match purpose {
+        Purpose::Avatar => AVATAR_SIZE,
+        Purpose::Photo => PHOTO_SIZE,
+    };
+    if img.width() > side || img.height() > side {
+        img = img.thumbnail(side, side);
     }
     encode(img)
 }
@@ -235,6 +241,11 @@ mod tests {
         assert_eq!((out.width, out.height), (AVATAR_SIZE, AVATAR_SIZE / 2));
         let small = process(&png(64, 64, false), Purpose::Avatar).unwrap();
         assert_eq!((small.width, small.height), (64, 64));
+        // Photos keep their size up to PHOTO_SIZE on the longest side.
+        let photo = process(&png(3000, 1500, false), Purpose::Photo).unwrap();
+        assert_eq!((photo.width, photo.height), (PHOTO_SIZE, PHOTO_SIZE / 2));
+        let photo = process(&png(1200, 2048, false), Purpose::Photo).unwrap();
+        assert_eq!((photo.width, photo.height), (1200, 2048));
     }
 
     #[test]

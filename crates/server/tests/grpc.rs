@@ -1505,8 +1505,18 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
     // A request that does not speak gRPC to a gRPC method gets the contract's error
     // body: 405 for another method than POST, 415 for another content type.
     for (method, ctype, want, code) in [
-        (Method::GET, None, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        (Method::OPTIONS, None, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (
+            Method::GET,
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Method::OPTIONS,
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
         (
             Method::POST,
             Some("application/json"),
@@ -1514,9 +1524,10 @@ async fn one_middleware_stack_for_both_protocols(b: Backend) {
             "unsupported_media_type",
         ),
     ] {
-        let mut req = app
-            .client
-            .request(method.clone(), format!("{}/shonen.v1.Shonen/GetMe", app.base));
+        let mut req = app.client.request(
+            method.clone(),
+            format!("{}/shonen.v1.Shonen/GetMe", app.base),
+        );
         if let Some(ctype) = ctype {
             req = req.header("content-type", ctype).body("{}");
         }

@@ -164,9 +164,8 @@ pub fn media(e: MediaError) -> Status {
         MediaError::Image(
             ImageError::Empty | ImageError::UnsupportedType | ImageError::Undecodable(_),
         ) => Code::InvalidArgument,
-        MediaError::Image(ImageError::TooLarge | ImageError::TooManyPixels { .. }) => {
-            Code::ResourceExhausted
-        }
+        MediaError::Image(ImageError::TooLarge | ImageError::TooManyPixels { .. })
+        | MediaError::PhotoLimit { .. } => Code::ResourceExhausted,
         MediaError::PlayerNotFound
         | MediaError::AvatarNotFound
         | MediaError::ActivityNotFound

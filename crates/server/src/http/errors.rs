@@ -167,6 +167,9 @@ impl From<MediaError> for ApiError {
             MediaError::AvatarNotFound => ApiError::not_found("avatar"),
             MediaError::ActivityNotFound => ApiError::not_found("activity"),
             MediaError::PhotoNotFound => ApiError::not_found("photo"),
+            MediaError::PhotoLimit { limit } => {
+                ApiError::conflict("photo_limit", message).with_details(json!({ "limit": limit }))
+            }
             MediaError::FileNotFound => ApiError::not_found("file"),
             MediaError::LinkExpired => {
                 ApiError::new(StatusCode::FORBIDDEN, "link_expired", message)

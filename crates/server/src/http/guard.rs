@@ -57,8 +57,8 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     // 404, 405 or 415 decided on the headers) leaves the rest of it on the
     // connection, which is then closed: the answer says so, so that a client's pool
     // does not send its next request into a closing connection.
-    let has_body = declared.is_some_and(|n| n > 0)
-        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let has_body =
+        declared.is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING);
     if has_body && req.version() <= Version::HTTP_11 {
         let read = Arc::new(AtomicBool::new(false));
         let req = req.map(|body| {

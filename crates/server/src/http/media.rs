@@ -87,6 +87,7 @@ pub async fn get_avatar(
         content(("image/png"), ("image/jpeg"), ("image/webp"))),
     responses((status = 201, description = "a signed link to the photo, valid for hours", body = PhotoUrl),
               (status = 404, description = "not your activity"),
+              (status = 409, description = "photo_limit: the activity has 10 photos already"),
               (status = 413, description = "image_too_large"),
               (status = 415, description = "unsupported_image_type"), (status = 422, description = "empty_image or invalid_image (field `image`)")))]
 pub async fn add_photo(

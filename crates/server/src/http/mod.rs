@@ -504,7 +504,10 @@ async fn rate_limit(
     }
     let per_minute = state.config.rate_limit_per_minute;
     let grpc = crate::grpc::is_grpc(req.headers());
-    if let Err(e) = state.limiter.check(&format!("ip:{}", client.budget()), per_minute) {
+    if let Err(e) = state
+        .limiter
+        .check(&format!("ip:{}", client.budget()), per_minute)
+    {
         return reject(grpc, e);
     }
     if let Some(token) = bearer_token(req.headers())

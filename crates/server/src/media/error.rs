@@ -21,6 +21,9 @@ pub enum MediaError {
     /// Not one of the player's activities.
     #[error("activity not found")]
     ActivityNotFound,
+    /// The activity has as many photos as one may keep.
+    #[error("an activity keeps at most {limit} photos")]
+    PhotoLimit { limit: usize },
     /// Not a photo of one of the player's activities.
     #[error("photo not found")]
     PhotoNotFound,

@@ -31,7 +31,7 @@ use crate::model::{Activity, AvatarUrl, PhotoUrl};
 use crate::objects;
 use crate::storage::Store;
 use bytes::Bytes;
-use model::{photo_key_of, photo_path, valid_photo_id};
+use model::{Appended, MAX_PHOTOS, has_room, photo_key_of, photo_path, valid_photo_id};
 use serde_json::value::RawValue;
 use std::sync::Arc;
 
@@ -154,22 +154,31 @@ impl<S: MediaStore> Media<S> {
         idempotency_key: Option<&str>,
     ) -> MediaResult<PhotoUrl> {
         check_size(&body)?;
-        if !self.store.owns_activity(player_id, activity_id).await? {
-            return Err(MediaError::ActivityNotFound);
+        let photo_id = photo_id(player_id, activity_id, idempotency_key);
+        let path = photo_path(activity_id, &photo_id);
+        // Full before any work: nothing decoded, nothing stored.
+        match self.store.activity_photos(player_id, activity_id).await? {
+            None => return Err(MediaError::ActivityNotFound),
+            Some(photos) if !has_room(&photos, &path) => {
+                return Err(MediaError::PhotoLimit { limit: MAX_PHOTOS });
+            }
+            Some(_) => {}
         }
         let image = images::process_blocking(body, Purpose::Photo).await?;
-        let photo_id = photo_id(player_id, activity_id, idempotency_key);
         let key = objects::photo_key(player_id, activity_id, &photo_id);
         self.blobs
             .put(&key, image.bytes)
             .await
             .map_err(MediaError::Objects)?;
-        let listed = self
+        match self
             .store
-            .append_photo(player_id, activity_id, &photo_path(activity_id, &photo_id))
-            .await?;
-        if !listed {
-            return Err(MediaError::ActivityNotFound);
+            .append_photo(player_id, activity_id, &path)
+            .await?
+        {
+            Appended::Listed => {}
+            Appended::NoActivity => return Err(MediaError::ActivityNotFound),
+            // Filled by uploads at the same time: this one's object stays unlisted.
+            Appended::Full => return Err(MediaError::PhotoLimit { limit: MAX_PHOTOS }),
         }
         // The dashboard's recent activities show photos.
         self.caches.dashboard_changed(player_id).await;
@@ -204,7 +213,12 @@ impl<S: MediaStore> Media<S> {
         if !valid_photo_id(photo_id) {
             return Err(MediaError::PhotoNotFound);
         }
-        if !self.store.owns_activity(player_id, activity_id).await? {
+        if self
+            .store
+            .activity_photos(player_id, activity_id)
+            .await?
+            .is_none()
+        {
             return Err(MediaError::PhotoNotFound);
         }
         let bytes = self

@@ -68,13 +68,35 @@ pub(crate) fn photo_key_of(player_id: i64, path: &str) -> Option<String> {
     valid_photo_id(photo).then(|| objects::photo_key(player_id, activity, photo))
 }
 
+/// The most photos one activity keeps.
+pub const MAX_PHOTOS: usize = 10;
+
+/// What appending a photo to an activity's list came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    Listed,
+    /// The activity is gone (or not the player's).
+    NoActivity,
+    /// The activity has `MAX_PHOTOS` photos already.
+    Full,
+}
+
 /// An activity's stored photo list (`photos_json`) with `path` appended, once (an
 /// upload run again lists its photo once); a list that does not parse starts again
-/// empty.
-pub(crate) fn with_photo(photos_json: &str, path: &str) -> String {
+/// empty. `None` when the list is full and `path` not in it.
+pub(crate) fn with_photo(photos_json: &str, path: &str) -> Option<String> {
     let mut photos: Vec<Value> = serde_json::from_str(photos_json).unwrap_or_default();
     if !photos.iter().any(|p| p.as_str() == Some(path)) {
+        if photos.len() >= MAX_PHOTOS {
+            return None;
+        }
         photos.push(Value::String(path.to_string()));
     }
-    Value::Array(photos).to_string()
+    Some(Value::Array(photos).to_string())
+}
+
+/// Whether a photo list has room for `path` (it is listed already, or the list is
+/// not full).
+pub(crate) fn has_room(photos_json: &str, path: &str) -> bool {
+    with_photo(photos_json, path).is_some()
 }

@@ -5,7 +5,7 @@
 //! caches that show a player's avatar and photos (`MediaCaches`, implemented by
 //! `services::hot`, above the capabilities).
 
-use super::model::with_photo;
+use super::model::{Appended, with_photo};
 use crate::links::{LinkError, LocalLinks};
 use crate::objects::Objects;
 use crate::storage::{PlayerRow, Store, StoreResult};
@@ -25,21 +25,22 @@ pub trait MediaStore: Send + Sync {
     /// Points the player's avatar at `key` (a change of the player row).
     fn set_avatar(&self, id: i64, key: &str) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Whether `activity_id` is one of `player_id`'s activities.
-    fn owns_activity(
+    /// The photo list (`photos_json`) of `activity_id`, if it is one of
+    /// `player_id`'s activities.
+    fn activity_photos(
         &self,
         player_id: i64,
         activity_id: i64,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
 
     /// Appends `path` to the activity's photo list under the activity's row lock, so
-    /// concurrent uploads all land; `false` when the activity is gone.
+    /// concurrent uploads all land, and no more than `MAX_PHOTOS` of them.
     fn append_photo(
         &self,
         player_id: i64,
         activity_id: i64,
         path: &str,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    ) -> impl Future<Output = StoreResult<Appended>> + Send;
 }
 
 /// Where images are kept (semantics as `crate::objects::Objects`).
@@ -86,8 +87,15 @@ impl MediaStore for Store {
         Store::set_avatar(self, id, key).await
     }
 
-    async fn owns_activity(&self, player_id: i64, activity_id: i64) -> StoreResult<bool> {
-        Ok(self.activity(player_id, activity_id).await?.is_some())
+    async fn activity_photos(
+        &self,
+        player_id: i64,
+        activity_id: i64,
+    ) -> StoreResult<Option<String>> {
+        Ok(self
+            .activity(player_id, activity_id)
+            .await?
+            .map(|a| a.photos_json))
     }
 
     async fn append_photo(
@@ -95,16 +103,19 @@ impl MediaStore for Store {
         player_id: i64,
         activity_id: i64,
         path: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Appended> {
         let mut tx = self.begin().await?;
         tx.lock_player(player_id).await?;
         let Some(a) = tx.activity_for_update(player_id, activity_id).await? else {
-            return Ok(false);
+            return Ok(Appended::NoActivity);
         };
-        tx.set_activity_photos(player_id, activity_id, &with_photo(&a.photos_json, path))
+        let Some(photos) = with_photo(&a.photos_json, path) else {
+            return Ok(Appended::Full);
+        };
+        tx.set_activity_photos(player_id, activity_id, &photos)
             .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Appended::Listed)
     }
 }
 

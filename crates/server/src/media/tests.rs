@@ -3,7 +3,7 @@
 //! link is checked as in production) and a log of what the caches were told. The
 //! store counts its calls, to see what a refused upload never reached.
 
-use super::model::with_photo;
+use super::model::{Appended, MAX_PHOTOS, with_photo};
 use super::*;
 use crate::links::{LINK_BUCKET_SECS, LINK_LIFETIME_SECS, LocalLinks};
 use crate::storage::{PlayerRow, StoreResult};
@@ -53,10 +53,14 @@ impl MediaStore for Arc<Db> {
         Ok(())
     }
 
-    async fn owns_activity(&self, player_id: i64, activity_id: i64) -> StoreResult<bool> {
+    async fn activity_photos(
+        &self,
+        player_id: i64,
+        activity_id: i64,
+    ) -> StoreResult<Option<String>> {
         self.called();
         let activities = self.activities.lock().unwrap();
-        Ok(activities.contains_key(&(player_id, activity_id)))
+        Ok(activities.get(&(player_id, activity_id)).cloned())
     }
 
     async fn append_photo(
@@ -64,14 +68,17 @@ impl MediaStore for Arc<Db> {
         player_id: i64,
         activity_id: i64,
         path: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Appended> {
         self.called();
         let mut activities = self.activities.lock().unwrap();
         let Some(photos) = activities.get_mut(&(player_id, activity_id)) else {
-            return Ok(false);
+            return Ok(Appended::NoActivity);
         };
-        *photos = with_photo(photos, path);
-        Ok(true)
+        let Some(listed) = with_photo(photos, path) else {
+            return Ok(Appended::Full);
+        };
+        *photos = listed;
+        Ok(Appended::Listed)
     }
 }
 
@@ -496,6 +503,29 @@ async fn photos_accumulate_and_only_on_ones_own_activities() {
 }
 
 #[tokio::test]
+async fn an_activity_keeps_at_most_ten_photos() {
+    let w = world();
+    for n in 0..MAX_PHOTOS {
+        w.media
+            .add_photo(ASH, RUN, png(8, 8, false), Some(&format!("k{n}")))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        w.media.add_photo(ASH, RUN, png(8, 8, false), None).await,
+        Err(MediaError::PhotoLimit { limit: 10 })
+    ));
+    assert_eq!(w.db.photos(ASH, RUN).len(), MAX_PHOTOS);
+    assert_eq!(w.bucket.keys().len(), MAX_PHOTOS, "nothing stored past it");
+    // A retry of an upload already listed still answers.
+    w.media
+        .add_photo(ASH, RUN, png(8, 8, false), Some("k3"))
+        .await
+        .unwrap();
+    assert_eq!(w.db.photos(ASH, RUN).len(), MAX_PHOTOS);
+}
+
+#[tokio::test]
 async fn links_expire_and_refuse_any_alteration() {
     let w = world();
     w.bucket
@@ -646,13 +676,16 @@ fn stored_photo_paths_map_to_keys() {
 
 #[test]
 fn a_photo_is_appended_to_the_stored_list() {
-    assert_eq!(with_photo("[]", "/p/1"), r#"["/p/1"]"#);
-    assert_eq!(with_photo(r#"["/p/1"]"#, "/p/2"), r#"["/p/1","/p/2"]"#);
+    assert_eq!(with_photo("[]", "/p/1").unwrap(), r#"["/p/1"]"#);
+    assert_eq!(
+        with_photo(r#"["/p/1"]"#, "/p/2").unwrap(),
+        r#"["/p/1","/p/2"]"#
+    );
     // Whatever else the list holds stays; a list that does not parse starts again.
     assert_eq!(
-        with_photo(r#"[1,{"a":2}]"#, "/p/2"),
+        with_photo(r#"[1,{"a":2}]"#, "/p/2").unwrap(),
         r#"[1,{"a":2},"/p/2"]"#
     );
-    assert_eq!(with_photo("not json", "/p/1"), r#"["/p/1"]"#);
-    assert_eq!(with_photo("", "/p/1"), r#"["/p/1"]"#);
+    assert_eq!(with_photo("not json", "/p/1").unwrap(), r#"["/p/1"]"#);
+    assert_eq!(with_photo("", "/p/1").unwrap(), r#"["/p/1"]"#);
 }
