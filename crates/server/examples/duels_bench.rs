@@ -101,6 +101,7 @@ async fn run(state: &Arc<AppState>, n: usize, workers: usize) -> anyhow::Result<
                 now: now.timestamp_micros(),
                 registered_on: now.date_naive().to_string(),
                 chain_json: "{}".into(),
+                idem_key: None,
             })
             .await?;
         tx.commit().await?;

@@ -137,16 +137,14 @@ where
         }
         Err(e) => return Outcome::Refused(e.into()),
     }
-    // Ours to run. An activity already written with this key (its record released
-    // after an error, or lost) is replayed, never logged twice.
-    if let Some(replayed) = replay_activity(&k).await {
+    // Ours to run. An activity, duel or player already written with this key (its
+    // record released after an error, or lost) is replayed, never created twice.
+    if let Some(replayed) = replay_created(&k).await {
         return replayed;
     }
-    let ran = if k.activity || k.photo_of.is_some() {
-        IDEMPOTENCY_KEY.scope(k.key.clone(), run).await
-    } else {
-        run.await
-    };
+    // What the run creates keeps the key in its own row (an activity, a photo's id,
+    // a duel, a player), so a retry finds it whatever happened since.
+    let ran = IDEMPOTENCY_KEY.scope(k.key.clone(), run).await;
     let fresh = match ran {
         Ok(fresh) => fresh,
         Err(e) => {
@@ -174,8 +172,8 @@ where
     }
     if fresh.status() >= 500 {
         // The write may have committed before the error (or another run of the key
-        // wrote it): then that activity is the answer.
-        if let Some(replayed) = replay_activity(&k).await {
+        // wrote it): then what it created is the answer.
+        if let Some(replayed) = replay_created(&k).await {
             return replayed;
         }
         if let Err(e) = state.store.release_idempotency(&k.owner, &k.key).await {
@@ -252,7 +250,7 @@ async fn known<R>(k: &Keyed<'_>, now: i64) -> Option<Outcome<R>> {
         }
         return Some(replay(state, saved.status, saved.body).await);
     }
-    if let Some(replayed) = replay_activity(k).await {
+    if let Some(replayed) = replay_created(k).await {
         return Some(replayed);
     }
     let lease =
@@ -395,6 +393,78 @@ async fn same_password(k: &Keyed<'_>, recorded: &str) -> bool {
         .password_matches(username, password)
         .await
         .unwrap_or(false)
+}
+
+/// What a run of this key already created (an activity, a challenge, a player), as
+/// the 201 that created it, recorded for the next retry; `None` when it created
+/// nothing (or the request creates none of these).
+async fn replay_created<R>(k: &Keyed<'_>) -> Option<Outcome<R>> {
+    let created = match (k.path.as_str(), k.player) {
+        (DUELS, Some(me)) => created_duel(k, me).await,
+        (REGISTER, None) => registered(k).await,
+        _ => return replay_activity(k).await,
+    };
+    let body = match created {
+        Ok(found) => found?,
+        Err(e) => return Some(Outcome::Refused(e)),
+    };
+    let body = storable(body.as_bytes());
+    if let Err(e) = k
+        .state
+        .store
+        .complete_idempotency(&k.owner, &k.key, 201, &body)
+        .await
+    {
+        tracing::warn!(error = %e, "could not record idempotent response");
+    }
+    Some(replay(k.state, 201, body).await)
+}
+
+/// The duel the caller's challenge under this key created, as it is now.
+async fn created_duel(k: &Keyed<'_>, me: i64) -> Result<Option<String>, ApiError> {
+    let state = k.state;
+    let Some(row) = state.store.duel_by_idem_key(me, &k.key).await? else {
+        return Ok(None);
+    };
+    let duel = state
+        .duels
+        .view(me, crate::duels::DuelId::from(row.id))
+        .await?;
+    serde_json::to_string(&duel)
+        .map(Some)
+        .map_err(ApiError::internal)
+}
+
+/// The player a registration under this key created, signed in afresh: only for a
+/// retry that carries that player's password (else the key is one for another
+/// request).
+async fn registered(k: &Keyed<'_>) -> Result<Option<String>, ApiError> {
+    let state = k.state;
+    let Some(p) = state.store.player_by_idem_key(&k.key).await? else {
+        return Ok(None);
+    };
+    let matches = match k.password.as_deref() {
+        Some(password) => {
+            state
+                .accounts
+                .password_matches(&p.username, password)
+                .await?
+        }
+        None => false,
+    };
+    if !matches {
+        return Err(key_reused());
+    }
+    let view = state
+        .players
+        .signed_in_view(crate::accounts::SignedIn {
+            token: String::new(),
+            player: p,
+        })
+        .await?;
+    serde_json::to_string(&view)
+        .map(Some)
+        .map_err(ApiError::internal)
 }
 
 /// For an activity request: the activity written with this key, as the 201 that

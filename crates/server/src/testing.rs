@@ -29,5 +29,6 @@ pub fn new_player(username: &str, class: &str, now: DateTime<Utc>) -> NewPlayer 
         now: now.timestamp_micros(),
         registered_on: now.date_naive().to_string(),
         chain_json: "{}".into(),
+        idem_key: None,
     }
 }

@@ -19,6 +19,7 @@ both_backends!(
     committed_key_replays_without_a_recorded_response,
     dead_reservation_runs_again_after_its_lease,
     a_committed_register_or_duel_replays_after_its_process_died,
+    a_dead_challenge_or_registration_is_found_by_its_key,
     a_keyed_photo_upload_stores_one_photo,
     no_token_is_stored_in_clear,
     sigkill_mid_burst_leaves_no_key_stuck,
@@ -209,6 +210,73 @@ async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend)
     let (s, again) = keyed(&accept, Some(&rival), "acc-1", json!({})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{again}");
     assert_eq!(again["id"], sent["id"]);
+}
+
+/// A registration and a challenge that committed, then died before their answers
+/// were recorded, and then the world moved on: the address used up its
+/// registrations, the duel was accepted and fought. Running them again would now
+/// give 429 or a second duel; the retry finds what the key created instead.
+async fn a_dead_challenge_or_registration_is_found_by_its_key(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| {
+        c.timeouts.idempotency_lease = Duration::from_millis(200);
+        c.registrations_per_hour = 3;
+    })
+    .await;
+    let keyed = |path: &str, token: Option<&str>, key: &str, body: Value| {
+        let mut r = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("Idempotency-Key", key)
+            .json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let reg = json!({"username": "shiryu", "email": "shiryu@example.com",
+        "password": "correct horse battery", "goals": {"strength": 9, "agility": 1, "intelligence": 1}});
+    let (s, first) = keyed("/api/v1/auth/register", None, "reg-d", reg.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let token = first["token"].as_str().unwrap().to_string();
+    common::execute_sql(&app.database_url, &died("reg-d")).await;
+    let (rival, _) = app.register("hyoga", [1, 9, 1]).await;
+    app.register("shun", [1, 1, 9]).await;
+    let (s, again) = keyed("/api/v1/auth/register", None, "reg-d", reg.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["player"]["id"], first["player"]["id"]);
+    let fresh = again["token"].as_str().unwrap();
+    assert_eq!(app.me(fresh).await["username"], "shiryu");
+    let mut wrong = reg.clone();
+    wrong["password"] = json!("not the password!");
+    common::execute_sql(&app.database_url, &died("reg-d")).await;
+    let (s, refused) = keyed("/api/v1/auth/register", None, "reg-d", wrong).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+
+    let challenge = json!({"opponent": "hyoga"});
+    let (s, sent) = keyed("/api/v1/duels", Some(&token), "duel-d", challenge.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    common::execute_sql(&app.database_url, &died("duel-d")).await;
+    let id = sent["id"].as_i64().unwrap();
+    let (s, _) = app
+        .post(&format!("/api/v1/duels/{id}/accept"), &rival, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    for _ in 0..100 {
+        let (_, d) = app.get(&format!("/api/v1/duels/{id}"), &token).await;
+        if d["status"] == "resolved" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (s, again) = keyed("/api/v1/duels", Some(&token), "duel-d", challenge).await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], id, "{again}");
+    let (_, list) = app.get("/api/v1/duels", &token).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 }
 
 /// A photo upload with a key stores one photo however often it runs: replayed from

@@ -42,6 +42,7 @@ fn new_player(name: &str) -> NewPlayer {
         now: 1_000,
         registered_on: "2026-11-02".into(),
         chain_json: "{}".into(),
+        idem_key: None,
     }
 }
 

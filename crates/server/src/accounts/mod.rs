@@ -209,6 +209,8 @@ impl<S: AccountStore> Accounts<S> {
                 now: now.timestamp_micros(),
                 registered_on: tz.date_at(now).to_string(),
                 chain_json,
+                // Found again by a retry of a registration that died before answering.
+                idem_key: crate::request::idempotency_key(),
             })
             .await;
         let player = match player {

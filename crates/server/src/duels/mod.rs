@@ -200,6 +200,8 @@ impl<S: DuelStore> Duels<S> {
                 challenger_date: today,
                 now: now.timestamp_micros(),
                 expires_at: expires_at.timestamp_micros(),
+                // Found again by a retry of a challenge that died before answering.
+                idem_key: crate::request::idempotency_key(),
             })
             .await
         {

@@ -44,6 +44,8 @@ pub struct NewDuel {
     pub challenger_date: String,
     pub now: i64,
     pub expires_at: i64,
+    /// The challenge's `Idempotency-Key`, if it was sent with one.
+    pub idem_key: Option<String>,
 }
 
 /// The resolved battle to record.
@@ -121,6 +123,23 @@ impl Store {
         .await)?)
     }
 
+    /// The duel `challenger_id` sent with `Idempotency-Key` `key`, if any.
+    pub async fn duel_by_idem_key(
+        &self,
+        challenger_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<DuelRow>> {
+        let sql =
+            format!("SELECT {DUEL_COLUMNS} FROM duels WHERE challenger_id = $1 AND idem_key = $2");
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(challenger_id)
+            .bind(key.to_string())
+            .fetch_optional(db)
+            .await)?,
+        )
+    }
+
     /// Duels in one status (metrics, tests and the benchmark check totals).
     pub async fn count_duels(&self, status: &str) -> StoreResult<i64> {
         Ok(
@@ -141,8 +160,8 @@ impl Tx {
         };
         let sql = format!(
             "INSERT INTO duels (challenger_id, opponent_id, pair_lo, pair_hi, status, \
-             challenger_date, created_at, expires_at) VALUES ($1, $2, $3, $4, 'pending', $5, \
-             $6, $7) RETURNING {DUEL_COLUMNS}"
+             challenger_date, created_at, expires_at, idem_key) VALUES ($1, $2, $3, $4, \
+             'pending', $5, $6, $7, $8) RETURNING {DUEL_COLUMNS}"
         );
         on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(d.challenger_id)
@@ -152,6 +171,7 @@ impl Tx {
             .bind(d.challenger_date)
             .bind(d.now)
             .bind(d.expires_at)
+            .bind(d.idem_key)
             .fetch_one(c)
             .await)
         .map_err(|e| unique_violation(e, "open duel"))

@@ -60,6 +60,8 @@ pub struct NewPlayer {
     pub now: i64,
     pub registered_on: String,
     pub chain_json: String,
+    /// The registration's `Idempotency-Key`, if it was sent with one.
+    pub idem_key: Option<String>,
 }
 
 impl Store {
@@ -83,6 +85,17 @@ impl Store {
         Ok(
             on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(username.trim().to_ascii_lowercase())
+            .fetch_optional(db)
+            .await)?,
+        )
+    }
+
+    /// The player registered with `Idempotency-Key` `key`, if any.
+    pub async fn player_by_idem_key(&self, key: &str) -> StoreResult<Option<PlayerRow>> {
+        let sql = format!("SELECT {PLAYER_COLUMNS} FROM players WHERE idem_key = $1");
+        Ok(
+            on_pool!(self, db => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(key.to_string())
             .fetch_optional(db)
             .await)?,
         )
@@ -124,9 +137,9 @@ impl Tx {
         let sql = format!(
             "INSERT INTO players (username, email, password_hash, class, goal_strength, \
              goal_agility, goal_intelligence, classified_at, timezone, training_days, \
-             weekly_goal, wake_target, created_at, registered_on, fatigue_at, chain_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $8, $13, $8, $14) \
-             RETURNING {PLAYER_COLUMNS}"
+             weekly_goal, wake_target, created_at, registered_on, fatigue_at, chain_json, \
+             idem_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $8, $13, \
+             $8, $14, $15) RETURNING {PLAYER_COLUMNS}"
         );
         on_tx!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(p.username)
@@ -143,6 +156,7 @@ impl Tx {
             .bind(p.wake_target)
             .bind(p.registered_on)
             .bind(p.chain_json)
+            .bind(p.idem_key)
             .fetch_one(c)
             .await)
         .map_err(|e| {
