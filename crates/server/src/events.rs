@@ -4,7 +4,8 @@
 //!
 //! `publish` never blocks the caller: events go through a bounded queue to one
 //! publisher task per instance, which numbers them per player (an increasing `id`
-//! from a cache counter), appends them to the player's capped replay log (the last
+//! from a cache counter, which starts from the time in microseconds when it is
+//! missing, so ids keep increasing across Redis and process restarts), appends them to the player's capped replay log (the last
 //! `REPLAY_LOG` events, for `?since=<id>` after a reconnect) and publishes them on the
 //! cache's pub/sub channel. Every instance (this one included) receives the message
 //! and hands it to its local connections of that player. Each connection has a
@@ -455,7 +456,14 @@ fn now_rfc3339(t: DateTime<Utc>) -> String {
 async fn publisher(mut rx: mpsc::Receiver<Event>, inner: Arc<Inner>) {
     while let Some(mut event) = rx.recv().await {
         let cache = &inner.cache;
-        match cache.incr(&player_key("seq", event.player_id)).await {
+        // A lost counter (Redis restarted empty, a restart without Redis) starts
+        // again from the time in microseconds, above every id handed out before
+        // it, so ids keep increasing and `since` never misses what follows.
+        let floor = Utc::now().timestamp_micros();
+        match cache
+            .incr_from(&player_key("seq", event.player_id), floor)
+            .await
+        {
             Ok(id) => event.id = id,
             Err(e) => {
                 tracing::warn!(error = %e, "event numbering failed; delivering locally only");

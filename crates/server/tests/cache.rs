@@ -126,6 +126,10 @@ async fn sorted_set_nx_keeps_fresher_scores(c: Cache) {
 async fn counters_and_capped_lists(c: Cache) {
     assert_eq!(c.incr("n").await.unwrap(), 1);
     assert_eq!(c.incr("n").await.unwrap(), 2);
+    // A counter that starts from a floor when missing, and only then.
+    assert_eq!(c.incr_from("m", 1_000).await.unwrap(), 1_001);
+    assert_eq!(c.incr_from("m", 5_000).await.unwrap(), 1_002);
+    assert_eq!(c.incr_from("n", 1_000).await.unwrap(), 3);
     for i in 0..5 {
         c.push_and_publish("log", &i.to_string(), 3, "ch", "m")
             .await

@@ -883,3 +883,25 @@ async fn leaderboard_announcements_cross_instances() {
         assert_eq!(global, 1, "one announcement for both instances: {seen:?}");
     }
 }
+
+/// Event ids keep increasing across a restart of the process (no Redis: the counter
+/// lived in memory), so a client that reconnects with `?since=<last id>` after it
+/// gets what followed instead of nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn event_ids_keep_increasing_across_a_restart() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let (t, _) = app.register("bisky", [0, 9, 0]).await;
+    let mut ws = ws_connect(&app, &format!("token={t}")).await;
+    run(&app, &t, 2).await;
+    let before = until_event(&mut ws, "xp_awarded").await;
+    let last_id = before.last().unwrap()["id"].as_i64().unwrap();
+    drop(ws);
+    app.stop().await;
+    let cfg = common::config(&app.database_url, &app.data_dir);
+    let app = TestApp::start(cfg, Backend::Sqlite).await;
+    let mut ws = ws_connect(&app, &format!("token={t}&since={last_id}")).await;
+    run(&app, &t, 3).await;
+    let after = until_event(&mut ws, "xp_awarded").await;
+    let ids: Vec<i64> = after.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(ids.iter().all(|&i| i > last_id), "{last_id} then {ids:?}");
+}

@@ -130,6 +130,18 @@ impl Memory {
         Some(((z.order.len() - at - 1) as u64, score))
     }
 
+    /// `incr` of a counter that starts from `floor` when it does not exist.
+    pub fn incr_from(&self, key: &str, floor: i64) -> i64 {
+        let mut inner = self.lock();
+        let entry = inner
+            .strings
+            .entry(key.to_string())
+            .or_insert_with(|| (floor.to_string(), None));
+        let n = entry.0.parse::<i64>().unwrap_or(floor) + 1;
+        entry.0 = n.to_string();
+        n
+    }
+
     pub fn incr(&self, key: &str) -> i64 {
         let mut inner = self.lock();
         let entry = inner

@@ -290,6 +290,17 @@ impl Cache {
         }
     }
 
+    /// Increments a counter that starts from `floor` when it does not exist (never
+    /// existed, or was lost with a Redis restart or a process restart), so that it
+    /// keeps increasing across such losses when `floor` does (a clock reading).
+    pub async fn incr_from(&self, key: &str, floor: i64) -> CacheResult<i64> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.incr_from(&key, floor)),
+            Backend::Redis(r) => r.incr_from(&key, floor).await,
+        }
+    }
+
     pub async fn incr(&self, key: &str) -> CacheResult<i64> {
         let key = self.key(key);
         match &self.backend {

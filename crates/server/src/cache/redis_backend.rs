@@ -350,6 +350,22 @@ impl RedisCache {
         }))
     }
 
+    /// `INCR` of a counter first set to `floor` if it does not exist (`SET NX`),
+    /// in one round trip.
+    pub async fn incr_from(&self, key: &str, floor: i64) -> CacheResult<i64> {
+        let (n,): (i64,) = redis::pipe()
+            .cmd("SET")
+            .arg(key)
+            .arg(floor)
+            .arg("NX")
+            .ignore()
+            .incr(key, 1)
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.trip(e))?;
+        Ok(n)
+    }
+
     pub async fn incr(&self, key: &str) -> CacheResult<i64> {
         self.conn()?.incr(key, 1).await.map_err(|e| self.trip(e))
     }
