@@ -120,6 +120,7 @@ fn spawn_cache_repair(state: &Arc<AppState>) {
             let Some(state) = weak.upgrade() else { return };
             if state.cache.ping().await.is_ok() {
                 state.players.repair().await;
+                state.events.resend_revocations().await;
             }
         }
     });

@@ -80,6 +80,8 @@ struct Inner {
     connections: Registry,
     by_token: Mutex<ByToken>,
     next_conn: AtomicU64,
+    /// Revocations the cache could not carry: sent again when it answers.
+    unsent_revocations: Mutex<Vec<String>>,
 }
 
 #[derive(Clone)]
@@ -195,6 +197,7 @@ impl Events {
             connections: Mutex::new(HashMap::new()),
             by_token: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
+            unsent_revocations: Mutex::new(Vec::new()),
         });
         let (queue, rx) = mpsc::channel(65_536);
         // Listen before anything can be published.
@@ -247,9 +250,34 @@ impl Events {
     /// one directly when the cache cannot carry the message).
     pub async fn token_revoked(&self, token_hash: &str) {
         if let Err(e) = self.inner.cache.publish(REVOKED_CHANNEL, token_hash).await {
-            tracing::warn!(error = %e, "revocation not broadcast; closing this instance's sockets only");
+            tracing::warn!(error = %e, "revocation not broadcast; closing this instance's sockets now, the others' when the cache answers");
             self.inner.close_token(token_hash);
+            if let Ok(mut unsent) = self.inner.unsent_revocations.lock() {
+                unsent.push(token_hash.to_string());
+            }
         }
+    }
+
+    /// Broadcasts the revocations the cache could not carry when they happened
+    /// (called once it answers again), so that every instance closes those sockets.
+    pub async fn resend_revocations(&self) {
+        let unsent = match self.inner.unsent_revocations.lock() {
+            Ok(mut u) if !u.is_empty() => std::mem::take(&mut *u),
+            _ => return,
+        };
+        for (i, hash) in unsent.iter().enumerate() {
+            if let Err(e) = self.inner.cache.publish(REVOKED_CHANNEL, hash).await {
+                tracing::warn!(error = %e, "revocations still not broadcast; will retry");
+                if let Ok(mut u) = self.inner.unsent_revocations.lock() {
+                    u.extend(unsent[i..].iter().cloned());
+                }
+                return;
+            }
+        }
+        tracing::info!(
+            count = unsent.len(),
+            "revocations broadcast after an outage"
+        );
     }
 
     /// The player's logged events with an id above `since`, oldest first.

@@ -1048,3 +1048,106 @@ async fn sqlite_locked_from_outside_fails_fast_and_recovers() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// A token logged out while Redis is frozen stays refused when Redis comes back, on
+/// the instance that logged it out and on another that had it cached: the delete
+/// that could not reach Redis goes out before Redis is used again, and lookups go to
+/// the database for a few seconds after an outage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_while_redis_is_frozen_stays_revoked() {
+    let Some(redis) = PrivateRedis::start() else {
+        common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
+        return;
+    };
+    let prefix = common::unique_prefix();
+    let a = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.redis_url = Some(redis.url());
+        c.redis_prefix = prefix.clone();
+    })
+    .await;
+    let mut cfg = common::config(&a.database_url, &a.data_dir);
+    cfg.redis_url = Some(redis.url());
+    cfg.redis_prefix = prefix.clone();
+    let b = TestApp::start(cfg, Backend::Sqlite).await;
+    let (token, _) = a.register("revoked", [9, 0, 0]).await;
+    let me = |app: &TestApp| {
+        let req = app
+            .client
+            .get(format!("{}/api/v1/me", app.base))
+            .bearer_auth(&token);
+        async move { req.send().await.unwrap().status() }
+    };
+    // Cached on both instances (token → player in Redis).
+    assert_eq!(me(&a).await, StatusCode::OK);
+    assert_eq!(me(&b).await, StatusCode::OK);
+    redis.signal(libc::SIGSTOP);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let resp = a
+        .client
+        .post(format!("{}/api/v1/auth/logout", a.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me(&a).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&b).await, StatusCode::UNAUTHORIZED);
+    redis.signal(libc::SIGCONT);
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        assert_eq!(me(&b).await, StatusCode::UNAUTHORIZED, "instance B");
+        assert_eq!(me(&a).await, StatusCode::UNAUTHORIZED, "instance A");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // And after the catch-up window, from Redis again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(me(&b).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&a).await, StatusCode::UNAUTHORIZED);
+}
+
+/// A logout while Redis is frozen closes the token's WebSocket on another instance
+/// once Redis answers again (the revocation is broadcast then), not never.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_during_an_outage_closes_sockets_elsewhere_after_it() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let Some(redis) = PrivateRedis::start() else {
+        common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
+        return;
+    };
+    let prefix = common::unique_prefix();
+    let a = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.redis_url = Some(redis.url());
+        c.redis_prefix = prefix.clone();
+    })
+    .await;
+    let mut cfg = common::config(&a.database_url, &a.data_dir);
+    cfg.redis_url = Some(redis.url());
+    cfg.redis_prefix = prefix.clone();
+    let b = TestApp::start(cfg, Backend::Sqlite).await;
+    let (token, _) = a.register("outage", [9, 0, 0]).await;
+    let mut ws = common::ws_connect(&b, &format!("token={token}")).await;
+    redis.signal(libc::SIGSTOP);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let resp = a
+        .client
+        .post(format!("{}/api/v1/auth/logout", a.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    redis.signal(libc::SIGCONT);
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(msg) = ws.next().await {
+            match msg {
+                Ok(Message::Close(frame)) => return frame.map_or(1005, |f| u16::from(f.code)),
+                Ok(_) => {}
+                Err(_) => return 1006,
+            }
+        }
+        1006
+    })
+    .await;
+    assert_eq!(closed, Ok(1008), "closed on B as token revoked");
+}

@@ -194,6 +194,18 @@ impl Cache {
         }
     }
 
+    /// Whether Redis came back from an outage within the last `within` (never for
+    /// the in-process cache): values another instance failed to delete meanwhile
+    /// may still be there for a moment.
+    pub fn recovered_within(&self, within: Duration) -> bool {
+        match &self.backend {
+            Backend::Memory(_) => false,
+            Backend::Redis(r) => r.recovered_within(within),
+        }
+    }
+
+    /// Deletes keys. One that cannot reach Redis is read as absent by this process
+    /// and deleted before Redis is used again.
     pub async fn del(&self, keys: &[String]) -> CacheResult<()> {
         let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
         match &self.backend {

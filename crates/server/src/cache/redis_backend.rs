@@ -34,6 +34,70 @@ pub struct RedisCache {
     /// The server's `run_id` when last checked.
     run_id: Arc<Mutex<Option<String>>>,
     prefix: String,
+    /// Keys whose delete could not reach Redis: read as absent here, and deleted
+    /// before the breaker closes again (a revoked token's entry must not come back
+    /// when Redis does).
+    unsent_deletes: Arc<Unsent>,
+    /// When the breaker last closed after an outage (ms on a monotonic clock).
+    recovered_at: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Deletes that did not reach Redis (`RedisCache::unsent_deletes`).
+#[derive(Default)]
+struct Unsent {
+    any: AtomicBool,
+    keys: Mutex<HashSet<String>>,
+}
+
+impl Unsent {
+    fn add(&self, keys: &[String]) {
+        if let Ok(mut k) = self.keys.lock() {
+            k.extend(keys.iter().cloned());
+            self.any.store(true, Ordering::Release);
+        }
+    }
+
+    fn holds(&self, key: &str) -> bool {
+        self.any.load(Ordering::Acquire) && self.keys.lock().is_ok_and(|k| k.contains(key))
+    }
+
+    fn forget(&self, key: &str) {
+        if self.any.load(Ordering::Acquire)
+            && let Ok(mut k) = self.keys.lock()
+        {
+            k.remove(key);
+            self.any.store(!k.is_empty(), Ordering::Release);
+        }
+    }
+
+    fn all(&self) -> Vec<String> {
+        if !self.any.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        self.keys
+            .lock()
+            .map(|k| k.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn sent(&self, keys: &[String]) {
+        if let Ok(mut k) = self.keys.lock() {
+            for key in keys {
+                k.remove(key);
+            }
+            self.any.store(!k.is_empty(), Ordering::Release);
+        }
+    }
+}
+
+/// Milliseconds on a monotonic clock (since the first call).
+fn monotonic_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
+        + 1
 }
 
 /// Short timeouts: a missing Redis must degrade to the database quickly, not hang
@@ -113,6 +177,8 @@ impl RedisCache {
             generation: Default::default(),
             run_id: Default::default(),
             prefix: own_prefix,
+            unsent_deletes: Default::default(),
+            recovered_at: Default::default(),
         };
         cache.spawn_watchdog();
         Ok(cache)
@@ -129,6 +195,8 @@ impl RedisCache {
         let generation = self.generation.clone();
         let run_id = self.run_id.clone();
         let prefix = self.prefix.clone();
+        let unsent = self.unsent_deletes.clone();
+        let recovered_at = self.recovered_at.clone();
         tokio::spawn(async move {
             let mut was_up = true;
             let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -139,12 +207,27 @@ impl RedisCache {
                 tick.tick().await;
                 let a: redis::RedisResult<()> = redis::cmd("PING").query_async(&mut commands).await;
                 let b: redis::RedisResult<()> = redis::cmd("PING").query_async(&mut pubsub).await;
-                let up = a.is_ok() && b.is_ok();
+                let mut up = a.is_ok() && b.is_ok();
                 if up
                     && let Err(e) =
                         check_generation(&mut commands, &prefix, &run_id, &generation).await
                 {
                     tracing::warn!(error = %e, "checking the redis generation");
+                }
+                // Deletes that failed go out before Redis is used again.
+                let pending = unsent.all();
+                if up && !pending.is_empty() {
+                    let sent: redis::RedisResult<i64> = commands.del(&pending).await;
+                    match sent {
+                        Ok(_) => unsent.sent(&pending),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "redis: sending the deletes it missed");
+                            up = false;
+                        }
+                    }
+                }
+                if up && !breaker.load(Ordering::Relaxed) {
+                    recovered_at.store(monotonic_ms(), Ordering::Relaxed);
                 }
                 breaker.store(up, Ordering::Relaxed);
                 metrics::gauge!("shonen_redis_up").set(if up { 1.0 } else { 0.0 });
@@ -216,15 +299,24 @@ impl RedisCache {
     }
 
     pub async fn get(&self, key: &str) -> CacheResult<Option<String>> {
+        if self.unsent_deletes.holds(key) {
+            return Ok(None);
+        }
         self.conn()?.get(key).await.map_err(|e| self.trip(e))
     }
 
     pub async fn get_many(&self, keys: &[String]) -> CacheResult<Vec<Option<String>>> {
-        redis::cmd("MGET")
+        let mut values: Vec<Option<String>> = redis::cmd("MGET")
             .arg(keys)
             .query_async(&mut self.conn()?)
             .await
-            .map_err(|e| self.trip(e))
+            .map_err(|e| self.trip(e))?;
+        for (key, value) in keys.iter().zip(values.iter_mut()) {
+            if self.unsent_deletes.holds(key) {
+                *value = None;
+            }
+        }
+        Ok(values)
     }
 
     pub async fn set(
@@ -246,6 +338,10 @@ impl RedisCache {
             .query_async(&mut self.conn()?)
             .await
             .map_err(|e| self.trip(e))?;
+        if reply.is_some() {
+            // Written anew: the missed delete is overtaken.
+            self.unsent_deletes.forget(key);
+        }
         Ok(reply.is_some())
     }
 
@@ -253,8 +349,21 @@ impl RedisCache {
         if keys.is_empty() {
             return Ok(());
         }
-        let _: i64 = self.conn()?.del(keys).await.map_err(|e| self.trip(e))?;
+        let sent: CacheResult<i64> = match self.conn() {
+            Ok(mut c) => c.del(keys).await.map_err(|e| self.trip(e)),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            self.unsent_deletes.add(keys);
+            return Err(e);
+        }
         Ok(())
+    }
+
+    /// Whether the breaker closed after an outage within the last `within`.
+    pub fn recovered_within(&self, within: Duration) -> bool {
+        let at = self.recovered_at.load(Ordering::Relaxed);
+        at != 0 && monotonic_ms().saturating_sub(at) <= within.as_millis() as u64
     }
 
     pub async fn zadd(&self, key: &str, members: &[(String, i64)], nx: bool) -> CacheResult<()> {

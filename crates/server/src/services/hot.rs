@@ -40,6 +40,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const TOKEN_TTL: Duration = Duration::from_secs(60);
+/// How long after a Redis outage token lookups go to the database: long enough for
+/// every instance to have sent the deletes it missed (its watchdog pings each second).
+const REVOCATION_CATCH_UP: Duration = Duration::from_secs(5);
 
 /// How long a cached boss may stand without a write; every XP change and every
 /// weekly rollover clears it sooner.
@@ -262,6 +265,16 @@ impl PlayerCaches {
         let hash = self.tokens.hash(token);
         let key = token_key(&hash);
         let now = self.clock.session_micros();
+        // Just after a Redis outage, a token revoked on another instance meanwhile
+        // may still be cached (that instance deletes it as soon as it reaches Redis
+        // again): the database answers for a few seconds, and clears what it denies.
+        if self.cache.recovered_within(REVOCATION_CATCH_UP) {
+            let found = self.store.token_player_until(&hash, now).await?;
+            if found.is_none() {
+                let _ = self.cache.del(std::slice::from_ref(&key)).await;
+            }
+            return Ok(found);
+        }
         if let Ok(Some(v)) = self.cache.get(&key).await
             && let Some((id, until)) = v.split_once(':')
             && let (Ok(id), Ok(until)) = (id.parse::<i64>(), until.parse::<i64>())
