@@ -624,21 +624,28 @@ mod tests {
             events.publish(7, "xp_awarded", json!({ "i": i }));
         }
         let ids = fast_reader.await.unwrap();
-        assert_eq!(ids, (1..=n as i64).collect::<Vec<_>>(), "all, in order");
+        // All, in order: consecutive ids from where the player's counter started.
+        let first = ids[0];
+        assert_eq!(
+            ids,
+            (first..first + n as i64).collect::<Vec<_>>(),
+            "all, in order"
+        );
         // The slow one got a full buffer, then its channel was closed.
         let mut buffered = 0;
         while let Some(d) = slow.rx.recv().await {
-            assert_eq!(d.id, buffered as i64 + 1);
+            assert_eq!(d.id, first + buffered as i64);
             buffered += 1;
         }
         assert_eq!(buffered, CONNECTION_BUFFER);
         // Other players' connections are untouched.
         assert!(other.rx.is_empty());
         // The replay log keeps the last REPLAY_LOG events, oldest first, after `since`.
-        let replay = events.replay(7, n as i64 - 3).await;
+        let last = first + n as i64 - 1;
+        let replay = events.replay(7, last - 3).await;
         assert_eq!(
             replay.iter().map(|d| d.id).collect::<Vec<_>>(),
-            vec![n as i64 - 2, n as i64 - 1, n as i64]
+            vec![last - 2, last - 1, last]
         );
         assert_eq!(events.replay(7, 0).await.len(), REPLAY_LOG);
     }
