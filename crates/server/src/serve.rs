@@ -415,7 +415,10 @@ async fn connection(
         .header_read_timeout(None)
         // Parsed past the API's limit (`http::MAX_HEADERS`), so that a request with
         // too many fields is answered in the contract's format, not hyper's bare 431.
-        .max_headers(PARSED_HEADERS);
+        .max_headers(PARSED_HEADERS)
+        // A client that sends its request and then closes its side (shutdown(WR))
+        // still gets the answer.
+        .half_close(true);
     builder.http2().timer(TokioTimer::new());
     let mut conn = OwnWakes::new(
         Box::pin(builder.serve_connection_with_upgrades(io, service)),

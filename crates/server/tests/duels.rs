@@ -392,7 +392,10 @@ async fn failing_battles_retry_then_stay_visible(backend: Backend) {
     answer(&app, &b, first, "accept").await;
     let d = wait_for(&app, &a, first, |d| d["job_status"] == "retrying").await;
     assert_eq!(d["status"], "queued");
-    assert!(d["job_error"].as_str().unwrap().contains("replays"), "{d}");
+    // Said in words for players: no path, no storage message.
+    let said = d["job_error"].as_str().unwrap();
+    assert!(said.contains("retried"), "{d}");
+    assert!(!said.contains("replays") && !said.contains('/'), "{d}");
     app.advance(5).await;
     app.advance(10).await;
     // The storage comes back: the next retry resolves the duel, paying once.

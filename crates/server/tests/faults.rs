@@ -583,6 +583,15 @@ async fn an_answer_before_the_body_says_the_connection_closes() {
         .unwrap();
     let answer = read_one(&mut s).await;
     assert!(answer.starts_with("http/1.1 200"), "{answer}");
+
+    // A request followed by a half-close (the client is done sending) is answered.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    s.shutdown().await.unwrap();
+    let (answer, _) = read_all(&mut s, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

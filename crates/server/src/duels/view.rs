@@ -113,6 +113,15 @@ pub fn show_job(v: &mut Duel, job: Option<JobState>) {
     });
     if let Some(j) = job {
         v.job_attempts = Some(j.attempts);
-        v.job_error = j.last_error;
+        // What went wrong in words for players; the cause (paths, hosts, the
+        // storage's own message) stays in the job row and the log.
+        v.job_error = j.last_error.map(|_| {
+            if j.status == "failed" {
+                "the battle could not be completed; it was tried again and again and is kept here"
+            } else {
+                "the battle could not be completed yet (storage or the battle runner was unavailable); it is retried"
+            }
+            .to_string()
+        });
     }
 }
