@@ -128,6 +128,15 @@ fn spawn_cache_repair(state: &Arc<AppState>) {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_on(config, None).await
+    }
+
+    /// `build`, serving on `listener` when given (a port already held, see
+    /// `crate::starting`), else on a new one bound to `config.addr`.
+    pub async fn build_on(
+        config: Config,
+        listener: Option<std::net::TcpListener>,
+    ) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
         let store = Store::connect_with(&config.effective_database_url(), &config.timeouts)
@@ -150,9 +159,15 @@ impl Application {
         objects.enable_links(&secret).await?;
         let battles = Arc::new(crate::battles::Executor::from_config(&config).await?);
         tracing::info!(objects = %objects.location, battles = battles.name(), "duel backends");
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .with_context(|| format!("binding {}", config.addr))?;
+        let listener = match listener {
+            Some(held) => {
+                held.set_nonblocking(true)?;
+                TcpListener::from_std(held)?
+            }
+            None => TcpListener::bind(config.addr)
+                .await
+                .with_context(|| format!("binding {}", config.addr))?,
+        };
         // Writes each week's villain (procedural, or the optional text generator).
         let villains: Arc<dyn crate::progress::VillainGenerator> = match &config.villain_llm {
             Some(settings) => Arc::new(
@@ -297,6 +312,13 @@ impl Application {
         tracing::info!(addr = %self.local_addr(), "serving");
         let timeouts = self.state.config.timeouts.clone();
         let started = std::time::Instant::now();
+        // WebSockets (upgraded, no longer the listener's) are told to close (1001)
+        // as soon as the shutdown begins.
+        let events = self.state.events.clone();
+        let shutdown = async move {
+            shutdown.await;
+            events.going_away();
+        };
         crate::serve::serve(self.listener, router, timeouts.clone(), shutdown).await;
         // Connections are done (or were dropped at the deadline): the workers finish
         // the job in hand, within what is left of the shutdown budget.

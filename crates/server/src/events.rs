@@ -82,6 +82,8 @@ struct Inner {
     next_conn: AtomicU64,
     /// Revocations the cache could not carry: sent again when it answers.
     unsent_revocations: Mutex<Vec<String>>,
+    /// Set when the process shuts down: every socket says goodbye (1001).
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Clone)]
@@ -198,6 +200,7 @@ impl Events {
             by_token: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             unsent_revocations: Mutex::new(Vec::new()),
+            closing: tokio::sync::watch::Sender::new(false),
         });
         let (queue, rx) = mpsc::channel(65_536);
         // Listen before anything can be published.
@@ -255,6 +258,19 @@ impl Events {
             if let Ok(mut unsent) = self.inner.unsent_revocations.lock() {
                 unsent.push(token_hash.to_string());
             }
+        }
+    }
+
+    /// The process is shutting down: every connection is told to close.
+    pub fn going_away(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Resolves once the process shuts down (`going_away`).
+    pub fn closing(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
         }
     }
 

@@ -33,6 +33,7 @@ pub mod readiness;
 pub mod request;
 pub mod serve;
 pub mod services;
+pub mod starting;
 pub mod state;
 pub mod storage;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `openapi` (the API document).
 
 use clap::{Parser, Subcommand};
-use shonen_server::{Application, Config};
+use shonen_server::Config;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -169,9 +169,21 @@ async fn serve() -> anyhow::Result<()> {
     raise_open_files_limit();
     let config = Config::from_env()?;
     tracing::info!(?config, "starting");
-    let app = Application::build(config).await?;
+    // One signal for both stages: waiting for the database, then serving.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let Some(app) = shonen_server::starting::application(config, stopped(stop_rx.clone())).await?
+    else {
+        return Ok(());
+    };
     tracing::info!("open http://{}", app.local_addr());
-    app.run_until(shutdown_signal()).await
+    app.run_until(stopped(stop_rx)).await
 }
 
 /// SIGTERM or Ctrl-C: stop accepting, finish in-flight requests, then exit.

@@ -9,6 +9,7 @@ mod common;
 use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use shonen_server::Config;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -189,11 +190,11 @@ fn assert_unavailable(what: &str, status: StatusCode, body: &Value, took: Durati
     assert!(took < Duration::from_secs(2), "{what} took {took:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_down_and_partitioned_fail_fast_and_recover() {
-    let Some(admin) = common::postgres_admin_url() else {
-        return;
-    };
+/// A fresh PostgreSQL database reached through a `Proxy`: a data directory, the
+/// proxy, and a configuration whose database URL goes through it (no Redis). `None`
+/// without PostgreSQL.
+async fn postgres_behind_a_proxy() -> Option<(tempfile::TempDir, Proxy, Config)> {
+    let admin = common::postgres_admin_url()?;
     let dir = tempfile::tempdir().unwrap();
     let direct = common::fresh_database(Backend::Postgres, dir.path()).await;
     let host = admin
@@ -208,6 +209,14 @@ async fn postgres_down_and_partitioned_fail_fast_and_recover() {
     assert_ne!(via_proxy, direct, "URL goes through the proxy");
     let mut cfg = common::config(&via_proxy, dir.path());
     cfg.redis_url = None;
+    Some((dir, proxy, cfg))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_down_and_partitioned_fail_fast_and_recover() {
+    let Some((_dir, proxy, cfg)) = postgres_behind_a_proxy().await else {
+        return;
+    };
     let app = TestApp::start(cfg, Backend::Postgres).await;
     let (token, _) = app.register("outage", [0, 0, 9]).await;
     let (status, _, _) = timed_post(&app, &token).await;
@@ -1159,4 +1168,80 @@ async fn a_logout_during_an_outage_closes_sockets_elsewhere_after_it() {
     })
     .await;
     assert_eq!(closed, Ok(1008), "closed on B as token revoked");
+}
+
+/// PostgreSQL down when the service starts: the process does not exit. Its port
+/// answers (`/healthz` 200, `/readyz` 503, the API 503 `database_unavailable`) until
+/// the database answers, then the service starts on the same port by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_waits_for_a_database_that_is_down_at_start() {
+    let Some((_dir, proxy, mut cfg)) = postgres_behind_a_proxy().await else {
+        return;
+    };
+    proxy.set(DOWN);
+    cfg.addr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let base = format!("http://{}", cfg.addr);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let starting = tokio::spawn(shonen_server::starting::application(cfg, async {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        let req = client.get(format!("{base}{path}"));
+        async move {
+            let r = req.send().await?;
+            let status = r.status();
+            let nosniff = r.headers().contains_key("x-content-type-options");
+            Ok::<_, reqwest::Error>((status, nosniff, r.json::<Value>().await.unwrap_or_default()))
+        }
+    };
+    // The port answers while the database does not.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok((status, _, _)) = get("/healthz").await {
+            assert_eq!(status, StatusCode::OK);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the port never answered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, nosniff, body) = get("/readyz").await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(nosniff);
+    assert_eq!(body["error"]["code"], "not_ready", "{body}");
+    let (status, _, body) = get("/api/v1/me").await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "database_unavailable", "{body}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!starting.is_finished(), "still waiting, not exited");
+
+    // The database comes back: the service starts by itself, on the same port.
+    proxy.set(FORWARD);
+    let app = tokio::time::timeout(Duration::from_secs(30), starting)
+        .await
+        .expect("started within 30 s")
+        .unwrap()
+        .expect("no error")
+        .expect("not stopped");
+    let serving = tokio::spawn(app.run_until(async {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok((StatusCode::OK, _, _)) = get("/readyz").await {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let resp = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"username": "patient", "email": "patient@example.com",
+            "password": "correct horse battery", "goals": {"strength": 1, "agility": 1, "intelligence": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    drop(stop_tx);
+    serving.abort();
 }

@@ -905,3 +905,30 @@ async fn event_ids_keep_increasing_across_a_restart() {
     let ids: Vec<i64> = after.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(ids.iter().all(|&i| i > last_id), "{last_id} then {ids:?}");
 }
+
+/// A graceful shutdown tells every WebSocket it is going away (close code 1001),
+/// instead of cutting the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_says_going_away_to_websockets() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let (t, _) = app.register("leorio", [0, 9, 0]).await;
+    let mut ws = ws_connect(&app, &format!("token={t}")).await;
+    let stopping = app.stop();
+    let closed = async {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(msg) = ws.next().await {
+                match msg {
+                    Ok(Message::Close(frame)) => {
+                        return frame.map_or(1005, |f| u16::from(f.code));
+                    }
+                    Ok(_) => {}
+                    Err(_) => return 1006,
+                }
+            }
+            1006
+        })
+        .await
+    };
+    let ((), code) = tokio::join!(stopping, closed);
+    assert_eq!(code, Ok(1001));
+}

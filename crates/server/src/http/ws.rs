@@ -184,8 +184,18 @@ async fn serve(
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.reset();
     let mut last_heard = tokio::time::Instant::now();
+    let closing = state.events.closing();
+    tokio::pin!(closing);
     loop {
         tokio::select! {
+            () = &mut closing => {
+                let frame = axum::extract::ws::CloseFrame {
+                    code: 1001,
+                    reason: "server shutting down; reconnect with ?since=".into(),
+                };
+                let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+                break;
+            }
             _ = sub.revoked.notified() => {
                 close_for_token(&mut socket, "token revoked").await;
                 break;
