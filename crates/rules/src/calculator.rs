@@ -126,12 +126,16 @@ fn parse_input(input_json: &str) -> Result<StrengthInput, CalcError> {
     let duration_min = number(obj, "duration_min", "duration_min")?
         .ok_or_else(|| invalid("duration_min", "duration_min is required"))?;
     let fatigue = whole(obj, "fatigue", "fatigue", 100)?.unwrap_or(0);
-    let sessions = whole(
+    // `n` is the spec's own name for it (game rules §3).
+    let sessions = match whole(
         obj,
         "sessions_last_7d",
         "sessions_last_7d",
         u64::from(u32::MAX),
-    )?
+    )? {
+        Some(n) => Some(n),
+        None => whole(obj, "n", "n", u64::from(u32::MAX))?,
+    }
     .unwrap_or(0);
     let edited = match obj.get("edited") {
         None | Some(Value::Null) => false,

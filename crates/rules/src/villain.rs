@@ -288,8 +288,9 @@ pub fn progress(objectives: &[Objective], week: &WeekSummary) -> BossProgress {
             ObjectiveProgress {
                 text: o.text.clone(),
                 target: o.target,
-                // Two decimals are plenty for display (km, hours).
-                progress: (p * 100.0).round() / 100.0,
+                // Two decimals are plenty for display (km, hours), cut rather than
+                // rounded: 9.999 of 10 km shows 9.99, never a full 10 not done.
+                progress: ((p * 100.0) + 1e-9).floor() / 100.0,
                 done: p >= o.target,
             }
         })
@@ -488,5 +489,10 @@ mod tests {
         let short = progress(&[run(10.0)], &week(9.999));
         assert!(!short.objectives[0].done);
         assert_eq!(short.hp, 1);
+        assert_eq!(
+            short.objectives[0].progress, 9.99,
+            "shown short of the target"
+        );
+        assert_eq!(ten.objectives[0].progress, 10.0);
     }
 }

@@ -64,10 +64,14 @@ impl<'a> Keyed<'a> {
         body: Vec<u8>,
     ) -> Keyed<'a> {
         let (fingerprinted, password) = without_password(path, &body);
+        // A JSON body is recognised by what it says, not how it is written: spaces,
+        // member order and number spelling aside (gRPC's body is compact, a REST
+        // client's may not be).
+        let canonical = fingerprinted.or_else(|| canonical_json(&body));
         let mut h = Sha256::new();
         h.update(path.as_bytes());
         h.update(b"\n");
-        h.update(fingerprinted.as_deref().unwrap_or(&body));
+        h.update(canonical.as_deref().unwrap_or(&body));
         // Keyed with the service secret, like the tokens' hashes.
         let hash = state
             .accounts
@@ -170,7 +174,9 @@ where
         // Answered as every later retry will be (a register's token issued afresh).
         return replay(state, i64::from(status), recorded).await;
     }
-    if fresh.status() >= 500 {
+    // A refusal that says "later" (429: a limit, 503/5xx: the service) is not the
+    // request's answer for good: released, so the retry runs when it may succeed.
+    if fresh.status() >= 500 || fresh.status() == 429 {
         // The write may have committed before the error (or another run of the key
         // wrote it): then what it created is the answer.
         if let Some(replayed) = replay_created(&k).await {
@@ -189,6 +195,15 @@ where
         tracing::warn!(error = %e, "could not record idempotent response");
     }
     Outcome::Ran(fresh)
+}
+
+/// A JSON object body written one way (members sorted, compact); `None` for any other
+/// body (an image, text that does not parse).
+fn canonical_json(body: &[u8]) -> Option<Vec<u8>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => serde_json::to_vec(&v).ok(),
+        _ => None,
+    }
 }
 
 /// A register's body without its password (what the request is recognised by) and

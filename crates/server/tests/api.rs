@@ -22,6 +22,7 @@ both_backends!(
     training_logged_late_takes_back_the_skip,
     training_logged_late_rebuilds_the_chain,
     late_training_counts_its_own_days_place,
+    late_training_counts_for_its_own_week,
     concurrent_posts_keep_totals_exact,
     two_instances_racing_for_one_player_count_everything_once,
     another_instances_writes_are_seen_by_the_next_post,
@@ -1006,6 +1007,47 @@ async fn late_training_counts_its_own_days_place(b: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert!((common::combo(&v) - 1.10).abs() < 1e-9, "{v}");
     assert_eq!(app.me(&t).await["streak"], 5);
+}
+
+/// Training logged on Monday for Sunday evening counts for Sunday's week (§10: one
+/// calendar), on the dashboard and the weekly board alike.
+async fn late_training_counts_for_its_own_week(b: Backend) {
+    use chrono::{Datelike, Timelike};
+    let app = TestApp::spawn(b).await;
+    let (t, _) = app.register("sundayrunner", [2, 2, 9]).await;
+    // To the next Monday, 00:30 UTC (the player's zone).
+    let now = app.now().await;
+    let days = (7 - now.weekday().num_days_from_monday()) % 7;
+    let days = if days == 0 && now.hour() >= 1 {
+        7
+    } else {
+        days
+    };
+    let monday = (now + chrono::Duration::days(i64::from(days)))
+        .date_naive()
+        .and_hms_opt(0, 30, 0)
+        .unwrap()
+        .and_utc();
+    app.advance((monday - now).num_seconds().max(0)).await;
+    let sunday_evening = (monday - chrono::Duration::minutes(90)).to_rfc3339();
+    let (s, v) = app
+        .post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "study", "duration_min": 60, "occurred_at": sunday_evening}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let xp = v["award"]["final"].as_i64().unwrap();
+    let (_, dash) = app.get("/api/v1/dashboard", &t).await;
+    let weekly = dash["weekly"].as_array().unwrap();
+    let this_week = &weekly[weekly.len() - 1];
+    let last_week = &weekly[weekly.len() - 2];
+    assert_eq!(this_week["week_start"], monday.date_naive().to_string());
+    assert_eq!(this_week["xp"], 0, "{dash}");
+    assert_eq!(last_week["xp"], xp, "{dash}");
+    let (_, board) = app.get("/api/v1/leaderboard?scope=weekly", &t).await;
+    assert_eq!(board["me"]["xp"], 0, "{board}");
 }
 
 async fn concurrent_posts_keep_totals_exact(b: Backend) {

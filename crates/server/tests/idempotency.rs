@@ -20,6 +20,7 @@ both_backends!(
     dead_reservation_runs_again_after_its_lease,
     a_committed_register_or_duel_replays_after_its_process_died,
     a_dead_challenge_or_registration_is_found_by_its_key,
+    a_key_names_what_the_body_says_and_a_limit_is_not_its_answer,
     a_keyed_photo_upload_stores_one_photo,
     no_token_is_stored_in_clear,
     sigkill_mid_burst_leaves_no_key_stuck,
@@ -277,6 +278,60 @@ async fn a_dead_challenge_or_registration_is_found_by_its_key(b: Backend) {
     assert_eq!(again["id"], id, "{again}");
     let (_, list) = app.get("/api/v1/duels", &token).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+}
+
+/// A key recognises its request by what the JSON says (spaces and member order
+/// aside); a key that is not visible ASCII is refused, never ignored; and a 429 is
+/// not the key's answer for good: once the limit allows, the retry runs.
+async fn a_key_names_what_the_body_says_and_a_limit_is_not_its_answer(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| c.registrations_per_hour = 1).await;
+    let (token, _) = app.register("spacer", [1, 1, 9]).await;
+    let raw = |key: &[u8], body: &'static str| {
+        let req = app
+            .client
+            .post(format!("{}/api/v1/activities", app.base))
+            .bearer_auth(&token)
+            .header(
+                "Idempotency-Key",
+                reqwest::header::HeaderValue::from_bytes(key).unwrap(),
+            )
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, first) = raw(b"fmt-1", r#"{"kind":"study","duration_min":30}"#).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, again) = raw(
+        b"fmt-1",
+        "{ \"duration_min\" : 30,\n  \"kind\": \"study\" }",
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["activity"]["id"], first["activity"]["id"]);
+    let (s, e) = raw("café".as_bytes(), r#"{"kind":"study","duration_min":15}"#).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["code"], "invalid_idempotency_key");
+    let (_, list) = app.get("/api/v1/activities", &token).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+
+    // The address has used its one registration of the hour.
+    let reg = json!({"username": "latecomer", "email": "latecomer@example.com",
+        "password": "correct horse battery", "goals": {"strength": 1, "agility": 1, "intelligence": 1}});
+    let register = || {
+        let req = app
+            .client
+            .post(format!("{}/api/v1/auth/register", app.base))
+            .header("Idempotency-Key", "reg-later")
+            .json(&reg);
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(register().await, StatusCode::TOO_MANY_REQUESTS);
+    app.advance(3_700).await;
+    assert_eq!(register().await, StatusCode::CREATED, "the retry ran");
 }
 
 /// A photo upload with a key stores one photo however often it runs: replayed from

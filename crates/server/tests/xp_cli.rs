@@ -63,6 +63,12 @@ fn seed_scenarios() {
     assert!(!ok, "rejected sessions exit non-zero");
     assert_eq!(spam["error"]["code"], "volume_zero");
     assert!(spam["error"]["message"].as_str().is_some());
+    // The weekly count by the spec's own name, `n`: 5 sessions → ×1.25.
+    let sets = vec![json!({"exercise": "squat", "weight_kg": 100, "reps": 5}); 12];
+    let with_n = json!({"sets": sets, "duration_min": 70, "n": 5}).to_string();
+    let (ok, counted) = xp(&with_n);
+    assert!(ok, "{counted}");
+    assert_eq!(counted["consistency_multiplier"], 1.25, "{counted}");
 }
 
 #[test]

@@ -41,19 +41,17 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
     if req.method() != Method::POST || req.uri().path() == LOGIN {
         return next.run(req).await;
     }
-    let Some(key) = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-    else {
+    let Some(sent) = req.headers().get("idempotency-key") else {
         return next.run(req).await;
     };
+    // A key that is not visible ASCII is refused, never taken for "no key" (the
+    // retry would then run again).
+    let key = sent.to_str().ok().map(str::to_string).unwrap_or_default();
     if key.is_empty() || key.len() > 200 {
         return ApiError::validation(
             "Idempotency-Key",
             "invalid_idempotency_key",
-            "Idempotency-Key must be 1–200 characters",
+            "Idempotency-Key must be 1–200 visible ASCII characters",
         )
         .into_response();
     }

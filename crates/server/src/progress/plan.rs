@@ -287,7 +287,9 @@ pub fn plan(p: &PlayerRow, req: &Request, facts: &Facts) -> Result<Plan, Progres
         reason: format!("{} logged", kind.as_str()),
         activity_id: None,
         rule_key: None,
-        week_start: local::week_start(today).to_string(),
+        // The week of the activity's own date (§10: one calendar), not the week it
+        // was logged in: Sunday's run logged on Monday counts for Sunday's week.
+        week_start: local::week_start(date).to_string(),
     };
     Ok(Plan {
         write: ActivityWrite {
