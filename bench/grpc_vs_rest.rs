@@ -743,6 +743,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
             let pid = std::env::var("SERVER_PID").ok();
+            // Each phase starts on a quiet server: what the previous phase left
+            // running (its events, board announcements, cache upkeep) is not charged
+            // to this one. Without it, the phase after the round's first always paid
+            // for it, and three of the four write phases follow one.
+            settle(pid.as_deref()).await;
             let counters_before = pid
                 .as_deref()
                 .filter(|_| detail)

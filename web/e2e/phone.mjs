@@ -34,10 +34,11 @@ const WIDTH = Number(process.env.SHONEN_E2E_WIDTH ?? 360);
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-// Usernames at the longest the API allows (20), padded with a wide letter, so every
-// page that shows one (in a heading too) is checked at its widest.
+// Usernames at the longest the API allows (32), padded with a wide letter, so every
+// page that shows one (in a heading too, the duel's rewards line) is checked at its
+// widest.
 const newUser = (tag) => ({
-  username: `${tag}_${run}`.padEnd(20, 'w').slice(0, 20),
+  username: `${tag}_${run}`.padEnd(32, 'w').slice(0, 32),
   email: `${tag}_${run}@example.test`,
   password: `Kamehameha-${run}!`,
 });

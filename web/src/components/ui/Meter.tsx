@@ -12,6 +12,13 @@ interface MeterProps {
   ariaLabel?: string;
 }
 
+/** Whole numbers as they are; a fraction (km, hours) cut to one decimal, so a gauge
+ *  never shows a target reached that is not (9.96 of 10 is 9.9, not 10). */
+export function shown(n: number): string {
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  return (Math.floor(n * 10 + 1e-9) / 10).toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
 export function Meter({ value, max, label, tone = 'xp', color, showNumbers = true, size = 'md', ariaLabel }: MeterProps) {
   const safeMax = max > 0 ? max : 1;
   const pct = Math.max(0, Math.min(100, (value / safeMax) * 100));
@@ -23,7 +30,7 @@ export function Meter({ value, max, label, tone = 'xp', color, showNumbers = tru
           <span>{label}</span>
           {showNumbers ? (
             <span className="meter-numbers">
-              {Math.round(value).toLocaleString('en-US')} / {Math.round(max).toLocaleString('en-US')}
+              {shown(value)} / {shown(max)}
             </span>
           ) : null}
         </div>

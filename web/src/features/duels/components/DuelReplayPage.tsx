@@ -5,7 +5,7 @@ import { Button } from '../../../components/ui/Button';
 import { Card, PageHeader } from '../../../components/ui/Card';
 import { Meter } from '../../../components/ui/Meter';
 import { ErrorPage } from '../../../components/ui/ErrorPage';
-import { Loading, Pill } from '../../../components/ui/Status';
+import { Loading } from '../../../components/ui/Status';
 import type { Duel } from '../../../lib/types';
 import { useDuel } from '../api/get-duel';
 import { lootLabel } from '../../../lib/loot';
@@ -129,8 +129,8 @@ export function ReplayViewer({ duel }: { duel: Duel }) {
         </span>
       </div>
       {finished && rewards ? (
-        <p className="center">
-          <Pill tone="accent">Rewards: {rewards}</Pill>
+        <p className="center replay-rewards">
+          <strong>Rewards:</strong> {rewards}
         </p>
       ) : null}
     </Card>
