@@ -44,7 +44,10 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
         let mut resp = ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("the request body is larger than {limit} bytes"),
+            format!(
+                "the request body is larger than {} MiB",
+                limit / (1024 * 1024)
+            ),
         )
         .with_details(serde_json::json!({ "max_bytes": limit }))
         .into_response();

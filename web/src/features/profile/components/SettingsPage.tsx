@@ -199,7 +199,7 @@ function ReclassifyCard({ player }: { player: Player }) {
   return (
     <Card title="Re-take the class test">
       <p className="muted">
-        You are a <strong>{CLASS_INFO[player.class]?.label ?? player.class}</strong>. You may change class once every 30 days.
+        Your class: <strong>{CLASS_INFO[player.class]?.label ?? player.class}</strong>. You may change class once every 30 days.
       </p>
       <GoalSliders
         goals={goals}
