@@ -798,15 +798,7 @@ async fn streak_combo_grows_day_by_day(b: Backend) {
 /// day: 300 XP to lose.
 async fn every_day_scheduled_after_a_run(app: &TestApp, name: &str) -> String {
     let (t, _) = app.register(name, [0, 9, 0]).await;
-    let (s, _) = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&t),
-            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    app.schedule_every_day(&t).await;
     let (_, run) = app
         .post(
             "/api/v1/activities",
@@ -982,15 +974,7 @@ async fn late_training_counts_its_own_days_place(b: Backend) {
     // Five days in a row; then more for the day before yesterday (day 3): ×1.10, not
     // yesterday's ×1.15.
     let (t, _) = app.register("guy", [2, 2, 9]).await;
-    let (s, _) = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&t),
-            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    app.schedule_every_day(&t).await;
     for day in 1..=5 {
         if day > 1 {
             app.advance(86_400).await;

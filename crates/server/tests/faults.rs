@@ -1067,6 +1067,35 @@ async fn sqlite_locked_from_outside_fails_fast_and_recovers() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// Two instances on one SQLite file and one private Redis (its own key prefix).
+async fn two_instances_on(redis: &PrivateRedis) -> (TestApp, TestApp) {
+    let prefix = common::unique_prefix();
+    let a = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.redis_url = Some(redis.url());
+        c.redis_prefix = prefix.clone();
+    })
+    .await;
+    let mut cfg = common::config(&a.database_url, &a.data_dir);
+    cfg.redis_url = Some(redis.url());
+    cfg.redis_prefix = prefix;
+    let b = TestApp::start(cfg, Backend::Sqlite).await;
+    (a, b)
+}
+
+/// Freezes Redis (SIGSTOP; the breakers open), then logs `token` out on `app`.
+async fn log_out_while_frozen(redis: &PrivateRedis, app: &TestApp, token: &str) {
+    redis.signal(libc::SIGSTOP);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/logout", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+}
+
 /// A token logged out while Redis is frozen stays refused when Redis comes back, on
 /// the instance that logged it out and on another that had it cached: the delete
 /// that could not reach Redis goes out before Redis is used again, and lookups go to
@@ -1077,16 +1106,7 @@ async fn a_token_revoked_while_redis_is_frozen_stays_revoked() {
         common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
         return;
     };
-    let prefix = common::unique_prefix();
-    let a = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.redis_url = Some(redis.url());
-        c.redis_prefix = prefix.clone();
-    })
-    .await;
-    let mut cfg = common::config(&a.database_url, &a.data_dir);
-    cfg.redis_url = Some(redis.url());
-    cfg.redis_prefix = prefix.clone();
-    let b = TestApp::start(cfg, Backend::Sqlite).await;
+    let (a, b) = two_instances_on(&redis).await;
     let (token, _) = a.register("revoked", [9, 0, 0]).await;
     let me = |app: &TestApp| {
         let req = app
@@ -1098,16 +1118,7 @@ async fn a_token_revoked_while_redis_is_frozen_stays_revoked() {
     // Cached on both instances (token → player in Redis).
     assert_eq!(me(&a).await, StatusCode::OK);
     assert_eq!(me(&b).await, StatusCode::OK);
-    redis.signal(libc::SIGSTOP);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let resp = a
-        .client
-        .post(format!("{}/api/v1/auth/logout", a.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    log_out_while_frozen(&redis, &a, &token).await;
     assert_eq!(me(&a).await, StatusCode::UNAUTHORIZED);
     assert_eq!(me(&b).await, StatusCode::UNAUTHORIZED);
     redis.signal(libc::SIGCONT);
@@ -1133,28 +1144,10 @@ async fn a_logout_during_an_outage_closes_sockets_elsewhere_after_it() {
         common::lacking("redis-server is not installed", "SHONEN_TEST_REQUIRE_REDIS");
         return;
     };
-    let prefix = common::unique_prefix();
-    let a = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.redis_url = Some(redis.url());
-        c.redis_prefix = prefix.clone();
-    })
-    .await;
-    let mut cfg = common::config(&a.database_url, &a.data_dir);
-    cfg.redis_url = Some(redis.url());
-    cfg.redis_prefix = prefix.clone();
-    let b = TestApp::start(cfg, Backend::Sqlite).await;
+    let (a, b) = two_instances_on(&redis).await;
     let (token, _) = a.register("outage", [9, 0, 0]).await;
     let mut ws = common::ws_connect(&b, &format!("token={token}")).await;
-    redis.signal(libc::SIGSTOP);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let resp = a
-        .client
-        .post(format!("{}/api/v1/auth/logout", a.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    log_out_while_frozen(&redis, &a, &token).await;
     redis.signal(libc::SIGCONT);
     let closed = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(msg) = ws.next().await {

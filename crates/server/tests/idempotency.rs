@@ -26,18 +26,9 @@ both_backends!(
     sigkill_mid_burst_leaves_no_key_stuck,
 );
 
+/// A keyed activity: `keyed` to POST /api/v1/activities.
 async fn post_keyed(app: &TestApp, token: &str, key: &str, body: Value) -> (StatusCode, Value) {
-    let r = app
-        .client
-        .post(format!("{}/api/v1/activities", app.base))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    keyed(app, "/api/v1/activities", Some(token), key, body).await
 }
 
 fn run() -> Value {
@@ -139,6 +130,28 @@ async fn dead_reservation_runs_again_after_its_lease(b: Backend) {
     assert_eq!(replay["activity"]["id"], ran["activity"]["id"]);
 }
 
+/// A POST of `body` to `path` with `Idempotency-Key: key` (and the bearer `token`):
+/// its status and JSON answer.
+async fn keyed(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    key: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("Idempotency-Key", key)
+        .json(&body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status();
+    (status, r.json::<Value>().await.unwrap_or(Value::Null))
+}
+
 /// Puts a key's record back to "in progress" since the epoch: as a request that
 /// committed its work and died before recording its answer leaves it.
 fn died(key: &str) -> String {
@@ -153,27 +166,12 @@ async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend)
         c.timeouts.idempotency_lease = Duration::from_millis(200);
     })
     .await;
-    let keyed = |path: &str, token: Option<&str>, key: &str, body: Value| {
-        let mut r = app
-            .client
-            .post(format!("{}{path}", app.base))
-            .header("Idempotency-Key", key)
-            .json(&body);
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        async move {
-            let r = r.send().await.unwrap();
-            let status = r.status();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let reg = json!({"username": "phoenix", "email": "phoenix@example.com",
         "password": "correct horse battery", "goals": {"strength": 9, "agility": 1, "intelligence": 1}});
-    let (s, first) = keyed("/api/v1/auth/register", None, "reg-1", reg.clone()).await;
+    let (s, first) = keyed(&app, "/api/v1/auth/register", None, "reg-1", reg.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
     common::execute_sql(&app.database_url, &died("reg-1")).await;
-    let (s, again) = keyed("/api/v1/auth/register", None, "reg-1", reg.clone()).await;
+    let (s, again) = keyed(&app, "/api/v1/auth/register", None, "reg-1", reg.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{again}");
     assert_eq!(again["player"]["id"], first["player"]["id"]);
     let token = again["token"].as_str().unwrap().to_string();
@@ -181,11 +179,12 @@ async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend)
     // The same key with another password is not let in.
     let mut wrong = reg.clone();
     wrong["password"] = json!("not the password!");
-    let (s, _) = keyed("/api/v1/auth/register", None, "reg-1", wrong).await;
+    let (s, _) = keyed(&app, "/api/v1/auth/register", None, "reg-1", wrong).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
     let (rival, _) = app.register("ikki", [9, 1, 1]).await;
     let (s, sent) = keyed(
+        &app,
         "/api/v1/duels",
         Some(&token),
         "duel-1",
@@ -195,6 +194,7 @@ async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend)
     assert_eq!(s, StatusCode::CREATED, "{sent}");
     common::execute_sql(&app.database_url, &died("duel-1")).await;
     let (s, again) = keyed(
+        &app,
         "/api/v1/duels",
         Some(&token),
         "duel-1",
@@ -205,10 +205,10 @@ async fn a_committed_register_or_duel_replays_after_its_process_died(b: Backend)
     assert_eq!(again["id"], sent["id"]);
 
     let accept = format!("/api/v1/duels/{}/accept", sent["id"]);
-    let (s, accepted) = keyed(&accept, Some(&rival), "acc-1", json!({})).await;
+    let (s, accepted) = keyed(&app, &accept, Some(&rival), "acc-1", json!({})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{accepted}");
     common::execute_sql(&app.database_url, &died("acc-1")).await;
-    let (s, again) = keyed(&accept, Some(&rival), "acc-1", json!({})).await;
+    let (s, again) = keyed(&app, &accept, Some(&rival), "acc-1", json!({})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{again}");
     assert_eq!(again["id"], sent["id"]);
 }
@@ -223,30 +223,15 @@ async fn a_dead_challenge_or_registration_is_found_by_its_key(b: Backend) {
         c.registrations_per_hour = 3;
     })
     .await;
-    let keyed = |path: &str, token: Option<&str>, key: &str, body: Value| {
-        let mut r = app
-            .client
-            .post(format!("{}{path}", app.base))
-            .header("Idempotency-Key", key)
-            .json(&body);
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        async move {
-            let r = r.send().await.unwrap();
-            let status = r.status();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let reg = json!({"username": "shiryu", "email": "shiryu@example.com",
         "password": "correct horse battery", "goals": {"strength": 9, "agility": 1, "intelligence": 1}});
-    let (s, first) = keyed("/api/v1/auth/register", None, "reg-d", reg.clone()).await;
+    let (s, first) = keyed(&app, "/api/v1/auth/register", None, "reg-d", reg.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
     let token = first["token"].as_str().unwrap().to_string();
     common::execute_sql(&app.database_url, &died("reg-d")).await;
     let (rival, _) = app.register("hyoga", [1, 9, 1]).await;
     app.register("shun", [1, 1, 9]).await;
-    let (s, again) = keyed("/api/v1/auth/register", None, "reg-d", reg.clone()).await;
+    let (s, again) = keyed(&app, "/api/v1/auth/register", None, "reg-d", reg.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{again}");
     assert_eq!(again["player"]["id"], first["player"]["id"]);
     let fresh = again["token"].as_str().unwrap();
@@ -254,11 +239,18 @@ async fn a_dead_challenge_or_registration_is_found_by_its_key(b: Backend) {
     let mut wrong = reg.clone();
     wrong["password"] = json!("not the password!");
     common::execute_sql(&app.database_url, &died("reg-d")).await;
-    let (s, refused) = keyed("/api/v1/auth/register", None, "reg-d", wrong).await;
+    let (s, refused) = keyed(&app, "/api/v1/auth/register", None, "reg-d", wrong).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 
     let challenge = json!({"opponent": "hyoga"});
-    let (s, sent) = keyed("/api/v1/duels", Some(&token), "duel-d", challenge.clone()).await;
+    let (s, sent) = keyed(
+        &app,
+        "/api/v1/duels",
+        Some(&token),
+        "duel-d",
+        challenge.clone(),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{sent}");
     common::execute_sql(&app.database_url, &died("duel-d")).await;
     let id = sent["id"].as_i64().unwrap();
@@ -273,7 +265,7 @@ async fn a_dead_challenge_or_registration_is_found_by_its_key(b: Backend) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let (s, again) = keyed("/api/v1/duels", Some(&token), "duel-d", challenge).await;
+    let (s, again) = keyed(&app, "/api/v1/duels", Some(&token), "duel-d", challenge).await;
     assert_eq!(s, StatusCode::CREATED, "{again}");
     assert_eq!(again["id"], id, "{again}");
     let (_, list) = app.get("/api/v1/duels", &token).await;

@@ -482,15 +482,7 @@ async fn until_board(ws: &mut Ws, scope: &str) {
 async fn each_penalty_of_a_catch_up_carries_its_own_total(be: Backend) {
     let app = TestApp::spawn(be).await;
     let (t, _) = app.register("sakura", [0, 9, 0]).await;
-    let (s, _) = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&t),
-            Some(json!({"training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    app.schedule_every_day(&t).await;
     let v = run(&app, &t, 12).await;
     assert_eq!(v["award"]["final"], 300);
     let mut ws = ws_connect(&app, &format!("token={t}")).await;

@@ -338,6 +338,37 @@ impl GrpcApi {
     }
 }
 
+impl GrpcApi {
+    /// AcceptDuel (`accept`) or DeclineDuel: the caller's answer to a challenge, run
+    /// once per key as its REST twin (`POST /api/v1/duels/{id}/accept|decline`).
+    async fn answer_duel(
+        &self,
+        req: Request<proto::DuelRequest>,
+        accept: bool,
+    ) -> Result<Response<proto::Duel>, Status> {
+        let auth = self.auth(&req).await?;
+        let id = DuelId::from(req.get_ref().id);
+        let duels = &self.state.duels;
+        let run = async {
+            Ok::<_, ApiError>(if accept {
+                (202, duels.accept(auth.player_id, id).await?)
+            } else {
+                (200, duels.decline(auth.player_id, id).await?)
+            })
+        };
+        let verb = if accept { "accept" } else { "decline" };
+        let path = format!("{}/{}/{verb}", idempotency::DUELS, id.get());
+        self.once(
+            req.metadata(),
+            Some(auth.player_id),
+            &path,
+            &Value::Null,
+            run,
+        )
+        .await
+    }
+}
+
 /// The bearer token of the `authorization` metadata entry.
 fn bearer<T>(req: &Request<T>) -> Option<&str> {
     req.metadata()
@@ -733,38 +764,14 @@ impl Shonen for GrpcApi {
         &self,
         req: Request<proto::DuelRequest>,
     ) -> Result<Response<proto::Duel>, Status> {
-        let auth = self.auth(&req).await?;
-        let id = DuelId::from(req.get_ref().id);
-        let run =
-            async { Ok::<_, ApiError>((202, self.state.duels.accept(auth.player_id, id).await?)) };
-        let path = format!("{}/{}/accept", idempotency::DUELS, id.get());
-        self.once(
-            req.metadata(),
-            Some(auth.player_id),
-            &path,
-            &Value::Null,
-            run,
-        )
-        .await
+        self.answer_duel(req, true).await
     }
 
     async fn decline_duel(
         &self,
         req: Request<proto::DuelRequest>,
     ) -> Result<Response<proto::Duel>, Status> {
-        let auth = self.auth(&req).await?;
-        let id = DuelId::from(req.get_ref().id);
-        let run =
-            async { Ok::<_, ApiError>((200, self.state.duels.decline(auth.player_id, id).await?)) };
-        let path = format!("{}/{}/decline", idempotency::DUELS, id.get());
-        self.once(
-            req.metadata(),
-            Some(auth.player_id),
-            &path,
-            &Value::Null,
-            run,
-        )
-        .await
+        self.answer_duel(req, false).await
     }
 
     async fn get_duel_replay(

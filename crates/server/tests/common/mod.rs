@@ -306,6 +306,21 @@ impl TestApp {
         }
     }
 
+    /// Schedules every weekday for the player (from their next local midnight).
+    pub async fn schedule_every_day(&self, token: &str) {
+        let (s, body) = self
+            .call(
+                Method::PATCH,
+                "/api/v1/me",
+                Some(token),
+                Some(json!({
+                    "training_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+
     /// The service's current time.
     pub async fn now(&self) -> chrono::DateTime<chrono::Utc> {
         let v = self.advance(0).await;
